@@ -1,0 +1,75 @@
+package disks
+
+import "context"
+
+// SectorSize is the unit of sparseness and of encryption.
+const SectorSize = 512
+
+// ChunkSize is the unit of pipelining, checkpointing and staging MACs: the
+// copier never lets a chunk cross a ChunkSize boundary of the virtual disk.
+const ChunkSize = 4 << 20
+
+// Extent is the byte range [Off, Off+Len) of a virtual disk.
+type Extent struct {
+	Off int64
+	Len int64
+}
+
+// Source is a virtual disk to copy from.
+type Source interface {
+	// Size is the virtual size in bytes.
+	Size() int64
+	// Allocated lists, sorted and non-overlapping, the ranges that may hold
+	// data (a dynamic VHD's allocated blocks, a page blob's page ranges);
+	// everything else reads as zeros and is never read. A source that cannot
+	// tell returns one extent covering the whole disk.
+	Allocated(ctx context.Context) ([]Extent, error)
+	// ReadAt fills p from virtual offset off. Safe for concurrent use.
+	ReadAt(ctx context.Context, p []byte, off int64) error
+	Close() error
+}
+
+// Chunk is one aligned piece of the virtual disk in flight.
+type Chunk struct {
+	// Off is a multiple of ChunkSize.
+	Off int64
+	// Data holds the plain bytes of [Off, Off+len(Data)); len(Data) <=
+	// ChunkSize, shorter only at the end of the disk.
+	Data []byte
+	// Extents are the runs of non-zero 512-byte sectors inside the chunk,
+	// absolute offsets, sorted. Only these are written; the rest are holes.
+	Extents []Extent
+}
+
+// Sink is a virtual disk to copy to.
+type Sink interface {
+	// WriteChunk writes c.Extents of c. Called concurrently for different
+	// chunks, in any order; a sink must not keep c.Data after returning.
+	WriteChunk(ctx context.Context, c *Chunk) error
+	// Finish completes the copy (footer, manifest, flush, fsync) once every
+	// chunk has been written.
+	Finish(ctx context.Context, s Summary) error
+	// Close releases resources; after Close without Finish the sink is
+	// incomplete and a resumed copy may continue it.
+	Close() error
+}
+
+// Summary is what the copier knows at the end of a copy.
+type Summary struct {
+	Size int64
+	// Extents are every non-zero sector run of the disk, sorted, merged.
+	Extents []Extent
+	// ContentSHA256 is the content hash of disks.md: SHA-256 over every
+	// extent in order, each as its offset and its length (8 bytes
+	// big-endian each) then its plain bytes.
+	ContentSHA256 [32]byte
+}
+
+// Resumable is implemented by sinks that carry state across an interrupted
+// copy (the staging sink's wrapped key and chunk MACs). The copier stores
+// State in its checkpoint after each chunk is durable and hands it back to
+// Restore before resuming. State must hold no secret in the clear.
+type Resumable interface {
+	State() ([]byte, error)
+	Restore(state []byte) error
+}
