@@ -1,6 +1,10 @@
 package plan
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/migrate-tool/migrate/pkg/dag"
+)
 
 // Plan is the migration plan: units, their dependency graph and waves. It is
 // an inert, deterministic artifact: the same inventory gives a byte-identical
@@ -16,10 +20,51 @@ type Plan struct {
 
 	byID     map[string]*Unit
 	resource map[string]string
+	graph    *dag.Graph
+}
+
+// Graph returns the unit dependency graph: nodes are unit ids, an edge
+// runs from a dependency to its dependent. Callers must not modify it. For a
+// plan not made by Build (e.g. decoded from JSON) it is built from
+// Units[].DependsOn on first use, so that first call must not race with
+// another.
+func (p *Plan) Graph() *dag.Graph {
+	if p.graph == nil {
+		g := dag.New()
+		for _, u := range p.Units {
+			g.AddNode(u.ID)
+			for _, d := range u.DependsOn {
+				g.AddEdge(d, u.ID)
+			}
+		}
+		p.graph = g
+	}
+	return p.graph
+}
+
+// Downstream returns the ids of every unit that depends, directly or not, on
+// any of the given units (ids case-insensitive), sorted: the units to skip
+// when those fail.
+func (p *Plan) Downstream(ids ...string) []string {
+	exact := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if u := p.Unit(id); u != nil {
+			exact = append(exact, u.ID)
+		}
+	}
+	return p.Graph().Descendants(exact...)
 }
 
 // Unit returns the unit with the given id (case-insensitive), or nil.
-func (p *Plan) Unit(id string) *Unit { return p.byID[foldID(id)] }
+func (p *Plan) Unit(id string) *Unit {
+	if p.byID == nil {
+		p.byID = make(map[string]*Unit, len(p.Units))
+		for _, u := range p.Units {
+			p.byID[foldID(u.ID)] = u
+		}
+	}
+	return p.byID[foldID(id)]
+}
 
 // UnitOf returns the id of the unit that migrates the resource with the given
 // resource id (cli.md naming), or "" if no unit does.

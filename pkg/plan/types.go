@@ -54,4 +54,9 @@ type Unit struct {
 	// DiskBytes is the provisioned size of the VHDs attached to the unit's
 	// VMs (for a storage unit: of every disk in the account).
 	DiskBytes int64 `json:"diskBytes"`
+	// Rank is the unit's bottom level in units: the longest dependency chain
+	// from it to a unit nothing depends on, itself included. The executor
+	// starts ready units by highest Rank, ties by plan order, and Forecast
+	// assumes exactly that policy. It is derived, so not serialised.
+	Rank int `json:"-"`
 }
