@@ -222,3 +222,23 @@ func TestDownstream(t *testing.T) {
 		t.Errorf("Downstream %q, want %q", got, want)
 	}
 }
+
+func TestDecodedPlanLookups(t *testing.T) {
+	b, err := json.Marshal(mustBuild(t, sampleInventory()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p Plan
+	if err := json.Unmarshal(b, &p); err != nil {
+		t.Fatal(err)
+	}
+	if got := p.UnitOf("nsg/WEB-nsg"); got != "vnet/contoso-vnet" {
+		t.Errorf("UnitOf on decoded plan = %q", got)
+	}
+	if u := p.Unit("storage/other store"); u == nil || u.ID != "storage/Other Store" {
+		t.Errorf("Unit on decoded plan = %v", u)
+	}
+	if got := p.Downstream("cloudservice/db-svc"); !reflect.DeepEqual(got, []string{"storage/Other Store"}) {
+		t.Errorf("Downstream on decoded plan = %q", got)
+	}
+}

@@ -67,8 +67,20 @@ func (p *Plan) Unit(id string) *Unit {
 }
 
 // UnitOf returns the id of the unit that migrates the resource with the given
-// resource id (cli.md naming), or "" if no unit does.
-func (p *Plan) UnitOf(resource string) string { return p.resource[foldID(resource)] }
+// resource id (cli.md naming), or "" if no unit does. A plan made by Build
+// knows every resource of the inventory (VMs, availability sets, gateways,
+// disks, images too); a plan decoded from JSON knows its units' Resources.
+func (p *Plan) UnitOf(resource string) string {
+	if p.resource == nil {
+		p.resource = map[string]string{}
+		for _, u := range p.Units {
+			for _, r := range u.Resources {
+				p.resource[foldID(r)] = u.ID
+			}
+		}
+	}
+	return p.resource[foldID(resource)]
+}
 
 // foldID folds an id for case-insensitive look-ups: names are
 // case-insensitive in Azure, kinds are lower case already.
