@@ -112,6 +112,17 @@ func (c *checker) addSeverity(s Severity, resource, message string) {
 	c.out = append(c.out, f)
 }
 
+// addForUnit reports a finding of the running rule whose unit is not the
+// resource's own: a disk whose problem fails the Validate of the VM that
+// attaches it.
+func (c *checker) addForUnit(resource, unitOfResource, message string) {
+	f := c.finding(resource, message)
+	if c.plan != nil {
+		f.Unit = c.plan.UnitOf(unitOfResource)
+	}
+	c.out = append(c.out, f)
+}
+
 // finding makes a finding of the running rule without reporting it.
 func (c *checker) finding(resource, message string) Finding {
 	r := c.rules[c.rule]

@@ -60,7 +60,9 @@ func checkBlobNameSlash(c *checker) {
 		}
 		id := inventory.DiskID(sa.Name, d.Name)
 		if o := c.diskOwner(d.Name); o != nil {
-			c.add(id, fmt.Sprintf("%s contains Disk with MediaLink %s which has blob name %s that isn't supported in Azure Resource Manager.",
+			// The platform refuses the VM's deployment, so the VM's unit is
+			// the one blocked, not the storage account's.
+			c.addForUnit(id, vmID(o.CloudService, o.Role), fmt.Sprintf("%s contains Disk with MediaLink %s which has blob name %s that isn't supported in Azure Resource Manager.",
 				vmName(o.CloudService, o.Role), d.VHDURI, blob))
 			return
 		}
@@ -85,7 +87,7 @@ func checkDiskSizeMismatch(c *checker) {
 			if d.BlobSizeBytes == 0 || d.BlobSizeBytes == logical+vhdFooter {
 				continue
 			}
-			c.add(inventory.DiskID(ref.Account.Name, d.Name), fmt.Sprintf("Deployment %s in HostedService %s contains a VM %s with Data Disk %s whose physical blob size %d bytes doesn't match the VM Data Disk logical size %d bytes (%d GiB plus the %d-byte VHD footer is %d). Migration will proceed without specifying a size for the data disk for the Azure Resource Manager VM.",
+			c.addForUnit(inventory.DiskID(ref.Account.Name, d.Name), vmID(cs, r), fmt.Sprintf("Deployment %s in HostedService %s contains a VM %s with Data Disk %s whose physical blob size %d bytes doesn't match the VM Data Disk logical size %d bytes (%d GiB plus the %d-byte VHD footer is %d). Migration will proceed without specifying a size for the data disk for the Azure Resource Manager VM.",
 				cs.Deployment.Name, cs.Name, r.Name, d.Name, d.BlobSizeBytes, logical, d.SizeGiB, vhdFooter, logical+vhdFooter))
 		}
 	})
