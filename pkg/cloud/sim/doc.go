@@ -1,0 +1,34 @@
+// Package sim is the embedded simulated classic cloud: the default driver,
+// and the core that `migrate sim serve` puts behind the platform's wire
+// protocols.
+//
+// A Sim builds its classic estate from the inventory on the first Open and
+// keeps everything (each unit's migration state, the Resource Manager
+// resources it made, operations in flight, the operation history) in one
+// JSON document under <stateDir>/sim/, written atomically and changed only
+// under an exclusive flock. So separate processes (`migrate validate`, then
+// `migrate prepare`, then `migrate commit`) and parallel goroutines all see
+// one consistent cloud. Later Opens ignore the inventory passed: the
+// persisted cloud is the truth.
+//
+// Prepare, Commit and Abort are asynchronous on the platform: each starts an
+// operation persisted with a due time (start + Latency*TimeScale) and any
+// later access, by any process, resolves operations whose time has come. A
+// client killed while it waits therefore finds the operation still running
+// (Preparing) or finished (Prepared) when it comes back, as with the real
+// cloud.
+//
+// Faults are seeded: whether call n is answered with a transient fault, and
+// which, is a pure function of (Options.Seed, n) where n is the persisted
+// operation counter, so a run is reproducible across processes. Half the
+// faults on Prepare, Commit and Abort are lost responses: the operation took
+// effect, the caller gets the fault. State reads are faulted at the same
+// rate from their own counter and are not recorded in the history.
+//
+// Units are the platform's: one per classic VNet (covering every cloud
+// service in it), per cloud service not in a VNet, per storage account, and
+// per NSG, route table or reserved IP nothing else uses. A cloud service in a
+// VNet, or an NSG, route table or reserved IP attached to a unit, is still a
+// known target: its State is its owner's, its Validate returns an Error
+// naming the owner, and Prepare, Commit and Abort on it are refused.
+package sim

@@ -1,0 +1,701 @@
+package sim
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/migrate-tool/migrate/pkg/cloud"
+	"github.com/migrate-tool/migrate/pkg/inventory"
+)
+
+// Operation names recorded in the history.
+const (
+	OpValidate = "Validate"
+	OpPrepare  = "Prepare"
+	OpCommit   = "Commit"
+	OpAbort    = "Abort"
+)
+
+// Results recorded in the history besides the cloud.Fault* names.
+const (
+	ResultSucceeded = "Succeeded"
+	ResultFailed    = "Failed"
+)
+
+// Operation is one call the simulated cloud received.
+type Operation struct {
+	Seq int64  `json:"seq"`
+	Op  string `json:"op"`
+	// Unit is the target's unit id as the estate spells it.
+	Unit string `json:"unit"`
+	// StateBefore is the migration state the call found.
+	StateBefore cloud.State `json:"stateBefore"`
+	// Result is ResultSucceeded, ResultFailed (refused, or the operation
+	// failed on the platform) or the transient fault it was answered with.
+	Result string    `json:"result"`
+	Time   time.Time `json:"time"`
+}
+
+// HistoryDocument is the shape `migrate sim history -o json` prints.
+type HistoryDocument struct {
+	Operations []Operation `json:"operations"`
+}
+
+// Options configure the simulated platform's timing and faults. They belong
+// to the process: each Open may pass different ones over the same state.
+type Options struct {
+	// Latency is how long each Prepare, Commit and Abort takes.
+	Latency time.Duration
+	// FaultRate is the share of calls answered with a *cloud.TransientError.
+	FaultRate float64
+	// Seed makes the faults reproducible.
+	Seed int64
+	// TimeScale multiplies Latency and Retry-After; 0 means 1. Tests use a
+	// tiny scale so a "30 minute" Prepare takes milliseconds.
+	TimeScale float64
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Sim is the simulated classic cloud over one state directory. It
+// implements cloud.Migrator and cloud.Discoverer, is safe for concurrent use,
+// and other Sims (in this or other processes) over the same directory see
+// the same cloud.
+type Sim struct {
+	o     Options
+	store *store
+	topo  *topology
+	// mu serializes this Sim's goroutines; the flock does not, since flock
+	// locks belong to the open file, which they share.
+	mu sync.Mutex
+}
+
+var (
+	_ cloud.Migrator   = (*Sim)(nil)
+	_ cloud.Discoverer = (*Sim)(nil)
+)
+
+// Open opens the simulated cloud kept in <stateDir>/sim. The first Open
+// builds the classic estate from inv, every resource in migration state
+// None. Later Opens load the persisted cloud and ignore inv (which may be
+// nil): the cloud is the truth, as the real one would be, even if the
+// inventory passed has changed since.
+func Open(stateDir string, inv *inventory.Inventory, o Options) (*Sim, error) {
+	if o.TimeScale == 0 {
+		o.TimeScale = 1
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	st, err := openStore(stateDir)
+	if err != nil {
+		return nil, fmt.Errorf("open sim: %w", err)
+	}
+	s := &Sim{o: o, store: st}
+	var p *persisted
+	err = s.locked(func() error {
+		p, err = st.load()
+		if err != nil || p != nil {
+			return err
+		}
+		if inv == nil {
+			return errors.New("no simulated cloud in the state directory yet, and no inventory to build one from")
+		}
+		p, err = newPersisted(inv)
+		if err != nil {
+			return err
+		}
+		return st.save(p)
+	})
+	if err != nil {
+		_ = st.close()
+		return nil, fmt.Errorf("open sim in %s: %w", stateDir, err)
+	}
+	s.topo = newTopology(p.Estate)
+	return s, nil
+}
+
+// newPersisted builds a fresh cloud from a deep copy of inv, so later
+// changes to the caller's inventory cannot reach it.
+func newPersisted(inv *inventory.Inventory) (*persisted, error) {
+	b, err := json.Marshal(inv)
+	if err != nil {
+		return nil, fmt.Errorf("copy inventory: %w", err)
+	}
+	var estate inventory.Inventory
+	if err := json.Unmarshal(b, &estate); err != nil {
+		return nil, fmt.Errorf("copy inventory: %w", err)
+	}
+	p := &persisted{Version: stateVersion, Estate: &estate, Units: map[string]*unitState{}, VMs: map[string]*vmState{}}
+	t := newTopology(&estate)
+	for _, k := range t.order {
+		p.Units[k] = &unitState{ID: t.units[k].id, State: cloud.StateNone}
+	}
+	return p, nil
+}
+
+// Close releases the lock file. Operations in flight go on in the cloud.
+func (s *Sim) Close() error { return s.store.close() }
+
+// scale applies the time scale.
+func (s *Sim) scale(d time.Duration) time.Duration {
+	return time.Duration(float64(d) * s.o.TimeScale)
+}
+
+// locked runs fn holding both this Sim's mutex and the flock.
+func (s *Sim) locked(fn func() error) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.store.acquire(); err != nil {
+		return err
+	}
+	err := fn()
+	if uerr := s.store.release(); err == nil {
+		err = uerr
+	}
+	return err
+}
+
+// update is one read-modify-write of the cloud: load, resolve operations
+// whose time has come (any access does, whichever process makes it), run
+// fn, save if anything changed.
+func (s *Sim) update(fn func(p *persisted) (dirty bool, err error)) error {
+	return s.locked(func() error {
+		p, err := s.store.load()
+		if err != nil {
+			return err
+		}
+		if p == nil {
+			return errors.New("sim state is gone from the state directory")
+		}
+		dirty := s.resolveDue(p)
+		if fn != nil {
+			d, err := fn(p)
+			dirty = dirty || d
+			if err != nil {
+				if dirty {
+					if serr := s.store.save(p); serr != nil {
+						return errors.Join(err, serr)
+					}
+				}
+				return err
+			}
+		}
+		if dirty {
+			return s.store.save(p)
+		}
+		return nil
+	})
+}
+
+// resolveDue finishes every pending operation whose due time has passed.
+func (s *Sim) resolveDue(p *persisted) bool {
+	now := s.o.Now()
+	dirty := false
+	for _, k := range sortedKeys(p.Units) {
+		st := p.Units[k]
+		if st.Pending == nil || now.Before(st.Pending.Due) {
+			continue
+		}
+		s.finish(p, k, st)
+		dirty = true
+	}
+	return dirty
+}
+
+// finish applies a pending operation's outcome.
+func (s *Sim) finish(p *persisted, k string, st *unitState) {
+	pd := st.Pending
+	st.Pending = nil
+	st.State = pd.Final
+	st.Failure = pd.Failure
+	u := s.topo.units[k]
+	switch pd.Final {
+	case cloud.StatePrepared:
+		st.Resources = s.topo.armResources(u)
+		if u.notInVNet {
+			for _, cs := range u.services {
+				for _, r := range cs.Deployment.Roles {
+					vm := p.vm(inventory.VMID(cs.Name, r.Name))
+					vm.PowerState = "StoppedDeallocated"
+				}
+			}
+		}
+	case cloud.StateCommitted:
+		for i := range st.Resources {
+			st.Resources[i].Committed = true
+		}
+	case cloud.StateNone:
+		// Abort deletes what Prepare made. VMs that Prepare deallocated stay
+		// deallocated: the platform does not start them again.
+		st.Resources = nil
+	}
+}
+
+func (p *persisted) vm(id string) *vmState {
+	k := inventory.Key(id)
+	v := p.VMs[k]
+	if v == nil {
+		v = &vmState{}
+		p.VMs[k] = v
+	}
+	return v
+}
+
+func (p *persisted) unit(u *unit) *unitState {
+	k := inventory.Key(u.id)
+	st := p.Units[k]
+	if st == nil {
+		st = &unitState{ID: u.id, State: cloud.StateNone}
+		p.Units[k] = st
+	}
+	return st
+}
+
+// target is a resolved cloud.Target.
+type target struct {
+	u  *unit  // the unit whose state the call reads and changes
+	id string // the unit id as the call addressed it, estate spelling
+	al *alias // non-nil when the target migrates with another unit
+}
+
+// resolve finds t's unit; unknown targets are cloud.ErrNotFound.
+func (s *Sim) resolve(op string, t cloud.Target) (target, error) {
+	kind, name := t.Kind, t.Name
+	if kind == "" && name == "" {
+		kind, name, _ = strings.Cut(t.Unit, "/")
+	}
+	k := unitKey(kind, name)
+	if u, ok := s.topo.units[k]; ok {
+		return target{u: u, id: u.id}, nil
+	}
+	if al, ok := s.topo.aliases[k]; ok {
+		return target{u: s.topo.units[al.owner], id: strings.ToLower(kind) + "/" + name, al: &al}, nil
+	}
+	return target{}, fmt.Errorf("%s %s/%s: %w", strings.ToLower(op), kind, name, cloud.ErrNotFound)
+}
+
+// Validate returns the platform's validation messages for t. It changes no
+// migration state (the call is recorded in the history).
+func (s *Sim) Validate(ctx context.Context, t cloud.Target) ([]cloud.Message, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	tg, err := s.resolve(OpValidate, t)
+	if err != nil {
+		return nil, err
+	}
+	var msgs []cloud.Message
+	err = s.update(func(p *persisted) (bool, error) {
+		p.Seq++
+		st := p.unit(tg.u)
+		d := decide(s.o.Seed, streamOps, p.Seq, s.o.FaultRate, false)
+		s.record(p, OpValidate, tg.id, st.State, d, ResultSucceeded)
+		if d.fault != "" {
+			return true, s.transient(d, OpValidate, tg.id)
+		}
+		if tg.al != nil {
+			msgs = []cloud.Message{tg.al.refusal()}
+		} else {
+			msgs = s.topo.validate(tg.u, p)
+		}
+		return true, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("validate %s: %w", tg.id, err)
+	}
+	return msgs, nil
+}
+
+func (a *alias) refusal() cloud.Message {
+	return cloud.Message{ResourceType: a.resType, ResourceName: a.name, Category: categoryError, Message: a.message}
+}
+
+// record appends the call to the history; a fault replaces result.
+func (s *Sim) record(p *persisted, op, unitID string, before cloud.State, d decision, result string) {
+	if d.fault != "" {
+		result = d.fault
+	}
+	p.History = append(p.History, Operation{Seq: p.Seq, Op: op, Unit: unitID,
+		StateBefore: before, Result: result, Time: s.o.Now().UTC()})
+}
+
+// State reads t's migration state, resolving any operation whose time has
+// come. Reads are not recorded in the history, but they are faulted at the
+// same rate as operations (the real API throttles reads too), drawing from
+// their own counter so they do not shift the operations' faults.
+func (s *Sim) State(ctx context.Context, t cloud.Target) (cloud.State, error) {
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	tg, err := s.resolve("state", t)
+	if err != nil {
+		return "", err
+	}
+	var state cloud.State
+	err = s.update(func(p *persisted) (bool, error) {
+		state = p.unit(tg.u).State
+		if s.o.FaultRate <= 0 {
+			return false, nil
+		}
+		p.ReadSeq++
+		if d := decide(s.o.Seed, streamReads, p.ReadSeq, s.o.FaultRate, false); d.fault != "" {
+			return true, s.transient(d, "State", tg.id)
+		}
+		return true, nil
+	})
+	if err != nil {
+		return "", fmt.Errorf("state %s: %w", tg.id, err)
+	}
+	return state, nil
+}
+
+// Prepare starts the unit's Prepare and waits for it. Prepare on a Prepared
+// unit is success without change (the platform's idempotency); from
+// PrepareFailed it runs again. It is refused (*cloud.StateError) from any
+// other state and when Validate finds an Error. With target.quotas given, it
+// fails with code QuotaExceeded when the unit needs more cores (1 per VM)
+// than are free in its region.
+func (s *Sim) Prepare(ctx context.Context, t cloud.Target) error {
+	return s.mutate(ctx, OpPrepare, t)
+}
+
+// Commit starts the unit's Commit and waits for it. Commit on a Committed
+// unit is success without doing anything again; from CommitFailed it runs
+// again; from any state but Prepared it is refused (*cloud.StateError).
+func (s *Sim) Commit(ctx context.Context, t cloud.Target) error {
+	return s.mutate(ctx, OpCommit, t)
+}
+
+// Abort starts the unit's Abort and waits for it. Abort on a unit in None is
+// success without change; it runs from Prepared, PrepareFailed and
+// AbortFailed, and is refused (*cloud.StateError) otherwise, after Commit
+// above all.
+func (s *Sim) Abort(ctx context.Context, t cloud.Target) error {
+	return s.mutate(ctx, OpAbort, t)
+}
+
+// inFlight names the pending operation a call waits for.
+type inFlight struct {
+	key     string
+	seq     int64
+	outcome error
+}
+
+// mutate is Prepare, Commit and Abort: decide the fault, apply the call
+// (start an operation, join one in flight, succeed idempotently, or refuse),
+// record it, then wait outside the lock until its operation is resolved.
+func (s *Sim) mutate(ctx context.Context, op string, t cloud.Target) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	tg, err := s.resolve(op, t)
+	if err != nil {
+		return err
+	}
+	var (
+		wait    *inFlight
+		outcome error
+		d       decision
+	)
+	err = s.update(func(p *persisted) (bool, error) {
+		p.Seq++
+		st := p.unit(tg.u)
+		d = decide(s.o.Seed, streamOps, p.Seq, s.o.FaultRate, true)
+		if d.fault != "" && !d.after {
+			s.record(p, op, tg.id, st.State, d, "")
+			return true, nil
+		}
+		before := st.State
+		wait, outcome = s.apply(p, op, tg, st)
+		result := ResultSucceeded
+		if outcome != nil {
+			result = ResultFailed
+		}
+		s.record(p, op, tg.id, before, d, result)
+		// Latency zero: the operation is done within this same access.
+		if wait != nil && s.resolveDue(p) {
+			if cur := p.Units[wait.key]; cur.Pending == nil || cur.Pending.Seq != wait.seq {
+				wait = nil
+			}
+		}
+		return true, nil
+	})
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", strings.ToLower(op), tg.id, err)
+	}
+	if d.fault != "" && !d.after {
+		return s.transient(d, op, tg.id)
+	}
+	if wait != nil {
+		if err := s.await(ctx, wait); err != nil {
+			return err
+		}
+	}
+	if d.fault != "" {
+		return s.transient(d, op, tg.id)
+	}
+	return outcome
+}
+
+// apply decides what op does in st's state; it returns the operation to
+// wait for, if one is in flight, and the call's outcome.
+func (s *Sim) apply(p *persisted, op string, tg target, st *unitState) (*inFlight, error) {
+	refuse := &cloud.StateError{Op: op, Unit: tg.id, State: st.State}
+	if tg.al != nil {
+		return nil, refuse
+	}
+	k := inventory.Key(tg.u.id)
+	if st.Pending != nil {
+		if st.Pending.Op == op {
+			return &inFlight{key: k, seq: st.Pending.Seq, outcome: pendingOutcome(st.Pending, tg.id)}, pendingOutcome(st.Pending, tg.id)
+		}
+		return nil, refuse
+	}
+	var (
+		during, final cloud.State
+		fail          *failure
+	)
+	switch op {
+	case OpPrepare:
+		switch st.State {
+		case cloud.StatePrepared:
+			return nil, nil
+		case cloud.StateNone, cloud.StatePrepareFailed:
+		default:
+			return nil, refuse
+		}
+		if hasError(s.topo.validate(tg.u, p)) {
+			return nil, refuse
+		}
+		during, final = cloud.StatePreparing, cloud.StatePrepared
+		if need, free, region, ok := s.cores(p, tg.u); ok && need > free {
+			final = cloud.StatePrepareFailed
+			fail = &failure{Code: "QuotaExceeded", Message: fmt.Sprintf(
+				"Operation results in exceeding quota limits of Core. Maximum allowed: %d, Current in use: %d, Additional requested: %d in region %s.",
+				free+s.coresInUse(p, region), s.coresInUse(p, region), need, region)}
+		}
+	case OpCommit:
+		switch st.State {
+		case cloud.StateCommitted:
+			return nil, nil
+		case cloud.StatePrepared, cloud.StateCommitFailed:
+		default:
+			return nil, refuse
+		}
+		during, final = cloud.StateCommitting, cloud.StateCommitted
+	case OpAbort:
+		switch st.State {
+		case cloud.StateNone:
+			return nil, nil
+		case cloud.StatePrepared, cloud.StatePrepareFailed, cloud.StateAbortFailed:
+		default:
+			return nil, refuse
+		}
+		during, final = cloud.StateAborting, cloud.StateNone
+	}
+	st.State = during
+	st.Failure = nil
+	st.Pending = &pending{Seq: p.Seq, Op: op, Due: s.o.Now().Add(s.scale(s.o.Latency)), Final: final, Failure: fail}
+	out := pendingOutcome(st.Pending, tg.id)
+	return &inFlight{key: k, seq: p.Seq, outcome: out}, out
+}
+
+// pendingOutcome is what a caller of the pending operation is answered.
+func pendingOutcome(pd *pending, id string) error {
+	if pd.Failure == nil {
+		return nil
+	}
+	return &cloud.OperationError{Op: pd.Op, Unit: id, Code: pd.Failure.Code, Message: pd.Failure.Message}
+}
+
+// cores reports the cores unit u needs and how many are free in its region,
+// when target.quotas gives a core count for that region.
+func (s *Sim) cores(p *persisted, u *unit) (need, free int, region string, ok bool) {
+	q, found := lookupQuota(s.topo.estate.Target.Quotas, u.region)
+	if !found || q.Cores == nil {
+		return 0, 0, u.region, false
+	}
+	need = u.vmCount()
+	return need, *q.Cores - s.coresInUse(p, u.region), u.region, true
+}
+
+// coresInUse counts the cores of units whose Resource Manager VMs exist or
+// are being made in region: Preparing through Committed.
+func (s *Sim) coresInUse(p *persisted, region string) int {
+	n := 0
+	for k, st := range p.Units {
+		u := s.topo.units[k]
+		if u == nil || !strings.EqualFold(u.region, region) {
+			continue
+		}
+		switch st.State {
+		case cloud.StatePreparing, cloud.StatePrepared, cloud.StateCommitting, cloud.StateCommitted, cloud.StateCommitFailed:
+			if st.Pending != nil && st.Pending.Final == cloud.StatePrepareFailed {
+				continue
+			}
+			n += u.vmCount()
+		}
+	}
+	return n
+}
+
+func lookupQuota(m map[string]inventory.Quota, region string) (inventory.Quota, bool) {
+	if q, ok := m[region]; ok {
+		return q, true
+	}
+	for k, q := range m {
+		if strings.EqualFold(k, region) {
+			return q, true
+		}
+	}
+	return inventory.Quota{}, false
+}
+
+// pollStep bounds one wait between looks at a pending operation, so a clock
+// that tests move by hand is noticed soon.
+const pollStep = 20 * time.Millisecond
+
+// await blocks until the pending operation w is resolved (by this or any
+// process), sleeping in small steps. If ctx ends first it returns ctx.Err():
+// the operation goes on in the cloud.
+func (s *Sim) await(ctx context.Context, w *inFlight) error {
+	for {
+		var (
+			done bool
+			left time.Duration
+		)
+		err := s.update(func(p *persisted) (bool, error) {
+			st := p.Units[w.key]
+			if st == nil || st.Pending == nil || st.Pending.Seq != w.seq {
+				done = true
+				return false, nil
+			}
+			left = st.Pending.Due.Sub(s.o.Now())
+			return false, nil
+		})
+		if err != nil {
+			return fmt.Errorf("poll operation %d: %w", w.seq, err)
+		}
+		if done {
+			return nil
+		}
+		step := min(max(left, time.Millisecond), pollStep)
+		timer := time.NewTimer(step)
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return ctx.Err()
+		case <-timer.C:
+		}
+	}
+}
+
+// History returns every operation received, in order.
+func (s *Sim) History(ctx context.Context) ([]Operation, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var ops []Operation
+	err := s.update(func(p *persisted) (bool, error) {
+		ops = append([]Operation(nil), p.History...)
+		return false, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read sim history: %w", err)
+	}
+	return ops, nil
+}
+
+// Resources lists the Resource Manager resources the cloud holds for
+// migrated or prepared units, in estate order.
+func (s *Sim) Resources(ctx context.Context) ([]ARMResource, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var out []ARMResource
+	err := s.update(func(p *persisted) (bool, error) {
+		for _, k := range s.topo.order {
+			if st := p.Units[k]; st != nil {
+				out = append(out, st.Resources...)
+			}
+		}
+		return false, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list sim resources: %w", err)
+	}
+	return out, nil
+}
+
+// Discover is Classic, for cloud.Discoverer.
+func (s *Sim) Discover(ctx context.Context) (*inventory.Inventory, error) { return s.Classic(ctx) }
+
+// Classic returns the classic estate as it now stands: the resources of
+// committed units are gone, and VMs that Prepare deallocated say so.
+func (s *Sim) Classic(ctx context.Context) (*inventory.Inventory, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var inv *inventory.Inventory
+	err := s.update(func(p *persisted) (bool, error) {
+		var err error
+		inv, err = s.classic(p)
+		return false, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read classic estate: %w", err)
+	}
+	return inv, nil
+}
+
+func (s *Sim) classic(p *persisted) (*inventory.Inventory, error) {
+	b, err := json.Marshal(p.Estate)
+	if err != nil {
+		return nil, err
+	}
+	var inv inventory.Inventory
+	if err := json.Unmarshal(b, &inv); err != nil {
+		return nil, err
+	}
+	gone := map[string]bool{}
+	for k, st := range p.Units {
+		if u := s.topo.units[k]; u != nil && st.State == cloud.StateCommitted {
+			for m := range u.members {
+				gone[m] = true
+			}
+		}
+	}
+	keep := func(id string) bool { return !gone[inventory.Key(id)] }
+	inv.VirtualNetworks = filter(inv.VirtualNetworks, func(v inventory.VirtualNetwork) bool { return keep(inventory.VNetID(v.Name)) })
+	inv.CloudServices = filter(inv.CloudServices, func(c inventory.CloudService) bool { return keep(inventory.CloudServiceID(c.Name)) })
+	inv.StorageAccounts = filter(inv.StorageAccounts, func(a inventory.StorageAccount) bool { return keep(inventory.StorageID(a.Name)) })
+	inv.NetworkSecurityGroups = filter(inv.NetworkSecurityGroups, func(n inventory.NetworkSecurityGroup) bool { return keep(inventory.NSGID(n.Name)) })
+	inv.RouteTables = filter(inv.RouteTables, func(r inventory.RouteTable) bool { return keep(inventory.RouteTableID(r.Name)) })
+	inv.ReservedIPs = filter(inv.ReservedIPs, func(r inventory.ReservedIP) bool { return keep(inventory.ReservedIPID(r.Name)) })
+	for i := range inv.CloudServices {
+		cs := &inv.CloudServices[i]
+		for j := range cs.Deployment.Roles {
+			r := &cs.Deployment.Roles[j]
+			if vm := p.VMs[inventory.Key(inventory.VMID(cs.Name, r.Name))]; vm != nil && vm.PowerState != "" {
+				r.State = vm.PowerState
+			}
+		}
+	}
+	return &inv, nil
+}
+
+func filter[T any](in []T, keep func(T) bool) []T {
+	out := in[:0]
+	for _, v := range in {
+		if keep(v) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
