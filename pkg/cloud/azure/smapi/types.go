@@ -1,0 +1,409 @@
+package smapi
+
+import "encoding/xml"
+
+// Namespace is the XML namespace of every Service Management document.
+const Namespace = "http://schemas.microsoft.com/windowsazure"
+
+// Version is the x-ms-version the driver sends and the emulator requires by
+// default: the first version with the classic-to-ARM migration calls.
+const Version = "2016-06-01"
+
+// HeaderVersion and HeaderRequestID are the Service Management headers.
+const (
+	HeaderVersion   = "x-ms-version"
+	HeaderRequestID = "x-ms-request-id"
+)
+
+// Operation statuses.
+const (
+	StatusInProgress = "InProgress"
+	StatusSucceeded  = "Succeeded"
+	StatusFailed     = "Failed"
+)
+
+// Error is the body of every Service Management error response.
+type Error struct {
+	XMLName xml.Name `xml:"http://schemas.microsoft.com/windowsazure Error"`
+	Code    string   `xml:"Code"`
+	Message string   `xml:"Message"`
+}
+
+// Operation is the status of an asynchronous operation
+// (GET /{sub}/operations/{id}).
+type Operation struct {
+	XMLName        xml.Name        `xml:"http://schemas.microsoft.com/windowsazure Operation"`
+	ID             string          `xml:"ID"`
+	Status         string          `xml:"Status"`
+	HTTPStatusCode int             `xml:"HttpStatusCode,omitempty"`
+	Error          *OperationError `xml:"Error,omitempty"`
+}
+
+// OperationError is the Error of a failed Operation.
+type OperationError struct {
+	Code    string `xml:"Code"`
+	Message string `xml:"Message"`
+}
+
+// ValidationMessages is the answer of a comp=validate migration call.
+type ValidationMessages struct {
+	XMLName  xml.Name            `xml:"http://schemas.microsoft.com/windowsazure ValidationMessages"`
+	Messages []ValidationMessage `xml:"ValidationMessage"`
+}
+
+// ValidationMessage is one message of ValidationMessages.
+type ValidationMessage struct {
+	ResourceType   string `xml:"ResourceType"`
+	ResourceName   string `xml:"ResourceName"`
+	Category       string `xml:"Category"`
+	Message        string `xml:"Message"`
+	VirtualMachine string `xml:"VirtualMachine,omitempty"`
+}
+
+// Destination virtual network kinds of a deployment migration.
+const (
+	DestinationNew      = "New"
+	DestinationExisting = "Existing"
+)
+
+// DeploymentMigration is the body of a deployment's comp=validate or
+// comp=prepare: where its VMs go when they are not in a classic VNet. The
+// root element is PrepareDeploymentMigration or ValidateDeploymentMigration;
+// the parser accepts either.
+type DeploymentMigration struct {
+	XMLName                   xml.Name                   `xml:"http://schemas.microsoft.com/windowsazure PrepareDeploymentMigration"`
+	DestinationVirtualNetwork string                     `xml:"DestinationVirtualNetwork,omitempty"`
+	DeploymentNetworkResource *DeploymentNetworkResource `xml:"DeploymentNetworkResource,omitempty"`
+}
+
+// DeploymentNetworkResource names the existing Resource Manager subnet of a
+// DestinationVirtualNetwork Existing migration.
+type DeploymentNetworkResource struct {
+	ResourceGroupName  string `xml:"ResourceGroupName"`
+	VirtualNetworkName string `xml:"VirtualNetworkName"`
+	SubNetName         string `xml:"SubNetName"`
+	// DestinationVirtualNetwork is accepted here too, since clients differ
+	// on where they put it.
+	DestinationVirtualNetwork string `xml:"DestinationVirtualNetwork,omitempty"`
+}
+
+// HostedServices is GET /{sub}/services/hostedservices.
+type HostedServices struct {
+	XMLName  xml.Name        `xml:"http://schemas.microsoft.com/windowsazure HostedServices"`
+	Services []HostedService `xml:"HostedService"`
+}
+
+// HostedService is one cloud service; GET
+// /{sub}/services/hostedservices/{svc}?embed-detail=true embeds its
+// deployments.
+type HostedService struct {
+	XMLName     xml.Name                `xml:"http://schemas.microsoft.com/windowsazure HostedService"`
+	ServiceName string                  `xml:"ServiceName"`
+	Properties  HostedServiceProperties `xml:"HostedServiceProperties"`
+	Deployments []Deployment            `xml:"Deployments>Deployment,omitempty"`
+}
+
+// HostedServiceProperties of a HostedService.
+type HostedServiceProperties struct {
+	Location string `xml:"Location,omitempty"`
+	Label    string `xml:"Label,omitempty"`
+}
+
+// Deployment is GET /{sub}/services/hostedservices/{svc}/deployments/{dep}
+// (or .../deploymentslots/{slot}).
+type Deployment struct {
+	XMLName            xml.Name       `xml:"http://schemas.microsoft.com/windowsazure Deployment"`
+	Name               string         `xml:"Name"`
+	DeploymentSlot     string         `xml:"DeploymentSlot,omitempty"`
+	RoleInstances      []RoleInstance `xml:"RoleInstanceList>RoleInstance,omitempty"`
+	Roles              []Role         `xml:"RoleList>Role,omitempty"`
+	VirtualNetworkName string         `xml:"VirtualNetworkName,omitempty"`
+	ReservedIPName     string         `xml:"ReservedIPName,omitempty"`
+	// MigrationState is the deployment's classic-to-ARM migration state, as
+	// the real API reports it on deployments.
+	MigrationState string `xml:"MigrationState,omitempty"`
+}
+
+// RoleInstance is one instance of a role: its state and address.
+type RoleInstance struct {
+	RoleName       string `xml:"RoleName"`
+	InstanceName   string `xml:"InstanceName,omitempty"`
+	InstanceStatus string `xml:"InstanceStatus,omitempty"`
+	InstanceSize   string `xml:"InstanceSize,omitempty"`
+	IPAddress      string `xml:"IpAddress,omitempty"`
+	PowerState     string `xml:"PowerState,omitempty"`
+}
+
+// Role types. The real API types only VM roles (PersistentVMRole); WebRole
+// and WorkerRole are an emulator extension so discovery can tell them apart
+// without the service definition.
+const (
+	RoleTypeVM     = "PersistentVMRole"
+	RoleTypeWeb    = "WebRole"
+	RoleTypeWorker = "WorkerRole"
+)
+
+// Role is one role of a deployment.
+type Role struct {
+	RoleName             string                `xml:"RoleName"`
+	RoleType             string                `xml:"RoleType,omitempty"`
+	ConfigurationSets    []ConfigurationSet    `xml:"ConfigurationSets>ConfigurationSet,omitempty"`
+	ResourceExtensions   []ExtensionReference  `xml:"ResourceExtensionReferences>ResourceExtensionReference,omitempty"`
+	AvailabilitySetName  string                `xml:"AvailabilitySetName,omitempty"`
+	DataVirtualHardDisks []DataVirtualHardDisk `xml:"DataVirtualHardDisks>DataVirtualHardDisk,omitempty"`
+	OSVirtualHardDisk    *OSVirtualHardDisk    `xml:"OSVirtualHardDisk,omitempty"`
+	RoleSize             string                `xml:"RoleSize,omitempty"`
+}
+
+// ConfigurationSetNetwork is the type of the network configuration set.
+const ConfigurationSetNetwork = "NetworkConfiguration"
+
+// ConfigurationSet is a role's configuration set; only the network one is
+// modelled.
+type ConfigurationSet struct {
+	ConfigurationSetType          string          `xml:"ConfigurationSetType"`
+	InputEndpoints                []InputEndpoint `xml:"InputEndpoints>InputEndpoint,omitempty"`
+	SubnetNames                   []string        `xml:"SubnetNames>SubnetName,omitempty"`
+	StaticVirtualNetworkIPAddress string          `xml:"StaticVirtualNetworkIPAddress,omitempty"`
+	NetworkSecurityGroup          string          `xml:"NetworkSecurityGroup,omitempty"`
+}
+
+// InputEndpoint is an endpoint of a role.
+type InputEndpoint struct {
+	LocalPort   int          `xml:"LocalPort"`
+	Name        string       `xml:"Name"`
+	Port        int          `xml:"Port"`
+	Protocol    string       `xml:"Protocol"`
+	EndpointACL *EndpointACL `xml:"EndpointAcl,omitempty"`
+}
+
+// EndpointACL holds an endpoint's access-control rules.
+type EndpointACL struct {
+	Rules []ACLRule `xml:"Rules>Rule"`
+}
+
+// ACLRule is one endpoint access-control rule.
+type ACLRule struct {
+	Order        int    `xml:"Order"`
+	Action       string `xml:"Action"`
+	RemoteSubnet string `xml:"RemoteSubnet"`
+	Description  string `xml:"Description,omitempty"`
+}
+
+// ExtensionReference is a VM extension reference. Format is an emulator
+// extension: the real API does not say whether an extension is a legacy XML
+// one.
+type ExtensionReference struct {
+	ReferenceName string `xml:"ReferenceName"`
+	Publisher     string `xml:"Publisher"`
+	Name          string `xml:"Name"`
+	Version       string `xml:"Version,omitempty"`
+	State         string `xml:"State,omitempty"`
+	Format        string `xml:"Format,omitempty"`
+}
+
+// DataVirtualHardDisk attaches a registered disk at a LUN.
+type DataVirtualHardDisk struct {
+	DiskName string `xml:"DiskName"`
+	Lun      int    `xml:"Lun"`
+}
+
+// OSVirtualHardDisk names a VM's OS disk.
+type OSVirtualHardDisk struct {
+	DiskName string `xml:"DiskName"`
+	OS       string `xml:"OS,omitempty"`
+}
+
+// VirtualNetworkSites is GET /{sub}/services/networking/virtualnetwork.
+type VirtualNetworkSites struct {
+	XMLName xml.Name             `xml:"http://schemas.microsoft.com/windowsazure VirtualNetworkSites"`
+	Sites   []VirtualNetworkSite `xml:"VirtualNetworkSite"`
+}
+
+// VirtualNetworkSite is one classic VNet. GET
+// /{sub}/services/networking/virtualnetwork/{vnet} answers one site: an
+// emulator extension, so the driver can read one VNet's MigrationState.
+type VirtualNetworkSite struct {
+	XMLName       xml.Name  `xml:"http://schemas.microsoft.com/windowsazure VirtualNetworkSite"`
+	Name          string    `xml:"Name"`
+	Location      string    `xml:"Location,omitempty"`
+	AddressPrefix []string  `xml:"AddressSpace>AddressPrefixes>AddressPrefix,omitempty"`
+	Subnets       []Subnet  `xml:"Subnets>Subnet,omitempty"`
+	Gateways      []Gateway `xml:"Gateway,omitempty"`
+	// MigrationState is an emulator extension (see Deployment).
+	MigrationState string `xml:"MigrationState,omitempty"`
+}
+
+// Subnet of a VirtualNetworkSite. RouteTable is an emulator extension: the
+// real API answers it per subnet at .../subnets/{subnet}/routetables.
+type Subnet struct {
+	Name                 string `xml:"Name"`
+	AddressPrefix        string `xml:"AddressPrefix"`
+	NetworkSecurityGroup string `xml:"NetworkSecurityGroup,omitempty"`
+	RouteTable           string `xml:"RouteTable,omitempty"`
+}
+
+// Gateway of a VNet site: one element per gateway, GatewayType Vpn or
+// ExpressRoute (an emulator simplification of the real site's single
+// Gateway plus the gateway API).
+type Gateway struct {
+	GatewayType string `xml:"GatewayType"`
+	GatewaySize string `xml:"GatewaySize,omitempty"`
+	CircuitName string `xml:"ExpressRouteCircuitName,omitempty"`
+}
+
+// StorageServices is GET /{sub}/services/storageservices.
+type StorageServices struct {
+	XMLName  xml.Name         `xml:"http://schemas.microsoft.com/windowsazure StorageServices"`
+	Services []StorageService `xml:"StorageService"`
+}
+
+// StorageService is one classic storage account (also GET
+// /{sub}/services/storageservices/{account}).
+type StorageService struct {
+	XMLName     xml.Name                 `xml:"http://schemas.microsoft.com/windowsazure StorageService"`
+	ServiceName string                   `xml:"ServiceName"`
+	Properties  StorageServiceProperties `xml:"StorageServiceProperties"`
+}
+
+// StorageServiceProperties of a StorageService.
+type StorageServiceProperties struct {
+	Location    string `xml:"Location,omitempty"`
+	AccountType string `xml:"AccountType,omitempty"`
+	// MigrationState is the account's migration state, as the real API
+	// reports it on storage services.
+	MigrationState string `xml:"MigrationState,omitempty"`
+}
+
+// Disks is GET /{sub}/services/disks.
+type Disks struct {
+	XMLName xml.Name `xml:"http://schemas.microsoft.com/windowsazure Disks"`
+	Disks   []Disk   `xml:"Disk"`
+}
+
+// Disk is a registered disk.
+type Disk struct {
+	AttachedTo          *AttachedTo `xml:"AttachedTo,omitempty"`
+	OS                  string      `xml:"OS,omitempty"`
+	Location            string      `xml:"Location,omitempty"`
+	LogicalDiskSizeInGB int64       `xml:"LogicalDiskSizeInGB"`
+	MediaLink           string      `xml:"MediaLink"`
+	Name                string      `xml:"Name"`
+}
+
+// AttachedTo names the VM a disk is attached to.
+type AttachedTo struct {
+	HostedServiceName string `xml:"HostedServiceName"`
+	DeploymentName    string `xml:"DeploymentName"`
+	RoleName          string `xml:"RoleName"`
+}
+
+// Images is GET /{sub}/services/images (OS images, always generalized).
+type Images struct {
+	XMLName xml.Name  `xml:"http://schemas.microsoft.com/windowsazure Images"`
+	Images  []OSImage `xml:"OSImage"`
+}
+
+// OSImage is a classic OS image. Category "User" marks the subscription's
+// own images (platform images are not inventoried).
+type OSImage struct {
+	Category  string `xml:"Category,omitempty"`
+	Location  string `xml:"Location,omitempty"`
+	MediaLink string `xml:"MediaLink"`
+	Name      string `xml:"Name"`
+	OS        string `xml:"OS,omitempty"`
+}
+
+// VMImages is GET /{sub}/services/vmimages: the captured (specialized or
+// generalized) VM images.
+type VMImages struct {
+	XMLName xml.Name  `xml:"http://schemas.microsoft.com/windowsazure VMImages"`
+	Images  []VMImage `xml:"VMImage"`
+}
+
+// VMImage is a classic VM image.
+type VMImage struct {
+	Name     string              `xml:"Name"`
+	Category string              `xml:"Category,omitempty"`
+	OSDisk   OSDiskConfiguration `xml:"OSDiskConfiguration"`
+}
+
+// OSDiskConfiguration of a VMImage.
+type OSDiskConfiguration struct {
+	OSState   string `xml:"OSState"`
+	OS        string `xml:"OS,omitempty"`
+	MediaLink string `xml:"MediaLink"`
+}
+
+// ReservedIPs is GET /{sub}/services/networking/reservedips.
+type ReservedIPs struct {
+	XMLName xml.Name     `xml:"http://schemas.microsoft.com/windowsazure ReservedIPs"`
+	IPs     []ReservedIP `xml:"ReservedIP"`
+}
+
+// ReservedIP is one reserved IP (also its single GET).
+type ReservedIP struct {
+	XMLName        xml.Name `xml:"http://schemas.microsoft.com/windowsazure ReservedIP"`
+	Name           string   `xml:"Name"`
+	Address        string   `xml:"Address,omitempty"`
+	Location       string   `xml:"Location,omitempty"`
+	ServiceName    string   `xml:"ServiceName,omitempty"`
+	MigrationState string   `xml:"MigrationState,omitempty"`
+}
+
+// NetworkSecurityGroups is GET
+// /{sub}/services/networking/networksecuritygroups?detaillevel=Full.
+type NetworkSecurityGroups struct {
+	XMLName xml.Name               `xml:"http://schemas.microsoft.com/windowsazure NetworkSecurityGroups"`
+	Groups  []NetworkSecurityGroup `xml:"NetworkSecurityGroup"`
+}
+
+// NetworkSecurityGroup is one classic NSG with its rules.
+type NetworkSecurityGroup struct {
+	XMLName        xml.Name  `xml:"http://schemas.microsoft.com/windowsazure NetworkSecurityGroup"`
+	Name           string    `xml:"Name"`
+	Location       string    `xml:"Location,omitempty"`
+	Rules          []NSGRule `xml:"Rules>Rule,omitempty"`
+	MigrationState string    `xml:"MigrationState,omitempty"`
+}
+
+// NSGRule is one NSG rule; Type is Inbound or Outbound.
+type NSGRule struct {
+	Name                     string `xml:"Name"`
+	Type                     string `xml:"Type"`
+	Priority                 int    `xml:"Priority"`
+	Action                   string `xml:"Action"`
+	SourceAddressPrefix      string `xml:"SourceAddressPrefix"`
+	SourcePortRange          string `xml:"SourcePortRange"`
+	DestinationAddressPrefix string `xml:"DestinationAddressPrefix"`
+	DestinationPortRange     string `xml:"DestinationPortRange"`
+	Protocol                 string `xml:"Protocol"`
+}
+
+// RouteTables is GET /{sub}/services/networking/routetables?detailLevel=full.
+type RouteTables struct {
+	XMLName xml.Name     `xml:"http://schemas.microsoft.com/windowsazure RouteTables"`
+	Tables  []RouteTable `xml:"RouteTable"`
+}
+
+// RouteTable is one classic route table with its routes.
+type RouteTable struct {
+	XMLName        xml.Name `xml:"http://schemas.microsoft.com/windowsazure RouteTable"`
+	Name           string   `xml:"Name"`
+	Location       string   `xml:"Location,omitempty"`
+	Routes         []Route  `xml:"RouteList>Route,omitempty"`
+	MigrationState string   `xml:"MigrationState,omitempty"`
+}
+
+// Route is one user-defined route.
+type Route struct {
+	Name          string      `xml:"Name"`
+	AddressPrefix string      `xml:"AddressPrefix"`
+	NextHop       NextHopType `xml:"NextHopType"`
+}
+
+// NextHopType of a Route.
+type NextHopType struct {
+	Type      string `xml:"Type"`
+	IPAddress string `xml:"IpAddress,omitempty"`
+}
