@@ -1,0 +1,155 @@
+package inventory
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// yamlToJSON turns a YAML document into the equivalent JSON text, so one
+// strict decoder serves both formats with the same paths and messages.
+// Aliases are expanded under a budget proportional to the input, so a
+// "billion laughs" document fails instead of exhausting memory.
+func yamlToJSON(data []byte, o options) (out string, err error) {
+	defer func() {
+		// yaml.v3 has panicked on malformed input in the past; a loader
+		// must not.
+		if r := recover(); r != nil {
+			out, err = "", fmt.Errorf("invalid YAML: %v", r)
+		}
+	}()
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return "", fmt.Errorf("invalid YAML: %w", err)
+	}
+	if doc.Kind == 0 {
+		return "", errors.New("empty document, expected an inventory")
+	}
+	c := &yamlConv{budget: 4*len(data) + 1024, maxDepth: o.maxDepth}
+	c.b.Grow(len(data) + len(data)/2)
+	if err := c.node(&doc, 0); err != nil {
+		return "", err
+	}
+	return c.b.String(), nil
+}
+
+type yamlConv struct {
+	b        strings.Builder
+	budget   int
+	maxDepth int
+}
+
+func (c *yamlConv) node(n *yaml.Node, depth int) error {
+	c.budget--
+	if c.budget < 0 {
+		return errors.New("invalid YAML: aliases expand too far")
+	}
+	if depth > c.maxDepth {
+		return fmt.Errorf("line %d: nesting deeper than %d levels", n.Line, c.maxDepth)
+	}
+	switch n.Kind {
+	case yaml.DocumentNode:
+		if len(n.Content) != 1 {
+			return errors.New("expected exactly one YAML document")
+		}
+		return c.node(n.Content[0], depth)
+	case yaml.AliasNode:
+		if n.Alias == nil {
+			return fmt.Errorf("line %d: unresolved alias", n.Line)
+		}
+		return c.node(n.Alias, depth+1)
+	case yaml.MappingNode:
+		c.b.WriteByte('{')
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			if k.Kind != yaml.ScalarNode {
+				return fmt.Errorf("line %d: mapping keys must be plain strings", k.Line)
+			}
+			if i > 0 {
+				c.b.WriteByte(',')
+			}
+			c.b.WriteString(quoteJSON(k.Value))
+			c.b.WriteByte(':')
+			if err := c.node(n.Content[i+1], depth+1); err != nil {
+				return err
+			}
+		}
+		c.b.WriteByte('}')
+	case yaml.SequenceNode:
+		c.b.WriteByte('[')
+		for i, e := range n.Content {
+			if i > 0 {
+				c.b.WriteByte(',')
+			}
+			if err := c.node(e, depth+1); err != nil {
+				return err
+			}
+		}
+		c.b.WriteByte(']')
+	case yaml.ScalarNode:
+		return c.scalar(n)
+	default:
+		return fmt.Errorf("line %d: unexpected YAML node", n.Line)
+	}
+	return nil
+}
+
+func (c *yamlConv) scalar(n *yaml.Node) error {
+	switch n.ShortTag() {
+	case "!!null":
+		c.b.WriteString("null")
+	case "!!bool":
+		var v bool
+		if err := n.Decode(&v); err != nil {
+			return fmt.Errorf("line %d: %w", n.Line, err)
+		}
+		c.b.WriteString(strconv.FormatBool(v))
+	case "!!int":
+		var v int64
+		if err := n.Decode(&v); err != nil {
+			return fmt.Errorf("line %d: %w", n.Line, err)
+		}
+		c.b.WriteString(strconv.FormatInt(v, 10))
+	case "!!float":
+		var v float64
+		if err := n.Decode(&v); err != nil {
+			return fmt.Errorf("line %d: %w", n.Line, err)
+		}
+		if math.IsInf(v, 0) || math.IsNaN(v) {
+			return fmt.Errorf("line %d: %s is not a finite number", n.Line, n.Value)
+		}
+		c.b.WriteString(strconv.FormatFloat(v, 'g', -1, 64))
+	default:
+		// Strings, and tags with no JSON meaning (timestamps, binary), are
+		// kept as the text written; the schema judges them.
+		c.b.WriteString(quoteJSON(n.Value))
+	}
+	return nil
+}
+
+// quoteJSON quotes s as a JSON string (strconv.Quote's \x escapes are not
+// JSON).
+func quoteJSON(s string) string {
+	var b strings.Builder
+	b.Grow(len(s) + 2)
+	b.WriteByte('"')
+	for _, r := range s {
+		switch {
+		case r == '"' || r == '\\':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r < 0x20 || r == 0x7f:
+			fmt.Fprintf(&b, "\\u%04x", r)
+		case r == 0xFFFD:
+			b.WriteString("\\ufffd")
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}
