@@ -1,0 +1,458 @@
+package journal
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
+)
+
+// FileName is the journal's file name inside the state directory.
+const FileName = "journal.db"
+
+// lockTimeout is how long Open waits for the file lock: long enough to
+// ride out a status read finishing, short enough to answer at once.
+const lockTimeout = 100 * time.Millisecond
+
+var (
+	bucketLog      = []byte("log")
+	bucketUnits    = []byte("units")
+	bucketFindings = []byte("findings")
+	bucketMeta     = []byte("meta")
+	keyRun         = []byte("run")
+)
+
+// ErrNoJournal means the state directory has no journal yet: nothing has
+// run there.
+var ErrNoJournal = errors.New("no journal in state directory")
+
+// ErrReadOnly is returned by writes to a journal opened with OpenReadOnly.
+var ErrReadOnly = errors.New("journal opened read-only")
+
+// Journal is an open journal. It is safe for concurrent use: bbolt
+// serialises writers, and each write is one fsynced transaction.
+type Journal struct {
+	db       *bolt.DB
+	dir      string
+	readOnly bool
+	now      func() time.Time
+}
+
+// Open opens (creating if needed) the journal in stateDir as its one
+// writer. stateDir is created with mode 0700, journal.db with 0600. If
+// another process (or another Open in this process) holds the journal, Open
+// returns a *LockedError naming the holder after a short wait. On success
+// it records holder in lock.json for others to name.
+func Open(stateDir string, holder Holder) (*Journal, error) {
+	if err := os.MkdirAll(stateDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create state directory: %w", err)
+	}
+	db, err := bolt.Open(filepath.Join(stateDir, FileName), 0o600, &bolt.Options{Timeout: lockTimeout})
+	if err != nil {
+		if errors.Is(err, bolterrors.ErrTimeout) {
+			return nil, &LockedError{Dir: stateDir, Holder: readHolder(stateDir)}
+		}
+		return nil, fmt.Errorf("open journal in %s: %w", stateDir, err)
+	}
+	if err := db.Update(func(tx *bolt.Tx) error {
+		for _, b := range [][]byte{bucketLog, bucketUnits, bucketFindings, bucketMeta} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("initialise journal in %s: %w", stateDir, err)
+	}
+	if err := writeHolder(stateDir, holder); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return &Journal{db: db, dir: stateDir, now: time.Now}, nil
+}
+
+// OpenReadOnly opens the journal for reading, as status does. It takes a
+// shared lock, so it refuses (*LockedError, after the same short wait) while
+// a writer holds the journal, and it keeps writers out while open: close it
+// promptly. A state directory without a journal is ErrNoJournal.
+func OpenReadOnly(stateDir string) (*Journal, error) {
+	path := filepath.Join(stateDir, FileName)
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("%s: %w", stateDir, ErrNoJournal)
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: lockTimeout, ReadOnly: true})
+	if err != nil {
+		if errors.Is(err, bolterrors.ErrTimeout) {
+			return nil, &LockedError{Dir: stateDir, Holder: readHolder(stateDir)}
+		}
+		return nil, fmt.Errorf("open journal in %s: %w", stateDir, err)
+	}
+	return &Journal{db: db, dir: stateDir, readOnly: true, now: time.Now}, nil
+}
+
+// Close releases the journal and its lock.
+func (j *Journal) Close() error {
+	if !j.readOnly {
+		// Best effort: a stale lock.json is harmless (it is overwritten by
+		// the next holder), removing it only keeps the directory tidy.
+		_ = os.Remove(filepath.Join(j.dir, lockFile))
+	}
+	if err := j.db.Close(); err != nil {
+		return fmt.Errorf("close journal: %w", err)
+	}
+	return nil
+}
+
+// Dir is the state directory the journal lives in.
+func (j *Journal) Dir() string { return j.dir }
+
+// SetClock replaces the clock stamping records; for tests.
+func (j *Journal) SetClock(now func() time.Time) { j.now = now }
+
+func (j *Journal) stamp() time.Time { return j.now().UTC() }
+
+func (j *Journal) update(what string, fn func(tx *bolt.Tx) error) error {
+	if j.readOnly {
+		return fmt.Errorf("%s: %w", what, ErrReadOnly)
+	}
+	if err := j.db.Update(fn); err != nil {
+		return fmt.Errorf("journal %s: %w", what, err)
+	}
+	return nil
+}
+
+func seqKey(seq uint64) []byte {
+	var k [8]byte
+	binary.BigEndian.PutUint64(k[:], seq)
+	return k[:]
+}
+
+func putJSON(b *bolt.Bucket, key []byte, v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return b.Put(key, data)
+}
+
+// appendRecord gives r the next sequence number and writes it to the log.
+func appendRecord(tx *bolt.Tx, r *Record) error {
+	log := tx.Bucket(bucketLog)
+	seq, err := log.NextSequence()
+	if err != nil {
+		return err
+	}
+	r.Seq = seq
+	return putJSON(log, seqKey(seq), r)
+}
+
+func getUnit(tx *bolt.Tx, unit string) (UnitState, bool, error) {
+	v := tx.Bucket(bucketUnits).Get([]byte(unit))
+	if v == nil {
+		return UnitState{Unit: unit}, false, nil
+	}
+	u, err := DecodeUnit(v)
+	return u, err == nil, err
+}
+
+// Intent durably records that op is about to be sent for unit (attempt
+// counts from 1) and that the unit is now in phase (e.g. Preparing). It
+// returns the intent's sequence number, which the outcome names. It returns
+// only after the record is on disk.
+func (j *Journal) Intent(unit, op string, attempt int, phase string) (uint64, error) {
+	var seq uint64
+	err := j.update("intent "+op+" "+unit, func(tx *bolt.Tx) error {
+		u, _, err := getUnit(tx, unit)
+		if err != nil {
+			return err
+		}
+		r := Record{Kind: KindIntent, Unit: unit, Op: op, Attempt: attempt, Phase: phase, Time: j.stamp()}
+		if err := appendRecord(tx, &r); err != nil {
+			return err
+		}
+		seq = r.Seq
+		u.Pending = &r
+		u.LastOp = op
+		if phase != "" {
+			u.Phase = phase
+		}
+		u.Updated = r.Time
+		return putJSON(tx.Bucket(bucketUnits), []byte(unit), u)
+	})
+	return seq, err
+}
+
+// Outcome durably closes the intent seq of unit with result. phase is the
+// unit's phase after the call, "" when unknown (a transient fault: the
+// caller reads the state next and records it with SetPhase). errText is
+// clipped; pass driver errors only, never anything holding credentials.
+func (j *Journal) Outcome(unit string, intent uint64, result Result, phase, errText string) error {
+	return j.update("outcome "+unit, func(tx *bolt.Tx) error {
+		u, _, err := getUnit(tx, unit)
+		if err != nil {
+			return err
+		}
+		op := ""
+		if u.Pending != nil && u.Pending.Seq == intent {
+			op = u.Pending.Op
+			u.Pending = nil
+		}
+		r := Record{Kind: KindOutcome, Unit: unit, Op: op, Intent: intent, Result: result, Phase: phase, Error: clip(errText), Time: j.stamp()}
+		if err := appendRecord(tx, &r); err != nil {
+			return err
+		}
+		if phase != "" {
+			u.Phase = phase
+		}
+		switch result {
+		case ResultSucceeded, ResultReconciled:
+			u.Error = ""
+		default:
+			u.Error = r.Error
+		}
+		u.Updated = r.Time
+		return putJSON(tx.Bucket(bucketUnits), []byte(unit), u)
+	})
+}
+
+// SetPhase records a phase reached without an operation of this process:
+// validated, blocked, or read from the platform. It does not touch a
+// pending intent. A phase equal to the current one is not logged again.
+func (j *Journal) SetPhase(unit, phase, note string) error {
+	return j.update("phase "+unit, func(tx *bolt.Tx) error {
+		u, _, err := getUnit(tx, unit)
+		if err != nil {
+			return err
+		}
+		if u.Phase == phase && note == "" {
+			return nil
+		}
+		r := Record{Kind: KindPhase, Unit: unit, Phase: phase, Error: clip(note), Time: j.stamp()}
+		if err := appendRecord(tx, &r); err != nil {
+			return err
+		}
+		u.Phase = phase
+		u.Updated = r.Time
+		return putJSON(tx.Bucket(bucketUnits), []byte(unit), u)
+	})
+}
+
+// Unit returns the journal's record of unit; ok is false if it has none.
+func (j *Journal) Unit(unit string) (u UnitState, ok bool, err error) {
+	err = j.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketUnits)
+		if b == nil {
+			return nil
+		}
+		v := b.Get([]byte(unit))
+		if v == nil {
+			return nil
+		}
+		u, err = DecodeUnit(v)
+		ok = err == nil
+		return err
+	})
+	if err != nil {
+		return UnitState{}, false, fmt.Errorf("journal read unit %s: %w", unit, err)
+	}
+	if !ok {
+		u = UnitState{Unit: unit}
+	}
+	return u, ok, nil
+}
+
+// Units returns every unit record, by unit id.
+func (j *Journal) Units() (map[string]UnitState, error) {
+	out := map[string]UnitState{}
+	err := j.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketUnits)
+		if b == nil {
+			return nil
+		}
+		return b.ForEach(func(k, v []byte) error {
+			u, err := DecodeUnit(v)
+			if err != nil {
+				return err
+			}
+			out[string(k)] = u
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("journal read units: %w", err)
+	}
+	return out, nil
+}
+
+// Pending returns every intent without an outcome, by sequence number.
+func (j *Journal) Pending() ([]Record, error) {
+	units, err := j.Units()
+	if err != nil {
+		return nil, err
+	}
+	var out []Record
+	for _, u := range units {
+		if u.Pending != nil {
+			out = append(out, *u.Pending)
+		}
+	}
+	sort.Slice(out, func(a, b int) bool { return out[a].Seq < out[b].Seq })
+	return out, nil
+}
+
+// Log returns every log record in order.
+func (j *Journal) Log() ([]Record, error) {
+	var out []Record
+	err := j.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketLog)
+		if b == nil {
+			return nil
+		}
+		return b.ForEach(func(_, v []byte) error {
+			r, err := DecodeRecord(v)
+			if err != nil {
+				return err
+			}
+			out = append(out, r)
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("journal read log: %w", err)
+	}
+	return out, nil
+}
+
+// BeginRun records the metadata of a new command, replacing the previous
+// one's.
+func (j *Journal) BeginRun(r Run) error {
+	if r.Started.IsZero() {
+		r.Started = j.stamp()
+	}
+	return j.update("begin run", func(tx *bolt.Tx) error {
+		return putJSON(tx.Bucket(bucketMeta), keyRun, r)
+	})
+}
+
+// ResumeRun counts a resume of the recorded run and clears its end marks.
+func (j *Journal) ResumeRun() error {
+	return j.update("resume run", func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketMeta)
+		v := b.Get(keyRun)
+		if v == nil {
+			return ErrNoRun
+		}
+		r, err := DecodeRun(v)
+		if err != nil {
+			return err
+		}
+		r.Resumes++
+		r.Finished = nil
+		r.Interrupted = false
+		return putJSON(b, keyRun, r)
+	})
+}
+
+// EndRun marks the recorded run finished, or interrupted with work half
+// done.
+func (j *Journal) EndRun(interrupted bool) error {
+	return j.update("end run", func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketMeta)
+		v := b.Get(keyRun)
+		if v == nil {
+			return ErrNoRun
+		}
+		r, err := DecodeRun(v)
+		if err != nil {
+			return err
+		}
+		r.Interrupted = interrupted
+		r.Finished = nil
+		if !interrupted {
+			t := j.stamp()
+			r.Finished = &t
+		}
+		return putJSON(b, keyRun, r)
+	})
+}
+
+// ErrNoRun means the journal records no command yet.
+var ErrNoRun = errors.New("journal records no run")
+
+// Run returns the recorded run metadata, or ErrNoRun.
+func (j *Journal) Run() (Run, error) {
+	var r Run
+	err := j.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketMeta)
+		if b == nil {
+			return ErrNoRun
+		}
+		v := b.Get(keyRun)
+		if v == nil {
+			return ErrNoRun
+		}
+		var err error
+		r, err = DecodeRun(v)
+		return err
+	})
+	if err != nil {
+		return Run{}, fmt.Errorf("journal read run: %w", err)
+	}
+	return r, nil
+}
+
+// PutFindings records the findings summary of one unit.
+func (j *Journal) PutFindings(f Findings) error {
+	return j.update("findings "+f.Unit, func(tx *bolt.Tx) error {
+		return putJSON(tx.Bucket(bucketFindings), []byte(f.Unit), f)
+	})
+}
+
+// Findings returns every findings summary, by unit id.
+func (j *Journal) Findings() (map[string]Findings, error) {
+	out := map[string]Findings{}
+	err := j.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketFindings)
+		if b == nil {
+			return nil
+		}
+		return b.ForEach(func(k, v []byte) error {
+			f, err := DecodeFindings(v)
+			if err != nil {
+				return err
+			}
+			out[string(k)] = f
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("journal read findings: %w", err)
+	}
+	return out, nil
+}
+
+// HashFile returns the hex SHA-256 of the file at path: the inventory
+// fingerprint Run records.
+func HashFile(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", fmt.Errorf("hash inventory: %w", err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("hash inventory %s: %w", path, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}

@@ -1,0 +1,192 @@
+package journal
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func testHolder() Holder {
+	return Holder{Host: "x", PID: 1234, Command: "migrate run", Since: time.Date(2026, 11, 22, 1, 2, 3, 0, time.UTC)}
+}
+
+func TestOpenCreatesPrivateFiles(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), ".migrate")
+	j, err := Open(dir, testHolder())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	for path, want := range map[string]os.FileMode{dir: 0o700, filepath.Join(dir, FileName): 0o600, filepath.Join(dir, lockFile): 0o600} {
+		fi, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := fi.Mode().Perm(); got != want {
+			t.Errorf("%s: mode %v, want %v", path, got, want)
+		}
+	}
+}
+
+func TestLockedErrorNamesHolder(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), ".migrate")
+	j, err := Open(dir, testHolder())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+
+	for name, open := range map[string]func() (*Journal, error){
+		"writer":    func() (*Journal, error) { return Open(dir, Holder{Command: "migrate status"}) },
+		"read-only": func() (*Journal, error) { return OpenReadOnly(dir) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			j2, err := open()
+			if err == nil {
+				j2.Close()
+				t.Fatal("second open succeeded while the journal is held")
+			}
+			var le *LockedError
+			if !errors.As(err, &le) || !errors.Is(err, ErrLocked) {
+				t.Fatalf("err = %v, want *LockedError", err)
+			}
+			want := "state directory " + dir + " is in use by migrate run (pid 1234 on host x) since 2026-11-22T01:02:03Z"
+			if err.Error() != want {
+				t.Errorf("message:\n got %s\nwant %s", err, want)
+			}
+		})
+	}
+}
+
+func TestStaleLockFileIsOverwritten(t *testing.T) {
+	dir := t.TempDir()
+	if err := writeHolder(dir, Holder{Host: "dead", PID: 99, Command: "migrate commit"}); err != nil {
+		t.Fatal(err)
+	}
+	h := testHolder()
+	j, err := Open(dir, h)
+	if err != nil {
+		t.Fatalf("stale lock.json refused: %v", err)
+	}
+	defer j.Close()
+	if got := readHolder(dir); got != h {
+		t.Errorf("holder = %+v, want %+v", got, h)
+	}
+}
+
+func TestDurableAcrossReopen(t *testing.T) {
+	dir := t.TempDir()
+	j, err := Open(dir, testHolder())
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := Run{Command: "run", Units: []string{"vnet/a"}, InventoryPath: "inv.yaml", InventorySHA256: "abc"}
+	if err := j.BeginRun(run); err != nil {
+		t.Fatal(err)
+	}
+	s1, err := j.Intent("vnet/a", "Prepare", 1, "Preparing")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := j.Outcome("vnet/a", s1, ResultSucceeded, "Prepared", ""); err != nil {
+		t.Fatal(err)
+	}
+	s2, err := j.Intent("vnet/a", "Commit", 1, "Committing")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := j.PutFindings(Findings{Unit: "vnet/b", Blocked: true, Errors: 2}); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	j, err = OpenReadOnly(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	u, ok, err := j.Unit("vnet/a")
+	if err != nil || !ok {
+		t.Fatalf("unit: %v %v", ok, err)
+	}
+	if u.Phase != "Committing" || u.Pending == nil || u.Pending.Seq != s2 || u.LastOp != "Commit" {
+		t.Errorf("unit after reopen = %+v", u)
+	}
+	pending, err := j.Pending()
+	if err != nil || len(pending) != 1 || pending[0].Op != "Commit" {
+		t.Errorf("pending = %+v, %v", pending, err)
+	}
+	got, err := j.Run()
+	if err != nil || got.Command != "run" || got.InventorySHA256 != "abc" {
+		t.Errorf("run = %+v, %v", got, err)
+	}
+	f, err := j.Findings()
+	if err != nil || !f["vnet/b"].Blocked {
+		t.Errorf("findings = %+v, %v", f, err)
+	}
+	log, err := j.Log()
+	if err != nil || len(log) != 3 {
+		t.Fatalf("log = %+v, %v", log, err)
+	}
+	if log[1].Kind != KindOutcome || log[1].Intent != s1 || log[1].Op != "Prepare" {
+		t.Errorf("outcome record = %+v", log[1])
+	}
+	if err := j.SetPhase("vnet/a", "Committed", ""); !errors.Is(err, ErrReadOnly) {
+		t.Errorf("write to read-only journal: %v", err)
+	}
+}
+
+func TestOpenReadOnlyWithoutJournal(t *testing.T) {
+	if _, err := OpenReadOnly(t.TempDir()); !errors.Is(err, ErrNoJournal) {
+		t.Errorf("err = %v, want ErrNoJournal", err)
+	}
+}
+
+func TestErrorTextClipped(t *testing.T) {
+	j, err := Open(t.TempDir(), testHolder())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	s, _ := j.Intent("vnet/a", "Prepare", 1, "Preparing")
+	if err := j.Outcome("vnet/a", s, ResultFailed, "PrepareFailed", strings.Repeat("x", 5000)); err != nil {
+		t.Fatal(err)
+	}
+	u, _, _ := j.Unit("vnet/a")
+	if len(u.Error) > maxErrorText+3 {
+		t.Errorf("error text not clipped: %d bytes", len(u.Error))
+	}
+}
+
+func TestDecodeRecord(t *testing.T) {
+	tests := []struct {
+		name, in string
+		ok       bool
+	}{
+		{"intent", `{"seq":1,"kind":"intent","unit":"vnet/a","op":"Prepare","attempt":1,"time":"2026-11-22T01:02:03Z"}`, true},
+		{"outcome", `{"seq":2,"kind":"outcome","unit":"vnet/a","intent":1,"result":"succeeded","phase":"Prepared","time":"2026-11-22T01:02:03Z"}`, true},
+		{"phase", `{"seq":3,"kind":"phase","unit":"vnet/a","phase":"Validated","time":"2026-11-22T01:02:03Z"}`, true},
+		{"unknown field kept compatible", `{"seq":3,"kind":"phase","unit":"vnet/a","phase":"Validated","new":1}`, true},
+		{"zero seq", `{"seq":0,"kind":"phase","unit":"vnet/a","phase":"Validated"}`, false},
+		{"no unit", `{"seq":1,"kind":"phase","phase":"Validated"}`, false},
+		{"intent without attempt", `{"seq":1,"kind":"intent","unit":"u","op":"Prepare"}`, false},
+		{"outcome of later intent", `{"seq":2,"kind":"outcome","unit":"u","intent":2,"result":"succeeded"}`, false},
+		{"bad result", `{"seq":2,"kind":"outcome","unit":"u","intent":1,"result":"maybe"}`, false},
+		{"bad kind", `{"seq":2,"kind":"other","unit":"u"}`, false},
+		{"not json", `{`, false},
+		{"bad time", `{"seq":3,"kind":"phase","unit":"u","phase":"P","time":"yesterday"}`, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := DecodeRecord([]byte(tt.in))
+			if (err == nil) != tt.ok {
+				t.Errorf("DecodeRecord(%s) err = %v, want ok=%v", tt.in, err, tt.ok)
+			}
+		})
+	}
+}
