@@ -1,0 +1,233 @@
+package report
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// renderMarkdown writes a report a person keeps: summary, units by wave,
+// findings grouped by unit with their recommendations, and the dependency
+// graph as a mermaid flowchart (rendered by GitHub, GitLab and most wikis).
+func renderMarkdown(w io.Writer, d *document) error {
+	bw := bufio.NewWriter(w)
+	s := d.Summary
+	fmt.Fprint(bw, "# Migration plan\n\n## Summary\n\n")
+	fmt.Fprintln(bw, "| | |")
+	fmt.Fprintln(bw, "| --- | --- |")
+	fmt.Fprintf(bw, "| Units | %d |\n", s.Units)
+	fmt.Fprintf(bw, "| Waves | %d |\n", s.Waves)
+	fmt.Fprintf(bw, "| Virtual machines | %d |\n", s.VMs)
+	fmt.Fprintf(bw, "| Disk volume | %s |\n", gib(s.DiskBytes))
+	fmt.Fprintf(bw, "| Findings | %s, %s, %s |\n", plural(s.Errors, "error", "errors"),
+		plural(s.Warnings, "warning", "warnings"), plural(s.Infos, "info", "infos"))
+	if len(s.Blocked) > 0 {
+		fmt.Fprintf(bw, "| Blocked units | %s |\n", cell(codeList(s.Blocked, ", ")))
+	}
+	if len(s.CriticalPath) > 0 {
+		fmt.Fprintf(bw, "| Critical path | %s |\n", cell(codeList(s.CriticalPath, " → ")))
+	}
+	if f := s.Forecast; f != nil {
+		fmt.Fprintf(bw, "| Forecast | %s with %s (lower bound %s, critical path %s, total work %s) |\n",
+			f.Makespan, plural(f.Parallel, "worker", "workers"), f.LowerBound, f.CriticalPath, f.TotalWork)
+	}
+
+	fmt.Fprint(bw, "\n## Units by wave\n")
+	if len(d.Units) == 0 {
+		fmt.Fprint(bw, "\nNo units.\n")
+	}
+	counts := d.findingCounts()
+	for wave, units := range d.byWave() {
+		fmt.Fprintf(bw, "\n### Wave %d\n\n", wave)
+		fmt.Fprintln(bw, "| Unit | Scope | Downtime | VMs | Disk | Depends on | Findings |")
+		fmt.Fprintln(bw, "| --- | --- | --- | ---: | ---: | --- | --- |")
+		for _, u := range units {
+			deps := "–"
+			if len(u.DependsOn) > 0 {
+				deps = codeList(u.DependsOn, ", ")
+			}
+			fmt.Fprintf(bw, "| %s | %s | %s | %d | %s | %s | %s |\n",
+				cell(code(u.ID)), u.Scope, u.Downtime, u.VMs, gib(u.DiskBytes), cell(deps), counts[u.ID])
+		}
+	}
+
+	fmt.Fprint(bw, "\n## Findings\n")
+	if len(d.Findings) == 0 {
+		fmt.Fprint(bw, "\nNo findings.\n")
+	}
+	for _, g := range d.findingGroups() {
+		if g.unit == "" {
+			fmt.Fprint(bw, "\n### Not tied to a unit\n\n")
+		} else {
+			fmt.Fprintf(bw, "\n### %s\n\n", code(g.unit))
+		}
+		for _, f := range g.findings {
+			on := ""
+			if f.Resource != "" {
+				on = " on " + code(f.Resource)
+			}
+			fmt.Fprintf(bw, "- **%s** %s%s: %s\n", f.Severity, code(f.Rule), on, inline(f.Message))
+			if f.Recommendation != "" {
+				fmt.Fprintf(bw, "  - Recommendation: %s\n", inline(f.Recommendation))
+			}
+		}
+	}
+
+	fmt.Fprint(bw, "\n## Dependency graph\n\nAn arrow points from a unit to the units that wait for it.\n\n")
+	fmt.Fprintln(bw, "```mermaid")
+	fmt.Fprintln(bw, "flowchart LR")
+	node := map[string]string{}
+	for i, u := range d.Units {
+		node[u.ID] = fmt.Sprintf("u%d", i)
+	}
+	for wave, units := range d.byWave() {
+		fmt.Fprintf(bw, "  subgraph wave%d [\"Wave %d\"]\n", wave, wave)
+		for _, u := range units {
+			fmt.Fprintf(bw, "    %s[\"%s<br/>%s, downtime %s\"]\n", node[u.ID], mermaidText(u.ID), u.Scope, u.Downtime)
+		}
+		fmt.Fprintln(bw, "  end")
+	}
+	for _, u := range d.Units {
+		for _, dep := range u.DependsOn {
+			if n, ok := node[dep]; ok {
+				fmt.Fprintf(bw, "  %s --> %s\n", n, node[u.ID])
+			}
+		}
+	}
+	var blocked, downstream []string
+	for _, u := range d.Units {
+		switch {
+		case d.blocked[u.ID]:
+			blocked = append(blocked, node[u.ID])
+		case d.downstream[u.ID]:
+			downstream = append(downstream, node[u.ID])
+		}
+	}
+	if len(blocked) > 0 {
+		fmt.Fprintf(bw, "  classDef blocked fill:%s,stroke:#cc0000\n  class %s blocked\n", colourBlocked, strings.Join(blocked, ","))
+	}
+	if len(downstream) > 0 {
+		fmt.Fprintf(bw, "  classDef waiting fill:%s,stroke:#b45f06\n  class %s waiting\n", colourDownstream, strings.Join(downstream, ","))
+	}
+	fmt.Fprintln(bw, "```")
+	return bw.Flush()
+}
+
+// findingCounts summarises each unit's findings for the units tables, e.g.
+// "1 error, 2 warnings"; "–" when there are none.
+func (d *document) findingCounts() map[string]string {
+	type count struct{ e, w, i int }
+	c := map[string]*count{}
+	for _, f := range d.Findings {
+		x := c[f.Unit]
+		if x == nil {
+			x = &count{}
+			c[f.Unit] = x
+		}
+		switch f.Severity {
+		case "error":
+			x.e++
+		case "warning":
+			x.w++
+		default:
+			x.i++
+		}
+	}
+	out := map[string]string{}
+	for _, u := range d.Units {
+		x := c[u.ID]
+		if x == nil {
+			out[u.ID] = "–"
+			continue
+		}
+		var parts []string
+		if x.e > 0 {
+			parts = append(parts, plural(x.e, "error", "errors"))
+		}
+		if x.w > 0 {
+			parts = append(parts, plural(x.w, "warning", "warnings"))
+		}
+		if x.i > 0 {
+			parts = append(parts, plural(x.i, "info", "infos"))
+		}
+		out[u.ID] = strings.Join(parts, ", ")
+	}
+	return out
+}
+
+type findingGroup struct {
+	unit     string
+	findings []findingDoc
+}
+
+// findingGroups groups findings by unit: units in plan order, then units the
+// plan does not know (sorted, as the findings are), then findings without a
+// unit.
+func (d *document) findingGroups() []findingGroup {
+	byUnit := map[string][]findingDoc{}
+	var unknown []string
+	known := map[string]bool{}
+	for _, u := range d.Units {
+		known[u.ID] = true
+	}
+	for _, f := range d.Findings {
+		if _, seen := byUnit[f.Unit]; !seen && !known[f.Unit] && f.Unit != "" {
+			unknown = append(unknown, f.Unit)
+		}
+		byUnit[f.Unit] = append(byUnit[f.Unit], f)
+	}
+	var out []findingGroup
+	for _, u := range d.Units {
+		if fs := byUnit[u.ID]; len(fs) > 0 {
+			out = append(out, findingGroup{u.ID, fs})
+		}
+	}
+	for _, id := range unknown {
+		out = append(out, findingGroup{id, byUnit[id]})
+	}
+	if fs := byUnit[""]; len(fs) > 0 {
+		out = append(out, findingGroup{"", fs})
+	}
+	return out
+}
+
+// code renders s as an inline code span, choosing a fence longer than any
+// run of backticks inside it (CommonMark).
+func code(s string) string {
+	longest, run := 0, 0
+	for _, r := range s {
+		if r == '`' {
+			run++
+			longest = max(longest, run)
+		} else {
+			run = 0
+		}
+	}
+	fence := strings.Repeat("`", longest+1)
+	if longest > 0 {
+		return fence + " " + s + " " + fence
+	}
+	return fence + s + fence
+}
+
+func codeList(ids []string, sep string) string {
+	parts := make([]string, len(ids))
+	for i, id := range ids {
+		parts[i] = code(id)
+	}
+	return strings.Join(parts, sep)
+}
+
+// cell escapes a table cell: a pipe would end it, even inside a code span.
+func cell(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
+
+// inline keeps free text on its list item: newlines would end it.
+func inline(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// mermaidText escapes text inside a quoted mermaid label, where quotes end
+// the label, < > & would be read as HTML and a pipe as an edge label.
+func mermaidText(s string) string {
+	r := strings.NewReplacer(`"`, "#quot;", "<", "#lt;", ">", "#gt;", "&", "#amp;", "#", "#35;", "|", "#124;")
+	return r.Replace(s)
+}

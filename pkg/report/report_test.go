@@ -1,0 +1,300 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/migrate-tool/migrate/pkg/inventory"
+	"github.com/migrate-tool/migrate/pkg/plan"
+	"github.com/migrate-tool/migrate/pkg/validate"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// fixture is a fixed estate with names that need escaping (spaces, quotes,
+// a pipe), a blocked unit with a dependent, and findings of every severity.
+func fixture(t *testing.T) Report {
+	t.Helper()
+	legacy := `Group rg "legacy" vnet`
+	inv := &inventory.Inventory{
+		SchemaVersion: 1,
+		Target:        inventory.Target{ResourceGroupSuffix: "-Migrated"},
+		StorageAccounts: []inventory.StorageAccount{
+			{Name: "contosovhds", Disks: []inventory.Disk{{Name: "web1-os", SizeGiB: 30}, {Name: "app1-os", SizeGiB: 127}}},
+			{Name: "logs|blobs", BlobsOnly: true},
+		},
+		VirtualNetworks: []inventory.VirtualNetwork{
+			{Name: "contoso-vnet", Subnets: []inventory.Subnet{{Name: "web", NetworkSecurityGroup: "web-nsg"}}},
+			{Name: legacy},
+		},
+		CloudServices: []inventory.CloudService{
+			{Name: "contoso-web", Deployment: inventory.Deployment{VirtualNetwork: "contoso-vnet",
+				Roles: []inventory.Role{{Name: "web1", Kind: inventory.RoleVirtualMachine, OSDisk: "web1-os"}}}},
+			{Name: "app svc", Deployment: inventory.Deployment{
+				Destination: &inventory.Destination{ResourceGroup: legacy + "-Migrated", VirtualNetwork: legacy + "-Migrated"},
+				Roles:       []inventory.Role{{Name: "app1", Kind: inventory.RoleVirtualMachine, OSDisk: "app1-os"}}}},
+		},
+		NetworkSecurityGroups: []inventory.NetworkSecurityGroup{{Name: "web-nsg"}, {Name: "spare-nsg"}},
+	}
+	p, err := plan.Build(inv)
+	if err != nil {
+		t.Fatalf("Build: %v", err)
+	}
+	findings := []validate.Finding{
+		{Rule: "vnet-gateway", Severity: validate.SeverityWarning, Resource: "vnet/contoso-vnet", Unit: "vnet/contoso-vnet",
+			Message: "The VPN gateway is\nrecreated.", Recommendation: "Plan a connectivity window."},
+		{Rule: "platform-service", Severity: validate.SeverityError, Resource: "vnet/" + legacy, Unit: "vnet/" + legacy,
+			Message: "HDInsight is deployed | into the VNet.", Recommendation: "Remove the service first."},
+		{Rule: "unassociated-disk", Severity: validate.SeverityInfo, Resource: "disk/contosovhds/old", Unit: "storage/contosovhds",
+			Message: "The disk is not attached.", Recommendation: ""},
+		{Rule: "quota", Severity: validate.SeverityWarning, Resource: "", Unit: "",
+			Message: "No quota given for West US.", Recommendation: "Add target.quotas."},
+	}
+	est := plan.Forecast(p, plan.Durations{Validate: time.Minute, Prepare: 20 * time.Minute, Commit: 10 * time.Minute}, 2)
+	return Report{Plan: p, Findings: findings, Forecast: &est}
+}
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read golden (run go test -update to create): %v", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from golden (go test -update if intended); got:\n%s", name, got)
+	}
+}
+
+func render(t *testing.T, r Report, format string) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := Render(&buf, r, format); err != nil {
+		t.Fatalf("Render %s: %v", format, err)
+	}
+	return buf.Bytes()
+}
+
+func TestGolden(t *testing.T) {
+	full := fixture(t)
+	noForecast := full
+	noForecast.Forecast = nil
+	tests := []struct {
+		name string
+		r    Report
+	}{
+		{"full", full},
+		{"plain", Report{Plan: full.Plan}},
+		{"empty", Report{}},
+	}
+	ext := map[string]string{FormatTable: "txt", FormatJSON: "json", FormatYAML: "yaml", FormatMarkdown: "md", FormatDOT: "dot"}
+	for _, tt := range tests {
+		for _, f := range Formats() {
+			t.Run(tt.name+"/"+f, func(t *testing.T) {
+				golden(t, tt.name+"."+ext[f], render(t, tt.r, f))
+			})
+		}
+	}
+}
+
+// TestJSONShape checks the cli.md contract directly rather than through the
+// golden file: the keys, and [] rather than null for empty lists.
+func TestJSONShape(t *testing.T) {
+	for _, r := range []Report{fixture(t), {}} {
+		var doc map[string]any
+		if err := json.Unmarshal(render(t, r, FormatJSON), &doc); err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range []string{"units", "findings", "summary"} {
+			if _, ok := doc[k]; !ok {
+				t.Errorf("missing key %q", k)
+			}
+		}
+		if _, ok := doc["units"].([]any); !ok {
+			t.Errorf("units is %T, want a list", doc["units"])
+		}
+		if _, ok := doc["findings"].([]any); !ok {
+			t.Errorf("findings is %T, want a list", doc["findings"])
+		}
+		sum := doc["summary"].(map[string]any)
+		for _, k := range []string{"units", "errors", "warnings", "waves"} {
+			if _, ok := sum[k].(float64); !ok {
+				t.Errorf("summary.%s is %T, want a number", k, sum[k])
+			}
+		}
+		for _, u := range doc["units"].([]any) {
+			m := u.(map[string]any)
+			for _, k := range []string{"id", "scope", "resources", "dependsOn", "wave", "downtime"} {
+				if _, ok := m[k]; !ok {
+					t.Errorf("unit missing %q", k)
+				}
+			}
+			if _, ok := m["dependsOn"].([]any); !ok {
+				t.Errorf("unit %v dependsOn is %T, want a list", m["id"], m["dependsOn"])
+			}
+		}
+		for _, f := range doc["findings"].([]any) {
+			m := f.(map[string]any)
+			for _, k := range []string{"rule", "severity", "resource", "unit", "message", "recommendation"} {
+				if _, ok := m[k]; !ok {
+					t.Errorf("finding missing %q", k)
+				}
+			}
+		}
+	}
+	var empty map[string]any
+	if err := json.Unmarshal(render(t, Report{}, FormatJSON), &empty); err != nil {
+		t.Fatal(err)
+	}
+	if s := empty["summary"].(map[string]any); s["units"] != 0.0 || s["waves"] != 0.0 {
+		t.Errorf("empty summary %v", s)
+	}
+}
+
+// TestYAMLMatchesJSON decodes both renderings and expects the same tree.
+func TestYAMLMatchesJSON(t *testing.T) {
+	r := fixture(t)
+	var fromJSON, fromYAML any
+	if err := json.Unmarshal(render(t, r, FormatJSON), &fromJSON); err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.Unmarshal(render(t, r, FormatYAML), &fromYAML); err != nil {
+		t.Fatal(err)
+	}
+	// Round-trip the YAML tree through JSON so numbers compare alike.
+	b, err := json.Marshal(fromYAML)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var normalised any
+	if err := json.Unmarshal(b, &normalised); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(fromJSON, normalised) {
+		t.Errorf("YAML and JSON renderings differ:\n%v\n%v", fromJSON, normalised)
+	}
+}
+
+func TestSummaryCounts(t *testing.T) {
+	var doc struct {
+		Summary struct {
+			Units, Errors, Warnings, Infos, Waves, VMs int
+			Blocked                                    []string
+		}
+	}
+	if err := json.Unmarshal(render(t, fixture(t), FormatJSON), &doc); err != nil {
+		t.Fatal(err)
+	}
+	s := doc.Summary
+	if s.Units != 6 || s.Errors != 1 || s.Warnings != 2 || s.Infos != 1 || s.Waves != 3 || s.VMs != 2 {
+		t.Errorf("summary %+v", s)
+	}
+	if want := []string{`vnet/Group rg "legacy" vnet`}; !reflect.DeepEqual(s.Blocked, want) {
+		t.Errorf("blocked %q, want %q", s.Blocked, want)
+	}
+}
+
+func TestValidateFormat(t *testing.T) {
+	tests := []struct {
+		format  string
+		allowed []string
+		ok      bool
+	}{
+		{"table", nil, true},
+		{"dot", nil, true},
+		{"markdown", nil, true},
+		{"xml", nil, false},
+		{"", nil, false},
+		{"JSON", nil, false},
+		{"dot", []string{FormatTable, FormatJSON, FormatYAML}, false},
+		{"yaml", []string{FormatTable, FormatJSON, FormatYAML}, true},
+	}
+	for _, tt := range tests {
+		err := Validate(tt.format, tt.allowed...)
+		if (err == nil) != tt.ok {
+			t.Errorf("Validate(%q, %q) = %v, want ok=%v", tt.format, tt.allowed, err, tt.ok)
+		}
+		if err != nil && !errors.Is(err, ErrUnknownFormat) {
+			t.Errorf("Validate(%q) error %v is not ErrUnknownFormat", tt.format, err)
+		}
+	}
+	err := Validate("xml", FormatTable, FormatJSON)
+	if got, want := err.Error(), `unknown output format "xml": want one of table, json`; got != want {
+		t.Errorf("error %q, want %q", got, want)
+	}
+	var buf bytes.Buffer
+	if err := Render(&buf, Report{}, "xml"); !errors.Is(err, ErrUnknownFormat) || buf.Len() != 0 {
+		t.Errorf("Render xml: %v, wrote %d bytes", err, buf.Len())
+	}
+}
+
+func TestDotID(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"vnet/a", `"vnet/a"`},
+		{`vnet/Group rg "x" y`, `"vnet/Group rg \"x\" y"`},
+		{`a\`, `"a\\"`},
+		{"two\nlines", `"two\nlines"`},
+	}
+	for _, tt := range tests {
+		if got := dotID(tt.in); got != tt.want {
+			t.Errorf("dotID(%q) = %s, want %s", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestMarkdownCode(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"vnet/a b", "`vnet/a b`"},
+		{"vnet/a`b", "`` vnet/a`b ``"},
+	}
+	for _, tt := range tests {
+		if got := code(tt.in); got != tt.want {
+			t.Errorf("code(%q) = %s, want %s", tt.in, got, tt.want)
+		}
+	}
+}
+
+// TestDotWithGraphviz feeds the dot rendering to Graphviz. Without dot on
+// PATH it skips, except in CI (CI=true) where Graphviz must be installed.
+func TestDotWithGraphviz(t *testing.T) {
+	bin, err := exec.LookPath("dot")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("Graphviz dot is not on PATH; CI must install it (apt-get install graphviz)")
+		}
+		t.Skip("Graphviz dot is not on PATH")
+	}
+	for name, r := range map[string]Report{"full": fixture(t), "empty": {}} {
+		cmd := exec.Command(bin, "-Tsvg")
+		cmd.Stdin = bytes.NewReader(render(t, r, FormatDOT))
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		if err != nil || stderr.Len() > 0 {
+			t.Errorf("%s: dot -Tsvg: %v\n%s", name, err, stderr.String())
+		}
+		if !strings.Contains(string(out), "<svg") {
+			t.Errorf("%s: dot produced no SVG", name)
+		}
+	}
+}
