@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/migrate-tool/migrate/pkg/inventory"
 )
@@ -240,5 +241,33 @@ func TestDecodedPlanLookups(t *testing.T) {
 	}
 	if got := p.Downstream("cloudservice/db-svc"); !reflect.DeepEqual(got, []string{"storage/Other Store"}) {
 		t.Errorf("Downstream on decoded plan = %q", got)
+	}
+}
+
+func TestReindexRestoresRanks(t *testing.T) {
+	built := mustBuild(t, sampleInventory())
+	b, err := json.Marshal(built)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p Plan
+	if err := json.Unmarshal(b, &p); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Reindex(); err != nil {
+		t.Fatal(err)
+	}
+	for i, u := range p.Units {
+		if u.Rank != built.Units[i].Rank {
+			t.Errorf("%s: rank %d after Reindex, %d from Build", u.ID, u.Rank, built.Units[i].Rank)
+		}
+	}
+	d := Durations{Prepare: time.Minute}
+	if got, want := Forecast(&p, d, 2), Forecast(built, d, 2); got != want {
+		t.Errorf("forecast on decoded plan %+v, want %+v", got, want)
+	}
+	p.Unit("vnet/contoso-vnet").DependsOn = []string{"storage/contosovhds"}
+	if err := p.Reindex(); !errors.Is(err, ErrCycle) {
+		t.Errorf("Reindex of a cyclic plan: %v, want ErrCycle", err)
 	}
 }

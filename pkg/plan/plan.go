@@ -1,6 +1,8 @@
 package plan
 
 import (
+	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/migrate-tool/migrate/pkg/dag"
@@ -85,3 +87,25 @@ func (p *Plan) UnitOf(resource string) string {
 // foldID folds an id for case-insensitive look-ups: names are
 // case-insensitive in Azure, kinds are lower case already.
 func foldID(id string) string { return strings.ToLower(id) }
+
+// Reindex rebuilds what a plan decoded from JSON lacks, from its Units (ids,
+// DependsOn, Resources): the look-ups, the graph and every unit's Rank, so
+// the executor and Forecast see the same ranks as on the plan Build made. It
+// returns a *CycleError if the units depend on each other in a circle.
+func (p *Plan) Reindex() error {
+	p.byID, p.resource, p.graph = nil, nil, nil
+	p.Unit("")
+	p.UnitOf("")
+	ranks, err := p.Graph().BottomLevels(nil)
+	if err != nil {
+		var ce *dag.CycleError
+		if errors.As(err, &ce) {
+			return &CycleError{Cycles: ce.Cycles}
+		}
+		return fmt.Errorf("plan: rank units: %w", err)
+	}
+	for _, u := range p.Units {
+		u.Rank = int(ranks[u.ID])
+	}
+	return nil
+}
