@@ -125,7 +125,7 @@ func TestQuotaCounts(t *testing.T) {
 	inv.ReservedIPs = []inventory.ReservedIP{{Name: "cs1-ip", Location: testRegion}, {Name: "lone-ip", Location: testRegion}}
 	inv.CloudServices[0].ReservedIP = "cs1-ip"
 	vm1(inv).Subnets = []string{"web", "app"} // two NICs
-	vm1(inv).Size = "ExtraLarge"            // 8 cores
+	vm1(inv).Size = "ExtraLarge"              // 8 cores
 	zero := intp(0)
 	inv.Target.Quotas = map[string]inventory.Quota{testRegion: {
 		Cores: zero, NetworkInterfaces: zero, PublicIPAddresses: zero, LoadBalancers: zero, NetworkSecurityGroups: zero, RouteTables: zero,

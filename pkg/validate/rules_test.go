@@ -78,9 +78,13 @@ func ruleCases() []ruleCase {
 				vm1(inv).Endpoints = []inventory.Endpoint{{Name: "http", Protocol: "tcp", PublicPort: 80, LocalPort: 80, ACL: []inventory.ACL{}}}
 			}},
 		{name: "application gateway", rule: RuleApplicationGateway, severity: SeverityError, resource: vnetUnit, unit: vnetUnit,
-			msg:  "Virtual Network vnet1 because it has non-gateway PaaS deployments: Application Gateway ag1",
-			fire: func(inv *inventory.Inventory) { inv.VirtualNetworks[0].ApplicationGateways = []inventory.ApplicationGateway{{Name: "ag1"}} },
-			calm: func(inv *inventory.Inventory) { inv.VirtualNetworks[0].ApplicationGateways = []inventory.ApplicationGateway{} }},
+			msg: "Virtual Network vnet1 because it has non-gateway PaaS deployments: Application Gateway ag1",
+			fire: func(inv *inventory.Inventory) {
+				inv.VirtualNetworks[0].ApplicationGateways = []inventory.ApplicationGateway{{Name: "ag1"}}
+			},
+			calm: func(inv *inventory.Inventory) {
+				inv.VirtualNetworks[0].ApplicationGateways = []inventory.ApplicationGateway{}
+			}},
 		{name: "vnet peering", rule: RuleVNetPeering, severity: SeverityError, resource: vnetUnit, unit: vnetUnit,
 			msg: "has Peering to-hub to hub",
 			fire: func(inv *inventory.Inventory) {
@@ -314,8 +318,10 @@ func ruleCases() []ruleCase {
 			}
 		}
 		cases = append(cases, ruleCase{name: ps.rule, rule: ps.rule, severity: SeverityError, resource: vnetUnit, unit: vnetUnit,
-			msg:  fmt.Sprintf("Migration isn't supported for Virtual Network vnet1 because it has %s (%s) deployed into it.", ps.what, ps.service),
-			fire: func(inv *inventory.Inventory) { inv.VirtualNetworks[0].PlatformServices = []string{strings.ToLower(ps.service)} },
+			msg: fmt.Sprintf("Migration isn't supported for Virtual Network vnet1 because it has %s (%s) deployed into it.", ps.what, ps.service),
+			fire: func(inv *inventory.Inventory) {
+				inv.VirtualNetworks[0].PlatformServices = []string{strings.ToLower(ps.service)}
+			},
 			calm: func(inv *inventory.Inventory) { inv.VirtualNetworks[0].PlatformServices = others }})
 	}
 	return cases
