@@ -1,0 +1,271 @@
+package emulator
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/migrate-tool/migrate/pkg/cloud"
+)
+
+// Audiences the emulator names in the configuration it writes: the public
+// cloud's, so the driver asks its authority for the same scopes it would in
+// Azure. The emulator accepts any token it issued, whatever its audience.
+const (
+	ServiceManagementAudience = "https://management.core.windows.net/"
+	ResourceManagerAudience   = "https://management.azure.com/"
+)
+
+// Resource providers preflight reads.
+const (
+	ProviderMigrate = "Microsoft.ClassicInfrastructureMigrate"
+	ProviderCompute = "Microsoft.Compute"
+)
+
+// Options configure a Server.
+type Options struct {
+	// SubscriptionID is the only subscription served; others are 404. Empty
+	// serves any.
+	SubscriptionID string
+	// TenantID is the tenant of the authority; empty means "emulator".
+	TenantID string
+	// ClientID and ClientSecret are what the token endpoint accepts; empty
+	// accepts any client id or secret.
+	ClientID     string
+	ClientSecret string
+	// TokenLifetime of issued tokens; zero means an hour.
+	TokenLifetime time.Duration
+	// FaultRate is the share of management calls answered with a transient
+	// fault (429 with Retry-After: 1, 503, 500). Half of the faults on
+	// migration calls come after the call took effect, as a lost response.
+	// The authority is never faulted.
+	FaultRate float64
+	// Seed makes the faults reproducible.
+	Seed int64
+	// Latency is added to every management call, as a network would.
+	Latency time.Duration
+	// Providers overrides the registration state of resource providers
+	// ("Registered", "NotRegistered", ...); absent ones are Registered.
+	Providers map[string]string
+	// Log receives one line per request (method, path, status, duration).
+	// Nil logs nothing. Query strings are not logged.
+	Log func(string)
+}
+
+// Server is the emulator. Start it, point the azure driver at URL (or at
+// the configuration WriteConfig writes), Close it.
+type Server struct {
+	m cloud.Migrator
+	d cloud.Discoverer
+	o Options
+
+	mu      sync.Mutex
+	rng     *rand.Rand
+	tokens  map[string]time.Time
+	ops     map[string]*operation
+	nextOp  int
+	url     string
+	certPEM []byte
+	srv     *http.Server
+	ln      net.Listener
+	done    chan struct{}
+	serr    error
+
+	// ctx bounds the asynchronous operations; Close cancels it and waits.
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+// New returns a Server over m (the migration calls) and d (the discovery
+// reads). It does not listen until Start.
+func New(m cloud.Migrator, d cloud.Discoverer, o Options) *Server {
+	if o.TenantID == "" {
+		o.TenantID = "emulator"
+	}
+	return &Server{
+		m: m, d: d, o: o,
+		rng:    rand.New(rand.NewPCG(uint64(o.Seed), 0x5eed)),
+		tokens: map[string]time.Time{},
+		ops:    map[string]*operation{},
+	}
+}
+
+// Start listens on addr (e.g. "127.0.0.1:0") with TLS from a fresh
+// self-signed certificate and serves in the background. It returns the base
+// URL, with a trailing slash ("https://127.0.0.1:PORT/"). ctx bounds only
+// the start itself.
+func (s *Server) Start(ctx context.Context, addr string) (string, error) {
+	if s.srv != nil {
+		return "", errors.New("emulator: already started")
+	}
+	pair, pemBytes, err := selfSigned(time.Now())
+	if err != nil {
+		return "", fmt.Errorf("emulator: certificate: %w", err)
+	}
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", addr)
+	if err != nil {
+		return "", fmt.Errorf("emulator: listen on %s: %w", addr, err)
+	}
+	host := ln.Addr().(*net.TCPAddr)
+	name := host.IP.String()
+	if host.IP.IsUnspecified() {
+		name = "127.0.0.1"
+	}
+	s.url = fmt.Sprintf("https://%s/", net.JoinHostPort(name, fmt.Sprint(host.Port)))
+	s.certPEM = pemBytes
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.srv = &http.Server{
+		Handler:           s.routes(),
+		TLSConfig:         &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12},
+		ReadHeaderTimeout: 10 * time.Second,
+		BaseContext:       func(net.Listener) context.Context { return s.ctx },
+	}
+	s.ln = tls.NewListener(ln, s.srv.TLSConfig)
+	s.done = make(chan struct{})
+	go func() {
+		defer close(s.done)
+		if err := s.srv.Serve(s.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.serr = err
+		}
+	}()
+	return s.url, nil
+}
+
+// Serve starts on addr, calls ready with the URL, and serves until ctx is
+// done; it is what `migrate sim serve` runs.
+func (s *Server) Serve(ctx context.Context, addr string, ready func(url string)) error {
+	u, err := s.Start(ctx, addr)
+	if err != nil {
+		return err
+	}
+	if ready != nil {
+		ready(u)
+	}
+	select {
+	case <-ctx.Done():
+	case <-s.done:
+	}
+	return s.Close()
+}
+
+// URL is the base URL, with a trailing slash; empty before Start.
+func (s *Server) URL() string { return s.url }
+
+// CertPEM is the server's certificate in PEM; trust it to talk to the
+// server.
+func (s *Server) CertPEM() []byte { return s.certPEM }
+
+// Close stops serving, cancels operations in flight and waits for them.
+func (s *Server) Close() error {
+	if s.srv == nil {
+		return nil
+	}
+	s.cancel()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err := s.srv.Shutdown(ctx)
+	<-s.done
+	s.wg.Wait()
+	if err == nil {
+		err = s.serr
+	}
+	return err
+}
+
+// Config is the configuration document WriteConfig writes: the azure
+// driver's settings under "azure". Secrets are never in it: the client id
+// and secret come from AZURE_CLIENT_ID and AZURE_CLIENT_SECRET.
+type Config struct {
+	Driver string      `yaml:"driver"`
+	Azure  AzureConfig `yaml:"azure"`
+}
+
+// AzureConfig is the "azure" section, keyed as azure.Config reads it.
+type AzureConfig struct {
+	Cloud                     string `yaml:"cloud"`
+	SubscriptionID            string `yaml:"subscriptionId"`
+	TenantID                  string `yaml:"tenantId"`
+	ServiceManagementEndpoint string `yaml:"serviceManagementEndpoint"`
+	ServiceManagementAudience string `yaml:"serviceManagementAudience"`
+	ResourceManagerEndpoint   string `yaml:"resourceManagerEndpoint"`
+	Audience                  string `yaml:"audience"`
+	AuthorityHost             string `yaml:"authorityHost"`
+	DisableInstanceDiscovery  bool   `yaml:"disableInstanceDiscovery"`
+	CAFile                    string `yaml:"caFile"`
+	Credential                string `yaml:"credential"`
+}
+
+// WriteConfig writes a configuration pointing the azure driver at this
+// server to path, and the certificate to trust beside it
+// (<path without extension>-ca.pem, named in caFile as an absolute path).
+// Call it after Start.
+func (s *Server) WriteConfig(path string) error {
+	if s.url == "" {
+		return errors.New("emulator: write config: server not started")
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return fmt.Errorf("emulator: write config: %w", err)
+	}
+	ca := strings.TrimSuffix(abs, filepath.Ext(abs)) + "-ca.pem"
+	if err := writeFile(ca, s.certPEM); err != nil {
+		return fmt.Errorf("emulator: write certificate: %w", err)
+	}
+	c := Config{Driver: "azure", Azure: AzureConfig{
+		Cloud:                     "custom",
+		SubscriptionID:            s.o.SubscriptionID,
+		TenantID:                  s.o.TenantID,
+		ServiceManagementEndpoint: s.url,
+		ServiceManagementAudience: ServiceManagementAudience,
+		ResourceManagerEndpoint:   s.url,
+		Audience:                  ResourceManagerAudience,
+		AuthorityHost:             s.url,
+		DisableInstanceDiscovery:  true,
+		CAFile:                    ca,
+		Credential:                "clientsecret",
+	}}
+	b, err := yaml.Marshal(c)
+	if err != nil {
+		return fmt.Errorf("emulator: write config: %w", err)
+	}
+	b = append([]byte("# Written by `migrate sim serve`. The client id and secret come from\n# AZURE_CLIENT_ID and AZURE_CLIENT_SECRET, never from this file.\n"), b...)
+	if err := writeFile(abs, b); err != nil {
+		return fmt.Errorf("emulator: write config: %w", err)
+	}
+	return nil
+}
+
+// writeFile writes atomically (temp file, fsync, rename), so a reader
+// polling for the file never sees half of it.
+func writeFile(path string, b []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path))
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
+}
