@@ -1,6 +1,15 @@
 package sim_test
 
 import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -45,4 +54,513 @@ func TestConformanceWithFaults(t *testing.T) {
 	cloudtest.Run(t, func(t *testing.T, inv *inventory.Inventory) cloud.Migrator {
 		return open(t, t.TempDir(), inv, sim.Options{Seed: 7, FaultRate: 0.2, Latency: time.Second, TimeScale: 0.001})
 	})
+}
+
+// clock is a hand-moved clock for tests; safe for concurrent use.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func newClock() *clock { return &clock{now: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)} }
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+func mustState(t *testing.T, s *sim.Sim, unit string) cloud.State {
+	t.Helper()
+	st, err := s.State(t.Context(), cloudtest.Target(unit))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// summary renders a history without times, for comparisons.
+func summary(ops []sim.Operation) []string {
+	out := make([]string, len(ops))
+	for i, op := range ops {
+		out[i] = fmt.Sprintf("%d %s %s %s %s", op.Seq, op.Op, op.Unit, op.StateBefore, op.Result)
+	}
+	return out
+}
+
+func history(t *testing.T, s *sim.Sim) []string {
+	t.Helper()
+	ops, err := s.History(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return summary(ops)
+}
+
+func TestPersistsAcrossOpens(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	ctx := t.Context()
+	a, err := sim.Open(dir, cloudtest.Inventory(), sim.Options{})
+	must(t, err)
+	must(t, a.Prepare(ctx, cloudtest.Target(cloudtest.UnitVNet)))
+	must(t, a.Close())
+
+	// A later "process", with a different inventory: the cloud is the truth.
+	changed := cloudtest.Inventory()
+	changed.VirtualNetworks = nil
+	changed.CloudServices = changed.CloudServices[2:]
+	b := open(t, dir, changed, sim.Options{})
+	if st := mustState(t, b, cloudtest.UnitVNet); st != cloud.StatePrepared {
+		t.Fatalf("second Open: State = %s, want Prepared", st)
+	}
+	must(t, b.Commit(ctx, cloudtest.Target(cloudtest.UnitVNet)))
+
+	// And one without an inventory at all, as `migrate sim history` opens it.
+	c := open(t, dir, nil, sim.Options{})
+	want := []string{
+		"1 Prepare vnet/suite-vnet None Succeeded",
+		"2 Commit vnet/suite-vnet Prepared Succeeded",
+	}
+	if got := history(t, c); !slices.Equal(got, want) {
+		t.Fatalf("history = %q, want %q", got, want)
+	}
+}
+
+func TestOpenWithoutStateNeedsInventory(t *testing.T) {
+	t.Parallel()
+	if _, err := sim.Open(t.TempDir(), nil, sim.Options{}); err == nil {
+		t.Fatal("Open over an empty directory without an inventory succeeded")
+	}
+}
+
+func TestStateFilePermissions(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	s := open(t, dir, cloudtest.Inventory(), sim.Options{})
+	must(t, s.Prepare(t.Context(), cloudtest.Target(cloudtest.UnitNSG)))
+	tests := []struct {
+		path string
+		mode os.FileMode
+	}{
+		{filepath.Join(dir, "sim"), 0o700 | os.ModeDir},
+		{filepath.Join(dir, "sim", "state.json"), 0o600},
+		{filepath.Join(dir, "sim", "lock"), 0o600},
+	}
+	for _, tc := range tests {
+		fi, err := os.Stat(tc.path)
+		must(t, err)
+		if fi.Mode() != tc.mode {
+			t.Errorf("%s: mode %v, want %v", tc.path, fi.Mode(), tc.mode)
+		}
+	}
+	entries, err := os.ReadDir(filepath.Join(dir, "sim"))
+	must(t, err)
+	if len(entries) != 2 {
+		t.Errorf("sim directory holds %d entries, want state.json and lock only (no temp files left)", len(entries))
+	}
+}
+
+// Two Sims over one directory stand for two processes: the flock must
+// serialize their read-modify-writes so no update is lost.
+func TestTwoSimsOneDirectory(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	inv := cloudtest.Inventory()
+	a := open(t, dir, inv, sim.Options{Latency: time.Second, TimeScale: 0.001})
+	b := open(t, dir, inv, sim.Options{Latency: time.Second, TimeScale: 0.001})
+	units := []string{cloudtest.UnitVNet, cloudtest.UnitLegacy, cloudtest.UnitNSG, cloudtest.UnitReservedIP}
+	var wg sync.WaitGroup
+	errs := make([]error, len(units))
+	for i, u := range units {
+		s := a
+		if i%2 == 1 {
+			s = b
+		}
+		wg.Go(func() {
+			ctx := t.Context()
+			validate := func(ctx context.Context, tg cloud.Target) error { _, err := s.Validate(ctx, tg); return err }
+			for _, step := range []func(context.Context, cloud.Target) error{validate, s.Prepare, s.Abort, s.Prepare, s.Commit} {
+				if err := step(ctx, cloudtest.Target(u)); err != nil {
+					errs[i] = err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		must(t, err)
+	}
+	c := open(t, dir, nil, sim.Options{})
+	ops, err := c.History(t.Context())
+	must(t, err)
+	if len(ops) != 5*len(units) {
+		t.Fatalf("history holds %d operations, want %d: %q", len(ops), 5*len(units), summary(ops))
+	}
+	for i, op := range ops {
+		if op.Seq != int64(i+1) {
+			t.Fatalf("operation %d has seq %d: sequence numbers must be dense", i, op.Seq)
+		}
+	}
+	for _, u := range units {
+		if st := mustState(t, c, u); st != cloud.StateCommitted {
+			t.Errorf("State(%s) = %s, want Committed", u, st)
+		}
+	}
+}
+
+// A client killed while Prepare's latency passes (a cancelled ctx here)
+// leaves the operation running in the cloud; a later Open finds it
+// Preparing before its due time and Prepared after.
+func TestPendingOperationOutlivesClient(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	clk := newClock()
+	o := sim.Options{Latency: 30 * time.Minute, Now: clk.Now}
+	a := open(t, dir, cloudtest.Inventory(), o)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- a.Prepare(ctx, cloudtest.Target(cloudtest.UnitLegacy)) }()
+
+	b := open(t, dir, nil, o)
+	for mustState(t, b, cloudtest.UnitLegacy) != cloud.StatePreparing {
+		time.Sleep(time.Millisecond) // until the call reached the cloud
+	}
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("Prepare after its ctx was cancelled = %v, want context.Canceled", err)
+	}
+
+	clk.Add(29 * time.Minute)
+	c := open(t, dir, nil, o)
+	if st := mustState(t, c, cloudtest.UnitLegacy); st != cloud.StatePreparing {
+		t.Fatalf("before due: State = %s, want Preparing", st)
+	}
+	clk.Add(2 * time.Minute)
+	d := open(t, dir, nil, o)
+	if st := mustState(t, d, cloudtest.UnitLegacy); st != cloud.StatePrepared {
+		t.Fatalf("after due: State = %s, want Prepared", st)
+	}
+	res, err := d.Resources(t.Context())
+	must(t, err)
+	if !slices.ContainsFunc(res, func(r sim.ARMResource) bool {
+		return r.Type == "Microsoft.Compute/virtualMachines" && r.Name == "legacy1" && r.ResourceGroup == "suite-legacy-Migrated" && !r.Committed
+	}) {
+		t.Fatalf("Resources after Prepare = %+v, want VM legacy1 in suite-legacy-Migrated", res)
+	}
+	// The resumed client sends Prepare again: idempotent, nothing new starts.
+	must(t, d.Prepare(t.Context(), cloudtest.Target(cloudtest.UnitLegacy)))
+	want := []string{
+		"1 Prepare cloudservice/suite-legacy None Succeeded",
+		"2 Prepare cloudservice/suite-legacy Prepared Succeeded",
+	}
+	if got := history(t, d); !slices.Equal(got, want) {
+		t.Fatalf("history = %q, want %q", got, want)
+	}
+}
+
+// A second caller of an operation in flight joins it rather than starting
+// another one, and both return when it resolves.
+func TestJoinOperationInFlight(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	clk := newClock()
+	o := sim.Options{Latency: time.Minute, Now: clk.Now}
+	a := open(t, dir, cloudtest.Inventory(), o)
+	b := open(t, dir, nil, o)
+	tg := cloudtest.Target(cloudtest.UnitNSG)
+	first := make(chan error, 1)
+	go func() { first <- a.Prepare(t.Context(), tg) }()
+	for mustState(t, b, cloudtest.UnitNSG) != cloud.StatePreparing {
+		time.Sleep(time.Millisecond)
+	}
+	second := make(chan error, 1)
+	go func() { second <- b.Prepare(t.Context(), tg) }()
+	for len(history(t, b)) < 2 {
+		time.Sleep(time.Millisecond)
+	}
+	var se *cloud.StateError
+	if err := b.Commit(t.Context(), tg); !errors.As(err, &se) || se.State != cloud.StatePreparing {
+		t.Fatalf("Commit while Preparing = %v, want *cloud.StateError in Preparing", err)
+	}
+	clk.Add(time.Minute)
+	must(t, <-first)
+	must(t, <-second)
+	want := []string{
+		"1 Prepare nsg/suite-nsg None Succeeded",
+		"2 Prepare nsg/suite-nsg Preparing Succeeded",
+		"3 Commit nsg/suite-nsg Preparing Failed",
+	}
+	if got := history(t, b); !slices.Equal(got, want) {
+		t.Fatalf("history = %q, want %q", got, want)
+	}
+}
+
+func TestHistory(t *testing.T) {
+	t.Parallel()
+	s := open(t, t.TempDir(), cloudtest.Inventory(), sim.Options{})
+	ctx := t.Context()
+	tg := cloudtest.Target(cloudtest.UnitVNet)
+	_, err := s.Validate(ctx, tg)
+	must(t, err)
+	must(t, s.Prepare(ctx, tg))
+	must(t, s.Prepare(ctx, tg))
+	must(t, s.Commit(ctx, tg))
+	must(t, s.Commit(ctx, tg))
+	if err := s.Abort(ctx, tg); err == nil {
+		t.Fatal("Abort after Commit succeeded")
+	}
+	mustState(t, s, cloudtest.UnitVNet) // reads are not recorded
+	if _, err := s.State(ctx, cloudtest.Target("vnet/nope")); !errors.Is(err, cloud.ErrNotFound) {
+		t.Fatalf("State of an unknown VNet = %v, want ErrNotFound", err)
+	}
+	want := []string{
+		"1 Validate vnet/suite-vnet None Succeeded",
+		"2 Prepare vnet/suite-vnet None Succeeded",
+		"3 Prepare vnet/suite-vnet Prepared Succeeded",
+		"4 Commit vnet/suite-vnet Prepared Succeeded",
+		"5 Commit vnet/suite-vnet Committed Succeeded",
+		"6 Abort vnet/suite-vnet Committed Failed",
+	}
+	ops, err := s.History(ctx)
+	must(t, err)
+	if got := summary(ops); !slices.Equal(got, want) {
+		t.Fatalf("history = %q, want %q", got, want)
+	}
+	// The shape `migrate sim history -o json` prints (cli.md).
+	b, err := json.Marshal(sim.HistoryDocument{Operations: ops[1:2]})
+	must(t, err)
+	var doc map[string][]map[string]any
+	must(t, json.Unmarshal(b, &doc))
+	op := doc["operations"][0]
+	for key, want := range map[string]any{"seq": 2.0, "op": "Prepare", "unit": "vnet/suite-vnet", "stateBefore": "None", "result": "Succeeded"} {
+		if op[key] != want {
+			t.Errorf("history JSON %s = %v, want %v (%s)", key, op[key], want, b)
+		}
+	}
+}
+
+// Faults are a function of (seed, sequence): the same calls against the
+// same seed get the same answers, in one process or split across two.
+func TestFaultsAreReproducible(t *testing.T) {
+	t.Parallel()
+	run := func(seed int64, split bool) []string {
+		dir := t.TempDir()
+		o := sim.Options{Seed: seed, FaultRate: 0.4}
+		s, err := sim.Open(dir, cloudtest.Inventory(), o)
+		must(t, err)
+		for i, u := range cloudtest.Units() {
+			if split && i == 2 {
+				must(t, s.Close())
+				s, err = sim.Open(dir, nil, o)
+				must(t, err)
+			}
+			tg := cloudtest.Target(u)
+			_, _ = s.Validate(t.Context(), tg)
+			_ = s.Prepare(t.Context(), tg)
+			_ = s.Abort(t.Context(), tg)
+			_ = s.Prepare(t.Context(), tg)
+		}
+		h := history(t, s)
+		must(t, s.Close())
+		return h
+	}
+	one, again, split, other := run(42, false), run(42, false), run(42, true), run(43, false)
+	if !slices.Equal(one, again) || !slices.Equal(one, split) {
+		t.Fatalf("seed 42 gave different histories:\n%q\n%q\n%q", one, again, split)
+	}
+	if slices.Equal(one, other) {
+		t.Fatalf("seeds 42 and 43 gave the same history %q", one)
+	}
+	faults := 0
+	for _, line := range one {
+		if !strings.HasSuffix(line, "Succeeded") && !strings.HasSuffix(line, "Failed") {
+			faults++
+		}
+	}
+	if faults == 0 {
+		t.Fatalf("fault rate 0.4 gave no fault in %d calls: %q", len(one), one)
+	}
+}
+
+func TestQuotaExceeded(t *testing.T) {
+	t.Parallel()
+	inv := cloudtest.Inventory()
+	cores := 3 // the VNet's three VMs fit; the legacy VM then does not
+	inv.Target.Quotas = map[string]inventory.Quota{"west us": {Cores: &cores}}
+	s := open(t, t.TempDir(), inv, sim.Options{})
+	ctx := t.Context()
+	must(t, s.Prepare(ctx, cloudtest.Target(cloudtest.UnitVNet)))
+	err := s.Prepare(ctx, cloudtest.Target(cloudtest.UnitLegacy))
+	var oe *cloud.OperationError
+	if !errors.As(err, &oe) || oe.Code != "QuotaExceeded" {
+		t.Fatalf("Prepare over quota = %v, want *cloud.OperationError QuotaExceeded", err)
+	}
+	if st := mustState(t, s, cloudtest.UnitLegacy); st != cloud.StatePrepareFailed {
+		t.Fatalf("State after quota failure = %s, want PrepareFailed", st)
+	}
+	// Freeing the cores (Abort of the VNet) lets it through.
+	must(t, s.Abort(ctx, cloudtest.Target(cloudtest.UnitVNet)))
+	must(t, s.Prepare(ctx, cloudtest.Target(cloudtest.UnitLegacy)))
+	if st := mustState(t, s, cloudtest.UnitLegacy); st != cloud.StatePrepared {
+		t.Fatalf("State after retry = %s, want Prepared", st)
+	}
+}
+
+func TestValidateMessages(t *testing.T) {
+	t.Parallel()
+	inv := cloudtest.Inventory()
+	v := &inv.VirtualNetworks[0]
+	v.Peerings = []inventory.Peering{{Name: "to-hub", RemoteVirtualNetwork: "hub"}}
+	v.PlatformServices = []string{inventory.PlatformHDInsight}
+	web := &inv.CloudServices[0].Deployment.Roles[0]
+	web.Endpoints = []inventory.Endpoint{{Name: "rdp", Protocol: "tcp", PublicPort: 3389, LocalPort: 3389,
+		ACL: []inventory.ACL{{Order: 100, Action: "permit", RemoteSubnet: "10.0.0.0/8"}}}}
+	web.Extensions = append(web.Extensions, inventory.Extension{Publisher: "Microsoft.Azure.Security.Monitoring", Name: "MicrosoftMonitoringAgent"})
+	app := &inv.CloudServices[1].Deployment.Roles[0]
+	app.Subnets = []string{"web", "app"}
+	app.Extensions = []inventory.Extension{{Publisher: "Microsoft.Azure.RecoveryServices", Name: "VMSnapshot"}}
+	// Checks the platform does not make: ExpressRoute and VPN together,
+	// duplicate private IPs, quotas. They must give no message.
+	v.Gateways = []inventory.Gateway{{Kind: "Vpn"}, {Kind: "ExpressRoute", Circuit: "c"}}
+	web.PrivateIP, app.PrivateIP = "10.0.1.4", "10.0.1.4"
+	zero := 0
+	inv.Target.Quotas = map[string]inventory.Quota{"West US": {Cores: &zero}}
+
+	s := open(t, t.TempDir(), inv, sim.Options{})
+	msgs, err := s.Validate(t.Context(), cloudtest.Target(cloudtest.UnitVNet))
+	must(t, err)
+	want := []struct{ category, vm, text string }{
+		{"Error", "", "Peering to-hub"},
+		{"Error", "", "HDInsight deployed"},
+		{"Error", "web1", "Endpoint rdp with an ACL"},
+		{"Error", "web1", "installed by Azure Security Center"},
+		{"Warning", "web1", "VM web1 in HostedService suite-web contains Extension BGInfo which isn't supported in Azure Resource Manager."},
+		{"Error", "app1", "more than one subnet"},
+		{"Error", "app1", "Extension VMSnapshot installed by Azure Backup"},
+	}
+	for _, w := range want {
+		if !slices.ContainsFunc(msgs, func(m cloud.Message) bool {
+			return m.Category == w.category && m.VirtualMachine == w.vm && strings.Contains(m.Message, w.text)
+		}) {
+			t.Errorf("Validate: no %s message %q (VM %q) in %+v", w.category, w.text, w.vm, msgs)
+		}
+	}
+	if len(msgs) != len(want) {
+		t.Errorf("Validate gave %d messages, want %d: %+v", len(msgs), len(want), msgs)
+	}
+	var se *cloud.StateError
+	if err := s.Prepare(t.Context(), cloudtest.Target(cloudtest.UnitVNet)); !errors.As(err, &se) {
+		t.Fatalf("Prepare with Validate errors = %v, want *cloud.StateError", err)
+	}
+	if st := mustState(t, s, cloudtest.UnitVNet); st != cloud.StateNone {
+		t.Fatalf("State after refused Prepare = %s, want None", st)
+	}
+}
+
+// A cloud service in a VNet, or an NSG on a subnet, is a known target that
+// migrates with its owner: its State is the owner's, its calls are refused.
+func TestTargetsThatMoveWithTheirOwner(t *testing.T) {
+	t.Parallel()
+	inv := cloudtest.Inventory()
+	inv.NetworkSecurityGroups = append(inv.NetworkSecurityGroups, inventory.NetworkSecurityGroup{Name: "web-nsg"})
+	inv.VirtualNetworks[0].Subnets[0].NetworkSecurityGroup = "web-nsg"
+	s := open(t, t.TempDir(), inv, sim.Options{})
+	ctx := t.Context()
+	must(t, s.Prepare(ctx, cloudtest.Target(cloudtest.UnitVNet)))
+	for _, unit := range []string{"cloudservice/" + cloudtest.ServiceWeb, "nsg/WEB-NSG"} {
+		if st := mustState(t, s, unit); st != cloud.StatePrepared {
+			t.Errorf("State(%s) = %s, want the VNet's Prepared", unit, st)
+		}
+		msgs, err := s.Validate(ctx, cloudtest.Target(unit))
+		must(t, err)
+		if len(msgs) != 1 || msgs[0].Category != "Error" || !strings.Contains(msgs[0].Message, "Virtual Network") {
+			t.Errorf("Validate(%s) = %+v, want one Error naming the VNet", unit, msgs)
+		}
+		var se *cloud.StateError
+		if err := s.Commit(ctx, cloudtest.Target(unit)); !errors.As(err, &se) {
+			t.Errorf("Commit(%s) = %v, want *cloud.StateError", unit, err)
+		}
+	}
+	must(t, s.Commit(ctx, cloudtest.Target(cloudtest.UnitVNet)))
+	res, err := s.Resources(ctx)
+	must(t, err)
+	if !slices.ContainsFunc(res, func(r sim.ARMResource) bool {
+		return r.Type == "Microsoft.Network/networkSecurityGroups" && r.Name == "web-nsg" && r.ResourceGroup == "suite-vnet-Migrated" && r.Committed
+	}) {
+		t.Errorf("Resources = %+v, want NSG web-nsg in suite-vnet-Migrated", res)
+	}
+}
+
+func TestClassicAndResources(t *testing.T) {
+	t.Parallel()
+	s := open(t, t.TempDir(), cloudtest.Inventory(), sim.Options{})
+	ctx := t.Context()
+	must(t, s.Prepare(ctx, cloudtest.Target(cloudtest.UnitVNet)))
+	must(t, s.Commit(ctx, cloudtest.Target(cloudtest.UnitVNet)))
+	must(t, s.Prepare(ctx, cloudtest.Target(cloudtest.UnitLegacy)))
+
+	inv, err := s.Discover(ctx)
+	must(t, err)
+	if len(inv.VirtualNetworks) != 0 {
+		t.Errorf("classic VNets after Commit: %+v", inv.VirtualNetworks)
+	}
+	if len(inv.CloudServices) != 1 || inv.CloudServices[0].Name != cloudtest.ServiceLegacy {
+		t.Fatalf("classic cloud services = %+v, want only %s", inv.CloudServices, cloudtest.ServiceLegacy)
+	}
+	if st := inv.CloudServices[0].Deployment.Roles[0].State; st != "StoppedDeallocated" {
+		t.Errorf("legacy1 after Prepare: state %q, want StoppedDeallocated", st)
+	}
+	if len(inv.StorageAccounts) != 1 || len(inv.NetworkSecurityGroups) != 1 || len(inv.ReservedIPs) != 1 {
+		t.Errorf("untouched classic resources changed: %+v", inv)
+	}
+
+	res, err := s.Resources(ctx)
+	must(t, err)
+	type key struct{ typ, rg, name string }
+	got := map[key]bool{}
+	for _, r := range res {
+		got[key{r.Type, r.ResourceGroup, r.Name}] = r.Committed
+	}
+	want := map[key]bool{
+		{"Microsoft.Network/virtualNetworks", "suite-vnet-Migrated", "suite-vnet"}:                    true,
+		{"Microsoft.Network/virtualNetworks/subnets", "suite-vnet-Migrated", "suite-vnet/web"}:        true,
+		{"Microsoft.Compute/virtualMachines", "suite-web-Migrated", "web1"}:                           true,
+		{"Microsoft.Network/networkInterfaces", "suite-web-Migrated", "web1-PrimaryNic"}:              true,
+		{"Microsoft.Compute/availabilitySets", "suite-web-Migrated", "web-as"}:                        true,
+		{"Microsoft.Compute/virtualMachines", "suite-app-Migrated", "app1"}:                           true,
+		{"Microsoft.Compute/virtualMachines", "suite-legacy-Migrated", "legacy1"}:                     false,
+		{"Microsoft.Network/virtualNetworks", "suite-legacy-Migrated", "suite-legacy-VirtualNetwork"}: false,
+		{"Microsoft.Network/publicIPAddresses", "suite-legacy-Migrated", "suite-legacy-PublicIP"}:     false,
+		{"Microsoft.Network/loadBalancers", "suite-legacy-Migrated", "suite-legacy-LB"}:               false,
+	}
+	for k, committed := range want {
+		c, ok := got[k]
+		if !ok || c != committed {
+			t.Errorf("resource %v: present %v committed %v, want committed %v", k, ok, c, committed)
+		}
+	}
+	// Abort deletes what Prepare made.
+	must(t, s.Abort(ctx, cloudtest.Target(cloudtest.UnitLegacy)))
+	res, err = s.Resources(ctx)
+	must(t, err)
+	for _, r := range res {
+		if r.Unit != cloudtest.UnitVNet {
+			t.Errorf("resource %+v left after Abort", r)
+		}
+	}
 }
