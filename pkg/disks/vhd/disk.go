@@ -1,0 +1,436 @@
+package vhd
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"unicode/utf16"
+
+	"github.com/migrate-tool/migrate/pkg/disks"
+)
+
+// MaxChainDepth bounds a differencing chain (the child counts as one), so a
+// loop of parents or an absurd chain fails cleanly.
+const MaxChainDepth = 16
+
+// maxLocatorLen bounds a parent locator's data; a path is far shorter.
+const maxLocatorLen = 64 << 10
+
+const unallocated = 0xFFFFFFFF
+
+// Disk is an open VHD (with its parent chain for a differencing disk). It
+// implements disks.Source and is safe for concurrent reads.
+type Disk struct {
+	path     string
+	f        *os.File
+	fileSize int64
+	footer   *Footer
+	header   *Header // nil for a fixed disk
+	size     int64
+
+	// Dynamic and differencing disks only.
+	blockSize  int64
+	bitmapSize int64
+	bat        []uint32 // one entry per block of the virtual size
+	parent     *Disk
+
+	checks []string
+}
+
+var _ disks.Source = (*Disk)(nil)
+
+// Open opens and validates the VHD at path, following a differencing disk's
+// parent locators. A file that breaks the format gives a *FormatError.
+func Open(path string) (*Disk, error) {
+	return open(path, 1)
+}
+
+func open(path string, depth int) (*Disk, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("open VHD: %w", err)
+	}
+	d := &Disk{path: path, f: f}
+	if err := d.load(depth); err != nil {
+		d.Close()
+		var fe *FormatError
+		if errors.As(err, &fe) && fe.Path == "" {
+			fe.Path = path
+		}
+		return nil, err
+	}
+	return d, nil
+}
+
+func (d *Disk) pass(check string) { d.checks = append(d.checks, check) }
+
+func (d *Disk) readFull(p []byte, off int64, field string) error {
+	n, err := d.f.ReadAt(p, off)
+	if n == len(p) {
+		return nil
+	}
+	if err == nil || errors.Is(err, io.EOF) {
+		return formatErr("", off, field, "file ends after %d of %d bytes", n, len(p))
+	}
+	return fmt.Errorf("read %s at %d: %w", field, off, err)
+}
+
+func (d *Disk) load(depth int) error {
+	st, err := d.f.Stat()
+	if err != nil {
+		return fmt.Errorf("stat VHD: %w", err)
+	}
+	d.fileSize = st.Size()
+	if d.fileSize < FooterSize {
+		return formatErr("", 0, "footer", "file is %d bytes, shorter than a %d-byte footer", d.fileSize, FooterSize)
+	}
+	end := d.fileSize - FooterSize
+	fb := make([]byte, FooterSize)
+	if err := d.readFull(fb, end, "footer"); err != nil {
+		return err
+	}
+	d.footer, err = ParseFooter(fb, end)
+	if err != nil {
+		// A dynamic disk whose copy at offset 0 is intact but whose end is
+		// not was truncated; say so rather than just "bad cookie".
+		cb := make([]byte, FooterSize)
+		if d.readFull(cb, 0, "footer copy") == nil {
+			if c, cerr := ParseFooter(cb, 0); cerr == nil && c.Type != TypeFixed {
+				return formatErr("", end, "footer", "no valid footer at the end of the file but a valid copy at offset 0: the file is truncated or its end overwritten (%v)", err)
+			}
+		}
+		return err
+	}
+	d.pass("footer cookie, checksum, version, disk type and size")
+	d.size = int64(d.footer.CurrentSize)
+	if d.footer.Type == TypeFixed {
+		if d.size > end {
+			return formatErr("", end+offFooterCurrent, "footer.currentSize", "fixed disk of %d bytes needs %d bytes of data, the file holds %d: truncated", d.size, d.size, end)
+		}
+		d.pass("fixed data fits the file")
+		return nil
+	}
+	return d.loadDynamic(fb, depth)
+}
+
+func (d *Disk) loadDynamic(fb []byte, depth int) error {
+	end := d.fileSize - FooterSize
+	cb := make([]byte, FooterSize)
+	if err := d.readFull(cb, 0, "footer copy"); err != nil {
+		return err
+	}
+	if !sameFooter(fb, cb) {
+		return formatErr("", 0, "footer copy", "the copy at offset 0 differs from the footer at offset %d", end)
+	}
+	d.pass("footer copy at offset 0 matches")
+	do := d.footer.DataOffset
+	if do < FooterSize || do%512 != 0 || do > uint64(end) || uint64(end)-do < HeaderSize {
+		return formatErr("", end+offFooterDataOffset, "footer.dataOffset", "%#x does not leave room for a %d-byte header between the footer copy and the footer (file %d bytes)", do, HeaderSize, d.fileSize)
+	}
+	hoff := int64(do)
+	hb := make([]byte, HeaderSize)
+	if err := d.readFull(hb, hoff, "header"); err != nil {
+		return err
+	}
+	h, err := parseHeader(hb, hoff)
+	if err != nil {
+		return err
+	}
+	d.header = h
+	d.pass("header cookie, checksum, version, block size")
+	d.blockSize = int64(h.BlockSize)
+	d.bitmapSize = roundUp(d.blockSize/512/8, 512)
+	nBlocks := (d.size + d.blockSize - 1) / d.blockSize
+	if int64(h.MaxTableEntries) < nBlocks {
+		return formatErr("", hoff+offHeaderMaxEntries, "header.maxTableEntries", "%d entries cannot map %d bytes in blocks of %d (need %d)", h.MaxTableEntries, d.size, d.blockSize, nBlocks)
+	}
+	tableBytes := roundUp(int64(h.MaxTableEntries)*4, 512)
+	to := h.TableOffset
+	if to < FooterSize || to%512 != 0 || to > uint64(end) || uint64(end)-to < uint64(tableBytes) {
+		return formatErr("", hoff+offHeaderTableOffset, "header.tableOffset", "%#x with %d entries does not fit between the footer copy and the footer (file %d bytes)", to, h.MaxTableEntries, d.fileSize)
+	}
+	toff := int64(to)
+	if overlaps(toff, tableBytes, hoff, HeaderSize) {
+		return formatErr("", hoff+offHeaderTableOffset, "header.tableOffset", "the table [%d, %d) overlaps the header [%d, %d)", toff, toff+tableBytes, hoff, hoff+HeaderSize)
+	}
+	d.pass("table offset and size fit the file and the virtual size")
+	raw := make([]byte, nBlocks*4)
+	if err := d.readFull(raw, toff, "bat"); err != nil {
+		return err
+	}
+	d.bat = make([]uint32, nBlocks)
+	type placed struct {
+		i   int64
+		off int64
+		len int64
+	}
+	var blocks []placed
+	for i := range d.bat {
+		e := binary.BigEndian.Uint32(raw[i*4:])
+		d.bat[i] = e
+		if e == unallocated {
+			continue
+		}
+		boff := int64(e) * 512
+		span := d.bitmapSize + min(d.blockSize, d.size-int64(i)*d.blockSize)
+		field := fmt.Sprintf("bat[%d]", i)
+		at := toff + int64(i)*4
+		switch {
+		case boff < FooterSize || boff > end || end-boff < span:
+			return formatErr("", at, field, "block at byte %d (+%d) is outside the data area [%d, %d)", boff, span, FooterSize, end)
+		case overlaps(boff, span, hoff, HeaderSize):
+			return formatErr("", at, field, "block at byte %d overlaps the header at %d", boff, hoff)
+		case overlaps(boff, span, toff, tableBytes):
+			return formatErr("", at, field, "block at byte %d overlaps the table at %d", boff, toff)
+		}
+		blocks = append(blocks, placed{int64(i), boff, span})
+	}
+	slices.SortFunc(blocks, func(a, b placed) int { return int(a.off - b.off) })
+	for k := 1; k < len(blocks); k++ {
+		p, q := blocks[k-1], blocks[k]
+		if q.off < p.off+p.len {
+			return formatErr("", toff+q.i*4, fmt.Sprintf("bat[%d]", q.i), "block at byte %d overlaps block %d at byte %d", q.off, p.i, p.off)
+		}
+	}
+	d.pass("BAT entries inside the file and not overlapping")
+	if d.footer.Type == TypeDifferencing {
+		return d.openParent(depth)
+	}
+	return nil
+}
+
+// openParent finds the parent through the locators (or the parent name),
+// opens it and checks its identity and size.
+func (d *Disk) openParent(depth int) error {
+	hoff := int64(d.footer.DataOffset)
+	if depth >= MaxChainDepth {
+		return formatErr("", hoff+offHeaderParentID, "header.parentUniqueId", "differencing chain deeper than %d disks", MaxChainDepth)
+	}
+	candidates, err := d.parentCandidates()
+	if err != nil {
+		return err
+	}
+	var tried []string
+	for _, c := range candidates {
+		if _, err := os.Stat(c); err != nil {
+			tried = append(tried, c)
+			continue
+		}
+		p, err := open(c, depth+1)
+		if err != nil {
+			return fmt.Errorf("parent of %s: %w", d.path, err)
+		}
+		d.parent = p
+		if p.footer.UniqueID != d.header.ParentID {
+			return formatErr("", hoff+offHeaderParentID, "header.parentUniqueId", "expects parent %s, but %s has unique id %s", d.header.ParentID, c, p.footer.UniqueID)
+		}
+		if p.size != d.size {
+			return formatErr("", d.fileSize-FooterSize+offFooterCurrent, "footer.currentSize", "differencing disk of %d bytes, parent %s of %d bytes", d.size, c, p.size)
+		}
+		d.pass("parent unique id and size match")
+		return nil
+	}
+	return formatErr("", hoff+offHeaderLocators, "header.parentLocator", "parent %q not found (tried %s)", d.header.ParentName, strings.Join(tried, ", "))
+}
+
+// parentCandidates decodes every usable parent locator into a local path,
+// most specific first, with the parent's name next to the child last.
+func (d *Disk) parentCandidates() ([]string, error) {
+	hoff := int64(d.footer.DataOffset)
+	dir := filepath.Dir(d.path)
+	var out []string
+	for i, l := range d.header.Locators {
+		field := fmt.Sprintf("header.parentLocator[%d]", i)
+		at := hoff + offHeaderLocators + int64(i)*locatorSize
+		end := uint64(d.fileSize - FooterSize)
+		if l.DataLength > maxLocatorLen || l.DataOffset > end || end-l.DataOffset < uint64(l.DataLength) {
+			return nil, formatErr("", at, field, "data [%d, +%d) outside the file or longer than %d", l.DataOffset, l.DataLength, maxLocatorLen)
+		}
+		b := make([]byte, l.DataLength)
+		if err := d.readFull(b, int64(l.DataOffset), field); err != nil {
+			return nil, err
+		}
+		var p string
+		switch l.Platform {
+		case PlatformW2ru, PlatformW2ku:
+			p = decodeUTF16LE(b)
+		case PlatformMacX:
+			u, err := url.Parse(strings.TrimRight(string(b), "\x00"))
+			if err != nil || u.Scheme != "file" {
+				continue
+			}
+			p = u.Path
+		default:
+			// Mac aliases and the deprecated ANSI codes are not paths we
+			// can resolve here.
+			continue
+		}
+		p = strings.ReplaceAll(p, `\`, "/")
+		if p == "" {
+			continue
+		}
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(dir, p)
+		}
+		out = append(out, p)
+	}
+	if d.header.ParentName != "" {
+		out = append(out, filepath.Join(dir, filepath.Base(strings.ReplaceAll(d.header.ParentName, `\`, "/"))))
+	}
+	return out, nil
+}
+
+func decodeUTF16LE(b []byte) string {
+	u := make([]uint16, 0, len(b)/2)
+	for i := 0; i+1 < len(b); i += 2 {
+		c := binary.LittleEndian.Uint16(b[i:])
+		if c == 0 {
+			break
+		}
+		u = append(u, c)
+	}
+	return string(utf16.Decode(u))
+}
+
+func roundUp(n, to int64) int64 { return (n + to - 1) / to * to }
+
+func overlaps(a, alen, b, blen int64) bool { return a < b+blen && b < a+alen }
+
+// Size is the virtual size in bytes (the footer's current size, as Azure and
+// Hyper-V read it, not the CHS geometry).
+func (d *Disk) Size() int64 { return d.size }
+
+// Type is the disk's type.
+func (d *Disk) Type() DiskType { return d.footer.Type }
+
+// Footer returns the parsed footer.
+func (d *Disk) Footer() Footer { return *d.footer }
+
+// Allocated lists the allocated blocks (fixed: the whole disk; differencing:
+// the union over the chain), merged, clipped to the virtual size.
+func (d *Disk) Allocated(ctx context.Context) ([]disks.Extent, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if d.footer.Type == TypeFixed {
+		return []disks.Extent{{Off: 0, Len: d.size}}, nil
+	}
+	var out []disks.Extent
+	for i, e := range d.bat {
+		if e == unallocated {
+			continue
+		}
+		off := int64(i) * d.blockSize
+		out = append(out, disks.Extent{Off: off, Len: min(d.blockSize, d.size-off)})
+	}
+	if d.parent != nil {
+		pa, err := d.parent.Allocated(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, pa...)
+		slices.SortFunc(out, func(a, b disks.Extent) int { return int(a.Off - b.Off) })
+	}
+	return mergeExtents(out), nil
+}
+
+func mergeExtents(in []disks.Extent) []disks.Extent {
+	var out []disks.Extent
+	for _, e := range in {
+		if n := len(out); n > 0 && e.Off <= out[n-1].Off+out[n-1].Len {
+			out[n-1].Len = max(out[n-1].Len, e.Off+e.Len-out[n-1].Off)
+			continue
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// ReadAt fills p from virtual offset off: unallocated blocks and clear
+// bitmap bits read as zeros (dynamic) or from the parent (differencing).
+func (d *Disk) ReadAt(ctx context.Context, p []byte, off int64) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if off < 0 || off > d.size || int64(len(p)) > d.size-off {
+		return fmt.Errorf("read %s [%d, +%d): beyond the virtual size %d", d.path, off, len(p), d.size)
+	}
+	if d.footer.Type == TypeFixed {
+		if _, err := d.f.ReadAt(p, off); err != nil {
+			return fmt.Errorf("read %s at %d: %w", d.path, off, err)
+		}
+		return nil
+	}
+	for len(p) > 0 {
+		bi := off / d.blockSize
+		bo := off % d.blockSize
+		n := min(int64(len(p)), d.blockSize-bo)
+		if err := d.readBlock(ctx, p[:n], bi, bo); err != nil {
+			return err
+		}
+		p, off = p[n:], off+n
+	}
+	return nil
+}
+
+// readBlock reads p from offset bo inside block bi.
+func (d *Disk) readBlock(ctx context.Context, p []byte, bi, bo int64) error {
+	e := d.bat[bi]
+	if e == unallocated {
+		return d.fromParent(ctx, p, bi*d.blockSize+bo)
+	}
+	base := int64(e) * 512
+	first, last := bo/512, (bo+int64(len(p))-1)/512
+	bm := make([]byte, last/8-first/8+1)
+	if err := d.readFull(bm, base+first/8, "sector bitmap"); err != nil {
+		return err
+	}
+	bit := func(s int64) bool { return bm[s/8-first/8]&(0x80>>(s%8)) != 0 }
+	// Walk runs of equal bits: set bits are in this file, clear bits are
+	// zeros or the parent's.
+	for s := first; s <= last; {
+		set := bit(s)
+		t := s + 1
+		for t <= last && bit(t) == set {
+			t++
+		}
+		lo, hi := max(s*512, bo), min(t*512, bo+int64(len(p)))
+		q := p[lo-bo : hi-bo]
+		if set {
+			if err := d.readFull(q, base+d.bitmapSize+lo, "block data"); err != nil {
+				return err
+			}
+		} else if err := d.fromParent(ctx, q, bi*d.blockSize+lo); err != nil {
+			return err
+		}
+		s = t
+	}
+	return nil
+}
+
+func (d *Disk) fromParent(ctx context.Context, p []byte, off int64) error {
+	if d.parent == nil {
+		clear(p)
+		return nil
+	}
+	return d.parent.ReadAt(ctx, p, off)
+}
+
+// Close closes the file and the parent chain.
+func (d *Disk) Close() error {
+	var err error
+	if d.parent != nil {
+		err = d.parent.Close()
+	}
+	if d.f != nil {
+		err = errors.Join(d.f.Close(), err)
+	}
+	return err
+}
