@@ -1,8 +1,6 @@
 package validate
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -29,66 +27,15 @@ var specRuleIDs = []string{
 
 const estatesDir = "../../testdata/estates"
 
-// loadEstate reads an inventory file strictly (unknown fields are errors)
-// and fills the defaults inventory.Load fills.
-//
-// TODO(lead): switch to inventory.Load once the loader is committed; this
-// stand-in does not cross-check references.
+// loadEstate loads an estate of testdata/estates with the strict loader,
+// which also checks that every reference resolves and fills the defaults.
 func loadEstate(t testing.TB, name string) *inventory.Inventory {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(estatesDir, name))
+	inv, err := inventory.Load(filepath.Join(estatesDir, name))
 	if err != nil {
-		t.Fatalf("read estate: %v", err)
+		t.Fatalf("load estate: %v", err)
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	var inv inventory.Inventory
-	if err := dec.Decode(&inv); err != nil {
-		t.Fatalf("decode %s: %v", name, err)
-	}
-	fillDefaults(&inv)
-	return &inv
-}
-
-func fillDefaults(inv *inventory.Inventory) {
-	if inv.Target.Cloud == "" {
-		inv.Target.Cloud = inventory.CloudAzurePublic
-	}
-	if inv.Target.ResourceGroupSuffix == "" {
-		inv.Target.ResourceGroupSuffix = inventory.DefaultResourceGroupSuffix
-	}
-	loc := func(l *string) {
-		if *l == "" {
-			*l = inv.DefaultLocation
-		}
-	}
-	for i := range inv.StorageAccounts {
-		loc(&inv.StorageAccounts[i].Location)
-	}
-	for i := range inv.VirtualNetworks {
-		loc(&inv.VirtualNetworks[i].Location)
-	}
-	for i := range inv.CloudServices {
-		cs := &inv.CloudServices[i]
-		loc(&cs.Location)
-		if cs.Deployment.Slot == "" {
-			cs.Deployment.Slot = "Production"
-		}
-		for j := range cs.Deployment.Roles {
-			if cs.Deployment.Roles[j].State == "" {
-				cs.Deployment.Roles[j].State = "Running"
-			}
-		}
-	}
-	for i := range inv.NetworkSecurityGroups {
-		loc(&inv.NetworkSecurityGroups[i].Location)
-	}
-	for i := range inv.RouteTables {
-		loc(&inv.RouteTables[i].Location)
-	}
-	for i := range inv.ReservedIPs {
-		loc(&inv.ReservedIPs[i].Location)
-	}
+	return inv
 }
 
 // addBulkUnit adds a VNet holding one cloud service of n small VMs, each
