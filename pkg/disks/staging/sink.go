@@ -1,0 +1,335 @@
+package staging
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+
+	"github.com/migrate-tool/migrate/pkg/disks"
+)
+
+// Sink writes a staging image; it is a disks.Sink and a disks.Resumable.
+// WriteChunk may be called concurrently: each call encrypts its own chunk on
+// the caller's goroutine, so the copier's parallelism spreads encryption
+// over the cores.
+//
+// A fresh copy: Create, WriteChunk..., Finish, Close. A resumed copy:
+// Create, Restore(state from the checkpoint), WriteChunk for what is left,
+// Finish, Close. Create leaves an existing image alone until the first
+// WriteChunk without Restore, which empties it and removes its manifest.
+type Sink struct {
+	store      Store
+	cipherName string
+	size       int64
+	kek        []byte
+
+	mu       sync.Mutex
+	key      KeyInfo
+	keys     *keys
+	img      WritableImage
+	started  bool // the image was prepared (emptied or checked for resume)
+	finished bool
+	macs     map[int64]string
+
+	bufs sync.Pool
+}
+
+var (
+	_ disks.Sink      = (*Sink)(nil)
+	_ disks.Resumable = (*Sink)(nil)
+)
+
+// Create returns a Sink writing DIR/NAME.img and DIR/NAME.manifest.json for
+// a disk of size bytes, with a fresh random data key for cipherName
+// (CipherXTS128 when empty) wrapped under kek.
+func Create(ctx context.Context, dir, name string, kek []byte, cipherName string, size int64) (*Sink, error) {
+	return NewSink(ctx, DirStore{Dir: dir, Name: name}, kek, cipherName, size)
+}
+
+// NewSink is Create for any Store.
+func NewSink(ctx context.Context, st Store, kek []byte, cipherName string, size int64) (*Sink, error) {
+	if err := checkKEK(kek); err != nil {
+		return nil, err
+	}
+	if cipherName == "" {
+		cipherName = CipherXTS128
+	}
+	if size <= 0 || size%disks.SectorSize != 0 {
+		return nil, fmt.Errorf("staging: virtual size %d is not a positive multiple of %d", size, disks.SectorSize)
+	}
+	info, k, err := newKey(kek, cipherName)
+	if err != nil {
+		return nil, err
+	}
+	img, err := st.CreateImage(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("staging %s: %w", st, err)
+	}
+	s := &Sink{
+		store:      st,
+		cipherName: cipherName,
+		size:       size,
+		kek:        slices.Clone(kek),
+		key:        info,
+		keys:       k,
+		img:        img,
+		macs:       map[int64]string{},
+	}
+	s.bufs.New = func() any { return new([disks.ChunkSize]byte) }
+	return s, nil
+}
+
+// start prepares the image once, before the first chunk: emptied to a hole
+// of the virtual size for a fresh copy (with any stale manifest removed so
+// a crash cannot leave a manifest that looks valid), or checked for size
+// after Restore.
+func (s *Sink) start(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.finished {
+		return errors.New("staging: write after Finish")
+	}
+	if s.started {
+		return nil
+	}
+	if err := s.store.RemoveManifest(ctx); err != nil {
+		return fmt.Errorf("staging %s: %w", s.store, err)
+	}
+	if err := s.img.Truncate(ctx, 0); err != nil {
+		return fmt.Errorf("staging %s: %w", s.store, err)
+	}
+	if err := s.img.Truncate(ctx, s.size); err != nil {
+		return fmt.Errorf("staging %s: %w", s.store, err)
+	}
+	s.started = true
+	return nil
+}
+
+// WriteChunk encrypts c's extents into the image at the same offsets,
+// syncs them, and records the chunk's MAC. A chunk without extents writes
+// nothing and has no MAC.
+func (s *Sink) WriteChunk(ctx context.Context, c *disks.Chunk) error {
+	if err := s.checkChunk(c); err != nil {
+		return err
+	}
+	if err := s.start(ctx); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	k := s.keys
+	s.mu.Unlock()
+	if len(c.Extents) == 0 {
+		s.mu.Lock()
+		delete(s.macs, c.Off)
+		s.mu.Unlock()
+		return nil
+	}
+
+	// The chunk's ciphertext with holes as zeros: written extent by
+	// extent, then MACed whole.
+	buf := s.bufs.Get().(*[disks.ChunkSize]byte)
+	defer s.bufs.Put(buf)
+	ct := buf[:min(disks.ChunkSize, s.size-c.Off)]
+	clear(ct)
+	for _, e := range c.Extents {
+		rel := e.Off - c.Off
+		k.xts.EncryptSectors(ct[rel:rel+e.Len], c.Data[rel:rel+e.Len], uint64(e.Off/disks.SectorSize))
+	}
+	for _, e := range c.Extents {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		rel := e.Off - c.Off
+		if err := s.img.WriteAt(ctx, ct[rel:rel+e.Len], e.Off); err != nil {
+			return fmt.Errorf("staging %s: chunk %d: %w", s.store, c.Off, err)
+		}
+	}
+	// The copier checkpoints a chunk (and State with its MAC) once
+	// WriteChunk returns, so the ciphertext must be durable by then.
+	if err := s.img.Sync(ctx); err != nil {
+		return fmt.Errorf("staging %s: chunk %d: %w", s.store, c.Off, err)
+	}
+	mac := k.chunkMAC(ct)
+	s.mu.Lock()
+	s.macs[c.Off] = mac
+	s.mu.Unlock()
+	return nil
+}
+
+func (s *Sink) checkChunk(c *disks.Chunk) error {
+	switch {
+	case c.Off < 0 || c.Off%disks.ChunkSize != 0 || c.Off >= s.size:
+		return fmt.Errorf("staging: chunk offset %d is not a ChunkSize multiple inside the disk", c.Off)
+	case int64(len(c.Data)) > min(disks.ChunkSize, s.size-c.Off):
+		return fmt.Errorf("staging: chunk at %d holds %d bytes, beyond its chunk or the disk", c.Off, len(c.Data))
+	}
+	end := c.Off
+	for _, e := range c.Extents {
+		if e.Off%disks.SectorSize != 0 || e.Len%disks.SectorSize != 0 || e.Len <= 0 ||
+			e.Off < end || e.Off+e.Len > c.Off+int64(len(c.Data)) {
+			return fmt.Errorf("staging: chunk at %d: extent [%d, +%d] is unaligned, unsorted or outside the chunk's data", c.Off, e.Off, e.Len)
+		}
+		end = e.Off + e.Len
+	}
+	return nil
+}
+
+// Finish syncs the image, then writes the manifest atomically. Every chunk
+// that s.Extents touch must have been written (here or before a Restore),
+// and no other.
+func (s *Sink) Finish(ctx context.Context, sum disks.Summary) error {
+	if sum.Size != s.size {
+		return fmt.Errorf("staging: summary size %d, image size %d", sum.Size, s.size)
+	}
+	if err := checkExtents(sum.Extents, s.size); err != nil {
+		return fmt.Errorf("staging: summary extents: %w", err)
+	}
+	if len(sum.Extents) == 0 {
+		// An all-zero disk has no chunks; the image is still created.
+		if err := s.start(ctx); err != nil {
+			return err
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.finished {
+		return errors.New("staging: Finish called twice")
+	}
+	want := chunksOf(sum.Extents)
+	if len(want) != len(s.macs) {
+		return fmt.Errorf("staging: %d chunks hold data, %d were written", len(want), len(s.macs))
+	}
+	m := &Manifest{
+		Format:        Format,
+		Cipher:        s.cipherName,
+		SectorSize:    disks.SectorSize,
+		VirtualSize:   s.size,
+		Extents:       make([][2]int64, len(sum.Extents)),
+		Key:           s.key,
+		ContentSHA256: hex.EncodeToString(sum.ContentSHA256[:]),
+		ChunkSize:     disks.ChunkSize,
+		ChunkMACs:     make([]ChunkMAC, 0, len(want)),
+	}
+	for i, e := range sum.Extents {
+		m.Extents[i] = [2]int64{e.Off, e.Len}
+	}
+	for _, off := range want {
+		mac, ok := s.macs[off]
+		if !ok {
+			return fmt.Errorf("staging: chunk at %d holds data but was never written", off)
+		}
+		m.ChunkMACs = append(m.ChunkMACs, ChunkMAC{Off: off, MAC: mac})
+	}
+	mac, err := m.computeMAC(s.keys.macKey)
+	if err != nil {
+		return err
+	}
+	m.MAC = mac
+	var out bytes.Buffer
+	enc := json.NewEncoder(&out)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(m); err != nil {
+		return fmt.Errorf("staging: serialize manifest: %w", err)
+	}
+	if err := s.img.Sync(ctx); err != nil {
+		return fmt.Errorf("staging %s: %w", s.store, err)
+	}
+	if err := s.store.WriteManifest(ctx, out.Bytes()); err != nil {
+		return fmt.Errorf("staging %s: %w", s.store, err)
+	}
+	s.finished = true
+	return nil
+}
+
+// Close releases the image. Without Finish the image is incomplete and has
+// no manifest; Restore on a new Sink continues it.
+func (s *Sink) Close() error {
+	clear(s.kek)
+	return s.img.Close()
+}
+
+// stateFormat tags State's JSON so a checkpoint from another version is
+// refused.
+const stateFormat = "migrate-staging/1 state"
+
+// sinkState is State's JSON: the wrapped key and the MACs so far, nothing
+// secret.
+type sinkState struct {
+	Format      string     `json:"format"`
+	Cipher      string     `json:"cipher"`
+	VirtualSize int64      `json:"virtualSize"`
+	Key         KeyInfo    `json:"key"`
+	ChunkMACs   []ChunkMAC `json:"chunkMacs"`
+}
+
+// State implements disks.Resumable: the wrapped data key, its nonce and the
+// chunk MACs recorded so far. It holds no plain key.
+func (s *Sink) State() ([]byte, error) {
+	s.mu.Lock()
+	st := sinkState{Format: stateFormat, Cipher: s.cipherName, VirtualSize: s.size, Key: s.key, ChunkMACs: []ChunkMAC{}}
+	for off, mac := range s.macs {
+		st.ChunkMACs = append(st.ChunkMACs, ChunkMAC{Off: off, MAC: mac})
+	}
+	s.mu.Unlock()
+	slices.SortFunc(st.ChunkMACs, func(a, b ChunkMAC) int { return cmp.Compare(a.Off, b.Off) })
+	b, err := json.Marshal(st)
+	if err != nil {
+		return nil, fmt.Errorf("staging: serialize state: %w", err)
+	}
+	return b, nil
+}
+
+// Restore implements disks.Resumable: it takes the data key back from state
+// (unwrapping it with the KEK given to Create; another KEK is ErrWrongKey)
+// with the MACs of the chunks already written, and keeps the existing image.
+// It must come before any WriteChunk.
+func (s *Sink) Restore(state []byte) error {
+	var st sinkState
+	dec := json.NewDecoder(bytes.NewReader(state))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&st); err != nil {
+		return formatErr("resume state: %v", err)
+	}
+	switch {
+	case st.Format != stateFormat:
+		return formatErr("resume state format %q, want %q", st.Format, stateFormat)
+	case st.Cipher != s.cipherName:
+		return fmt.Errorf("staging: resume state is for cipher %s, this copy uses %s", st.Cipher, s.cipherName)
+	case st.VirtualSize != s.size:
+		return fmt.Errorf("staging: resume state is for a %d-byte disk, this one is %d", st.VirtualSize, s.size)
+	}
+	macs := map[int64]string{}
+	for _, c := range st.ChunkMACs {
+		if c.Off < 0 || c.Off%disks.ChunkSize != 0 || c.Off >= s.size || !isHex32(c.MAC) {
+			return formatErr("resume state chunk MAC at %d", c.Off)
+		}
+		macs[c.Off] = c.MAC
+	}
+	k, err := openKey(s.kek, st.Cipher, st.Key)
+	if err != nil {
+		return err
+	}
+	// Restore runs once, before the copier's workers start; the lock is
+	// for the race detector's sake and for misuse.
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.started {
+		return errors.New("staging: Restore after the copy started")
+	}
+	ctx := context.TODO() // disks.Resumable.Restore carries no context.
+	size, err := s.img.Size(ctx)
+	if err != nil {
+		return fmt.Errorf("staging %s: %w", s.store, err)
+	}
+	if size != s.size {
+		return fmt.Errorf("staging %s: image is %d bytes, want %d: not the image being resumed", s.store, size, s.size)
+	}
+	s.key, s.keys, s.macs, s.started = st.Key, k, macs, true
+	return nil
+}
