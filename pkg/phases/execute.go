@@ -1,0 +1,502 @@
+package phases
+
+import (
+	"container/heap"
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/migrate-tool/migrate/pkg/cloud"
+	"github.com/migrate-tool/migrate/pkg/phases/journal"
+	"github.com/migrate-tool/migrate/pkg/plan"
+)
+
+// Executor carries out one command over the units of a plan. Make one with
+// New, call Run once; Drain may be called from another goroutine (a signal
+// handler) at any time.
+type Executor struct {
+	o         Options
+	drain     chan struct{}
+	drainOnce sync.Once
+
+	evMu sync.Mutex
+
+	mu    sync.Mutex
+	fatal error
+	deps  map[string]Phase // phases of dependencies outside the command
+}
+
+// New checks o and fills in its defaults.
+func New(o Options) (*Executor, error) {
+	if err := o.defaults(); err != nil {
+		return nil, err
+	}
+	return &Executor{o: o, drain: make(chan struct{}), deps: map[string]Phase{}}, nil
+}
+
+// Execute is New followed by Run, for callers that do not drain.
+func Execute(ctx context.Context, o Options) (Result, error) {
+	e, err := New(o)
+	if err != nil {
+		return Result{}, err
+	}
+	return e.Run(ctx)
+}
+
+// Drain is the first stage of an interrupt: no new unit starts, units in
+// flight finish the operation they are in (a rehearsal also aborts what it
+// prepared, to leave the estate as it was) and Run returns with
+// Result.Interrupted set if work is left. The second stage is cancelling
+// Run's context: calls in flight are abandoned and their intents stay open
+// for the next command to reconcile. Drain is idempotent.
+func (e *Executor) Drain() { e.drainOnce.Do(func() { close(e.drain) }) }
+
+func (e *Executor) draining() bool {
+	select {
+	case <-e.drain:
+		return true
+	default:
+		return false
+	}
+}
+
+func (e *Executor) setFatal(err error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.fatal == nil {
+		e.fatal = err
+	}
+}
+
+func (e *Executor) failed() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.fatal
+}
+
+// stopping reports whether no new unit may start.
+func (e *Executor) stopping(ctx context.Context) bool {
+	return ctx.Err() != nil || e.draining() || e.failed() != nil
+}
+
+// journalError marks a failed journal write: without its record nothing may
+// be sent, so the whole command stops.
+type journalError struct{ err error }
+
+func (j *journalError) Error() string { return j.err.Error() }
+func (j *journalError) Unwrap() error { return j.err }
+
+func (e *Executor) jerr(err error) error {
+	if err == nil {
+		return nil
+	}
+	e.setFatal(err)
+	return &journalError{err}
+}
+
+func (e *Executor) event(ev Event) {
+	if e.o.Events == nil {
+		return
+	}
+	ev.Time = e.o.Now().UTC()
+	e.evMu.Lock()
+	defer e.evMu.Unlock()
+	e.o.Events(ev)
+}
+
+func (e *Executor) boundary(b Boundary, unit string, op Op) {
+	if e.o.OnBoundary != nil {
+		e.o.OnBoundary(b, unit, op)
+	}
+}
+
+// selected returns the units of the command in plan order.
+func (e *Executor) selected() ([]*plan.Unit, error) {
+	if len(e.o.Units) == 0 {
+		return append([]*plan.Unit(nil), e.o.Plan.Units...), nil
+	}
+	want := map[string]bool{}
+	var unknown []string
+	for _, id := range e.o.Units {
+		u := e.o.Plan.Unit(id)
+		if u == nil {
+			u = e.unitByID(id)
+		}
+		if u == nil {
+			unknown = append(unknown, id)
+			continue
+		}
+		want[u.ID] = true
+	}
+	if len(unknown) > 0 {
+		return nil, fmt.Errorf("%w: %s", ErrUnknownUnit, strings.Join(unknown, ", "))
+	}
+	var out []*plan.Unit
+	for _, u := range e.o.Plan.Units {
+		if want[u.ID] {
+			out = append(out, u)
+		}
+	}
+	return out, nil
+}
+
+// unitByID finds a unit by exact id in a plan not made by plan.Build,
+// whose look-up index is empty.
+func (e *Executor) unitByID(id string) *plan.Unit {
+	for _, u := range e.o.Plan.Units {
+		if strings.EqualFold(u.ID, id) {
+			return u
+		}
+	}
+	return nil
+}
+
+func (e *Executor) lookup(id string) *plan.Unit {
+	if u := e.o.Plan.Unit(id); u != nil {
+		return u
+	}
+	return e.unitByID(id)
+}
+
+// Run carries out the command. Unit failures are in the Result; the error
+// is for what stops the whole command (the journal cannot be written, a
+// unit id is unknown). A cancelled context is not an error: the Result
+// says Interrupted.
+func (e *Executor) Run(ctx context.Context) (Result, error) {
+	units, err := e.selected()
+	if err != nil {
+		return Result{}, err
+	}
+	j := e.o.Journal
+	changes := e.o.Mode != ModeValidate
+	if changes {
+		if e.o.resumed {
+			err = j.ResumeRun()
+		} else {
+			err = j.BeginRun(journal.Run{
+				Command: string(e.o.Mode), Units: e.o.Units, Rehearse: e.o.Mode == ModeRehearse,
+				InventoryPath: e.o.Inventory.Path, InventorySHA256: e.o.Inventory.SHA256,
+			})
+		}
+		if err != nil {
+			return Result{}, err
+		}
+		// Every intent without an outcome is settled from the platform's
+		// state before anything is sent.
+		if _, err := e.reconcile(ctx); err != nil {
+			return Result{}, err
+		}
+	}
+
+	results := make(map[string]*UnitResult, len(units))
+	order := make([]string, len(units))
+	for i, u := range units {
+		rec, _, err := j.Unit(u.ID)
+		if err != nil {
+			return Result{}, err
+		}
+		ph := Phase(rec.Phase)
+		if ph == "" {
+			ph = Planned
+		}
+		results[u.ID] = &UnitResult{ID: u.ID, Phase: ph, Outcome: OutcomeNotStarted}
+		order[i] = u.ID
+	}
+	sel := make(map[string]bool, len(units))
+	for _, u := range units {
+		sel[u.ID] = true
+	}
+
+	// Units with blocking findings, and everything downstream of them,
+	// are reported and left alone.
+	var blocked []string
+	for _, u := range units {
+		if e.o.Blocked[u.ID] {
+			blocked = append(blocked, u.ID)
+			r := results[u.ID]
+			r.Phase, r.Outcome, r.Reason, r.Err = Blocked, OutcomeBlocked, "blocking findings", ErrValidation
+			if err := j.SetPhase(u.ID, string(Blocked), ""); err != nil {
+				return Result{}, err
+			}
+			e.event(Event{Unit: u.ID, Phase: Blocked, Note: "blocking findings"})
+		}
+	}
+	for _, b := range blocked {
+		e.skipDownstream(results, b)
+	}
+
+	if e.o.Mode == ModeValidate {
+		e.validateAll(ctx, units, results)
+	} else {
+		e.schedule(ctx, units, sel, results)
+	}
+
+	res := Result{}
+	for _, id := range order {
+		res.Units = append(res.Units, *results[id])
+	}
+	res.count()
+	if changes {
+		if err := j.EndRun(res.Interrupted); err != nil && e.failed() == nil {
+			e.setFatal(err)
+		}
+	}
+	return res, e.failed()
+}
+
+// skipDownstream marks every unit downstream of id that has not started as
+// skipped.
+func (e *Executor) skipDownstream(results map[string]*UnitResult, id string) {
+	why := "failed"
+	if r := results[id]; r != nil {
+		switch r.Outcome {
+		case OutcomeBlocked:
+			why = "is blocked"
+		case OutcomeSkipped:
+			why = "was skipped"
+		case OutcomeInterrupted, OutcomeNotStarted:
+			why = "was interrupted"
+		}
+	}
+	for _, d := range e.o.Plan.Downstream(id) {
+		r := results[d]
+		if r == nil || r.Outcome != OutcomeNotStarted {
+			continue
+		}
+		r.Outcome = OutcomeSkipped
+		r.Reason = "depends on " + id + ", which " + why
+		r.Err = fmt.Errorf("%s: %w: %s %s", d, ErrUpstream, id, why)
+		e.event(Event{Unit: d, Phase: r.Phase, Note: r.Reason})
+	}
+}
+
+// goesToCommit reports whether the mode commits units, so a unit waits for
+// dependencies in the same command instead of requiring them committed.
+func (e *Executor) goesToCommit() bool {
+	return e.o.Mode == ModeRun || e.o.Mode == ModeCommit
+}
+
+// readyQueue orders ready units by highest Rank, then plan order.
+type readyQueue struct {
+	items []*plan.Unit
+	pos   map[string]int
+}
+
+func (q *readyQueue) Len() int { return len(q.items) }
+func (q *readyQueue) Less(a, b int) bool {
+	ua, ub := q.items[a], q.items[b]
+	if ua.Rank != ub.Rank {
+		return ua.Rank > ub.Rank
+	}
+	return q.pos[ua.ID] < q.pos[ub.ID]
+}
+func (q *readyQueue) Swap(a, b int) { q.items[a], q.items[b] = q.items[b], q.items[a] }
+func (q *readyQueue) Push(x any)    { q.items = append(q.items, x.(*plan.Unit)) }
+func (q *readyQueue) Pop() any {
+	n := len(q.items) - 1
+	u := q.items[n]
+	q.items = q.items[:n]
+	return u
+}
+
+type done struct {
+	r UnitResult
+}
+
+// schedule walks the plan graph with a bounded pool: a unit starts when the
+// dependencies it waits for in this command are committed, ready units by
+// highest Rank then plan order; a unit that does not end Committed makes
+// its dependents skipped.
+func (e *Executor) schedule(ctx context.Context, units []*plan.Unit, sel map[string]bool, results map[string]*UnitResult) {
+	q := &readyQueue{pos: map[string]int{}}
+	for i, u := range e.o.Plan.Units {
+		q.pos[u.ID] = i
+	}
+	waiting := map[string]int{}
+	external := map[string][]string{}
+	dependents := map[string][]string{}
+	for _, u := range units {
+		for _, d := range u.DependsOn {
+			if du := e.lookup(d); du != nil {
+				d = du.ID
+			}
+			if e.goesToCommit() && sel[d] {
+				waiting[u.ID]++
+				dependents[d] = append(dependents[d], u.ID)
+			} else {
+				external[u.ID] = append(external[u.ID], d)
+			}
+		}
+	}
+	for _, u := range units {
+		if waiting[u.ID] == 0 && results[u.ID].Outcome == OutcomeNotStarted {
+			heap.Push(q, u)
+		}
+	}
+	ch := make(chan done)
+	running := 0
+	for {
+		for running < e.o.Parallel && q.Len() > 0 && !e.stopping(ctx) {
+			u := heap.Pop(q).(*plan.Unit)
+			if results[u.ID].Outcome != OutcomeNotStarted {
+				continue
+			}
+			results[u.ID].Outcome = OutcomeInterrupted // in flight
+			running++
+			go func(u *plan.Unit, ext []string) {
+				ch <- done{e.unit(ctx, u, ext)}
+			}(u, external[u.ID])
+		}
+		if running == 0 {
+			return
+		}
+		d := <-ch
+		running--
+		r := d.r
+		*results[r.ID] = r
+		if r.Phase == Committed && r.Outcome == OutcomeDone {
+			for _, dep := range dependents[r.ID] {
+				waiting[dep]--
+				if waiting[dep] == 0 && results[dep].Outcome == OutcomeNotStarted {
+					heap.Push(q, e.lookup(dep))
+				}
+			}
+			continue
+		}
+		// An interrupted unit's dependents are left not started (resume
+		// runs them); any other end but Committed makes them skipped.
+		if e.goesToCommit() && r.Outcome != OutcomeInterrupted {
+			e.skipDownstream(results, r.ID)
+		}
+	}
+}
+
+// validateAll runs the platform's Validate on every unit, bounded.
+func (e *Executor) validateAll(ctx context.Context, units []*plan.Unit, results map[string]*UnitResult) {
+	g := errgroup.Group{}
+	g.SetLimit(e.o.Parallel)
+	var mu sync.Mutex
+	for _, u := range units {
+		if e.stopping(ctx) {
+			break
+		}
+		mu.Lock()
+		wasBlocked := results[u.ID].Outcome == OutcomeBlocked
+		mu.Unlock()
+		g.Go(func() error {
+			r := UnitResult{ID: u.ID, Phase: Planned}
+			t := e.o.Targets(u)
+			msgs, err := e.validate(ctx, u, t)
+			r.Messages = msgs
+			switch {
+			case err != nil && ctx.Err() != nil:
+				r.Outcome, r.Err = OutcomeInterrupted, ErrInterrupted
+			case err != nil:
+				r.Outcome, r.Err, r.Reason = OutcomeFailed, err, "validate failed"
+			case hasErrors(msgs) || wasBlocked:
+				r.Phase, r.Outcome, r.Err = Blocked, OutcomeBlocked, ErrValidation
+				r.Reason = "blocking findings"
+				if err := e.jerr(e.block(u.ID, msgs)); err != nil {
+					r.Outcome, r.Err = OutcomeFailed, err
+				}
+			default:
+				r.Outcome = OutcomeDone
+				r.Phase = Validated
+				rec, _, err := e.o.Journal.Unit(u.ID)
+				if err == nil {
+					switch Phase(rec.Phase) {
+					case "", Planned, Blocked, Aborted, Validated:
+						err = e.o.Journal.SetPhase(u.ID, string(Validated), "")
+					default:
+						r.Phase = Phase(rec.Phase)
+					}
+				}
+				if err := e.jerr(err); err != nil {
+					r.Outcome, r.Err = OutcomeFailed, err
+				}
+				e.event(Event{Unit: u.ID, Phase: r.Phase, Op: OpValidate})
+			}
+			mu.Lock()
+			*results[u.ID] = r
+			mu.Unlock()
+			return nil
+		})
+	}
+	_ = g.Wait()
+}
+
+func hasErrors(msgs []cloud.Message) bool {
+	for _, m := range msgs {
+		if strings.EqualFold(m.Category, "Error") {
+			return true
+		}
+	}
+	return false
+}
+
+// block records a unit blocked by the platform's validation.
+func (e *Executor) block(id string, msgs []cloud.Message) error {
+	f := journal.Findings{Unit: id, Blocked: true}
+	seen := map[string]bool{}
+	for _, m := range msgs {
+		switch {
+		case strings.EqualFold(m.Category, "Error"):
+			f.Errors++
+		case strings.EqualFold(m.Category, "Warning"):
+			f.Warnings++
+		}
+		if !seen[m.Message] && strings.EqualFold(m.Category, "Error") {
+			seen[m.Message] = true
+			f.Rules = append(f.Rules, "platform: "+m.Message)
+		}
+	}
+	sort.Strings(f.Rules)
+	if err := e.o.Journal.PutFindings(f); err != nil {
+		return err
+	}
+	e.event(Event{Unit: id, Phase: Blocked, Op: OpValidate, Note: "platform validation errors"})
+	return e.o.Journal.SetPhase(id, string(Blocked), "platform validation errors")
+}
+
+// validate runs the platform's Validate, retrying transient faults.
+func (e *Executor) validate(ctx context.Context, u *plan.Unit, t cloud.Target) ([]cloud.Message, error) {
+	for attempt := 1; ; attempt++ {
+		msgs, err := e.o.Driver.Validate(ctx, t)
+		if err == nil {
+			return msgs, nil
+		}
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("validate %s: %w", u.ID, ErrInterrupted)
+		}
+		ra, ok := cloud.IsTransient(err)
+		if !ok {
+			return nil, fmt.Errorf("validate %s: %w", u.ID, err)
+		}
+		if attempt >= e.o.MaxAttempts {
+			return nil, fmt.Errorf("validate %s: %w: %w", u.ID, ErrGaveUp, err)
+		}
+		if err := e.wait(ctx, ra, attempt); err != nil {
+			return nil, fmt.Errorf("validate %s: %w", u.ID, ErrInterrupted)
+		}
+	}
+}
+
+func (e *Executor) wait(ctx context.Context, retryAfter time.Duration, attempt int) error {
+	d := retryAfter
+	if d <= 0 {
+		d = e.o.backoff(attempt)
+	}
+	return e.o.Sleep(ctx, d)
+}
+
+// isJournal reports whether err is a journal failure that stops everything.
+func isJournal(err error) bool {
+	var je *journalError
+	return errors.As(err, &je)
+}

@@ -1,0 +1,125 @@
+package phases
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/migrate-tool/migrate/pkg/cloud"
+	"github.com/migrate-tool/migrate/pkg/phases/journal"
+	"github.com/migrate-tool/migrate/pkg/plan"
+)
+
+// UnitStatus is one unit's line of status. Its JSON is the cli.md shape;
+// the other fields are for the table.
+type UnitStatus struct {
+	ID    string `json:"id"`
+	Phase Phase  `json:"phase"`
+	// Updated is when the phase was last recorded, RFC 3339 UTC to the
+	// second; when the platform disagrees with the journal (or the journal
+	// has no record) it is the time of this read.
+	Updated time.Time `json:"updated"`
+	// Journal is the phase the journal records ("" when none).
+	Journal Phase `json:"-"`
+	// Differs is set when the platform and the journal disagree: Phase is
+	// the platform's.
+	Differs bool `json:"-"`
+	// Pending is the operation of an intent without outcome (the process
+	// doing it died or is still at it).
+	Pending string `json:"-"`
+	// Err is set when the platform's state could not be read; Phase is
+	// then the journal's.
+	Err error `json:"-"`
+}
+
+// StatusDocument is the `status -o json` document.
+type StatusDocument struct {
+	Units []UnitStatus `json:"units"`
+}
+
+// Status reports every unit of p in plan order: the journal's phase
+// reconciled with the platform's state, the platform winning. It changes
+// nothing, so j may be opened read-only. targets nil means Kind and Name
+// only. States are read with up to 8 reads in flight; a transient fault is
+// retried after its Retry-After (a few times), then reported in Err.
+func Status(ctx context.Context, j *journal.Journal, driver cloud.Migrator, p *plan.Plan, targets func(*plan.Unit) cloud.Target) ([]UnitStatus, error) {
+	recs, err := j.Units()
+	if err != nil {
+		return nil, err
+	}
+	if targets == nil {
+		targets = func(u *plan.Unit) cloud.Target {
+			return cloud.Target{Unit: u.ID, Kind: string(u.Kind), Name: u.Name}
+		}
+	}
+	now := time.Now().UTC().Truncate(time.Second)
+	out := make([]UnitStatus, len(p.Units))
+	var mu sync.Mutex
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(8)
+	for i, u := range p.Units {
+		g.Go(func() error {
+			rec, ok := recs[u.ID]
+			st := UnitStatus{ID: u.ID, Journal: Phase(rec.Phase), Updated: rec.Updated.UTC().Truncate(time.Second)}
+			if rec.Pending != nil {
+				st.Pending = rec.Pending.Op
+			}
+			s, err := readState(gctx, driver, targets(u))
+			switch {
+			case err != nil:
+				st.Err = err
+				st.Phase = st.Journal
+				if st.Phase == "" {
+					st.Phase = Planned
+				}
+			default:
+				st.Phase = PhaseOf(s, rec)
+				// Blocked is the journal's knowledge; the platform says
+				// only None for such a unit.
+				if st.Journal == Blocked && s == cloud.StateNone {
+					st.Phase = Blocked
+				}
+				st.Differs = ok && st.Phase != st.Journal
+			}
+			if !ok || st.Differs {
+				st.Updated = now
+			}
+			mu.Lock()
+			out[i] = st
+			mu.Unlock()
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// readState reads a state for status, retrying a few transient faults.
+func readState(ctx context.Context, d cloud.Migrator, t cloud.Target) (cloud.State, error) {
+	var err error
+	for attempt := 1; attempt <= 5; attempt++ {
+		var s cloud.State
+		s, err = d.State(ctx, t)
+		if err == nil {
+			return s, nil
+		}
+		ra, ok := cloud.IsTransient(err)
+		if !ok {
+			return "", err
+		}
+		if ra <= 0 {
+			ra = time.Second
+		}
+		if err := sleep(ctx, ra); err != nil {
+			return "", err
+		}
+	}
+	return "", err
+}

@@ -1,0 +1,335 @@
+package phases
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/migrate-tool/migrate/pkg/cloud"
+	"github.com/migrate-tool/migrate/pkg/phases/journal"
+	"github.com/migrate-tool/migrate/pkg/plan"
+)
+
+// goals are the phases a mode moves each unit through, in order.
+func (e *Executor) goals() []Phase {
+	switch e.o.Mode {
+	case ModePrepare:
+		return []Phase{Prepared}
+	case ModeCommit:
+		return []Phase{Committed}
+	case ModeAbort:
+		return []Phase{Aborted}
+	case ModeRun:
+		return []Phase{Prepared, Committed}
+	case ModeRehearse:
+		return []Phase{Prepared, Aborted}
+	}
+	return nil
+}
+
+// unit moves one unit through the mode's goals. ext are its dependencies
+// that must already be committed (they are not committed by this command).
+func (e *Executor) unit(ctx context.Context, u *plan.Unit, ext []string) UnitResult {
+	r := UnitResult{ID: u.ID, Phase: Planned}
+	t := e.o.Targets(u)
+	fail := func(err error) UnitResult {
+		switch {
+		case ctx.Err() != nil || errors.Is(err, ErrInterrupted):
+			r.Outcome, r.Err = OutcomeInterrupted, err
+		default:
+			r.Outcome, r.Err = OutcomeFailed, err
+			if r.Reason == "" {
+				r.Reason = err.Error()
+			}
+		}
+		e.event(Event{Unit: u.ID, Phase: r.Phase, Err: err, Note: string(r.Outcome)})
+		return r
+	}
+
+	if e.o.Mode != ModeAbort {
+		for _, d := range ext {
+			ph, err := e.depPhase(ctx, d)
+			if err != nil {
+				return fail(fmt.Errorf("%s: read state of dependency: %w", u.ID, err))
+			}
+			if ph == Committed {
+				continue
+			}
+			r.Outcome = OutcomeSkipped
+			r.Err = fmt.Errorf("%s: %w: %s is %s", u.ID, ErrDependencyNotCommitted, d, ph)
+			if e.o.Mode == ModeRehearse {
+				// The platform cannot prepare it before d is committed,
+				// and a rehearsal commits nothing: validate only.
+				msgs, err := e.validate(ctx, u, t)
+				if err != nil {
+					return fail(err)
+				}
+				r.Messages = msgs
+				r.Reason = "validated only: would need " + d + " committed first"
+				if hasErrors(msgs) {
+					r.Outcome, r.Phase, r.Err, r.Reason = OutcomeBlocked, Blocked, ErrValidation, "platform validation errors"
+					if err := e.jerr(e.block(u.ID, msgs)); err != nil {
+						return fail(err)
+					}
+				}
+			} else {
+				r.Reason = "depends on " + d + ", which is " + string(ph) + ": commit it first"
+			}
+			if ph, err := e.observe(ctx, u, t); err == nil && r.Outcome != OutcomeBlocked {
+				r.Phase = ph
+			}
+			e.event(Event{Unit: u.ID, Phase: r.Phase, Note: r.Reason})
+			return r
+		}
+	}
+
+	ph, err := e.observe(ctx, u, t)
+	if err != nil {
+		return fail(err)
+	}
+	r.Phase = ph
+	if e.o.Mode == ModeRehearse {
+		switch ph {
+		case Planned, Validated, Aborted:
+		default:
+			r.Outcome = OutcomeSkipped
+			r.Reason = "in phase " + string(ph) + ": a rehearsal leaves it alone"
+			e.event(Event{Unit: u.ID, Phase: ph, Note: r.Reason})
+			return r
+		}
+	}
+	validated := e.o.SkipPlatformValidate
+	for _, goal := range e.goals() {
+	steps:
+		for {
+			st := Next(goal, ph)
+			switch st.Action {
+			case ActionDone:
+				break steps
+			case ActionWait:
+				if ph, err = e.observe(ctx, u, t); err != nil {
+					return fail(err)
+				}
+				r.Phase = ph
+			case ActionSkip:
+				r.Outcome, r.Reason = OutcomeSkipped, st.Reason
+				e.event(Event{Unit: u.ID, Phase: ph, Note: st.Reason})
+				return r
+			case ActionRefuse:
+				r.Reason = st.Reason
+				return fail(fmt.Errorf("%s: %s", u.ID, st.Reason))
+			case ActionSend:
+				// Drain: a unit in flight finishes the operation it is in,
+				// except that a rehearsal undoes what it prepared.
+				if r.Sent > 0 && e.draining() && !(e.o.Mode == ModeRehearse && st.Op == OpAbort) {
+					r.Outcome, r.Err = OutcomeInterrupted, ErrInterrupted
+					return r
+				}
+				if e.failed() != nil {
+					return fail(e.failed())
+				}
+				if st.Op == OpPrepare && !validated {
+					msgs, err := e.validate(ctx, u, t)
+					if err != nil {
+						return fail(err)
+					}
+					r.Messages = msgs
+					validated = true
+					if hasErrors(msgs) {
+						r.Phase, r.Outcome, r.Err, r.Reason = Blocked, OutcomeBlocked, ErrValidation, "platform validation errors"
+						if err := e.jerr(e.block(u.ID, msgs)); err != nil {
+							return fail(err)
+						}
+						return r
+					}
+				}
+				ph, err = e.send(ctx, u, t, st.Op, &r)
+				r.Phase = ph
+				if err != nil {
+					return fail(err)
+				}
+			}
+		}
+	}
+	r.Outcome = OutcomeDone
+	return r
+}
+
+// send sends op with the write-ahead discipline: an intent on disk before
+// the call, an outcome after it. After a transient fault it reads State and
+// sends again only if the platform says the operation is still needed.
+func (e *Executor) send(ctx context.Context, u *plan.Unit, t cloud.Target, op Op, r *UnitResult) (Phase, error) {
+	j := e.o.Journal
+	during, succeeded, failed, goal := opPhases(op)
+	for attempt := 1; ; attempt++ {
+		e.boundary(BeforeIntent, u.ID, op)
+		seq, err := j.Intent(u.ID, string(op), attempt, string(during))
+		if err != nil {
+			return during, e.jerr(err)
+		}
+		e.boundary(AfterIntent, u.ID, op)
+		e.event(Event{Unit: u.ID, Phase: during, Op: op, Attempt: attempt})
+		r.Sent++
+		err = e.call(ctx, op, t)
+		e.boundary(AfterCall, u.ID, op)
+		if ctx.Err() != nil {
+			// Abandoned: the intent stays open for reconciliation.
+			return during, fmt.Errorf("%s %s: %w", op, u.ID, ErrInterrupted)
+		}
+		ra, transient := cloud.IsTransient(err)
+		var opErr *cloud.OperationError
+		switch {
+		case err == nil:
+			if err := j.Outcome(u.ID, seq, journal.ResultSucceeded, string(succeeded), ""); err != nil {
+				return during, e.jerr(err)
+			}
+			e.boundary(AfterOutcome, u.ID, op)
+			e.event(Event{Unit: u.ID, Phase: succeeded, Op: op, Attempt: attempt})
+			return succeeded, nil
+		case errors.As(err, &opErr):
+			if err := j.Outcome(u.ID, seq, journal.ResultFailed, string(failed), err.Error()); err != nil {
+				return during, e.jerr(err)
+			}
+			e.boundary(AfterOutcome, u.ID, op)
+			return failed, fmt.Errorf("%s %s: %w", op, u.ID, err)
+		case transient:
+			if err := j.Outcome(u.ID, seq, journal.ResultTransient, "", err.Error()); err != nil {
+				return during, e.jerr(err)
+			}
+			e.boundary(AfterOutcome, u.ID, op)
+			e.event(Event{Unit: u.ID, Phase: during, Op: op, Attempt: attempt, Err: err, Note: "transient fault, retrying"})
+			if attempt >= e.o.MaxAttempts {
+				ph, _ := e.observe(ctx, u, t)
+				if ph == "" {
+					ph = during
+				}
+				return ph, fmt.Errorf("%s %s: %w (%d attempts): %w", op, u.ID, ErrGaveUp, attempt, err)
+			}
+			if err := e.wait(ctx, ra, attempt); err != nil {
+				return during, fmt.Errorf("%s %s: %w", op, u.ID, ErrInterrupted)
+			}
+			// The call may or may not have taken effect: the platform
+			// decides whether to send it again.
+			ph, err := e.observe(ctx, u, t)
+			if err != nil {
+				return during, err
+			}
+			if st := Next(goal, ph); st.Action == ActionSend && st.Op == op {
+				continue
+			}
+			return ph, nil
+		default:
+			if err := j.Outcome(u.ID, seq, journal.ResultFailed, "", err.Error()); err != nil {
+				return during, e.jerr(err)
+			}
+			e.boundary(AfterOutcome, u.ID, op)
+			ph, oerr := e.observe(ctx, u, t)
+			if oerr != nil {
+				ph = during
+			}
+			return ph, fmt.Errorf("%s %s: %w", op, u.ID, err)
+		}
+	}
+}
+
+func (e *Executor) call(ctx context.Context, op Op, t cloud.Target) error {
+	switch op {
+	case OpPrepare:
+		return e.o.Driver.Prepare(ctx, t)
+	case OpCommit:
+		return e.o.Driver.Commit(ctx, t)
+	default:
+		return e.o.Driver.Abort(ctx, t)
+	}
+}
+
+// state reads a unit's platform state, retrying transient faults.
+func (e *Executor) state(ctx context.Context, id string, t cloud.Target) (cloud.State, error) {
+	for attempt := 1; ; attempt++ {
+		s, err := e.o.Driver.State(ctx, t)
+		if err == nil {
+			return s, nil
+		}
+		if ctx.Err() != nil {
+			return "", fmt.Errorf("read state of %s: %w", id, ErrInterrupted)
+		}
+		ra, ok := cloud.IsTransient(err)
+		if !ok {
+			return "", fmt.Errorf("read state of %s: %w", id, err)
+		}
+		if attempt >= e.o.MaxAttempts {
+			return "", fmt.Errorf("read state of %s: %w: %w", id, ErrGaveUp, err)
+		}
+		if err := e.wait(ctx, ra, attempt); err != nil {
+			return "", fmt.Errorf("read state of %s: %w", id, ErrInterrupted)
+		}
+	}
+}
+
+// observe reads the unit's platform state, waiting while an operation runs
+// on it, and makes the journal agree: an open intent is closed as
+// reconciled, a differing phase is corrected. The platform wins.
+func (e *Executor) observe(ctx context.Context, u *plan.Unit, t cloud.Target) (Phase, error) {
+	j := e.o.Journal
+	for polls := 0; ; polls++ {
+		s, err := e.state(ctx, u.ID, t)
+		if err != nil {
+			return "", err
+		}
+		if transitional(s) {
+			if polls >= e.o.MaxPolls {
+				return "", fmt.Errorf("%s: still %s after %d polls", u.ID, s, polls)
+			}
+			if polls == 0 {
+				e.event(Event{Unit: u.ID, Phase: PhaseOf(s, journal.UnitState{}), Note: "waiting for the platform"})
+			}
+			if err := e.o.Sleep(ctx, e.o.scale(e.o.PollInterval)); err != nil {
+				return "", fmt.Errorf("%s: %w", u.ID, ErrInterrupted)
+			}
+			continue
+		}
+		rec, _, err := j.Unit(u.ID)
+		if err != nil {
+			return "", e.jerr(err)
+		}
+		ph := PhaseOf(s, rec)
+		switch {
+		case rec.Pending != nil:
+			err = j.Outcome(u.ID, rec.Pending.Seq, journal.ResultReconciled, string(ph), "reconciled from platform state "+string(s))
+		case Phase(rec.Phase) != ph:
+			err = j.SetPhase(u.ID, string(ph), "read from the platform")
+		}
+		if err != nil {
+			return "", e.jerr(err)
+		}
+		return ph, nil
+	}
+}
+
+// depPhase is the platform phase of a dependency outside the command,
+// read once per command.
+func (e *Executor) depPhase(ctx context.Context, id string) (Phase, error) {
+	e.mu.Lock()
+	ph, ok := e.deps[id]
+	e.mu.Unlock()
+	if ok {
+		return ph, nil
+	}
+	du := e.lookup(id)
+	if du == nil {
+		return "", fmt.Errorf("%w: %s", ErrUnknownUnit, id)
+	}
+	s, err := e.state(ctx, du.ID, e.o.Targets(du))
+	if err != nil {
+		return "", err
+	}
+	rec, _, err := e.o.Journal.Unit(du.ID)
+	if err != nil {
+		return "", e.jerr(err)
+	}
+	ph = PhaseOf(s, rec)
+	e.mu.Lock()
+	e.deps[id] = ph
+	e.mu.Unlock()
+	return ph, nil
+}
