@@ -59,13 +59,13 @@ func (s *Server) migration(w http.ResponseWriter, r *http.Request) {
 	comp := r.URL.Query().Get("comp")
 	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 	if err != nil {
-		writeXMLError(w, http.StatusBadRequest, "BadRequest", "Cannot read the request body.")
+		writeXMLError(w, http.StatusBadRequest, "InvalidXmlRequest", "Cannot read the request body.")
 		return
 	}
 	if res.Kind == smapi.KindCloudService && (comp == smapi.CompValidate || comp == smapi.CompPrepare) {
 		dm, err := smapi.ParseDeploymentMigration(body)
 		if err != nil {
-			writeXMLError(w, http.StatusBadRequest, "BadRequest", err.Error())
+			writeXMLError(w, http.StatusBadRequest, "InvalidXmlRequest", err.Error())
 			return
 		}
 		if dm.DestinationVirtualNetwork == smapi.DestinationExisting {
@@ -98,7 +98,7 @@ func (s *Server) migration(w http.ResponseWriter, r *http.Request) {
 	case smapi.CompAbort:
 		call = s.m.Abort
 	default:
-		writeXMLError(w, http.StatusBadRequest, "BadRequest", "comp must be validate, prepare, commit or abort.")
+		writeXMLError(w, http.StatusBadRequest, "InvalidQueryParameterValue", "comp must be validate, prepare, commit or abort.")
 		return
 	}
 	if _, err := s.m.State(r.Context(), t); err != nil {

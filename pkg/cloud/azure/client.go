@@ -1,0 +1,256 @@
+package azure
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	azcloud "github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/streaming"
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
+
+	"github.com/migrate-tool/migrate/pkg/cloud"
+	"github.com/migrate-tool/migrate/pkg/cloud/azure/smapi"
+)
+
+// module and version name the driver to azcore (telemetry is off; these
+// only label the pipeline).
+const (
+	module  = "migrate/azure"
+	version = "v1"
+)
+
+// HTTPError is a response the driver could not map to a cloud error: what
+// was asked, the status and the platform's code and message.
+type HTTPError struct {
+	Method     string
+	Path       string
+	StatusCode int
+	Code       string
+	Message    string
+}
+
+func (e *HTTPError) Error() string {
+	if e.Code != "" {
+		return fmt.Sprintf("%s %s: %d %s: %s", e.Method, e.Path, e.StatusCode, e.Code, e.Message)
+	}
+	return fmt.Sprintf("%s %s: %d %s", e.Method, e.Path, e.StatusCode, http.StatusText(e.StatusCode))
+}
+
+// transport trusts the system roots plus caFile.
+func transport(caFile string) (*http.Client, error) {
+	pool, err := x509.SystemCertPool()
+	if err != nil || pool == nil {
+		pool = x509.NewCertPool()
+	}
+	if caFile != "" {
+		pemBytes, err := os.ReadFile(caFile)
+		if err != nil {
+			return nil, fmt.Errorf("read caFile: %w", err)
+		}
+		if !pool.AppendCertsFromPEM(pemBytes) {
+			return nil, fmt.Errorf("caFile %s: no PEM certificate in it", caFile)
+		}
+	}
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	return &http.Client{Transport: t}, nil
+}
+
+// clientOptions are the azcore options every pipeline and credential
+// shares: the transport, the tuned retry, telemetry off.
+func (d *Driver) clientOptions() policy.ClientOptions {
+	return policy.ClientOptions{
+		Cloud:     azcloud.Configuration{ActiveDirectoryAuthorityHost: d.ep.authority},
+		Retry:     d.o.Retry,
+		Telemetry: policy.TelemetryOptions{Disabled: true},
+		Transport: d.transport,
+		Logging: policy.LogOptions{
+			// azcore's own logging is a process-wide listener; the driver
+			// logs through Options.Log instead, so nothing is allowed here.
+			AllowedHeaders: []string{}, AllowedQueryParams: []string{},
+		},
+	}
+}
+
+// newCredential builds the configured azidentity credential.
+func (d *Driver) newCredential(c Config) (azcore.TokenCredential, error) {
+	co := azcore.ClientOptions(d.clientOptions())
+	switch strings.ToLower(c.Credential) {
+	case "", CredentialDefault:
+		return azidentity.NewDefaultAzureCredential(&azidentity.DefaultAzureCredentialOptions{
+			ClientOptions: co, TenantID: c.TenantID, DisableInstanceDiscovery: c.DisableInstanceDiscovery})
+	case CredentialClientSecret:
+		return azidentity.NewClientSecretCredential(c.TenantID, c.ClientID, c.ClientSecret, &azidentity.ClientSecretCredentialOptions{
+			ClientOptions: co, DisableInstanceDiscovery: c.DisableInstanceDiscovery})
+	case CredentialCertificate:
+		b, err := os.ReadFile(c.CertificateFile)
+		if err != nil {
+			return nil, fmt.Errorf("read certificateFile: %w", err)
+		}
+		var pw []byte
+		if c.CertificatePassword != "" {
+			pw = []byte(c.CertificatePassword)
+		}
+		certs, key, err := azidentity.ParseCertificates(b, pw)
+		if err != nil {
+			return nil, fmt.Errorf("parse certificateFile %s: %w", c.CertificateFile, err)
+		}
+		return azidentity.NewClientCertificateCredential(c.TenantID, c.ClientID, certs, key, &azidentity.ClientCertificateCredentialOptions{
+			ClientOptions: co, DisableInstanceDiscovery: c.DisableInstanceDiscovery})
+	case CredentialManagedIdentity:
+		o := &azidentity.ManagedIdentityCredentialOptions{ClientOptions: co}
+		if c.ClientID != "" {
+			o.ID = azidentity.ClientID(c.ClientID)
+		}
+		return azidentity.NewManagedIdentityCredential(o)
+	case CredentialWorkloadIdentity:
+		return azidentity.NewWorkloadIdentityCredential(&azidentity.WorkloadIdentityCredentialOptions{
+			ClientOptions: co, TenantID: c.TenantID, ClientID: c.ClientID, TokenFilePath: c.FederatedTokenFile,
+			DisableInstanceDiscovery: c.DisableInstanceDiscovery})
+	case CredentialAzureCLI:
+		return azidentity.NewAzureCLICredential(&azidentity.AzureCLICredentialOptions{TenantID: c.TenantID})
+	}
+	return nil, fmt.Errorf("unknown credential kind %q", c.Credential)
+}
+
+// smScope is the Service Management token scope. Its audience keeps its
+// trailing slash ("https://management.core.windows.net//.default"), as AAD
+// expects for that v1 resource.
+func smScope(aud string) string { return aud + "/.default" }
+
+// armScope is the Resource Manager token scope.
+func armScope(aud string) string { return strings.TrimRight(aud, "/") + "/.default" }
+
+// newPipeline is an azcore pipeline with a bearer token for scope, extra
+// per-retry policies, and the call log last so it sees every attempt.
+func (d *Driver) newPipeline(scope string, extra ...policy.Policy) runtime.Pipeline {
+	co := d.clientOptions()
+	per := append([]policy.Policy{runtime.NewBearerTokenPolicy(d.cred, []string{scope}, nil)}, extra...)
+	per = append(per, logPolicy{log: d.o.Log})
+	return runtime.NewPipeline(module, version, runtime.PipelineOptions{PerRetry: per}, &co)
+}
+
+// headerPolicy sets fixed headers (x-ms-version on every SM call).
+type headerPolicy map[string]string
+
+func (h headerPolicy) Do(req *policy.Request) (*http.Response, error) {
+	for k, v := range h {
+		req.Raw().Header.Set(k, v)
+	}
+	return req.Next()
+}
+
+// logPolicy writes one redacted line per attempt: method, path with query,
+// status, duration.
+type logPolicy struct{ log func(string) }
+
+func (l logPolicy) Do(req *policy.Request) (*http.Response, error) {
+	if l.log == nil {
+		return req.Next()
+	}
+	start := time.Now()
+	resp, err := req.Next()
+	u := req.Raw().URL
+	what := u.Path
+	if u.RawQuery != "" {
+		what += "?" + u.RawQuery
+	}
+	status := "error: " + fmt.Sprint(err)
+	if err == nil {
+		status = strconv.Itoa(resp.StatusCode)
+	}
+	l.log(Redact(fmt.Sprintf("azure: %s %s %s %s", req.Raw().Method, what, status, time.Since(start).Round(time.Microsecond))))
+	return resp, err
+}
+
+// call sends one request through pl and returns the final response's
+// status, headers and body, or the error it maps to: ErrNotFound for 404,
+// *cloud.TransientError for a throttling or server fault azcore's retries
+// did not get past, *HTTPError otherwise. A 409 or a 400 BadRequest is
+// returned as *HTTPError for the caller to turn into a StateError.
+func (d *Driver) call(ctx context.Context, pl runtime.Pipeline, method, url string, body []byte) (*http.Response, []byte, error) {
+	req, err := runtime.NewRequest(ctx, method, url)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s %s: %w", method, url, err)
+	}
+	if body != nil {
+		if err := req.SetBody(streaming.NopCloser(bytes.NewReader(body)), "application/xml; charset=utf-8"); err != nil {
+			return nil, nil, fmt.Errorf("%s %s: %w", method, url, err)
+		}
+	}
+	path := req.Raw().URL.Path
+	resp, err := pl.Do(req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, nil, ctx.Err()
+		}
+		var authErr *azidentity.AuthenticationFailedError
+		if errors.As(err, &authErr) {
+			return nil, nil, fmt.Errorf("%s %s: authenticate: %w", method, path, err)
+		}
+		// The transport failed after azcore's retries: worth retrying later.
+		return nil, nil, &cloud.TransientError{Fault: cloud.FaultServiceUnavailable, Err: fmt.Errorf("%s %s: %w", method, path, err)}
+	}
+	b, err := runtime.Payload(resp)
+	if err != nil {
+		return nil, nil, &cloud.TransientError{Fault: cloud.FaultServiceUnavailable, Err: fmt.Errorf("%s %s: read response: %w", method, path, err)}
+	}
+	if resp.StatusCode < 300 {
+		return resp, b, nil
+	}
+	he := &HTTPError{Method: method, Path: path, StatusCode: resp.StatusCode}
+	if e, ok := smapi.ParseError(b); ok {
+		he.Code, he.Message = e.Code, e.Message
+	} else if e, ok := parseARMError(b); ok {
+		he.Code, he.Message = e.Code, e.Message
+	}
+	switch resp.StatusCode {
+	case http.StatusNotFound:
+		return resp, b, fmt.Errorf("%w: %w", cloud.ErrNotFound, he)
+	case http.StatusTooManyRequests:
+		return resp, b, &cloud.TransientError{Fault: cloud.FaultThrottled, RetryAfter: retryAfter(resp.Header, time.Now()), Err: he}
+	case http.StatusServiceUnavailable, http.StatusGatewayTimeout, http.StatusBadGateway, http.StatusRequestTimeout:
+		return resp, b, &cloud.TransientError{Fault: cloud.FaultServiceUnavailable, RetryAfter: retryAfter(resp.Header, time.Now()), Err: he}
+	}
+	if resp.StatusCode >= 500 {
+		return resp, b, &cloud.TransientError{Fault: cloud.FaultInternalError, RetryAfter: retryAfter(resp.Header, time.Now()), Err: he}
+	}
+	return resp, b, he
+}
+
+// retryAfter parses the delay headers azcore honours, most precise first:
+// retry-after-ms, x-ms-retry-after-ms, then Retry-After in seconds or as an
+// HTTP date. Zero means none.
+func retryAfter(h http.Header, now time.Time) time.Duration {
+	for _, k := range []string{"retry-after-ms", "x-ms-retry-after-ms"} {
+		if v, err := strconv.Atoi(strings.TrimSpace(h.Get(k))); err == nil && v > 0 {
+			return time.Duration(v) * time.Millisecond
+		}
+	}
+	v := strings.TrimSpace(h.Get("Retry-After"))
+	if v == "" {
+		return 0
+	}
+	if s, err := strconv.Atoi(v); err == nil {
+		if s <= 0 {
+			return 0
+		}
+		return time.Duration(s) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return t.Sub(now)
+	}
+	return 0
+}

@@ -1,0 +1,271 @@
+package azure
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/migrate-tool/migrate/pkg/cloud/azure/smapi"
+)
+
+// Cloud names accepted in Config.Cloud.
+const (
+	CloudAzurePublic       = "AzurePublic"
+	CloudAzureUSGovernment = "AzureUSGovernment"
+	CloudAzureChina        = "AzureChina"
+	CloudAzureStackHub     = "AzureStackHub"
+	CloudCustom            = "custom"
+)
+
+// Credential kinds accepted in Config.Credential.
+const (
+	CredentialDefault          = "default"
+	CredentialClientSecret     = "clientsecret"
+	CredentialCertificate      = "certificate"
+	CredentialManagedIdentity  = "managedidentity"
+	CredentialWorkloadIdentity = "workloadidentity"
+	CredentialAzureCLI         = "azurecli"
+)
+
+// Config is the azure driver's configuration: the "azure" section of the
+// configuration file (keys as the yaml/mapstructure tags spell them).
+// Secrets are not read from the file: ClientSecret and CertificatePassword
+// come from the environment (ApplyEnv).
+type Config struct {
+	// Cloud is AzurePublic (default), AzureUSGovernment, AzureChina,
+	// AzureStackHub or custom. AzureStackHub and custom take their
+	// endpoints from the fields below; AzureStackHub also turns on the
+	// Microsoft.Compute preflight and its API profile.
+	Cloud          string `yaml:"cloud" mapstructure:"cloud"`
+	SubscriptionID string `yaml:"subscriptionId" mapstructure:"subscriptionId"`
+	TenantID       string `yaml:"tenantId" mapstructure:"tenantId"`
+
+	// Endpoints, required for custom and AzureStackHub, optional overrides
+	// otherwise.
+	ServiceManagementEndpoint string      `yaml:"serviceManagementEndpoint" mapstructure:"serviceManagementEndpoint"`
+	ServiceManagementAudience string      `yaml:"serviceManagementAudience" mapstructure:"serviceManagementAudience"`
+	ResourceManagerEndpoint   string      `yaml:"resourceManagerEndpoint" mapstructure:"resourceManagerEndpoint"`
+	Audience                  string      `yaml:"audience" mapstructure:"audience"`
+	AuthorityHost             string      `yaml:"authorityHost" mapstructure:"authorityHost"`
+	DisableInstanceDiscovery  bool        `yaml:"disableInstanceDiscovery" mapstructure:"disableInstanceDiscovery"`
+	APIVersions               APIVersions `yaml:"apiVersions" mapstructure:"apiVersions"`
+	// CAFile is a PEM file of extra root certificates (a custom cloud's, or
+	// the emulator's), trusted besides the system's.
+	CAFile string `yaml:"caFile" mapstructure:"caFile"`
+
+	// Credential is the kind of credential (default: DefaultAzureCredential).
+	Credential string `yaml:"credential" mapstructure:"credential"`
+	// ClientID is the application (client secret, certificate, workload
+	// identity) or the user-assigned managed identity.
+	ClientID string `yaml:"clientId" mapstructure:"clientId"`
+	// CertificateFile is a PEM or PKCS#12 file with the certificate and key.
+	CertificateFile string `yaml:"certificateFile" mapstructure:"certificateFile"`
+	// FederatedTokenFile is the workload identity's token file.
+	FederatedTokenFile string `yaml:"federatedTokenFile" mapstructure:"federatedTokenFile"`
+
+	// ClientSecret and CertificatePassword never come from a file.
+	ClientSecret        string `yaml:"-" mapstructure:"-"`
+	CertificatePassword string `yaml:"-" mapstructure:"-"`
+}
+
+// APIVersions are the API versions the driver sends; empty ones take the
+// cloud's defaults.
+type APIVersions struct {
+	// ServiceManagement is the x-ms-version header.
+	ServiceManagement string `yaml:"serviceManagement" mapstructure:"serviceManagement"`
+	// Resources is the Resource Manager resources API (providers).
+	Resources string `yaml:"resources" mapstructure:"resources"`
+	// Compute and Disks are for the disk step (Azure Stack Hub profiles
+	// pin older ones).
+	Compute string `yaml:"compute" mapstructure:"compute"`
+	Disks   string `yaml:"disks" mapstructure:"disks"`
+}
+
+// Environment variables ApplyEnv reads, azidentity's names.
+const (
+	EnvTenantID            = "AZURE_TENANT_ID"
+	EnvClientID            = "AZURE_CLIENT_ID"
+	EnvClientSecret        = "AZURE_CLIENT_SECRET"
+	EnvCertificatePath     = "AZURE_CLIENT_CERTIFICATE_PATH"
+	EnvCertificatePassword = "AZURE_CLIENT_CERTIFICATE_PASSWORD"
+	EnvFederatedTokenFile  = "AZURE_FEDERATED_TOKEN_FILE"
+	EnvSubscriptionID      = "AZURE_SUBSCRIPTION_ID"
+)
+
+// ApplyEnv fills what the configuration leaves empty from the environment
+// (lookup is os.LookupEnv in the CLI): tenant, client id, certificate path,
+// token file and subscription; the client secret and certificate password
+// only ever come from here.
+func (c *Config) ApplyEnv(lookup func(string) (string, bool)) {
+	set := func(dst *string, key string) {
+		if *dst == "" {
+			if v, ok := lookup(key); ok {
+				*dst = v
+			}
+		}
+	}
+	set(&c.TenantID, EnvTenantID)
+	set(&c.ClientID, EnvClientID)
+	set(&c.ClientSecret, EnvClientSecret)
+	set(&c.CertificateFile, EnvCertificatePath)
+	set(&c.CertificatePassword, EnvCertificatePassword)
+	set(&c.FederatedTokenFile, EnvFederatedTokenFile)
+	set(&c.SubscriptionID, EnvSubscriptionID)
+}
+
+// ReadConfigFile reads the "azure" section of a configuration file such as
+// `migrate sim serve --write-config` writes. The CLI, which decodes its own
+// configuration with viper, does not need it; tests and tools do.
+func ReadConfigFile(path string) (Config, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return Config{}, fmt.Errorf("read azure config: %w", err)
+	}
+	var doc struct {
+		Azure Config `yaml:"azure"`
+	}
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		return Config{}, fmt.Errorf("read azure config %s: %w", path, err)
+	}
+	return doc.Azure, nil
+}
+
+// endpoints are a cloud's resolved addresses.
+type endpoints struct {
+	sm, smAudience, arm, armAudience, authority string
+	stackHub                                    bool
+	api                                         APIVersions
+}
+
+// Default API versions: the first Service Management version with the
+// migration calls, the resources API every cloud serves, and the Azure
+// Stack Hub 2020-09-01 profile's compute and disk versions.
+const (
+	defaultResourcesAPI = "2021-04-01"
+	stackHubComputeAPI  = "2020-06-01"
+	stackHubDisksAPI    = "2019-07-01"
+	publicComputeAPI    = "2024-07-01"
+	publicDisksAPI      = "2024-03-02"
+)
+
+var knownClouds = map[string]endpoints{
+	CloudAzurePublic: {
+		sm: "https://management.core.windows.net/", smAudience: "https://management.core.windows.net/",
+		arm: "https://management.azure.com/", armAudience: "https://management.core.windows.net/",
+		authority: "https://login.microsoftonline.com/",
+	},
+	CloudAzureUSGovernment: {
+		sm: "https://management.core.usgovcloudapi.net/", smAudience: "https://management.core.usgovcloudapi.net/",
+		arm: "https://management.usgovcloudapi.net/", armAudience: "https://management.core.usgovcloudapi.net/",
+		authority: "https://login.microsoftonline.us/",
+	},
+	CloudAzureChina: {
+		sm: "https://management.core.chinacloudapi.cn/", smAudience: "https://management.core.chinacloudapi.cn/",
+		arm: "https://management.chinacloudapi.cn/", armAudience: "https://management.core.chinacloudapi.cn/",
+		authority: "https://login.chinacloudapi.cn/",
+	},
+}
+
+// resolve checks c and works out its endpoints, reporting every problem at
+// once.
+func (c Config) resolve() (endpoints, error) {
+	var errs []error
+	name := c.Cloud
+	if name == "" {
+		name = CloudAzurePublic
+	}
+	var e endpoints
+	switch {
+	case strings.EqualFold(name, CloudAzureStackHub), strings.EqualFold(name, CloudCustom):
+		e.stackHub = strings.EqualFold(name, CloudAzureStackHub)
+		if e.stackHub && c.ServiceManagementEndpoint == "" {
+			// Azure Stack Hub has no classic side: the estate being
+			// migrated is in Azure's.
+			e.sm, e.smAudience = knownClouds[CloudAzurePublic].sm, knownClouds[CloudAzurePublic].smAudience
+		}
+		for key, v := range map[string]string{"resourceManagerEndpoint": c.ResourceManagerEndpoint, "audience": c.Audience, "authorityHost": c.AuthorityHost} {
+			if v == "" {
+				errs = append(errs, fmt.Errorf("azure.%s: required for cloud %s", key, name))
+			}
+		}
+		if !e.stackHub && c.ServiceManagementEndpoint == "" {
+			errs = append(errs, fmt.Errorf("azure.serviceManagementEndpoint: required for cloud %s", name))
+		}
+	default:
+		k, ok := knownClouds[name]
+		if !ok {
+			for n, v := range knownClouds {
+				if strings.EqualFold(n, name) {
+					k, ok = v, true
+				}
+			}
+		}
+		if !ok {
+			errs = append(errs, fmt.Errorf("azure.cloud: %q: want AzurePublic, AzureUSGovernment, AzureChina, AzureStackHub or custom", c.Cloud))
+		}
+		e = k
+	}
+	override := func(dst *string, v string) {
+		if v != "" {
+			*dst = v
+		}
+	}
+	override(&e.sm, c.ServiceManagementEndpoint)
+	override(&e.smAudience, c.ServiceManagementAudience)
+	override(&e.arm, c.ResourceManagerEndpoint)
+	override(&e.armAudience, c.Audience)
+	override(&e.authority, c.AuthorityHost)
+	if e.smAudience == "" {
+		e.smAudience = e.sm
+	}
+	for _, p := range []*string{&e.sm, &e.arm, &e.authority} {
+		if *p != "" && !strings.HasSuffix(*p, "/") {
+			*p += "/"
+		}
+	}
+	for key, v := range map[string]string{"serviceManagementEndpoint": e.sm, "resourceManagerEndpoint": e.arm, "authorityHost": e.authority} {
+		if v != "" && !strings.HasPrefix(v, "https://") {
+			errs = append(errs, fmt.Errorf("azure.%s: %q: must be https (bearer tokens are never sent in clear)", key, v))
+		}
+	}
+	if c.SubscriptionID == "" {
+		errs = append(errs, errors.New("azure.subscriptionId: required (or AZURE_SUBSCRIPTION_ID)"))
+	}
+	e.api = c.APIVersions
+	if e.api.ServiceManagement == "" {
+		e.api.ServiceManagement = smapi.Version
+	}
+	if e.api.Resources == "" {
+		e.api.Resources = defaultResourcesAPI
+	}
+	if e.api.Compute == "" {
+		e.api.Compute = publicComputeAPI
+		if e.stackHub {
+			e.api.Compute = stackHubComputeAPI
+		}
+	}
+	if e.api.Disks == "" {
+		e.api.Disks = publicDisksAPI
+		if e.stackHub {
+			e.api.Disks = stackHubDisksAPI
+		}
+	}
+	switch strings.ToLower(c.Credential) {
+	case "", CredentialDefault, CredentialManagedIdentity, CredentialAzureCLI:
+	case CredentialClientSecret:
+		if c.TenantID == "" || c.ClientID == "" || c.ClientSecret == "" {
+			errs = append(errs, errors.New("azure.credential clientsecret: needs tenantId, clientId and AZURE_CLIENT_SECRET in the environment"))
+		}
+	case CredentialCertificate:
+		if c.TenantID == "" || c.ClientID == "" || c.CertificateFile == "" {
+			errs = append(errs, errors.New("azure.credential certificate: needs tenantId, clientId and certificateFile"))
+		}
+	case CredentialWorkloadIdentity:
+	default:
+		errs = append(errs, fmt.Errorf("azure.credential: %q: want default, clientsecret, certificate, managedidentity, workloadidentity or azurecli", c.Credential))
+	}
+	return e, errors.Join(errs...)
+}
