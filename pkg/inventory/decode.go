@@ -156,7 +156,11 @@ func (d *dec) str(p *path) (string, bool) {
 		return "", false
 	}
 	s := d.lx.str()
-	return s, d.lx.err == ""
+	if d.lx.err != "" {
+		d.noteSyntax(p)
+		return "", false
+	}
+	return s, true
 }
 
 // name reads a resource name and checks it is well formed.

@@ -1,0 +1,41 @@
+package inventory_test
+
+import (
+	"bytes"
+	"os"
+	"testing"
+
+	"github.com/migrate-tool/migrate/pkg/inventory"
+)
+
+// FuzzParse feeds arbitrary bytes to the loader: it must never panic, and
+// whatever it accepts must survive Write and load again.
+func FuzzParse(f *testing.F) {
+	for _, name := range []string{"contoso", "trouble", "small"} {
+		data, err := os.ReadFile("../../testdata/estates/" + name + ".json")
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add("x.json", data)
+	}
+	f.Add("x.json", []byte(base))
+	f.Add("x.yaml", []byte("schemaVersion: 1\nsubscriptionId: 6c1b0b6f-0000-4000-8000-000000000001\n"))
+	f.Add("x.json", []byte(`{"a":"\ud800\udc00\u00e9\n"}`))
+	f.Add("x", []byte(`[1e5, -0.5, true, null]`))
+	f.Fuzz(func(t *testing.T, file string, data []byte) {
+		inv, err := inventory.Parse(file, data)
+		if err != nil {
+			if !inventory.IsLoadError(err) {
+				t.Fatalf("Parse returned %T, want *LoadError: %v", err, err)
+			}
+			return
+		}
+		var out bytes.Buffer
+		if err := inventory.Write(&out, inv, "json"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := inventory.Parse("again.json", out.Bytes()); err != nil {
+			t.Fatalf("written inventory does not load: %v\n%s", err, out.Bytes())
+		}
+	})
+}
