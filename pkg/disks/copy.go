@@ -130,9 +130,9 @@ func newCopier(ctx context.Context, src Source, dst Sink, o CopyOptions) (*copie
 	}
 	c := &copier{
 		src: src, dst: dst, o: o, size: size, alloc: alloc,
-		fp:   fingerprint(size, alloc),
-		thr:  newThrottle(o.clock, o.MaxBandwidth, o.MaxIOPS),
-		nbuf: o.Workers + 4,
+		fp:    fingerprint(size, alloc),
+		thr:   newThrottle(o.clock, o.MaxBandwidth, o.MaxIOPS),
+		nbuf:  o.Workers + 4,
 		prior: newBitset((size + ChunkSize - 1) / ChunkSize),
 		done:  newBitset((size + ChunkSize - 1) / ChunkSize),
 	}
