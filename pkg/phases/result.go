@@ -44,8 +44,8 @@ var (
 
 // UnitResult is one unit's outcome.
 type UnitResult struct {
-	ID     string
-	Phase  Phase
+	ID      string
+	Phase   Phase
 	Outcome Outcome
 	// Reason explains a skip, a refusal or a failure in a few words.
 	Reason string
