@@ -1,0 +1,374 @@
+package azure_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+
+	"github.com/migrate-tool/migrate/pkg/cloud"
+	"github.com/migrate-tool/migrate/pkg/cloud/azure"
+	"github.com/migrate-tool/migrate/pkg/cloud/cloudtest"
+	"github.com/migrate-tool/migrate/pkg/cloud/emulator"
+	"github.com/migrate-tool/migrate/pkg/cloud/sim"
+	"github.com/migrate-tool/migrate/pkg/inventory"
+)
+
+// Test credentials the emulator's authority accepts. The secret is checked
+// for in every captured log.
+const (
+	testClientID     = "11111111-2222-3333-4444-555555555555"
+	testClientSecret = "emulator-s3cret-Zq9!"
+)
+
+// logBuf collects log lines from concurrent calls.
+type logBuf struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (b *logBuf) add(s string) { b.mu.Lock(); b.lines = append(b.lines, s); b.mu.Unlock() }
+
+func (b *logBuf) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return strings.Join(b.lines, "\n")
+}
+
+type env struct {
+	sim    *sim.Sim
+	srv    *emulator.Server
+	driver *azure.Driver
+	cfg    azure.Config
+	log    *logBuf
+}
+
+type setup struct {
+	emu   emulator.Options
+	sim   sim.Options
+	cloud string // overrides the written config's cloud
+}
+
+// newEnv runs inv in the simulator behind the emulator on loopback TLS and
+// points a driver at it through the configuration the emulator writes, with
+// a real azidentity ClientSecretCredential against the emulator's
+// authority.
+func newEnv(t *testing.T, inv *inventory.Inventory, s setup) *env {
+	t.Helper()
+	ctx := t.Context()
+	sm, err := sim.Open(t.TempDir(), inv, s.sim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = sm.Close() })
+	log := &logBuf{}
+	eo := s.emu
+	eo.SubscriptionID = inv.SubscriptionID
+	eo.ClientID, eo.ClientSecret = testClientID, testClientSecret
+	eo.Log = log.add
+	srv := emulator.New(sm, sm, eo)
+	if _, err := srv.Start(ctx, "127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Close() })
+	path := filepath.Join(t.TempDir(), "migrate.yaml")
+	if err := srv.WriteConfig(path); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := azure.ReadConfigFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.cloud != "" {
+		cfg.Cloud = s.cloud
+	}
+	vars := map[string]string{azure.EnvClientID: testClientID, azure.EnvClientSecret: testClientSecret}
+	cfg.ApplyEnv(func(k string) (string, bool) { v, ok := vars[k]; return v, ok })
+	d, err := azure.New(ctx, cfg, azure.Options{
+		Log:             log.add,
+		PollInterval:    time.Millisecond,
+		MaxPollInterval: 10 * time.Millisecond,
+		// Faults answer Retry-After: 1, which azcore honours; the other
+		// faults retry after a millisecond.
+		Retry: policy.RetryOptions{MaxRetries: 3, RetryDelay: time.Millisecond, MaxRetryDelay: 2 * time.Second},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &env{sim: sm, srv: srv, driver: d, cfg: cfg, log: log}
+}
+
+func TestConformance(t *testing.T) {
+	cloudtest.Run(t, func(t *testing.T, inv *inventory.Inventory) cloud.Migrator {
+		return newEnv(t, inv, setup{}).driver
+	})
+}
+
+// TestConformanceWithFaults runs the suite with a fifth of the emulator's
+// answers faulted (some after the call took effect) and a tenth of the
+// simulator's calls faulted too: retried transient errors must not change
+// any outcome.
+func TestConformanceWithFaults(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits on Retry-After: 1 answers")
+	}
+	cloudtest.Run(t, func(t *testing.T, inv *inventory.Inventory) cloud.Migrator {
+		return newEnv(t, inv, setup{
+			emu: emulator.Options{FaultRate: 0.2, Seed: 7},
+			sim: sim.Options{FaultRate: 0.1, Seed: 3, TimeScale: 0.001},
+		}).driver
+	})
+}
+
+// richInventory exercises every field discovery reads.
+func richInventory() *inventory.Inventory {
+	inv := cloudtest.Inventory()
+	inv.VirtualNetworks[0].Subnets[0].NetworkSecurityGroup = cloudtest.NSG
+	inv.VirtualNetworks[0].Gateways = []inventory.Gateway{{Kind: inventory.GatewayVpn, SKU: "Basic"}}
+	inv.NetworkSecurityGroups[0].Rules = []inventory.NSGRule{{Name: "allow-http", Priority: 100, Direction: "Inbound", Access: "Allow",
+		Protocol: "TCP", SourceAddressPrefix: "*", SourcePortRange: "*", DestinationAddressPrefix: "*", DestinationPortRange: "80"}}
+	inv.RouteTables = append(inv.RouteTables, inventory.RouteTable{Name: "suite-routes", Location: "West US",
+		Routes: []inventory.Route{{Name: "to-fw", AddressPrefix: "0.0.0.0/0", NextHopType: "VirtualAppliance", NextHopIPAddress: "10.0.9.4"}}})
+	sa := &inv.StorageAccounts[0]
+	sa.Disks[0].OS = "Windows"
+	sa.Images = []inventory.Image{
+		{Name: "golden", VHDURI: "https://" + cloudtest.Storage + ".blob.core.windows.net/images/g.vhd", OS: "Linux", Generalized: true},
+		{Name: "captured", VHDURI: "https://" + cloudtest.Storage + ".blob.core.windows.net/images/c.vhd", OS: "Windows"},
+	}
+	for i := range inv.CloudServices {
+		cs := &inv.CloudServices[i]
+		for j := range cs.Deployment.Roles {
+			r := &cs.Deployment.Roles[j]
+			r.PrivateIP = "10.0.1." + string(rune('4'+j))
+			r.Endpoints = append(r.Endpoints, inventory.Endpoint{Name: "rdp", Protocol: "tcp", PublicPort: 3389, LocalPort: 3389,
+				ACL: []inventory.ACL{{Order: 100, Action: "permit", RemoteSubnet: "10.1.0.0/16"}}})
+		}
+	}
+	inv.CloudServices[0].Deployment.Roles[0].State = "StoppedDeallocated"
+	return inv
+}
+
+// project zeroes what Service Management cannot report
+// (smapi.Undiscoverable) and normalises what it cannot order, so a
+// discovered inventory compares with the simulator's.
+func project(inv *inventory.Inventory) {
+	inv.DefaultLocation = ""
+	inv.Target.Quotas = nil
+	inv.ExpressRouteCircuits = nil
+	for i := range inv.StorageAccounts {
+		sa := &inv.StorageAccounts[i]
+		sa.BlobsOnly, sa.RoleAssignments = false, nil
+		for j := range sa.Disks {
+			sa.Disks[j].BlobSizeBytes = 0
+		}
+		sort.Slice(sa.Images, func(a, b int) bool { return sa.Images[a].Name < sa.Images[b].Name })
+	}
+	for i := range inv.VirtualNetworks {
+		v := &inv.VirtualNetworks[i]
+		v.Peerings, v.ApplicationGateways, v.PlatformServices, v.RoleAssignments = nil, nil, nil, nil
+	}
+	for i := range inv.CloudServices {
+		cs := &inv.CloudServices[i]
+		cs.RoleAssignments, cs.Deployment.Destination = nil, nil
+		for j := range cs.Deployment.Roles {
+			r := &cs.Deployment.Roles[j]
+			r.BootDiagnostics, r.AlertRules, r.Autoscale = nil, 0, false
+		}
+	}
+	nilEmpty(reflect.ValueOf(inv).Elem())
+}
+
+// nilEmpty makes every empty slice nil, since "none" and "omitted" mean the
+// same in an inventory.
+func nilEmpty(v reflect.Value) {
+	switch v.Kind() {
+	case reflect.Pointer:
+		if !v.IsNil() {
+			nilEmpty(v.Elem())
+		}
+	case reflect.Struct:
+		for i := range v.NumField() {
+			nilEmpty(v.Field(i))
+		}
+	case reflect.Slice:
+		if v.Len() == 0 {
+			v.Set(reflect.Zero(v.Type()))
+			return
+		}
+		for i := range v.Len() {
+			nilEmpty(v.Index(i))
+		}
+	}
+}
+
+func TestDiscoverRoundTrip(t *testing.T) {
+	e := newEnv(t, richInventory(), setup{})
+	got, err := e.driver.Discover(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := e.sim.Discover(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	project(got)
+	project(want)
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("discovered inventory differs from the served one\n got: %+v\nwant: %+v", got, want)
+	}
+	// Commit a unit: its classic resources disappear from discovery.
+	ctx := t.Context()
+	for _, op := range []func(context.Context, cloud.Target) error{e.driver.Prepare, e.driver.Commit} {
+		if err := op(ctx, cloudtest.Target(cloudtest.UnitNSG)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	after, err := e.driver.Discover(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range after.NetworkSecurityGroups {
+		if g.Name == cloudtest.NSG {
+			t.Errorf("committed NSG %s still discovered", g.Name)
+		}
+	}
+}
+
+func TestDestinationReachesPlatform(t *testing.T) {
+	e := newEnv(t, cloudtest.Inventory(), setup{})
+	tg := cloudtest.Target(cloudtest.UnitLegacy)
+	tg.Destination = &cloud.Destination{ResourceGroup: "net-rg", VirtualNetwork: "hub", Subnet: "apps"}
+	if _, err := e.driver.Validate(t.Context(), tg); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.driver.Prepare(t.Context(), tg); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := e.driver.State(t.Context(), tg); err != nil || st != cloud.StatePrepared {
+		t.Fatalf("State = %s, %v; want Prepared", st, err)
+	}
+}
+
+// TestLogRedacted captures the -v log of a whole flow (discovery,
+// preflight, validate, prepare, commit, a refusal) on both ends and fails
+// if the client secret, any issued token or a SAS signature shows.
+func TestLogRedacted(t *testing.T) {
+	e := newEnv(t, cloudtest.Inventory(), setup{emu: emulator.Options{FaultRate: 0.1, Seed: 11}})
+	ctx := t.Context()
+	tg := cloudtest.Target(cloudtest.UnitNSG)
+	retry := func(fn func() error) error {
+		for {
+			err := fn()
+			if after, ok := cloud.IsTransient(err); ok {
+				time.Sleep(after)
+				continue
+			}
+			return err
+		}
+	}
+	steps := []func() error{
+		func() error { _, err := e.driver.Discover(ctx); return err },
+		func() error { return e.driver.Preflight(ctx) },
+		func() error { _, err := e.driver.Validate(ctx, tg); return err },
+		func() error { return e.driver.Prepare(ctx, tg) },
+		func() error { return e.driver.Commit(ctx, tg) },
+	}
+	for _, s := range steps {
+		if err := retry(s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var se *cloud.StateError
+	if err := retry(func() error { return e.driver.Abort(ctx, tg) }); !errors.As(err, &se) || se.State != cloud.StateCommitted {
+		t.Fatalf("Abort after Commit = %v, want *cloud.StateError in Committed", err)
+	}
+	log := e.log.String()
+	if !strings.Contains(log, "azure: POST") || !strings.Contains(log, "emulator: GET") {
+		t.Fatalf("log does not show the calls:\n%s", log)
+	}
+	tokens := e.srv.IssuedTokens()
+	if len(tokens) == 0 {
+		t.Fatal("no token issued: the flow did not authenticate")
+	}
+	for _, secret := range append(tokens, testClientSecret) {
+		if strings.Contains(log, secret) {
+			t.Errorf("log contains a secret %q", secret)
+		}
+	}
+	for _, line := range strings.Split(log, "\n") {
+		if i := strings.Index(strings.ToLower(line), "sig="); i >= 0 && !strings.HasPrefix(line[i+4:], "REDACTED") {
+			t.Errorf("log line carries a SAS signature: %s", line)
+		}
+	}
+}
+
+func TestPreflight(t *testing.T) {
+	tests := []struct {
+		name      string
+		cloud     string
+		providers map[string]string
+		want      []string // namespaces reported, in order
+		symptom   string
+	}{
+		{"registered", "", nil, nil, ""},
+		{"migrate not registered", "", map[string]string{azure.ProviderClassicMigrate: "NotRegistered"},
+			[]string{azure.ProviderClassicMigrate}, "refuses every Validate"},
+		{"compute ignored off Stack Hub", "", map[string]string{azure.ProviderCompute: "NotRegistered"}, nil, ""},
+		{"stack hub compute", azure.CloudAzureStackHub, map[string]string{azure.ProviderCompute: "NotRegistered"},
+			[]string{azure.ProviderCompute}, "Internal error in disk manager"},
+		{"stack hub both", azure.CloudAzureStackHub, map[string]string{azure.ProviderCompute: "Registering", azure.ProviderClassicMigrate: "NotRegistered"},
+			[]string{azure.ProviderClassicMigrate, azure.ProviderCompute}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t, cloudtest.Inventory(), setup{emu: emulator.Options{Providers: tt.providers}, cloud: tt.cloud})
+			err := e.driver.Preflight(t.Context())
+			var got []string
+			if err != nil {
+				for _, x := range err.(interface{ Unwrap() []error }).Unwrap() {
+					var pe *azure.ProviderError
+					if !errors.As(x, &pe) {
+						t.Fatalf("preflight error %v is not a *azure.ProviderError", x)
+					}
+					if !strings.Contains(pe.Error(), "az provider register --namespace "+pe.Namespace) {
+						t.Errorf("message %q does not name the fix", pe.Error())
+					}
+					got = append(got, pe.Namespace)
+				}
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("Preflight reported %v, want %v (err %v)", got, tt.want, err)
+			}
+			if tt.symptom != "" && (err == nil || !strings.Contains(err.Error(), tt.symptom)) {
+				t.Errorf("Preflight = %v, want it to say %q", err, tt.symptom)
+			}
+		})
+	}
+}
+
+func TestWrongSecretIsNotTransient(t *testing.T) {
+	e := newEnv(t, cloudtest.Inventory(), setup{})
+	cfg := e.cfg
+	cfg.ClientSecret = "wrong"
+	d, err := azure.New(t.Context(), cfg, azure.Options{PollInterval: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = d.State(t.Context(), cloudtest.Target(cloudtest.UnitNSG))
+	if err == nil {
+		t.Fatal("State with a wrong secret succeeded")
+	}
+	if _, ok := cloud.IsTransient(err); ok {
+		t.Fatalf("authentication failure reported as transient: %v", err)
+	}
+	if strings.Contains(err.Error(), "wrong") && strings.Contains(err.Error(), "client_secret") {
+		t.Fatalf("error leaks the secret: %v", err)
+	}
+}
