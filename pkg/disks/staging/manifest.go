@@ -152,17 +152,28 @@ func (m *Manifest) check() error {
 	if err := checkExtents(ext, m.VirtualSize); err != nil {
 		return formatErr("extents: %v", err)
 	}
-	want := chunksOf(ext)
-	if len(want) != len(m.ChunkMACs) {
-		return formatErr("chunkMacs has %d entries, the extents touch %d chunks", len(m.ChunkMACs), len(want))
+	// Walk the chunks the extents touch alongside chunkMacs, stopping at the
+	// first difference: a forged extent of a petabyte must not make us
+	// enumerate its chunks.
+	i := 0
+	var bad error
+	forEachChunk(ext, func(off int64) bool {
+		switch {
+		case i >= len(m.ChunkMACs):
+			bad = formatErr("chunkMacs lacks the chunk at %d, which holds data", off)
+		case m.ChunkMACs[i].Off != off:
+			bad = formatErr("chunkMacs[%d] is for offset %d, want %d", i, m.ChunkMACs[i].Off, off)
+		case !isHex32(m.ChunkMACs[i].MAC):
+			bad = formatErr("chunkMacs[%d] mac is not 64 lowercase hex digits", i)
+		}
+		i++
+		return bad == nil
+	})
+	if bad != nil {
+		return bad
 	}
-	for i, c := range m.ChunkMACs {
-		if c.Off != want[i] {
-			return formatErr("chunkMacs[%d] is for offset %d, want %d", i, c.Off, want[i])
-		}
-		if !isHex32(c.MAC) {
-			return formatErr("chunkMacs[%d] mac is not 64 lowercase hex digits", i)
-		}
+	if i != len(m.ChunkMACs) {
+		return formatErr("chunkMacs has %d entries, the extents touch %d chunks", len(m.ChunkMACs), i)
 	}
 	return nil
 }
@@ -222,15 +233,25 @@ func checkExtents(ext []disks.Extent, size int64) error {
 // chunksOf lists, sorted, the offsets of the chunks the extents touch.
 func chunksOf(ext []disks.Extent) []int64 {
 	out := []int64{}
+	forEachChunk(ext, func(off int64) bool { out = append(out, off); return true })
+	return out
+}
+
+// forEachChunk calls fn, in order and once each, with the offset of every
+// chunk that sorted, non-overlapping extents touch, until fn returns false.
+func forEachChunk(ext []disks.Extent, fn func(off int64) bool) {
+	last := int64(-1)
 	for _, e := range ext {
-		first := e.Off / disks.ChunkSize * disks.ChunkSize
-		for c := first; c < e.Off+e.Len; c += disks.ChunkSize {
-			if len(out) == 0 || out[len(out)-1] != c {
-				out = append(out, c)
+		for c := e.Off / disks.ChunkSize * disks.ChunkSize; c < e.Off+e.Len; c += disks.ChunkSize {
+			if c == last {
+				continue
+			}
+			last = c
+			if !fn(c) {
+				return
 			}
 		}
 	}
-	return out
 }
 
 func isHex32(s string) bool {

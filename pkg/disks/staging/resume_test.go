@@ -238,7 +238,7 @@ func TestNoKeyMaterialInErrors(t *testing.T) {
 	src.Close()
 	// Key files holding the key bytes, refused for size and mode.
 	kf := dir + "/key"
-	os.WriteFile(kf, append(slices(kek), 0), 0o600)
+	os.WriteFile(kf, append(cloneBytes(kek), 0), 0o600)
 	_, err = LoadKeyFile(kf)
 	collect(err)
 	os.Chmod(kf, 0o644)
@@ -258,4 +258,4 @@ func TestNoKeyMaterialInErrors(t *testing.T) {
 	}
 }
 
-func slices(b []byte) []byte { return append([]byte(nil), b...) }
+func cloneBytes(b []byte) []byte { return append([]byte(nil), b...) }
