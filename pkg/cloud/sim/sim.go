@@ -215,6 +215,9 @@ func (s *Sim) finish(p *persisted, k string, st *unitState) {
 	st.State = pd.Final
 	st.Failure = pd.Failure
 	u := s.topo.units[k]
+	if u == nil {
+		return // a unit this estate does not have: a hand-edited state file
+	}
 	switch pd.Final {
 	case cloud.StatePrepared:
 		st.Resources = s.topo.armResources(u)

@@ -51,9 +51,48 @@ func TestConformanceWithLatency(t *testing.T) {
 
 func TestConformanceWithFaults(t *testing.T) {
 	t.Parallel()
+	var (
+		mu   sync.Mutex
+		dirs []string
+	)
+	// Outlives the subtests, whose own temp dirs go when they end.
+	base := t.TempDir()
 	cloudtest.Run(t, func(t *testing.T, inv *inventory.Inventory) cloud.Migrator {
-		return open(t, t.TempDir(), inv, sim.Options{Seed: 7, FaultRate: 0.2, Latency: time.Second, TimeScale: 0.001})
+		dir, err := os.MkdirTemp(base, "")
+		must(t, err)
+		mu.Lock()
+		dirs = append(dirs, dir)
+		mu.Unlock()
+		return open(t, dir, inv, sim.Options{Seed: 7, FaultRate: 0.2, Latency: time.Second, TimeScale: 0.001})
 	})
+	if t.Failed() {
+		return
+	}
+	// The suite passed; make sure it passed through faults, lost responses
+	// included, not around them.
+	faults, lost := 0, 0
+	for _, dir := range dirs {
+		ops, err := open(t, dir, nil, sim.Options{}).History(t.Context())
+		must(t, err)
+		for _, op := range ops {
+			switch op.Result {
+			case sim.ResultSucceeded, sim.ResultFailed:
+			default:
+				faults++
+			}
+		}
+		for i := 1; i < len(ops); i++ {
+			prev, cur := ops[i-1], ops[i]
+			if prev.Op == cur.Op && prev.Unit == cur.Unit && prev.Result != sim.ResultSucceeded &&
+				prev.Result != sim.ResultFailed && prev.StateBefore != cur.StateBefore {
+				lost++ // the faulted call had taken effect
+			}
+		}
+	}
+	if faults == 0 || lost == 0 {
+		t.Fatalf("fault rate 0.2 gave %d faults, %d lost responses: the suite did not exercise them", faults, lost)
+	}
+	t.Logf("%d faults, %d lost responses", faults, lost)
 }
 
 // clock is a hand-moved clock for tests; safe for concurrent use.

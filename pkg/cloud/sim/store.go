@@ -137,11 +137,24 @@ func (s *store) load() (*persisted, error) {
 	if p.Version != stateVersion {
 		return nil, fmt.Errorf("sim state %s: version %d, this build reads %d", filepath.Join(s.dir, stateFile), p.Version, stateVersion)
 	}
+	if p.Estate == nil {
+		return nil, fmt.Errorf("sim state %s: no estate", filepath.Join(s.dir, stateFile))
+	}
 	if p.Units == nil {
 		p.Units = map[string]*unitState{}
 	}
+	for k, u := range p.Units {
+		if u == nil {
+			delete(p.Units, k)
+		}
+	}
 	if p.VMs == nil {
 		p.VMs = map[string]*vmState{}
+	}
+	for k, v := range p.VMs {
+		if v == nil {
+			delete(p.VMs, k)
+		}
 	}
 	return &p, nil
 }
