@@ -218,6 +218,10 @@ func TestDiscoverRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if len(got.CloudServices) != 3 || len(got.StorageAccounts[0].Images) != 2 || len(got.RouteTables) != 1 ||
+		len(got.CloudServices[0].Deployment.Roles[0].Endpoints) == 0 {
+		t.Fatalf("discovery lost resources: %+v", got)
+	}
 	project(got)
 	project(want)
 	if !reflect.DeepEqual(got, want) {
@@ -226,7 +230,7 @@ func TestDiscoverRoundTrip(t *testing.T) {
 	// Commit a unit: its classic resources disappear from discovery.
 	ctx := t.Context()
 	for _, op := range []func(context.Context, cloud.Target) error{e.driver.Prepare, e.driver.Commit} {
-		if err := op(ctx, cloudtest.Target(cloudtest.UnitNSG)); err != nil {
+		if err := op(ctx, cloudtest.Target("routetable/suite-routes")); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -234,9 +238,9 @@ func TestDiscoverRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, g := range after.NetworkSecurityGroups {
-		if g.Name == cloudtest.NSG {
-			t.Errorf("committed NSG %s still discovered", g.Name)
+	for _, rt := range after.RouteTables {
+		if rt.Name == "suite-routes" {
+			t.Errorf("committed route table %s still discovered", rt.Name)
 		}
 	}
 }

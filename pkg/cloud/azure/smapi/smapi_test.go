@@ -1,0 +1,169 @@
+package smapi
+
+import (
+	"bytes"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestParseDeploymentMigration(t *testing.T) {
+	tests := []struct {
+		name, body string
+		want       *DeploymentMigration
+		err        string
+	}{
+		{"empty is new", "", &DeploymentMigration{DestinationVirtualNetwork: DestinationNew}, ""},
+		{"new", `<PrepareDeploymentMigration xmlns="` + Namespace + `"><DestinationVirtualNetwork>New</DestinationVirtualNetwork></PrepareDeploymentMigration>`,
+			&DeploymentMigration{DestinationVirtualNetwork: DestinationNew}, ""},
+		{"existing", `<ValidateDeploymentMigration xmlns="` + Namespace + `"><DestinationVirtualNetwork>Existing</DestinationVirtualNetwork><DeploymentNetworkResource><ResourceGroupName>rg</ResourceGroupName><VirtualNetworkName>hub</VirtualNetworkName><SubNetName>apps</SubNetName></DeploymentNetworkResource></ValidateDeploymentMigration>`,
+			&DeploymentMigration{DestinationVirtualNetwork: DestinationExisting, DeploymentNetworkResource: &DeploymentNetworkResource{ResourceGroupName: "rg", VirtualNetworkName: "hub", SubNetName: "apps"}}, ""},
+		{"existing inside resource", `<PrepareDeploymentMigration><DeploymentNetworkResource><DestinationVirtualNetwork>Existing</DestinationVirtualNetwork><ResourceGroupName>rg</ResourceGroupName><VirtualNetworkName>hub</VirtualNetworkName><SubNetName>apps</SubNetName></DeploymentNetworkResource></PrepareDeploymentMigration>`,
+			&DeploymentMigration{DestinationVirtualNetwork: DestinationExisting, DeploymentNetworkResource: &DeploymentNetworkResource{ResourceGroupName: "rg", VirtualNetworkName: "hub", SubNetName: "apps", DestinationVirtualNetwork: DestinationExisting}}, ""},
+		{"existing without subnet", `<PrepareDeploymentMigration><DestinationVirtualNetwork>Existing</DestinationVirtualNetwork></PrepareDeploymentMigration>`, nil, "needs DeploymentNetworkResource"},
+		{"bad kind", `<PrepareDeploymentMigration><DestinationVirtualNetwork>Maybe</DestinationVirtualNetwork></PrepareDeploymentMigration>`, nil, "want New or Existing"},
+		{"wrong root", `<Operation/>`, nil, "unexpected root"},
+		{"not xml", `{"a":1}`, nil, "decode"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ParseDeploymentMigration([]byte(tt.body))
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("err = %v, want %q", err, tt.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			got.XMLName = tt.want.XMLName
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("got %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseOperation(t *testing.T) {
+	tests := []struct {
+		name, body string
+		status     string
+		code       string
+		err        bool
+	}{
+		{"in progress", `<Operation xmlns="` + Namespace + `"><ID>1</ID><Status>InProgress</Status></Operation>`, StatusInProgress, "", false},
+		{"failed", `<?xml version="1.0"?><Operation xmlns="` + Namespace + `"><ID>2</ID><Status>Failed</Status><HttpStatusCode>400</HttpStatusCode><Error><Code>QuotaExceeded</Code><Message>no</Message></Error></Operation>`, StatusFailed, "QuotaExceeded", false},
+		{"unknown status", `<Operation xmlns="` + Namespace + `"><ID>3</ID><Status>Sleeping</Status></Operation>`, "", "", true},
+		{"wrong namespace", `<Operation xmlns="urn:other"><ID>3</ID><Status>Succeeded</Status></Operation>`, "", "", true},
+		{"truncated", `<Operation xmlns="` + Namespace + `"><ID>`, "", "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			op, err := ParseOperation([]byte(tt.body))
+			if tt.err {
+				if err == nil {
+					t.Fatalf("no error for %s", tt.body)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if op.Status != tt.status || (tt.code != "" && (op.Error == nil || op.Error.Code != tt.code)) {
+				t.Errorf("got %+v", op)
+			}
+		})
+	}
+}
+
+func TestMigrationPathRoundTrip(t *testing.T) {
+	for _, r := range []Resource{
+		{Kind: KindCloudService, Name: "web", Deployment: "web-prod"},
+		{Kind: KindVNet, Name: "Group rg my vnet"},
+		{Kind: KindStorage, Name: "acct"},
+		{Kind: KindNSG, Name: "n"},
+		{Kind: KindRouteTable, Name: "r"},
+		{Kind: KindReservedIP, Name: "ip"},
+	} {
+		p, err := MigrationPath("sub", r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(p, " ") {
+			t.Errorf("path %q not escaped", p)
+		}
+		unescaped := strings.ReplaceAll(p, "%20", " ")
+		sub, got, ok := ParseMigrationPath(unescaped)
+		if !ok || sub != "sub" || got != r {
+			t.Errorf("ParseMigrationPath(%q) = %q %+v %v, want %+v", unescaped, sub, got, ok, r)
+		}
+	}
+	if _, err := MigrationPath("sub", Resource{Kind: "disk", Name: "x"}); err == nil {
+		t.Error("unknown kind accepted")
+	}
+}
+
+func FuzzParseDeploymentMigration(f *testing.F) {
+	f.Add([]byte(`<PrepareDeploymentMigration xmlns="` + Namespace + `"><DestinationVirtualNetwork>Existing</DestinationVirtualNetwork><DeploymentNetworkResource><ResourceGroupName>rg</ResourceGroupName><VirtualNetworkName>hub</VirtualNetworkName><SubNetName>apps</SubNetName></DeploymentNetworkResource></PrepareDeploymentMigration>`))
+	f.Add([]byte(``))
+	f.Add([]byte(`<ValidateDeploymentMigration/>`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		m, err := ParseDeploymentMigration(b)
+		if err != nil {
+			return
+		}
+		// Whatever parses is complete enough to act on.
+		if m.DestinationVirtualNetwork != DestinationNew && m.DestinationVirtualNetwork != DestinationExisting {
+			t.Fatalf("parsed destination %q", m.DestinationVirtualNetwork)
+		}
+		if m.DestinationVirtualNetwork == DestinationExisting && (m.DeploymentNetworkResource == nil || m.DeploymentNetworkResource.SubNetName == "") {
+			t.Fatalf("Existing without a subnet parsed: %+v", m)
+		}
+	})
+}
+
+func FuzzParseOperation(f *testing.F) {
+	f.Add([]byte(`<Operation xmlns="` + Namespace + `"><ID>1</ID><Status>Failed</Status><HttpStatusCode>409</HttpStatusCode><Error><Code>BadRequest</Code><Message>m</Message></Error></Operation>`))
+	f.Add([]byte(`<Operation xmlns="` + Namespace + `"><ID>1</ID><Status>InProgress</Status></Operation>`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		op, err := ParseOperation(b)
+		if err != nil {
+			return
+		}
+		switch op.Status {
+		case StatusInProgress, StatusSucceeded, StatusFailed:
+		default:
+			t.Fatalf("status %q accepted", op.Status)
+		}
+		// What parses must survive a round trip unchanged.
+		enc, err := Encode(op)
+		if err != nil {
+			t.Fatal(err)
+		}
+		again, err := ParseOperation(enc)
+		if err != nil {
+			t.Fatalf("re-parse %s: %v", enc, err)
+		}
+		op.XMLName, again.XMLName = again.XMLName, op.XMLName
+		if !reflect.DeepEqual(op, again) {
+			t.Fatalf("round trip changed %+v into %+v", op, again)
+		}
+	})
+}
+
+// FuzzDecodeDocuments feeds arbitrary bytes to every discovery decoder and
+// the error parser: none may panic.
+func FuzzDecodeDocuments(f *testing.F) {
+	f.Add([]byte(`<Deployment xmlns="` + Namespace + `"><Name>d</Name><RoleList><Role><RoleName>r</RoleName><ConfigurationSets><ConfigurationSet><ConfigurationSetType>NetworkConfiguration</ConfigurationSetType><InputEndpoints><InputEndpoint><Name>e</Name><Port>1</Port></InputEndpoint></InputEndpoints></ConfigurationSet></ConfigurationSets></Role></RoleList></Deployment>`))
+	f.Add([]byte(`<Error xmlns="` + Namespace + `"><Code>ResourceNotFound</Code><Message>x</Message></Error>`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		r := func() *bytes.Reader { return bytes.NewReader(b) }
+		_, _ = Decode[Deployment](r())
+		_, _ = Decode[HostedService](r())
+		_, _ = Decode[VirtualNetworkSites](r())
+		_, _ = Decode[Disks](r())
+		_, _ = Decode[ValidationMessages](r())
+		_, _ = ParseError(b)
+	})
+}
