@@ -9,7 +9,12 @@ import (
 )
 
 // FuzzParse feeds arbitrary bytes to the loader: it must never panic, and
-// whatever it accepts must survive Write and load again.
+// whatever it accepts must survive Write and load again. The seeds are the
+// sample estates (tens of KB), so minimizing a new input takes long and the
+// exec counter looks stalled meanwhile; run with -fuzzminimizetime 0 to keep
+// it moving:
+//
+//	go test -run XXX -fuzz FuzzParse -fuzzminimizetime 0 ./pkg/inventory
 func FuzzParse(f *testing.F) {
 	for _, name := range []string{"contoso", "trouble", "small"} {
 		data, err := os.ReadFile("../../testdata/estates/" + name + ".json")
