@@ -131,7 +131,7 @@ func newPersisted(inv *inventory.Inventory) (*persisted, error) {
 	if err := json.Unmarshal(b, &estate); err != nil {
 		return nil, fmt.Errorf("copy inventory: %w", err)
 	}
-	p := &persisted{Version: stateVersion, Estate: &estate, Units: map[string]*unitState{}, VMs: map[string]*vmState{}}
+	p := &persisted{Version: stateVersion, Estate: &estate, Units: map[string]*unitState{}, VMs: map[string]*vmState{}, Finished: map[int64]finished{}}
 	t := newTopology(&estate)
 	for _, k := range t.order {
 		p.Units[k] = &unitState{ID: t.units[k].id, State: cloud.StateNone}
@@ -214,6 +214,7 @@ func (s *Sim) finish(p *persisted, k string, st *unitState) {
 	st.Pending = nil
 	st.State = pd.Final
 	st.Failure = pd.Failure
+	p.Finished[pd.Seq] = finished{Op: pd.Op, Unit: st.ID, Failure: pd.Failure}
 	u := s.topo.units[k]
 	if u == nil {
 		return // a unit this estate does not have: a hand-edited state file
@@ -390,60 +391,127 @@ type inFlight struct {
 	outcome error
 }
 
-// mutate is Prepare, Commit and Abort: decide the fault, apply the call
-// (start an operation, join one in flight, succeed idempotently, or refuse),
-// record it, then wait outside the lock until its operation is resolved.
+// mutate is Prepare, Commit and Abort: start the call, then wait outside
+// the lock until the operation it started or joined is resolved.
 func (s *Sim) mutate(ctx context.Context, op string, t cloud.Target) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	tg, err := s.resolve(op, t)
+	c, err := s.start(ctx, op, t)
 	if err != nil {
 		return err
 	}
-	var (
-		wait    *inFlight
-		outcome error
-		d       decision
-	)
-	err = s.update(func(p *persisted) (bool, error) {
-		p.Seq++
-		st := p.unit(tg.u)
-		d = decide(s.o.Seed, streamOps, p.Seq, s.o.FaultRate, true)
-		if d.fault != "" && !d.after {
-			s.record(p, op, tg.id, st.State, d, "")
-			return true, nil
-		}
-		before := st.State
-		wait, outcome = s.apply(p, op, tg, st)
-		result := ResultSucceeded
-		if outcome != nil {
-			result = ResultFailed
-		}
-		s.record(p, op, tg.id, before, d, result)
-		// Latency zero: the operation is done within this same access.
-		if wait != nil && s.resolveDue(p) {
-			if cur := p.Units[wait.key]; cur.Pending == nil || cur.Pending.Seq != wait.seq {
-				wait = nil
-			}
-		}
-		return true, nil
-	})
-	if err != nil {
-		return fmt.Errorf("%s %s: %w", strings.ToLower(op), tg.id, err)
+	if c.d.fault != "" && !c.d.after {
+		return s.transient(c.d, op, c.id)
 	}
-	if d.fault != "" && !d.after {
-		return s.transient(d, op, tg.id)
-	}
-	if wait != nil {
-		if err := s.await(ctx, wait); err != nil {
+	if c.wait != nil {
+		if err := s.await(ctx, c.wait); err != nil {
 			return err
 		}
 	}
-	if d.fault != "" {
-		return s.transient(d, op, tg.id)
+	if c.d.fault != "" {
+		return s.transient(c.d, op, c.id)
 	}
-	return outcome
+	return c.outcome
+}
+
+// call is what start made of one Prepare, Commit or Abort.
+type call struct {
+	id      string    // unit id as addressed
+	wait    *inFlight // the operation started or joined; nil if none
+	outcome error     // the call's answer once wait is resolved
+	d       decision
+}
+
+// start decides the call's fault, applies it (start an operation, join one
+// in flight, succeed idempotently, or refuse) and records it, in one access.
+func (s *Sim) start(ctx context.Context, op string, t cloud.Target) (call, error) {
+	if err := ctx.Err(); err != nil {
+		return call{}, err
+	}
+	tg, err := s.resolve(op, t)
+	if err != nil {
+		return call{}, err
+	}
+	c := call{id: tg.id}
+	err = s.update(func(p *persisted) (bool, error) {
+		p.Seq++
+		st := p.unit(tg.u)
+		c.d = decide(s.o.Seed, streamOps, p.Seq, s.o.FaultRate, true)
+		if c.d.fault != "" && !c.d.after {
+			s.record(p, op, tg.id, st.State, c.d, "")
+			return true, nil
+		}
+		before := st.State
+		c.wait, c.outcome = s.apply(p, op, tg, st)
+		result := ResultSucceeded
+		if c.outcome != nil {
+			result = ResultFailed
+		}
+		s.record(p, op, tg.id, before, c.d, result)
+		// With no latency the operation is done within this same access.
+		s.resolveDue(p)
+		return true, nil
+	})
+	if err != nil {
+		return call{}, fmt.Errorf("%s %s: %w", strings.ToLower(op), tg.id, err)
+	}
+	return c, nil
+}
+
+// Begin sends op (OpPrepare, OpCommit or OpAbort) for t without waiting, as
+// the platform's asynchronous API does (202 and an operation to poll); it is
+// for `migrate sim serve`. It returns the id of the operation the call
+// started or joined, for Poll; 0 with a nil error means the call was an
+// idempotent success with nothing to run (Prepare on Prepared). Refusals are
+// *cloud.StateError, unknown targets cloud.ErrNotFound. A transient fault
+// returns 0 and *cloud.TransientError; for a lost response the operation
+// runs all the same.
+func (s *Sim) Begin(ctx context.Context, op string, t cloud.Target) (int64, error) {
+	switch op {
+	case OpPrepare, OpCommit, OpAbort:
+	default:
+		return 0, fmt.Errorf("begin %s: not an asynchronous operation", op)
+	}
+	c, err := s.start(ctx, op, t)
+	if err != nil {
+		return 0, err
+	}
+	if c.d.fault != "" {
+		return 0, s.transient(c.d, op, c.id)
+	}
+	if c.wait == nil {
+		return 0, c.outcome
+	}
+	return c.wait.seq, nil
+}
+
+// Poll reports whether the operation id (from Begin) has finished and, if
+// so, its outcome: nil or *cloud.OperationError. An id the cloud never gave
+// is cloud.ErrNotFound. Polls are neither faulted nor recorded.
+func (s *Sim) Poll(ctx context.Context, id int64) (done bool, err error) {
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	var outcome error
+	found := false
+	uerr := s.update(func(p *persisted) (bool, error) {
+		for _, st := range p.Units {
+			if st.Pending != nil && st.Pending.Seq == id {
+				found = true
+				return false, nil
+			}
+		}
+		if f, ok := p.Finished[id]; ok {
+			found, done = true, true
+			outcome = f.outcome()
+		}
+		return false, nil
+	})
+	if uerr != nil {
+		return false, fmt.Errorf("poll operation %d: %w", id, uerr)
+	}
+	if !found {
+		return false, fmt.Errorf("poll operation %d: %w", id, cloud.ErrNotFound)
+	}
+	return done, outcome
 }
 
 // apply decides what op does in st's state; it returns the operation to

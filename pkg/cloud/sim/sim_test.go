@@ -603,3 +603,51 @@ func TestClassicAndResources(t *testing.T) {
 		}
 	}
 }
+
+// Begin and Poll are the asynchronous face `migrate sim serve` needs.
+func TestBeginPoll(t *testing.T) {
+	t.Parallel()
+	inv := cloudtest.Inventory()
+	one := 1
+	inv.Target.Quotas = map[string]inventory.Quota{"West US": {Cores: &one}}
+	clk := newClock()
+	s := open(t, t.TempDir(), inv, sim.Options{Latency: time.Minute, Now: clk.Now})
+	ctx := t.Context()
+	nsg := cloudtest.Target(cloudtest.UnitNSG)
+
+	id, err := s.Begin(ctx, sim.OpPrepare, nsg)
+	must(t, err)
+	if id == 0 {
+		t.Fatal("Begin(Prepare) from None gave no operation")
+	}
+	if done, err := s.Poll(ctx, id); done || err != nil {
+		t.Fatalf("Poll before due = %v, %v; want not done", done, err)
+	}
+	clk.Add(time.Minute)
+	if done, err := s.Poll(ctx, id); !done || err != nil {
+		t.Fatalf("Poll after due = %v, %v; want done, nil", done, err)
+	}
+	if again, err := s.Begin(ctx, sim.OpPrepare, nsg); again != 0 || err != nil {
+		t.Fatalf("Begin(Prepare) on Prepared = %d, %v; want 0, nil", again, err)
+	}
+	var se *cloud.StateError
+	if _, err := s.Begin(ctx, sim.OpPrepare, cloudtest.Target(cloudtest.UnitStorage)); !errors.As(err, &se) {
+		t.Fatalf("Begin(Prepare storage) = %v, want *cloud.StateError", err)
+	}
+
+	// The VNet's three VMs exceed one core: the operation runs and fails.
+	id, err = s.Begin(ctx, sim.OpPrepare, cloudtest.Target(cloudtest.UnitVNet))
+	must(t, err)
+	clk.Add(time.Minute)
+	done, err := s.Poll(ctx, id)
+	var oe *cloud.OperationError
+	if !done || !errors.As(err, &oe) || oe.Code != "QuotaExceeded" {
+		t.Fatalf("Poll of the over-quota Prepare = %v, %v; want done, QuotaExceeded", done, err)
+	}
+	if _, err := s.Poll(ctx, 999); !errors.Is(err, cloud.ErrNotFound) {
+		t.Fatalf("Poll of an unknown id = %v, want ErrNotFound", err)
+	}
+	if _, err := s.Begin(ctx, sim.OpValidate, nsg); err == nil {
+		t.Fatal("Begin(Validate) accepted: Validate is synchronous")
+	}
+}

@@ -38,9 +38,12 @@ type persisted struct {
 	// Seq numbers every operation received (history), ReadSeq every State
 	// read; fault decisions derive from (seed, counter), so every process
 	// continues one sequence.
-	Seq     int64       `json:"seq"`
-	ReadSeq int64       `json:"readSeq"`
-	History []Operation `json:"history"`
+	Seq int64 `json:"seq"`
+	// Finished holds the outcome of every operation that ran, by id (the
+	// Seq of the call that started it), for Poll.
+	Finished map[int64]finished `json:"finished"`
+	ReadSeq  int64              `json:"readSeq"`
+	History  []Operation        `json:"history"`
 }
 
 // unitState is one unit's migration state and what its operations made.
@@ -60,11 +63,28 @@ type unitState struct {
 
 // pending is an asynchronous operation the cloud is running.
 type pending struct {
-	Seq     int64       `json:"seq"`
-	Op      string      `json:"op"`
-	Due     time.Time   `json:"due"`
-	Final   cloud.State `json:"final"`
-	Failure *failure    `json:"failure,omitempty"`
+	Seq int64 `json:"seq"`
+	// Finished holds the outcome of every operation that ran, by id (the
+	// Seq of the call that started it), for Poll.
+	Finished map[int64]finished `json:"finished"`
+	Op       string             `json:"op"`
+	Due      time.Time          `json:"due"`
+	Final    cloud.State        `json:"final"`
+	Failure  *failure           `json:"failure,omitempty"`
+}
+
+// finished is the outcome of an operation that ran.
+type finished struct {
+	Op      string   `json:"op"`
+	Unit    string   `json:"unit"`
+	Failure *failure `json:"failure,omitempty"`
+}
+
+func (f finished) outcome() error {
+	if f.Failure == nil {
+		return nil
+	}
+	return &cloud.OperationError{Op: f.Op, Unit: f.Unit, Code: f.Failure.Code, Message: f.Failure.Message}
 }
 
 // failure is an OperationError's code and message.
@@ -150,6 +170,9 @@ func (s *store) load() (*persisted, error) {
 	}
 	if p.VMs == nil {
 		p.VMs = map[string]*vmState{}
+	}
+	if p.Finished == nil {
+		p.Finished = map[int64]finished{}
 	}
 	for k, v := range p.VMs {
 		if v == nil {
