@@ -338,4 +338,28 @@ func testCancelled(t *testing.T, d cloud.Migrator) {
 	default:
 		t.Errorf("State(%s) after cancelled calls = %s", UnitNSG, st)
 	}
+
+	// Cancelled while in flight: the call returns (this test hangs if a
+	// driver ignores ctx while it polls), with the context's error unless the
+	// operation beat the cancellation; the operation goes on in the cloud.
+	unit := UnitReservedIP
+	ctx, cancel = context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- d.Prepare(ctx, Target(unit)) }()
+	cancel()
+	if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
+		if _, transient := cloud.IsTransient(err); !transient {
+			t.Fatalf("Prepare(%s) cancelled in flight = %v, want nil or context.Canceled", unit, err)
+		}
+	}
+	st := o.state(unit)
+	for st == cloud.StatePreparing {
+		time.Sleep(time.Millisecond) // the operation finishes in the cloud
+		st = o.state(unit)
+	}
+	if st != cloud.StateNone && st != cloud.StatePrepared {
+		t.Fatalf("State(%s) after a cancelled Prepare = %s, want None or Prepared", unit, st)
+	}
+	o.must(o.prepare(unit))
+	o.wantState(unit, cloud.StatePrepared)
 }
