@@ -14,7 +14,9 @@
 //     never sent to a committed unit; a unit in Preparing, Committing or
 //     Aborting is polled until it leaves that state.
 //   - The platform wins: a journal phase that disagrees with State is
-//     corrected, never acted on.
+//     corrected, never acted on. The one phase taken from the journal
+//     without a read is Committed (recorded from an outcome or a read, no
+//     intent open): Commit is irreversible, so it cannot go stale.
 //
 // The package never imports a progress bar or a command-line library:
 // callers receive Events and a Result and render them.

@@ -83,7 +83,7 @@ func (e *Executor) unit(ctx context.Context, u *plan.Unit, ext []string) UnitRes
 		}
 	}
 
-	ph, err := e.observe(ctx, u, t)
+	ph, err := e.settled(ctx, u, t)
 	if err != nil {
 		return fail(err)
 	}
@@ -319,17 +319,42 @@ func (e *Executor) depPhase(ctx context.Context, id string) (Phase, error) {
 	if du == nil {
 		return "", fmt.Errorf("%w: %s", ErrUnknownUnit, id)
 	}
-	s, err := e.state(ctx, du.ID, e.o.Targets(du))
-	if err != nil {
-		return "", err
-	}
 	rec, _, err := e.o.Journal.Unit(du.ID)
 	if err != nil {
 		return "", e.jerr(err)
 	}
-	ph = PhaseOf(s, rec)
+	if committed(rec) {
+		ph = Committed
+	} else {
+		s, err := e.state(ctx, du.ID, e.o.Targets(du))
+		if err != nil {
+			return "", err
+		}
+		ph = PhaseOf(s, rec)
+	}
 	e.mu.Lock()
 	e.deps[id] = ph
 	e.mu.Unlock()
 	return ph, nil
+}
+
+// committed reports whether the journal knows the unit is committed: an
+// outcome or a platform read said so, and no intent is open. Commit is
+// irreversible, so that knowledge cannot go stale, and a resume over a
+// large estate need not read the state of every unit it finished.
+func committed(rec journal.UnitState) bool {
+	return Phase(rec.Phase) == Committed && rec.Pending == nil
+}
+
+// settled is observe, except that a unit the journal knows is committed is
+// not read again.
+func (e *Executor) settled(ctx context.Context, u *plan.Unit, t cloud.Target) (Phase, error) {
+	rec, _, err := e.o.Journal.Unit(u.ID)
+	if err != nil {
+		return "", e.jerr(err)
+	}
+	if committed(rec) {
+		return Committed, nil
+	}
+	return e.observe(ctx, u, t)
 }
