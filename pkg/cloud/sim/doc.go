@@ -25,6 +25,14 @@
 // effect, the caller gets the fault. State reads are faulted at the same
 // rate from their own counter and are not recorded in the history.
 //
+// Prepare, Commit and Abort block until their operation resolves (Begin and
+// Poll are the same calls without the wait, for `migrate sim serve`).
+// Validate and every Prepare, Commit and Abort are recorded in the history
+// with the state they found; State reads and polls are not. Prepare fails
+// with code QuotaExceeded when target.quotas gives a core count for the
+// unit's region and the unit's VMs (one core each: the sim keeps no size
+// table) exceed what units Preparing through Committed leave free.
+//
 // Units are the platform's: one per classic VNet (covering every cloud
 // service in it), per cloud service not in a VNet, per storage account, and
 // per NSG, route table or reserved IP nothing else uses. A cloud service in a

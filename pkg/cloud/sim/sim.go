@@ -37,8 +37,9 @@ type Operation struct {
 	StateBefore cloud.State `json:"stateBefore"`
 	// Result is ResultSucceeded, ResultFailed (refused, or the operation
 	// failed on the platform) or the transient fault it was answered with.
-	Result string    `json:"result"`
-	Time   time.Time `json:"time"`
+	Result string `json:"result"`
+	// Time is when the call was received (Options.Now, UTC).
+	Time time.Time `json:"time"`
 }
 
 // HistoryDocument is the shape `migrate sim history -o json` prints.
@@ -51,7 +52,8 @@ type HistoryDocument struct {
 type Options struct {
 	// Latency is how long each Prepare, Commit and Abort takes.
 	Latency time.Duration
-	// FaultRate is the share of calls answered with a *cloud.TransientError.
+	// FaultRate is the share of calls (Validate, Prepare, Commit, Abort,
+	// State) answered with a *cloud.TransientError.
 	FaultRate float64
 	// Seed makes the faults reproducible.
 	Seed int64
@@ -279,7 +281,7 @@ func (s *Sim) resolve(op string, t cloud.Target) (target, error) {
 		return target{u: u, id: u.id}, nil
 	}
 	if al, ok := s.topo.aliases[k]; ok {
-		return target{u: s.topo.units[al.owner], id: strings.ToLower(kind) + "/" + name, al: &al}, nil
+		return target{u: s.topo.units[al.owner], id: strings.ToLower(kind) + "/" + al.name, al: &al}, nil
 	}
 	return target{}, fmt.Errorf("%s %s/%s: %w", strings.ToLower(op), kind, name, cloud.ErrNotFound)
 }
