@@ -119,7 +119,7 @@ func openStore(stateDir string) (*store, error) {
 	return &store{dir: dir, lock: f}, nil
 }
 
-// lockFile takes the exclusive flock. It blocks: holders keep it only for
+// acquire takes the exclusive flock. It blocks: holders keep it only for
 // one read-modify-write, never while an operation's latency passes.
 func (s *store) acquire() error {
 	for {
@@ -134,6 +134,7 @@ func (s *store) acquire() error {
 	}
 }
 
+// release drops the flock.
 func (s *store) release() error {
 	if err := syscall.Flock(int(s.lock.Fd()), syscall.LOCK_UN); err != nil {
 		return fmt.Errorf("unlock sim state: %w", err)

@@ -15,9 +15,15 @@ const (
 	categoryInfo    = "Information"
 )
 
-// validUnitStates are the role states the platform migrates; anything else
-// is a VM in the middle of an update.
-var validRoleStates = map[string]bool{"": true, "running": true, "stopped": true, "stoppeddeallocated": true}
+// settledRoleState reports whether the platform migrates a VM in role
+// state st; anything else is a VM in the middle of an update.
+func settledRoleState(st string) bool {
+	switch strings.ToLower(st) {
+	case "", "running", "stopped", "stoppeddeallocated":
+		return true
+	}
+	return false
+}
 
 // validate returns the messages the real platform's Validate gives for u:
 // only the checks it makes (not ExpressRoute+VPN, private IP conflicts or
@@ -96,7 +102,7 @@ func (t *topology) validateService(cs *inventory.CloudService, u *unit, add func
 		} else {
 			notInSet++
 		}
-		if !validRoleStates[strings.ToLower(r.State)] {
+		if !settledRoleState(r.State) {
 			add("VirtualMachine", r.Name, categoryError, r.Name,
 				"VM %s in HostedService %s is in an intermediate state %s. Wait for the operation to finish and retry.", r.Name, cs.Name, r.State)
 		}
