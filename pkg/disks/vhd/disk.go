@@ -101,9 +101,10 @@ func (d *Disk) load(depth int) error {
 		// A dynamic disk whose copy at offset 0 is intact but whose end is
 		// not was truncated; say so rather than just "bad cookie".
 		cb := make([]byte, FooterSize)
-		if d.readFull(cb, 0, "footer copy") == nil {
+		var fe *FormatError
+		if d.readFull(cb, 0, "footer copy") == nil && errors.As(err, &fe) {
 			if c, cerr := ParseFooter(cb, 0); cerr == nil && c.Type != TypeFixed {
-				return formatErr("", end, "footer", "no valid footer at the end of the file but a valid copy at offset 0: the file is truncated or its end overwritten (%v)", err)
+				fe.Problem += "; a valid footer copy is at offset 0, so the file is truncated or its end overwritten"
 			}
 		}
 		return err
@@ -146,7 +147,7 @@ func (d *Disk) loadDynamic(fb []byte, depth int) error {
 	d.header = h
 	d.pass("header cookie, checksum, version, block size")
 	d.blockSize = int64(h.BlockSize)
-	d.bitmapSize = roundUp(d.blockSize/512/8, 512)
+	d.bitmapSize = roundUp((d.blockSize/512+7)/8, 512)
 	nBlocks := (d.size + d.blockSize - 1) / d.blockSize
 	if int64(h.MaxTableEntries) < nBlocks {
 		return formatErr("", hoff+offHeaderMaxEntries, "header.maxTableEntries", "%d entries cannot map %d bytes in blocks of %d (need %d)", h.MaxTableEntries, d.size, d.blockSize, nBlocks)

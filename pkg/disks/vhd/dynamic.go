@@ -56,7 +56,7 @@ func CreateDynamic(path string, size int64, o DynamicOptions) (*DynamicWriter, e
 	n := (size + bs - 1) / bs
 	tableBytes := roundUp(n*4, 512)
 	w := &DynamicWriter{
-		size: size, blockSize: bs, bitmapSize: roundUp(bs/512/8, 512),
+		size: size, blockSize: bs, bitmapSize: roundUp((bs/512+7)/8, 512),
 		bat: make([]uint32, n), tableOff: FooterSize + HeaderSize,
 	}
 	for i := range w.bat {

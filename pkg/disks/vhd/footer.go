@@ -184,7 +184,10 @@ func buildFooter(t DiskType, size int64, dataOffset uint64, id UUID, now time.Ti
 		ts = 0
 	}
 	binary.BigEndian.PutUint32(b[24:], uint32(ts))
-	copy(b[28:], "mgrt")
+	// Readers such as qemu take the size from the CHS geometry, which
+	// rounds down, unless the creator is one known to mean the current
+	// size; Hyper-V's "win " is the one Azure's own tools write.
+	copy(b[28:], "win ")
 	binary.BigEndian.PutUint32(b[32:], 0x00010000)
 	copy(b[36:], "Wi2k")
 	binary.BigEndian.PutUint64(b[40:], uint64(size))
