@@ -1,0 +1,48 @@
+# Targets mirror CI: fmt vet lint test race e2e bench.
+GO ?= go
+PKGS := ./...
+
+.PHONY: all build test race lint fmt vet e2e bench deps demo clean
+
+all: build
+
+build:
+	$(GO) build -o bin/migrate ./cmd/migrate
+
+deps:
+	./scripts/deps.sh
+
+# The README's test command: installs what the tests need, then runs every
+# test (unit, golden, fuzz seeds, testscript end to end) with the race
+# detector.
+test: deps fmt vet
+	$(GO) test -race -count=1 -timeout 40m $(PKGS)
+
+race: deps
+	$(GO) test -race -count=1 $(PKGS)
+
+fmt:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet $(PKGS)
+
+lint: fmt vet
+	@if command -v golangci-lint >/dev/null; then golangci-lint run; else echo "golangci-lint not installed; ran gofmt and go vet"; fi
+
+e2e: deps
+	$(GO) test -count=1 -run 'TestScript' ./internal/cli/...
+
+bench: deps
+	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+# The README's main job: a full migration of the sample estate on the
+# embedded simulator.
+demo: build
+	rm -rf .migrate-demo
+	./bin/migrate --state-dir .migrate-demo --inventory testdata/estates/contoso.json plan
+	./bin/migrate --state-dir .migrate-demo --inventory testdata/estates/contoso.json run --yes
+	./bin/migrate --state-dir .migrate-demo --inventory testdata/estates/contoso.json status
+
+clean:
+	rm -rf bin .migrate-demo

@@ -1,0 +1,47 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/migrate-tool/migrate/pkg/cloud"
+	"github.com/migrate-tool/migrate/pkg/cloud/azure"
+)
+
+// openAzure builds the azure driver from the configuration file's `azure:`
+// section and the AZURE_* environment, and runs its preflight before
+// anything can change.
+func (a *app) openAzure(ctx context.Context) (cloud.Migrator, func() error, error) {
+	d, err := a.azureDriver(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := d.Preflight(ctx); err != nil {
+		return nil, nil, fmt.Errorf("preflight: %w", err)
+	}
+	return d, func() error { return nil }, nil
+}
+
+func (a *app) azureDriver(ctx context.Context) (*azure.Driver, error) {
+	var cfg azure.Config
+	if a.cfg.ConfigFile != "" {
+		c, err := azure.ReadConfigFile(a.cfg.ConfigFile)
+		if err != nil {
+			return nil, badInput(fmt.Errorf("azure configuration: %w", err))
+		}
+		cfg = c
+	}
+	cfg.ApplyEnv(func(k string) (string, bool) {
+		v := a.io.Getenv(k)
+		return v, v != ""
+	})
+	var o azure.Options
+	if a.cfg.Verbose {
+		o.Log = func(line string) { fmt.Fprintln(a.io.ErrOut, line) }
+	}
+	d, err := azure.New(ctx, cfg, o)
+	if err != nil {
+		return nil, badInput(fmt.Errorf("azure driver: %w", err))
+	}
+	return d, nil
+}

@@ -1,0 +1,289 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/migrate-tool/migrate/pkg/phases"
+	"github.com/migrate-tool/migrate/pkg/report"
+	"github.com/migrate-tool/migrate/pkg/validate"
+)
+
+func (a *app) phaseCommands() []*cobra.Command {
+	return []*cobra.Command{
+		a.newPhaseCmd(phaseSpec{
+			use: "prepare [UNIT...]", mode: phases.ModePrepare,
+			short: "Prepare units: lock the classic management plane, create the Resource Manager side",
+			long: `prepare runs the platform's Validate and then Prepare on each unit (no argument:
+every unit of the plan, in plan order). Units with blocking findings are
+refused, and so is everything that depends on them; the rest go on. VMs not
+in a VNet are stopped and deallocated by Prepare. A prepared unit can be
+committed (migrate commit) or rolled back (migrate abort).`,
+			example: `  migrate prepare --inventory estate.json vnet/contoso-vnet
+  migrate prepare --inventory estate.json --parallel 8`,
+		}),
+		a.newPhaseCmd(phaseSpec{
+			use: "commit [UNIT...]", mode: phases.ModeCommit, irreversible: true,
+			short: "Commit prepared units (irreversible)",
+			long: `commit finishes the migration of prepared units: the Resource Manager resources
+become the real ones and the classic ones are removed. It cannot be undone,
+so it asks for confirmation on a terminal and needs --yes otherwise; without
+either it refuses and changes nothing. A Commit is never sent twice to a
+unit: after a fault, a crash or an interrupt the unit's state is read first.`,
+			example: `  migrate commit --inventory estate.json vnet/contoso-vnet --yes`,
+		}),
+		a.newPhaseCmd(phaseSpec{
+			use: "abort [UNIT...]", mode: phases.ModeAbort,
+			short: "Abort prepared units, returning them to the classic model",
+			long: `abort rolls back Prepare: the Resource Manager resources it made are deleted and
+the classic management plane unlocked. The platform refuses Abort after
+Commit. An aborted unit can be prepared again.`,
+			example: `  migrate abort --inventory estate.json vnet/contoso-vnet`,
+		}),
+		a.newRunCmd(),
+		a.newStatusCmd(),
+		a.newResumeCmd(),
+	}
+}
+
+type phaseSpec struct {
+	use, short, long, example string
+	mode                      phases.Mode
+	irreversible              bool
+}
+
+func (a *app) newPhaseCmd(spec phaseSpec) *cobra.Command {
+	var yes bool
+	c := &cobra.Command{
+		Use: spec.use, Short: spec.short, Long: spec.long, Example: spec.example,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := report.Validate(a.cfg.Output, "table", "json", "yaml"); err != nil {
+				return badInput(err)
+			}
+			if spec.irreversible {
+				if err := a.confirmCommit(yes); err != nil {
+					return err
+				}
+			}
+			return a.execute(cmd.Context(), spec.mode, args)
+		},
+	}
+	if spec.irreversible {
+		c.Flags().BoolVar(&yes, "yes", false, "commit without asking (Commit is irreversible)")
+	}
+	return c
+}
+
+func (a *app) newRunCmd() *cobra.Command {
+	var yes, rehearse bool
+	c := &cobra.Command{
+		Use:   "run",
+		Short: "The whole plan: validate, prepare, commit, wave by wave",
+		Long: `run migrates the whole plan: every unit is validated, prepared and committed, a
+unit starting as soon as every unit it depends on has committed, up to
+--parallel at once. Units with blocking findings, and everything downstream
+of them, are left untouched while independent units go on (exit 3).
+
+--rehearse is the documented dry run: validate, prepare and abort each unit,
+leaving the estate as it was and reporting what would have failed. Storage
+accounts cannot be prepared before their VMs are committed, so a rehearsal
+validates them only.
+
+The first interrupt (Ctrl-C) starts nothing new and lets the operations in
+flight finish; the second stops at once (exit 4). Either way
+"migrate resume" continues, and a Commit is never sent twice.`,
+		Example: `  migrate run --inventory estate.json --rehearse
+  migrate run --inventory estate.json --yes --parallel 8
+  migrate run --inventory estate.json --yes -o json > result.json`,
+		Args: wantArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := report.Validate(a.cfg.Output, "table", "json", "yaml"); err != nil {
+				return badInput(err)
+			}
+			if rehearse {
+				return a.execute(cmd.Context(), phases.ModeRehearse, nil)
+			}
+			if err := a.confirmCommit(yes); err != nil {
+				return err
+			}
+			return a.execute(cmd.Context(), phases.ModeRun, nil)
+		},
+	}
+	c.Flags().BoolVar(&yes, "yes", false, "commit without asking (Commit is irreversible)")
+	c.Flags().BoolVar(&rehearse, "rehearse", false, "validate, prepare and abort: leave the estate as it was")
+	return c
+}
+
+// confirmCommit asks on a terminal, or needs --yes; otherwise it refuses
+// before anything is opened or changed.
+func (a *app) confirmCommit(yes bool) error {
+	if yes {
+		return nil
+	}
+	if !a.io.InTTY {
+		return badInputf("commit is irreversible: pass --yes to commit without a terminal to confirm on (nothing was changed)")
+	}
+	fmt.Fprint(a.io.ErrOut, "Commit is irreversible: the classic resources will be removed. Type yes to commit: ")
+	line, _ := bufio.NewReader(a.io.In).ReadString('\n')
+	if strings.TrimSpace(strings.ToLower(line)) != "yes" {
+		return badInputf("commit not confirmed (nothing was changed)")
+	}
+	return nil
+}
+
+// execute runs one phase command and prints its result.
+func (a *app) execute(ctx context.Context, mode phases.Mode, args []string) error {
+	s, err := a.openSession(ctx, string(mode), "", nil)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	units, err := selectUnits(s.plan, args)
+	if err != nil {
+		return err
+	}
+	prog := a.newProgress(len(unitsOrAll(s, units)))
+	defer prog.Close()
+	ex, err := phases.New(a.phaseOptions(s, mode, units, prog.Event))
+	if err != nil {
+		return err
+	}
+	return a.runExecutor(ctx, ex, s, units, prog)
+}
+
+func unitsOrAll(s *session, units []string) []string {
+	if len(units) > 0 {
+		return units
+	}
+	all := make([]string, len(s.plan.Units))
+	for i, u := range s.plan.Units {
+		all[i] = u.ID
+	}
+	return all
+}
+
+// runExecutor runs ex with the two-stage interrupt wired in, prints the
+// result and maps it to the exit code.
+func (a *app) runExecutor(ctx context.Context, ex *phases.Executor, s *session, units []string, prog *progress) error {
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		select {
+		case <-a.drain:
+			ex.Drain()
+		case <-stop:
+		}
+	}()
+	res, err := ex.Run(ctx)
+	prog.Close()
+	if err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	if perr := a.printResult(res, s, units); perr != nil {
+		return perr
+	}
+	if code := res.ExitCode(); code != ExitOK {
+		return &ExitError{Code: code}
+	}
+	if err != nil {
+		return &ExitError{Code: ExitInterrupted}
+	}
+	return nil
+}
+
+// resultDoc is the JSON/YAML shape of a phase command's result.
+type resultDoc struct {
+	Units    []resultUnit       `json:"units" yaml:"units"`
+	Findings []validate.Finding `json:"findings" yaml:"findings"`
+	Summary  resultSummary      `json:"summary" yaml:"summary"`
+}
+
+type resultUnit struct {
+	ID      string `json:"id" yaml:"id"`
+	Phase   string `json:"phase" yaml:"phase"`
+	Outcome string `json:"outcome" yaml:"outcome"`
+	Reason  string `json:"reason,omitempty" yaml:"reason,omitempty"`
+	Error   string `json:"error,omitempty" yaml:"error,omitempty"`
+}
+
+type resultSummary struct {
+	Units       int  `json:"units" yaml:"units"`
+	Done        int  `json:"done" yaml:"done"`
+	Failed      int  `json:"failed" yaml:"failed"`
+	Blocked     int  `json:"blocked" yaml:"blocked"`
+	Skipped     int  `json:"skipped" yaml:"skipped"`
+	Interrupted bool `json:"interrupted" yaml:"interrupted"`
+	ExitCode    int  `json:"exitCode" yaml:"exitCode"`
+}
+
+func (a *app) printResult(res phases.Result, s *session, units []string) error {
+	doc := resultDoc{Units: []resultUnit{}, Findings: findingsFor(s, units, res)}
+	for _, u := range res.Units {
+		ru := resultUnit{ID: u.ID, Phase: string(u.Phase), Outcome: string(u.Outcome), Reason: u.Reason}
+		if u.Err != nil {
+			ru.Error = u.Err.Error()
+		}
+		doc.Units = append(doc.Units, ru)
+	}
+	doc.Summary = resultSummary{
+		Units: len(res.Units), Done: res.Done, Failed: res.Failed, Blocked: res.Blocked,
+		Skipped: res.Skipped, Interrupted: res.Interrupted, ExitCode: res.ExitCode(),
+	}
+	switch a.cfg.Output {
+	case "json", "yaml":
+		return writeStructured(a.io.Out, a.cfg.Output, doc)
+	}
+	t := newTable(a.io.Out, "UNIT", "PHASE", "OUTCOME", "REASON")
+	for _, u := range doc.Units {
+		reason := u.Reason
+		if u.Error != "" && reason == "" {
+			reason = u.Error
+		}
+		t.row(u.ID, u.Phase, u.Outcome, reason)
+	}
+	t.flush()
+	if n := countErrors(doc.Findings); n > 0 {
+		fmt.Fprintf(a.io.Out, "\n%d blocking finding(s); `migrate validate` lists them with their recommendations.\n", n)
+	}
+	fmt.Fprintf(a.io.Out, "\n%d units: %d done, %d failed, %d blocked, %d skipped", doc.Summary.Units, res.Done, res.Failed, res.Blocked, res.Skipped)
+	if res.Interrupted {
+		fmt.Fprint(a.io.Out, "; interrupted: `migrate resume` continues")
+	}
+	fmt.Fprintln(a.io.Out)
+	return nil
+}
+
+// findingsFor are the offline findings of the selected units plus the
+// platform's Validate messages the run collected.
+func findingsFor(s *session, units []string, res phases.Result) []validate.Finding {
+	sel := map[string]bool{}
+	for _, u := range units {
+		sel[u] = true
+	}
+	out := []validate.Finding{}
+	for _, f := range s.findings {
+		if len(sel) == 0 || sel[f.Unit] {
+			out = append(out, f)
+		}
+	}
+	for _, u := range res.Units {
+		out = append(out, validate.FromPlatform(u.ID, u.Messages)...)
+	}
+	validate.Sort(out)
+	return out
+}
+
+func countErrors(fs []validate.Finding) int {
+	n := 0
+	for _, f := range fs {
+		if f.Severity == validate.SeverityError {
+			n++
+		}
+	}
+	return n
+}

@@ -1,0 +1,71 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+// TestMain lets the test binary act as the migrate command inside testscript
+// scenarios, so the end-to-end tests run the real command line in its own
+// process (kill -9 included).
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"migrate": func() { os.Exit(Main(context.Background(), os.Args[1:], System())) },
+	})
+}
+
+// TestScript runs the end-to-end scenarios in testdata/script/*.txtar.
+func TestScript(t *testing.T) {
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	testscript.Run(t, testscript.Params{
+		Dir: filepath.Join(root, "testdata", "script"),
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("ESTATES", filepath.Join(root, "testdata", "estates"))
+			env.Setenv("NO_COLOR", "1")
+			// Simulated latencies and Retry-After shrink a thousandfold so
+			// scenarios with faults finish in seconds.
+			env.Setenv("MIGRATE_SIM_TIME_SCALE", "0.001")
+			return nil
+		},
+		Cmds: scriptCmds(),
+	})
+}
+
+// scriptCmds are the extra commands the scenarios use.
+func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
+	return map[string]func(ts *testscript.TestScript, neg bool, args []string){
+		// exitcode N CMD ARGS... runs CMD and asserts its exit code is N;
+		// stdout and stderr are then checked as after exec.
+		"exitcode": func(ts *testscript.TestScript, neg bool, args []string) {
+			if neg || len(args) < 2 {
+				ts.Fatalf("usage: exitcode N command [args...]")
+			}
+			want, err := strconv.Atoi(args[0])
+			if err != nil {
+				ts.Fatalf("exitcode: %v", err)
+			}
+			err = ts.Exec(args[1], args[2:]...)
+			got := 0
+			var ee *exec.ExitError
+			switch {
+			case errors.As(err, &ee):
+				got = ee.ExitCode()
+			case err != nil:
+				ts.Fatalf("exitcode: %v", err)
+			}
+			if got != want {
+				ts.Fatalf("exit code %d, want %d", got, want)
+			}
+		},
+	}
+}

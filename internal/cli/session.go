@@ -1,0 +1,175 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/migrate-tool/migrate/pkg/cloud"
+	"github.com/migrate-tool/migrate/pkg/cloud/sim"
+	"github.com/migrate-tool/migrate/pkg/inventory"
+	"github.com/migrate-tool/migrate/pkg/phases"
+	"github.com/migrate-tool/migrate/pkg/phases/journal"
+	"github.com/migrate-tool/migrate/pkg/plan"
+	"github.com/migrate-tool/migrate/pkg/validate"
+)
+
+// session is what a phase command works with: the inventory and its plan,
+// the offline findings, the journal (locked) and the driver.
+type session struct {
+	invPath  string
+	invSHA   string
+	inv      *inventory.Inventory
+	plan     *plan.Plan
+	findings []validate.Finding
+	journal  *journal.Journal
+	driver   cloud.Migrator
+	closers  []func() error
+}
+
+func (s *session) Close() error {
+	var errs []error
+	for i := len(s.closers) - 1; i >= 0; i-- {
+		errs = append(errs, s.closers[i]())
+	}
+	return errors.Join(errs...)
+}
+
+// openJournal takes the state directory's lock for command.
+func (a *app) openJournal(command string) (*journal.Journal, error) {
+	host, _ := os.Hostname()
+	j, err := journal.Open(a.cfg.StateDir, journal.Holder{
+		Host: host, PID: os.Getpid(), Command: "migrate " + command, Since: time.Now().UTC(),
+	})
+	if err != nil {
+		var le *journal.LockedError
+		if errors.As(err, &le) {
+			return nil, &ExitError{Code: ExitFailed, Err: err}
+		}
+		return nil, fmt.Errorf("open journal in %s: %w", a.cfg.StateDir, err)
+	}
+	return j, nil
+}
+
+// openSession loads everything a phase command needs. invPath overrides
+// the configured inventory (resume uses the one its run recorded).
+func (a *app) openSession(ctx context.Context, command, invPath string, j *journal.Journal) (*session, error) {
+	s := &session{journal: j}
+	if j != nil {
+		s.closers = append(s.closers, j.Close)
+	}
+	fail := func(err error) (*session, error) {
+		_ = s.Close()
+		return nil, err
+	}
+	if invPath == "" {
+		invPath = a.cfg.Inventory
+	}
+	inv, err := a.loadInventoryFrom(invPath)
+	if err != nil {
+		return fail(err)
+	}
+	s.inv, s.invPath = inv, invPath
+	if abs, err := filepath.Abs(invPath); err == nil {
+		s.invPath = abs
+	}
+	if s.invSHA, err = journal.HashFile(invPath); err != nil {
+		return fail(badInput(fmt.Errorf("inventory: %w", err)))
+	}
+	if s.plan, err = plan.Build(inv); err != nil {
+		return fail(badInput(err))
+	}
+	s.findings = validate.Check(inv, s.plan)
+	if s.journal == nil {
+		if s.journal, err = a.openJournal(command); err != nil {
+			return fail(err)
+		}
+		s.closers = append(s.closers, s.journal.Close)
+	}
+	d, closeDriver, err := a.openDriver(ctx, inv)
+	if err != nil {
+		return fail(err)
+	}
+	s.driver = d
+	s.closers = append(s.closers, closeDriver)
+	return s, nil
+}
+
+// openDriver opens the configured cloud driver.
+func (a *app) openDriver(ctx context.Context, inv *inventory.Inventory) (cloud.Migrator, func() error, error) {
+	switch a.cfg.Driver {
+	case "sim":
+		s, err := a.openSim(inv)
+		if err != nil {
+			return nil, nil, err
+		}
+		return s, s.Close, nil
+	case "azure":
+		return a.openAzure(ctx)
+	}
+	return nil, nil, badInputf("driver: want sim or azure, got %q", a.cfg.Driver)
+}
+
+func (a *app) openSim(inv *inventory.Inventory) (*sim.Sim, error) {
+	s, err := sim.Open(a.cfg.StateDir, inv, sim.Options{
+		Latency:   a.cfg.Sim.Latency,
+		FaultRate: a.cfg.Sim.FaultRate,
+		Seed:      a.cfg.Sim.Seed,
+		TimeScale: a.cfg.Sim.TimeScale,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open simulator in %s: %w", a.cfg.StateDir, err)
+	}
+	return s, nil
+}
+
+// selectUnits checks that every named unit exists and returns the ids as
+// the plan spells them.
+func selectUnits(p *plan.Plan, args []string) ([]string, error) {
+	var ids, unknown []string
+	for _, a := range args {
+		u := p.Unit(a)
+		if u == nil {
+			unknown = append(unknown, a)
+			continue
+		}
+		ids = append(ids, u.ID)
+	}
+	if len(unknown) > 0 {
+		return nil, badInputf("unknown unit %s: units are named as `migrate plan` prints them (vnet/<name>, cloudservice/<name>, storage/<name>, nsg/<name>, routetable/<name>, reservedip/<name>)", strings.Join(unknown, ", "))
+	}
+	return ids, nil
+}
+
+// phaseOptions are the executor options common to every phase command.
+func (a *app) phaseOptions(s *session, mode phases.Mode, units []string, events func(phases.Event)) phases.Options {
+	o := phases.Options{
+		Mode:      mode,
+		Plan:      s.plan,
+		Driver:    s.driver,
+		Journal:   s.journal,
+		Targets:   phases.TargetsFor(s.inv),
+		Units:     units,
+		Blocked:   validate.Blocked(s.findings),
+		Inventory: phases.InventoryRef{Path: s.invPath, SHA256: s.invSHA},
+		Parallel:  a.cfg.Parallel,
+		Events:    events,
+	}
+	if a.cfg.Driver == "sim" {
+		// The executor's own polling and backoff follow the simulated
+		// clock, so a scaled-down simulation is not slowed by real-time
+		// waits meant for Azure.
+		o.TimeScale = a.cfg.Sim.TimeScale
+		if a.cfg.Sim.Latency > 0 && a.cfg.Sim.Latency < 5*time.Second {
+			o.PollInterval = a.cfg.Sim.Latency / 4
+		}
+	}
+	if hook := a.crashHook(); hook != nil {
+		o.OnBoundary = hook
+	}
+	return o
+}

@@ -1,0 +1,154 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/migrate-tool/migrate/pkg/phases"
+	"github.com/migrate-tool/migrate/pkg/phases/journal"
+	"github.com/migrate-tool/migrate/pkg/report"
+)
+
+func (a *app) newStatusCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "status",
+		Short: "Every unit's phase from the journal, reconciled with the cloud",
+		Long: `status prints each unit's phase as the journal records it, checked against the
+platform's own migration state (the cloud wins: a difference is shown).
+The inventory is the one given, or the one the last run recorded.`,
+		Example: `  migrate status
+  migrate status -o json | jq -r '.units[] | select(.phase!="Committed") | .id'`,
+		Args: wantArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := report.Validate(a.cfg.Output, "table", "json", "yaml"); err != nil {
+				return badInput(err)
+			}
+			j, err := a.openJournal("status")
+			if err != nil {
+				return err
+			}
+			invPath := a.cfg.Inventory
+			if invPath == "" {
+				run, err := j.Run()
+				if err != nil && !errors.Is(err, journal.ErrNoRun) {
+					_ = j.Close()
+					return fmt.Errorf("status: %w", err)
+				}
+				invPath = run.InventoryPath
+			}
+			if invPath == "" {
+				_ = j.Close()
+				return badInputf("status: no inventory given and no run recorded in %s", a.cfg.StateDir)
+			}
+			s, err := a.openSession(cmd.Context(), "status", invPath, j)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			st, err := phases.Status(cmd.Context(), s.journal, s.driver, s.plan, phases.TargetsFor(s.inv))
+			if err != nil {
+				return fmt.Errorf("status: %w", err)
+			}
+			if st == nil {
+				st = []phases.UnitStatus{}
+			}
+			switch a.cfg.Output {
+			case "json", "yaml":
+				return writeStructured(a.io.Out, a.cfg.Output, phases.StatusDocument{Units: st})
+			}
+			t := newTable(a.io.Out, "UNIT", "PHASE", "UPDATED", "NOTE")
+			for _, u := range st {
+				note := ""
+				switch {
+				case u.Err != nil:
+					note = "platform state unreadable: " + u.Err.Error()
+				case u.Differs:
+					note = fmt.Sprintf("journal said %s; the platform's state wins", orNone(string(u.Journal)))
+				}
+				if u.Pending != "" {
+					note = joinNote(note, u.Pending+" in flight or interrupted: `migrate resume` settles it")
+				}
+				t.row(u.ID, string(u.Phase), u.Updated.UTC().Format(time.RFC3339), note)
+			}
+			t.flush()
+			return nil
+		},
+	}
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "nothing"
+	}
+	return s
+}
+
+func joinNote(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "; " + b
+}
+
+func (a *app) newResumeCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "resume",
+		Short: "Finish what an interrupted run (or phase command) left",
+		Long: `resume reads the journal, settles every operation that was in flight when the
+previous command stopped by reading the unit's state from the platform
+(nothing is sent before that), and then repeats the recorded command on the
+units that have not reached its goal. A Commit is never sent to a unit the
+platform reports committed or committing.
+
+The inventory is the one the interrupted command recorded; resume refuses to
+continue if it changed since.`,
+		Example: `  migrate resume
+  migrate resume -o json`,
+		Args: wantArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := report.Validate(a.cfg.Output, "table", "json", "yaml"); err != nil {
+				return badInput(err)
+			}
+			j, err := a.openJournal("resume")
+			if err != nil {
+				return err
+			}
+			run, err := j.Run()
+			if errors.Is(err, journal.ErrNoRun) {
+				_ = j.Close()
+				return badInput(phases.ErrNothingToResume)
+			}
+			if err != nil {
+				_ = j.Close()
+				return fmt.Errorf("resume: %w", err)
+			}
+			invPath := run.InventoryPath
+			if a.cfg.Inventory != "" {
+				invPath = a.cfg.Inventory
+			}
+			s, err := a.openSession(cmd.Context(), "resume", invPath, j)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			prog := a.newProgress(len(s.plan.Units))
+			defer prog.Close()
+			o, err := phases.ResumeOptions(a.phaseOptions(s, "", nil, prog.Event))
+			if err != nil {
+				var ice *phases.InventoryChangedError
+				if errors.As(err, &ice) {
+					return badInput(err)
+				}
+				return fmt.Errorf("resume: %w", err)
+			}
+			ex, err := phases.New(o)
+			if err != nil {
+				return err
+			}
+			return a.runExecutor(cmd.Context(), ex, s, o.Units, prog)
+		},
+	}
+}

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs what the tests need on a bare Debian machine: Graphviz (the dot
+# rendering test), qemu-utils (VHD fixtures and the byte-for-byte reference),
+# Node packages from package-lock.json (Azurite), and the Go modules.
+# Idempotent: does nothing that is already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v dot >/dev/null 2>&1 || need+=(graphviz)
+command -v qemu-img >/dev/null 2>&1 || need+=(qemu-utils)
+command -v jq >/dev/null 2>&1 || need+=(jq)
+if ((${#need[@]})); then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "deps: installing ${need[*]}" >&2
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+if [ -f package-lock.json ] && [ ! -x node_modules/.bin/azurite-blob ]; then
+  echo "deps: npm ci (Azurite)" >&2
+  npm ci --no-audit --no-fund --silent
+fi
+go mod download
