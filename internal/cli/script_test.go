@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 )
@@ -44,6 +45,22 @@ func TestScript(t *testing.T) {
 // scriptCmds are the extra commands the scenarios use.
 func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
 	return map[string]func(ts *testscript.TestScript, neg bool, args []string){
+		// waitfile FILE waits (at most 60s) until FILE exists.
+		"waitfile": func(ts *testscript.TestScript, neg bool, args []string) {
+			if neg || len(args) != 1 {
+				ts.Fatalf("usage: waitfile FILE")
+			}
+			deadline := time.Now().Add(60 * time.Second)
+			for {
+				if _, err := os.Stat(ts.MkAbs(args[0])); err == nil {
+					return
+				}
+				if time.Now().After(deadline) {
+					ts.Fatalf("waitfile: %s did not appear", args[0])
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+		},
 		// exitcode N CMD ARGS... runs CMD and asserts its exit code is N;
 		// stdout and stderr are then checked as after exec.
 		"exitcode": func(ts *testscript.TestScript, neg bool, args []string) {

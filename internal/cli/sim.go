@@ -36,7 +36,11 @@ reached a unit twice.`,
 			if err := report.Validate(a.cfg.Output, "table", "json", "yaml"); err != nil {
 				return badInput(err)
 			}
-			s, err := a.openSim(nil)
+			inv, err := a.optionalInventory()
+			if err != nil {
+				return err
+			}
+			s, err := a.openSim(inv)
 			if err != nil {
 				return err
 			}
