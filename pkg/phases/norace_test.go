@@ -1,0 +1,6 @@
+//go:build !race
+
+package phases
+
+// raceEnabled: the race detector is on.
+const raceEnabled = false
