@@ -123,7 +123,7 @@ func TestDifferencingChain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantExt := []disks.Extent{{0, 6 * mib}, {8 * mib, 128 << 10}, {12 * mib, 2 * mib}}
+	wantExt := []disks.Extent{{Off: 0, Len: 6 * mib}, {Off: 8 * mib, Len: 128 << 10}, {Off: 12 * mib, Len: 2 * mib}}
 	if !slices.Equal(ext, wantExt) {
 		t.Errorf("allocated %v, want %v", ext, wantExt)
 	}
