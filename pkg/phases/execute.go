@@ -110,6 +110,15 @@ func (e *Executor) event(ev Event) {
 	e.o.Events(ev)
 }
 
+// final reports how the command left a unit.
+func (e *Executor) final(r UnitResult) {
+	note := r.Reason
+	if note == "" {
+		note = string(r.Outcome)
+	}
+	e.event(Event{Unit: r.ID, Phase: r.Phase, Err: r.Err, Note: note, Final: true, Outcome: r.Outcome})
+}
+
 func (e *Executor) boundary(b Boundary, unit string, op Op) {
 	if e.o.OnBoundary != nil {
 		e.o.OnBoundary(b, unit, op)
@@ -224,7 +233,7 @@ func (e *Executor) Run(ctx context.Context) (Result, error) {
 			if err := j.SetPhase(u.ID, string(Blocked), ""); err != nil {
 				return Result{}, err
 			}
-			e.event(Event{Unit: u.ID, Phase: Blocked, Note: "blocking findings"})
+			e.final(*r)
 		}
 	}
 	for _, b := range blocked {
@@ -272,7 +281,7 @@ func (e *Executor) skipDownstream(results map[string]*UnitResult, id string) {
 		r.Outcome = OutcomeSkipped
 		r.Reason = "depends on " + id + ", which " + why
 		r.Err = fmt.Errorf("%s: %w: %s %s", d, ErrUpstream, id, why)
-		e.event(Event{Unit: d, Phase: r.Phase, Note: r.Reason})
+		e.final(*r)
 	}
 }
 
@@ -360,6 +369,7 @@ func (e *Executor) schedule(ctx context.Context, units []*plan.Unit, sel map[str
 		running--
 		r := d.r
 		*results[r.ID] = r
+		e.final(r)
 		if r.Phase == Committed && r.Outcome == OutcomeDone {
 			for _, dep := range dependents[r.ID] {
 				waiting[dep]--
@@ -420,11 +430,11 @@ func (e *Executor) validateAll(ctx context.Context, units []*plan.Unit, results 
 				if err := e.jerr(err); err != nil {
 					r.Outcome, r.Err = OutcomeFailed, err
 				}
-				e.event(Event{Unit: u.ID, Phase: r.Phase, Op: OpValidate})
 			}
 			mu.Lock()
 			*results[u.ID] = r
 			mu.Unlock()
+			e.final(r)
 			return nil
 		})
 	}

@@ -58,6 +58,10 @@ type Event struct {
 	Err error
 	// Note is a short human explanation (a skip reason, "retrying").
 	Note string
+	// Final marks the one event per unit that reports how the command left
+	// it (Outcome); a progress bar counts these.
+	Final   bool
+	Outcome Outcome
 }
 
 // InventoryRef identifies the inventory a command was planned from.

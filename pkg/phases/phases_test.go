@@ -180,8 +180,22 @@ func TestBlockedSkipsDownstreamOnly(t *testing.T) {
 	p := testPlan("vnet/a", "vnet/d", "storage/b<-vnet/a", "storage/c<-storage/b", "storage/e<-vnet/d")
 	o := h.opts(ModeRun, p)
 	o.Blocked = map[string]bool{"vnet/a": true}
+	finals := map[string]Outcome{}
+	o.Events = func(ev Event) {
+		if ev.Final {
+			if _, dup := finals[ev.Unit]; dup {
+				t.Errorf("second final event for %s", ev.Unit)
+			}
+			finals[ev.Unit] = ev.Outcome
+		}
+	}
 	r := h.run(o)
 	got := byID(r)
+	for _, u := range r.Units {
+		if finals[u.ID] != u.Outcome {
+			t.Errorf("%s: final event %q, result %q", u.ID, finals[u.ID], u.Outcome)
+		}
+	}
 	if got["vnet/a"].Outcome != OutcomeBlocked || got["vnet/a"].Phase != Blocked {
 		t.Errorf("vnet/a: %+v", got["vnet/a"])
 	}

@@ -42,7 +42,6 @@ func (e *Executor) unit(ctx context.Context, u *plan.Unit, ext []string) UnitRes
 				r.Reason = err.Error()
 			}
 		}
-		e.event(Event{Unit: u.ID, Phase: r.Phase, Err: err, Note: string(r.Outcome)})
 		return r
 	}
 
@@ -78,7 +77,6 @@ func (e *Executor) unit(ctx context.Context, u *plan.Unit, ext []string) UnitRes
 			if ph, err := e.observe(ctx, u, t); err == nil && r.Outcome != OutcomeBlocked {
 				r.Phase = ph
 			}
-			e.event(Event{Unit: u.ID, Phase: r.Phase, Note: r.Reason})
 			return r
 		}
 	}
@@ -94,7 +92,6 @@ func (e *Executor) unit(ctx context.Context, u *plan.Unit, ext []string) UnitRes
 		default:
 			r.Outcome = OutcomeSkipped
 			r.Reason = "in phase " + string(ph) + ": a rehearsal leaves it alone"
-			e.event(Event{Unit: u.ID, Phase: ph, Note: r.Reason})
 			return r
 		}
 	}
@@ -113,7 +110,6 @@ func (e *Executor) unit(ctx context.Context, u *plan.Unit, ext []string) UnitRes
 				r.Phase = ph
 			case ActionSkip:
 				r.Outcome, r.Reason = OutcomeSkipped, st.Reason
-				e.event(Event{Unit: u.ID, Phase: ph, Note: st.Reason})
 				return r
 			case ActionRefuse:
 				r.Reason = st.Reason

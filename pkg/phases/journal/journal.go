@@ -52,7 +52,8 @@ type Journal struct {
 // writer. stateDir is created with mode 0700, journal.db with 0600. If
 // another process (or another Open in this process) holds the journal, Open
 // returns a *LockedError naming the holder after a short wait. On success
-// it records holder in lock.json for others to name.
+// it records holder in lock.json for others to name; a zero PID, Host or
+// Since is filled in with this process's.
 func Open(stateDir string, holder Holder) (*Journal, error) {
 	if err := os.MkdirAll(stateDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create state directory: %w", err)
@@ -75,6 +76,16 @@ func Open(stateDir string, holder Holder) (*Journal, error) {
 		db.Close()
 		return nil, fmt.Errorf("initialise journal in %s: %w", stateDir, err)
 	}
+	if holder.PID == 0 {
+		holder.PID = os.Getpid()
+	}
+	if holder.Host == "" {
+		holder.Host, _ = os.Hostname()
+	}
+	if holder.Since.IsZero() {
+		holder.Since = time.Now()
+	}
+	holder.Since = holder.Since.UTC().Truncate(time.Second)
 	if err := writeHolder(stateDir, holder); err != nil {
 		db.Close()
 		return nil, err
