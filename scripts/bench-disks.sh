@@ -21,14 +21,18 @@ qemu-io -f vpc -c "write -P 0xab 0 256M" -c "write -P 0xcd 512M 256M" "$vhd1g" >
 secs() { local s e; s=$(date +%s.%N); "$@" >/dev/null; e=$(date +%s.%N); echo "$e - $s" | bc; }
 
 echo "== 1 GiB dynamic VHD, half allocated, to raw (best of 3)"
-best_q=999; best_o=999
+# benchcopy fsyncs its output (the raw sink's contract); qemu-img does not,
+# so qemu-img is timed both ways.
+best_q=999; best_qs=999; best_o=999
 for _ in 1 2 3; do
 	rm -f "$work/q.raw" "$work/o.raw"
 	t=$(secs qemu-img convert -f vpc -O raw "$vhd1g" "$work/q.raw"); best_q=$(echo "if ($t < $best_q) $t else $best_q" | bc)
+	rm -f "$work/q.raw"
+	t=$(secs sh -c "qemu-img convert -f vpc -O raw '$vhd1g' '$work/q.raw' && sync '$work/q.raw'"); best_qs=$(echo "if ($t < $best_qs) $t else $best_qs" | bc)
 	t=$(secs "$work/benchcopy" "$vhd1g" "$work/o.raw"); best_o=$(echo "if ($t < $best_o) $t else $best_o" | bc)
 done
 cmp "$work/q.raw" "$work/o.raw" && echo "outputs identical"
-echo "qemu-img convert: ${best_q}s   benchcopy: ${best_o}s"
+echo "qemu-img convert: ${best_q}s   qemu-img convert + sync: ${best_qs}s   benchcopy (fsyncs): ${best_o}s"
 
 echo "== 16 MB/s cap over 64 MiB of data"
 cap="$work/cap.vhd"
