@@ -669,3 +669,33 @@ func TestStatus(t *testing.T) {
 		t.Errorf("updated %q is not RFC 3339 UTC seconds", up)
 	}
 }
+
+func TestCommitModeWaitsForDependenciesInTheCommand(t *testing.T) {
+	h := newHarness(t)
+	p := testPlan("vnet/a", "storage/b<-vnet/a")
+	h.cloud.states["vnet/a"] = cloud.StatePrepared
+	h.cloud.states["storage/b"] = cloud.StatePrepared
+	r := h.run(h.opts(ModeCommit, p))
+	if r.Done != 2 {
+		t.Fatalf("result %+v", r.Units)
+	}
+	ops := h.cloud.ops("Commit", "")
+	if len(ops) != 2 || ops[0].Unit != "vnet/a" {
+		t.Errorf("commit order %+v", ops)
+	}
+}
+
+func TestRunSubsetNeedsOutsideDependenciesCommitted(t *testing.T) {
+	h := newHarness(t)
+	p := testPlan("vnet/a", "storage/b<-vnet/a")
+	o := h.opts(ModeRun, p)
+	o.Units = []string{"STORAGE/B"} // ids are case-insensitive
+	r := h.run(o)
+	if u := r.Units[0]; u.Outcome != OutcomeSkipped || !errors.Is(u.Err, ErrDependencyNotCommitted) || len(h.cloud.ops("", "")) != 0 {
+		t.Fatalf("unit %+v", u)
+	}
+	h.cloud.states["vnet/a"] = cloud.StateCommitted
+	if r = h.run(o); r.Units[0].Phase != Committed {
+		t.Fatalf("unit %+v", r.Units[0])
+	}
+}

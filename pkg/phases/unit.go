@@ -28,7 +28,8 @@ func (e *Executor) goals() []Phase {
 }
 
 // unit moves one unit through the mode's goals. ext are its dependencies
-// that must already be committed (they are not committed by this command).
+// that must already be committed before it is prepared (this command does
+// not commit them).
 func (e *Executor) unit(ctx context.Context, u *plan.Unit, ext []string) UnitResult {
 	r := UnitResult{ID: u.ID, Phase: Planned}
 	t := e.o.Targets(u)
@@ -43,42 +44,6 @@ func (e *Executor) unit(ctx context.Context, u *plan.Unit, ext []string) UnitRes
 			}
 		}
 		return r
-	}
-
-	if e.o.Mode != ModeAbort {
-		for _, d := range ext {
-			ph, err := e.depPhase(ctx, d)
-			if err != nil {
-				return fail(fmt.Errorf("%s: read state of dependency: %w", u.ID, err))
-			}
-			if ph == Committed {
-				continue
-			}
-			r.Outcome = OutcomeSkipped
-			r.Err = fmt.Errorf("%s: %w: %s is %s", u.ID, ErrDependencyNotCommitted, d, ph)
-			if e.o.Mode == ModeRehearse {
-				// The platform cannot prepare it before d is committed,
-				// and a rehearsal commits nothing: validate only.
-				msgs, err := e.validate(ctx, u, t)
-				if err != nil {
-					return fail(err)
-				}
-				r.Messages = msgs
-				r.Reason = "validated only: would need " + d + " committed first"
-				if hasErrors(msgs) {
-					r.Outcome, r.Phase, r.Err, r.Reason = OutcomeBlocked, Blocked, ErrValidation, "platform validation errors"
-					if err := e.jerr(e.block(u.ID, msgs)); err != nil {
-						return fail(err)
-					}
-				}
-			} else {
-				r.Reason = "depends on " + d + ", which is " + string(ph) + ": commit it first"
-			}
-			if ph, err := e.observe(ctx, u, t); err == nil && r.Outcome != OutcomeBlocked {
-				r.Phase = ph
-			}
-			return r
-		}
 	}
 
 	ph, err := e.settled(ctx, u, t)
@@ -124,6 +89,17 @@ func (e *Executor) unit(ctx context.Context, u *plan.Unit, ext []string) UnitRes
 				if e.failed() != nil {
 					return fail(e.failed())
 				}
+				if st.Op == OpPrepare {
+					// The platform prepares a unit only once the units it
+					// depends on are committed.
+					d, dph, err := e.uncommitted(ctx, ext)
+					if err != nil {
+						return fail(fmt.Errorf("%s: read state of dependency: %w", u.ID, err))
+					}
+					if d != "" {
+						return e.notReady(ctx, u, t, r, d, dph)
+					}
+				}
 				if st.Op == OpPrepare && !validated {
 					msgs, err := e.validate(ctx, u, t)
 					if err != nil {
@@ -148,6 +124,50 @@ func (e *Executor) unit(ctx context.Context, u *plan.Unit, ext []string) UnitRes
 		}
 	}
 	r.Outcome = OutcomeDone
+	return r
+}
+
+// uncommitted returns the first of deps that is not committed, and its
+// phase; "" if all are.
+func (e *Executor) uncommitted(ctx context.Context, deps []string) (string, Phase, error) {
+	for _, d := range deps {
+		ph, err := e.depPhase(ctx, d)
+		if err != nil {
+			return "", "", err
+		}
+		if ph != Committed {
+			return d, ph, nil
+		}
+	}
+	return "", "", nil
+}
+
+// notReady reports a unit skipped because dependency d is not committed.
+// A rehearsal, which commits nothing, still runs the platform's Validate
+// on it, so it reports what it can.
+func (e *Executor) notReady(ctx context.Context, u *plan.Unit, t cloud.Target, r UnitResult, d string, dph Phase) UnitResult {
+	r.Outcome = OutcomeSkipped
+	r.Err = fmt.Errorf("%s: %w: %s is %s", u.ID, ErrDependencyNotCommitted, d, dph)
+	r.Reason = "depends on " + d + ", which is " + string(dph) + ": commit it first"
+	if e.o.Mode != ModeRehearse {
+		return r
+	}
+	r.Reason = "validated only: would need " + d + " committed first"
+	msgs, err := e.validate(ctx, u, t)
+	if err != nil {
+		r.Outcome, r.Err, r.Reason = OutcomeFailed, err, err.Error()
+		if ctx.Err() != nil {
+			r.Outcome = OutcomeInterrupted
+		}
+		return r
+	}
+	r.Messages = msgs
+	if hasErrors(msgs) {
+		r.Outcome, r.Phase, r.Err, r.Reason = OutcomeBlocked, Blocked, ErrValidation, "platform validation errors"
+		if err := e.jerr(e.block(u.ID, msgs)); err != nil {
+			r.Outcome, r.Err = OutcomeFailed, err
+		}
+	}
 	return r
 }
 
