@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -373,6 +372,9 @@ func (a *app) openDiskSink(ctx context.Context, arg string, size int64, kek []by
 		if err != nil {
 			return nil, err
 		}
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("staging %s: %w", arg, err)
+		}
 		if f.noEncrypt {
 			return openRawSink(filepath.Join(dir, name+".img"), size, resume)
 		}
@@ -459,4 +461,3 @@ func humanBytes(n int64) string {
 	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }
 
-var errNoPageBlob = errors.New("page blob support is not built into this binary yet")

@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"github.com/migrate-tool/migrate/pkg/cloud/azure"
+	"github.com/migrate-tool/migrate/pkg/disks"
 	"github.com/migrate-tool/migrate/pkg/disks/staging"
 	"github.com/migrate-tool/migrate/pkg/disks/vhd"
 	"github.com/migrate-tool/migrate/pkg/inventory"
@@ -80,6 +81,8 @@ func isInputError(err error) bool {
 	case errors.As(err, &fe), errors.As(err, &ke), errors.As(err, &ce), errors.As(err, &pe):
 		return true
 	case errors.Is(err, staging.ErrWrongKey), errors.Is(err, staging.ErrFormat),
+		errors.Is(err, vhd.ErrSizeNotMiB), errors.Is(err, disks.ErrBadRate),
+		errors.Is(err, disks.ErrCheckpointMismatch), errors.Is(err, disks.ErrNoCheckpoint),
 		errors.Is(err, report.ErrUnknownFormat), errors.Is(err, os.ErrNotExist):
 		return true
 	}
