@@ -387,6 +387,18 @@ func (e *Executor) schedule(ctx context.Context, units []*plan.Unit, sel map[str
 	}
 }
 
+// dependencies are u's dependencies as the plan spells their ids.
+func (e *Executor) dependencies(u *plan.Unit) []string {
+	deps := make([]string, 0, len(u.DependsOn))
+	for _, d := range u.DependsOn {
+		if du := e.lookup(d); du != nil {
+			d = du.ID
+		}
+		deps = append(deps, d)
+	}
+	return deps
+}
+
 // validateAll runs the platform's Validate on every unit, bounded.
 func (e *Executor) validateAll(ctx context.Context, units []*plan.Unit, results map[string]*UnitResult) {
 	g := errgroup.Group{}
@@ -402,6 +414,18 @@ func (e *Executor) validateAll(ctx context.Context, units []*plan.Unit, results 
 		g.Go(func() error {
 			r := UnitResult{ID: u.ID, Phase: Planned}
 			t := e.o.Targets(u)
+			// The platform refuses to validate a unit whose dependencies
+			// have not migrated (storage accounts go last); that refusal
+			// is an ordering fact the plan already knows, not a finding.
+			if d, dph, err := e.uncommitted(ctx, e.dependencies(u)); err == nil && d != "" && !wasBlocked {
+				r.Outcome = OutcomeSkipped
+				r.Reason = "the platform validates it once " + d + " is committed (now " + string(dph) + ")"
+				mu.Lock()
+				*results[u.ID] = r
+				mu.Unlock()
+				e.final(r)
+				return nil
+			}
 			msgs, err := e.validate(ctx, u, t)
 			r.Messages = msgs
 			switch {

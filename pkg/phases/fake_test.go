@@ -17,6 +17,9 @@ type fakeCloud struct {
 	mu      sync.Mutex
 	states  map[string]cloud.State
 	history []fakeOp
+	// gone makes State answer ErrNotFound for committed units, as the real
+	// platform does once Commit removed the classic resource.
+	gone bool
 	// validateErr makes Validate report an Error message for the unit.
 	validateErr map[string]bool
 	// fail makes the op on the unit fail on the platform (op+" "+unit).
@@ -81,6 +84,9 @@ func (f *fakeCloud) State(ctx context.Context, t cloud.Target) (cloud.State, err
 			f.states[t.Unit] = end
 			delete(f.pending, t.Unit)
 		}
+	}
+	if f.gone && s == cloud.StateCommitted {
+		return "", fmt.Errorf("%s: %w", t.Unit, cloud.ErrNotFound)
 	}
 	return s, nil
 }

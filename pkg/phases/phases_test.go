@@ -387,6 +387,7 @@ func TestReconcileIntentWithoutOutcome(t *testing.T) {
 		wantSends int // Commits sent by the run
 	}{
 		{"commit took effect", "Commit", cloud.StateCommitted, 0},
+		{"commit took effect, classic resource gone", "Commit", "gone", 0},
 		{"commit still running", "Commit", cloud.StateCommitting, 0},
 		{"commit never arrived", "Commit", cloud.StatePrepared, 1},
 		{"prepare took effect", "Prepare", cloud.StatePrepared, 1},
@@ -396,6 +397,9 @@ func TestReconcileIntentWithoutOutcome(t *testing.T) {
 			h := newHarness(t)
 			p := testPlan("vnet/a")
 			h.cloud.states["vnet/a"] = tt.cloud
+			if tt.cloud == "gone" {
+				h.cloud.states["vnet/a"], h.cloud.gone = cloud.StateCommitted, true
+			}
 			h.cloud.settle = 3
 			if _, err := h.j.Intent("vnet/a", tt.op, 1, "Committing"); err != nil {
 				t.Fatal(err)
@@ -484,7 +488,9 @@ func TestRehearse(t *testing.T) {
 			t.Errorf("%s: %+v, state %s", id, got[id], h.cloud.state(id))
 		}
 	}
-	if got["storage/b"].Outcome != OutcomeSkipped || !strings.Contains(got["storage/b"].Reason, "vnet/a committed first") || got["storage/b"].Messages == nil {
+	// The platform's Validate refuses a unit whose dependencies have not
+	// migrated, so a rehearsal does not ask it: offline findings only.
+	if got["storage/b"].Outcome != OutcomeSkipped || !strings.Contains(got["storage/b"].Reason, "once vnet/a is committed") || got["storage/b"].Messages != nil {
 		t.Errorf("storage/b: %+v", got["storage/b"])
 	}
 	if len(h.cloud.ops("", "storage/b")) != 0 {
@@ -697,5 +703,53 @@ func TestRunSubsetNeedsOutsideDependenciesCommitted(t *testing.T) {
 	h.cloud.states["vnet/a"] = cloud.StateCommitted
 	if r = h.run(o); r.Units[0].Phase != Committed {
 		t.Fatalf("unit %+v", r.Units[0])
+	}
+}
+
+// The platform refuses to validate a unit whose dependencies have not
+// migrated (a storage account before its VMs); validate defers it rather
+// than reporting the refusal as a blocking finding.
+func TestValidateDefersUnitsWaitingOnDependencies(t *testing.T) {
+	h := newHarness(t)
+	p := testPlan("vnet/a", "storage/b<-vnet/a")
+	h.cloud.validateErr["storage/b"] = true // what the platform says before vnet/a commits
+	r := h.run(h.opts(ModeValidate, p))
+	got := byID(r)
+	if got["vnet/a"].Phase != Validated {
+		t.Errorf("vnet/a %+v", got["vnet/a"])
+	}
+	if b := got["storage/b"]; b.Outcome != OutcomeSkipped || b.Messages != nil || !strings.Contains(b.Reason, "once vnet/a is committed") {
+		t.Errorf("storage/b %+v", b)
+	}
+	if r.ExitCode() != ExitOK {
+		t.Errorf("exit %d, want 0", r.ExitCode())
+	}
+
+	// Once vnet/a is committed, storage/b is validated for real.
+	h.cloud.states["vnet/a"] = cloud.StateCommitted
+	r = h.run(h.opts(ModeValidate, p))
+	if got := byID(r)["storage/b"]; got.Outcome != OutcomeBlocked {
+		t.Errorf("after vnet/a committed: storage/b %+v", got)
+	}
+}
+
+// Aborting a committed unit by name is refused (exit 1) without a call;
+// aborting "everything" skips the committed ones.
+func TestAbortCommittedUnit(t *testing.T) {
+	h := newHarness(t)
+	p := testPlan("vnet/a", "nsg/b")
+	h.cloud.states["vnet/a"] = cloud.StateCommitted
+	o := h.opts(ModeAbort, p)
+	o.Units = []string{"vnet/a"}
+	r := h.run(o)
+	if got := byID(r)["vnet/a"]; got.Outcome != OutcomeFailed || r.ExitCode() != ExitFailed {
+		t.Errorf("named: %+v, exit %d", got, r.ExitCode())
+	}
+	r = h.run(h.opts(ModeAbort, p))
+	if got := byID(r)["vnet/a"]; got.Outcome != OutcomeSkipped || r.ExitCode() != ExitOK {
+		t.Errorf("all: %+v, exit %d", got, r.ExitCode())
+	}
+	if len(h.cloud.ops("Abort", "vnet/a")) != 0 {
+		t.Error("Abort sent to a committed unit")
 	}
 }

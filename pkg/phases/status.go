@@ -2,6 +2,7 @@ package phases
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
@@ -67,6 +68,10 @@ func Status(ctx context.Context, j *journal.Journal, driver cloud.Migrator, p *p
 				st.Pending = rec.Pending.Op
 			}
 			s, err := readState(gctx, driver, targets(u))
+			if errors.Is(err, cloud.ErrNotFound) && commitRecorded(rec) {
+				// The platform removes a committed unit's classic resource.
+				s, err = cloud.StateCommitted, nil
+			}
 			switch {
 			case err != nil:
 				st.Err = err
@@ -99,6 +104,11 @@ func Status(ctx context.Context, j *journal.Journal, driver cloud.Migrator, p *p
 		return nil, err
 	}
 	return out, nil
+}
+
+// commitRecorded reports whether rec shows a Commit sent to the unit.
+func commitRecorded(rec journal.UnitState) bool {
+	return rec.LastOp == string(OpCommit) || Phase(rec.Phase) == Committing || Phase(rec.Phase) == Committed
 }
 
 // readState reads a state for status, retrying a few transient faults.

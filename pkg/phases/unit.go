@@ -74,6 +74,12 @@ func (e *Executor) unit(ctx context.Context, u *plan.Unit, ext []string) UnitRes
 				}
 				r.Phase = ph
 			case ActionSkip:
+				if e.o.Mode == ModeAbort && ph == Committed && len(e.o.Units) > 0 {
+					// Named explicitly, a committed unit cannot be aborted:
+					// the operator asked for something the platform refuses.
+					r.Reason = "the platform refuses Abort after Commit"
+					return fail(fmt.Errorf("%s: %w", u.ID, &cloud.StateError{Op: "Abort", Unit: u.ID, State: cloud.StateCommitted}))
+				}
 				r.Outcome, r.Reason = OutcomeSkipped, st.Reason
 				return r
 			case ActionRefuse:
@@ -97,7 +103,7 @@ func (e *Executor) unit(ctx context.Context, u *plan.Unit, ext []string) UnitRes
 						return fail(fmt.Errorf("%s: read state of dependency: %w", u.ID, err))
 					}
 					if d != "" {
-						return e.notReady(ctx, u, t, r, d, dph)
+						return e.notReady(u, r, d, dph)
 					}
 				}
 				if st.Op == OpPrepare && !validated {
@@ -143,30 +149,17 @@ func (e *Executor) uncommitted(ctx context.Context, deps []string) (string, Phas
 }
 
 // notReady reports a unit skipped because dependency d is not committed.
-// A rehearsal, which commits nothing, still runs the platform's Validate
-// on it, so it reports what it can.
-func (e *Executor) notReady(ctx context.Context, u *plan.Unit, t cloud.Target, r UnitResult, d string, dph Phase) UnitResult {
+// The platform's own Validate is not asked either: it refuses a unit whose
+// dependencies have not migrated (a storage account whose disks still
+// belong to classic VMs), which says nothing about the unit itself. A
+// rehearsal, which commits nothing, reports such units as validated
+// offline only.
+func (e *Executor) notReady(u *plan.Unit, r UnitResult, d string, dph Phase) UnitResult {
 	r.Outcome = OutcomeSkipped
 	r.Err = fmt.Errorf("%s: %w: %s is %s", u.ID, ErrDependencyNotCommitted, d, dph)
 	r.Reason = "depends on " + d + ", which is " + string(dph) + ": commit it first"
-	if e.o.Mode != ModeRehearse {
-		return r
-	}
-	r.Reason = "validated only: would need " + d + " committed first"
-	msgs, err := e.validate(ctx, u, t)
-	if err != nil {
-		r.Outcome, r.Err, r.Reason = OutcomeFailed, err, err.Error()
-		if ctx.Err() != nil {
-			r.Outcome = OutcomeInterrupted
-		}
-		return r
-	}
-	r.Messages = msgs
-	if hasErrors(msgs) {
-		r.Outcome, r.Phase, r.Err, r.Reason = OutcomeBlocked, Blocked, ErrValidation, "platform validation errors"
-		if err := e.jerr(e.block(u.ID, msgs)); err != nil {
-			r.Outcome, r.Err = OutcomeFailed, err
-		}
+	if e.o.Mode == ModeRehearse {
+		r.Reason = "validated offline only: the platform validates and prepares it once " + d + " is committed"
 	}
 	return r
 }
@@ -266,6 +259,12 @@ func (e *Executor) state(ctx context.Context, id string, t cloud.Target) (cloud.
 		if err == nil {
 			return s, nil
 		}
+		if errors.Is(err, cloud.ErrNotFound) && e.commitSent(id) {
+			// Commit removes the classic resource: on the real platform a
+			// committed unit is no longer found. After a Commit was sent,
+			// not found means committed.
+			return cloud.StateCommitted, nil
+		}
 		if ctx.Err() != nil {
 			return "", fmt.Errorf("read state of %s: %w", id, ErrInterrupted)
 		}
@@ -280,6 +279,12 @@ func (e *Executor) state(ctx context.Context, id string, t cloud.Target) (cloud.
 			return "", fmt.Errorf("read state of %s: %w", id, ErrInterrupted)
 		}
 	}
+}
+
+// commitSent reports whether the journal shows a Commit sent to unit id.
+func (e *Executor) commitSent(id string) bool {
+	rec, ok, err := e.o.Journal.Unit(id)
+	return err == nil && ok && commitRecorded(rec)
 }
 
 // observe reads the unit's platform state, waiting while an operation runs
