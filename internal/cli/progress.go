@@ -39,13 +39,6 @@ func (a *app) newProgress(units int) *progress {
 	return p
 }
 
-// finalPhases are the phases at which a unit has nothing more to do in
-// this command, whatever the command.
-var finalPhases = map[phases.Phase]bool{
-	phases.Committed: true, phases.Aborted: true, phases.Blocked: true,
-	phases.PrepareFailed: true, phases.CommitFailed: true, phases.AbortFailed: true,
-}
-
 // Event is the executor's Events callback.
 func (p *progress) Event(ev phases.Event) {
 	p.mu.Lock()
@@ -65,7 +58,7 @@ func (p *progress) Event(ev phases.Event) {
 		return
 	}
 	p.bar.Describe(fmt.Sprintf("%s %s", ev.Unit, ev.Phase))
-	if finalPhases[ev.Phase] && !p.done[ev.Unit] {
+	if ev.Final && !p.done[ev.Unit] {
 		p.done[ev.Unit] = true
 		_ = p.bar.Add(1)
 	}
