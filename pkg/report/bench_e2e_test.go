@@ -1,0 +1,130 @@
+package report_test
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/migrate-tool/migrate/pkg/inventory"
+	"github.com/migrate-tool/migrate/pkg/inventory/inventorytest"
+	"github.com/migrate-tool/migrate/pkg/plan"
+	"github.com/migrate-tool/migrate/pkg/report"
+	"github.com/migrate-tool/migrate/pkg/validate"
+)
+
+// BenchmarkLoadPlanValidate measures what `migrate plan -o json` does, on
+// synthetic estates of 1k, 10k and 100k VMs read from a JSON file written
+// once per size (the same bytes as `go run ./testdata/gen -vms N`):
+//
+//   - all: Load + plan.Build + validate.Check (every rule) + Forecast +
+//     Render JSON to io.Discard, the whole command minus process start-up;
+//   - load, build, check, render: each stage alone, on the output of the
+//     previous ones, so a stage that grows faster than the estate shows.
+//
+// scripts/bench-plan.sh runs it; the numbers are in BENCHMARKS.md. The
+// goal (issue #7) is linear growth: 100k within 11x of 10k. -short skips
+// 100k.
+func BenchmarkLoadPlanValidate(b *testing.B) {
+	sizes := []int{1000, 10000, 100000}
+	if testing.Short() {
+		sizes = sizes[:2]
+	}
+	dir := b.TempDir()
+	for _, vms := range sizes {
+		file := filepath.Join(dir, fmt.Sprintf("estate-%d.json", vms))
+		size := writeEstate(b, file, vms)
+		inv, err := inventory.Load(file)
+		if err != nil {
+			b.Fatal(err)
+		}
+		p, err := plan.Build(inv)
+		if err != nil {
+			b.Fatal(err)
+		}
+		findings := validate.Check(inv, p)
+		d := plan.Durations{Prepare: 10 * time.Minute, Commit: 10 * time.Minute}
+		est := plan.Forecast(p, d, 4)
+		name := fmt.Sprintf("vms=%d", vms)
+
+		b.Run(name+"/all", func(b *testing.B) {
+			b.SetBytes(size)
+			b.ReportAllocs()
+			for b.Loop() {
+				inv, err := inventory.Load(file)
+				if err != nil {
+					b.Fatal(err)
+				}
+				p, err := plan.Build(inv)
+				if err != nil {
+					b.Fatal(err)
+				}
+				est := plan.Forecast(p, d, 4)
+				r := report.Report{Plan: p, Findings: validate.Check(inv, p), Forecast: &est}
+				if err := report.Render(io.Discard, r, report.FormatJSON); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(name+"/load", func(b *testing.B) {
+			b.SetBytes(size)
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := inventory.Load(file); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(name+"/build", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := plan.Build(inv); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(name+"/check", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				validate.Check(inv, p)
+			}
+		})
+		b.Run(name+"/render", func(b *testing.B) {
+			b.ReportAllocs()
+			r := report.Report{Plan: p, Findings: findings, Forecast: &est}
+			for b.Loop() {
+				if err := report.Render(io.Discard, r, report.FormatJSON); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// writeEstate writes the synthetic estate of vms VMs to file as JSON and
+// returns its size in bytes.
+func writeEstate(b *testing.B, file string, vms int) int64 {
+	b.Helper()
+	f, err := os.Create(file)
+	if err != nil {
+		b.Fatal(err)
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	if err := inventory.Write(w, inventorytest.Synthetic(vms, 1), inventory.FormatJSON); err != nil {
+		b.Fatal(err)
+	}
+	if err := w.Flush(); err != nil {
+		b.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		b.Fatal(err)
+	}
+	st, err := os.Stat(file)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return st.Size()
+}
