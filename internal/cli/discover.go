@@ -37,7 +37,7 @@ On the sim driver it reads the simulated cloud of the state directory.`,
 				if err != nil {
 					return err
 				}
-				s, err := a.openSim(inv)
+				s, err := a.openSim(cmd.Context(), inv)
 				if err != nil {
 					return err
 				}

@@ -138,15 +138,12 @@ func (a *app) confirmCommit(yes bool) error {
 
 // execute runs one phase command and prints its result.
 func (a *app) execute(ctx context.Context, mode phases.Mode, args []string) error {
-	s, err := a.openSession(ctx, string(mode), "", nil)
+	s, err := a.openSession(ctx, string(mode), "", nil, args)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	units, err := selectUnits(s.plan, args)
-	if err != nil {
-		return err
-	}
+	units := s.units
 	prog := a.newProgress(len(unitsOrAll(s, units)))
 	defer prog.Close()
 	ex, err := phases.New(a.phaseOptions(s, mode, units, prog.Event))

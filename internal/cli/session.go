@@ -28,7 +28,9 @@ type session struct {
 	findings []validate.Finding
 	journal  *journal.Journal
 	driver   cloud.Migrator
-	closers  []func() error
+	// units are the unit ids the operator named, as the plan spells them.
+	units   []string
+	closers []func() error
 }
 
 func (s *session) Close() error {
@@ -57,7 +59,9 @@ func (a *app) openJournal(command string) (*journal.Journal, error) {
 
 // openSession loads everything a phase command needs. invPath overrides
 // the configured inventory (resume uses the one its run recorded).
-func (a *app) openSession(ctx context.Context, command, invPath string, j *journal.Journal) (*session, error) {
+//
+// Named units are checked against the plan before anything is opened.
+func (a *app) openSession(ctx context.Context, command, invPath string, j *journal.Journal, args []string) (*session, error) {
 	s := &session{journal: j}
 	if j != nil {
 		s.closers = append(s.closers, j.Close)
@@ -83,6 +87,9 @@ func (a *app) openSession(ctx context.Context, command, invPath string, j *journ
 	if s.plan, err = plan.Build(inv); err != nil {
 		return fail(badInput(err))
 	}
+	if s.units, err = selectUnits(s.plan, args); err != nil {
+		return fail(err)
+	}
 	s.findings = validate.Check(inv, s.plan)
 	if s.journal == nil {
 		if s.journal, err = a.openJournal(command); err != nil {
@@ -103,7 +110,7 @@ func (a *app) openSession(ctx context.Context, command, invPath string, j *journ
 func (a *app) openDriver(ctx context.Context, inv *inventory.Inventory) (cloud.Migrator, func() error, error) {
 	switch a.cfg.Driver {
 	case "sim":
-		s, err := a.openSim(inv)
+		s, err := a.openSim(ctx, inv)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -114,7 +121,7 @@ func (a *app) openDriver(ctx context.Context, inv *inventory.Inventory) (cloud.M
 	return nil, nil, badInputf("driver: want sim or azure, got %q", a.cfg.Driver)
 }
 
-func (a *app) openSim(inv *inventory.Inventory) (*sim.Sim, error) {
+func (a *app) openSim(ctx context.Context, inv *inventory.Inventory) (*sim.Sim, error) {
 	s, err := sim.Open(a.cfg.StateDir, inv, sim.Options{
 		Latency:   a.cfg.Sim.Latency,
 		FaultRate: a.cfg.Sim.FaultRate,
@@ -123,6 +130,16 @@ func (a *app) openSim(inv *inventory.Inventory) (*sim.Sim, error) {
 	})
 	if err != nil {
 		return nil, fmt.Errorf("open simulator in %s: %w", a.cfg.StateDir, err)
+	}
+	if inv != nil {
+		// The simulated cloud is built once, from the first inventory; a
+		// state directory holding another subscription's cloud is the
+		// wrong one, and acting on it would only confuse.
+		cur, err := s.Classic(ctx)
+		if err == nil && cur.SubscriptionID != "" && !strings.EqualFold(cur.SubscriptionID, inv.SubscriptionID) {
+			_ = s.Close()
+			return nil, badInputf("state directory %s holds the simulated cloud of subscription %s, not the inventory's %s: use another --state-dir", a.cfg.StateDir, cur.SubscriptionID, inv.SubscriptionID)
+		}
 	}
 	return s, nil
 }

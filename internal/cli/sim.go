@@ -40,7 +40,7 @@ reached a unit twice.`,
 			if err != nil {
 				return err
 			}
-			s, err := a.openSim(inv)
+			s, err := a.openSim(cmd.Context(), inv)
 			if err != nil {
 				return err
 			}
@@ -93,7 +93,7 @@ It serves until interrupted.`,
 			if err != nil {
 				return err
 			}
-			s, err := a.openSim(inv)
+			s, err := a.openSim(cmd.Context(), inv)
 			if err != nil {
 				return err
 			}

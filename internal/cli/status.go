@@ -43,7 +43,7 @@ The inventory is the one given, or the one the last run recorded.`,
 				_ = j.Close()
 				return badInputf("status: no inventory given and no run recorded in %s", a.cfg.StateDir)
 			}
-			s, err := a.openSession(cmd.Context(), "status", invPath, j)
+			s, err := a.openSession(cmd.Context(), "status", invPath, j, nil)
 			if err != nil {
 				return err
 			}
@@ -129,7 +129,7 @@ continue if it changed since.`,
 			if a.cfg.Inventory != "" {
 				invPath = a.cfg.Inventory
 			}
-			s, err := a.openSession(cmd.Context(), "resume", invPath, j)
+			s, err := a.openSession(cmd.Context(), "resume", invPath, j, nil)
 			if err != nil {
 				return err
 			}

@@ -35,15 +35,12 @@ It exits 3 when a selected unit has a blocking (error) finding, 0 otherwise.
 			if offline {
 				return a.validateOffline(args)
 			}
-			s, err := a.openSession(cmd.Context(), "validate", "", nil)
+			s, err := a.openSession(cmd.Context(), "validate", "", nil, args)
 			if err != nil {
 				return err
 			}
 			defer s.Close()
-			units, err := selectUnits(s.plan, args)
-			if err != nil {
-				return err
-			}
+			units := s.units
 			prog := a.newProgress(len(unitsOrAll(s, units)))
 			defer prog.Close()
 			res, err := phases.Execute(cmd.Context(), a.phaseOptions(s, phases.ModeValidate, units, prog.Event))

@@ -441,7 +441,8 @@ func TestPrepareModeSkipsUncommittedDependencies(t *testing.T) {
 	o.Units = []string{"storage/b", "vnet/a"}
 	r = h.run(o)
 	got = byID(r)
-	if got["vnet/a"].Phase != Committed || got["storage/b"].Outcome != OutcomeSkipped {
+	// storage/b was named but is not prepared: the command fails for it.
+	if got["vnet/a"].Phase != Committed || got["storage/b"].Outcome != OutcomeFailed {
 		t.Fatalf("commit result %+v", r.Units)
 	}
 	if !strings.Contains(got["storage/b"].Reason, "not prepared") {
@@ -744,6 +745,13 @@ func TestAbortCommittedUnit(t *testing.T) {
 	r := h.run(o)
 	if got := byID(r)["vnet/a"]; got.Outcome != OutcomeFailed || r.ExitCode() != ExitFailed {
 		t.Errorf("named: %+v, exit %d", got, r.ExitCode())
+	}
+	// Likewise committing a unit that was never prepared.
+	o = h.opts(ModeCommit, p)
+	o.Units = []string{"nsg/b"}
+	r = h.run(o)
+	if got := byID(r)["nsg/b"]; got.Outcome != OutcomeFailed || len(h.cloud.ops("Commit", "nsg/b")) != 0 {
+		t.Errorf("commit unprepared: %+v", got)
 	}
 	r = h.run(h.opts(ModeAbort, p))
 	if got := byID(r)["vnet/a"]; got.Outcome != OutcomeSkipped || r.ExitCode() != ExitOK {

@@ -74,11 +74,12 @@ func (e *Executor) unit(ctx context.Context, u *plan.Unit, ext []string) UnitRes
 				}
 				r.Phase = ph
 			case ActionSkip:
-				if e.o.Mode == ModeAbort && ph == Committed && len(e.o.Units) > 0 {
-					// Named explicitly, a committed unit cannot be aborted:
-					// the operator asked for something the platform refuses.
-					r.Reason = "the platform refuses Abort after Commit"
-					return fail(fmt.Errorf("%s: %w", u.ID, &cloud.StateError{Op: "Abort", Unit: u.ID, State: cloud.StateCommitted}))
+				if e.named() && ph != Blocked {
+					// The operator named this unit and it cannot be done
+					// (abort a committed unit, commit an unprepared one):
+					// that is a failure, not a quiet skip.
+					r.Reason = st.Reason
+					return fail(fmt.Errorf("%s: %s", u.ID, st.Reason))
 				}
 				r.Outcome, r.Reason = OutcomeSkipped, st.Reason
 				return r
@@ -160,8 +161,23 @@ func (e *Executor) notReady(u *plan.Unit, r UnitResult, d string, dph Phase) Uni
 	r.Reason = "depends on " + d + ", which is " + string(dph) + ": commit it first"
 	if e.o.Mode == ModeRehearse {
 		r.Reason = "validated offline only: the platform validates and prepares it once " + d + " is committed"
+		return r
+	}
+	if e.named() {
+		r.Outcome = OutcomeFailed
 	}
 	return r
+}
+
+// named reports whether the operator named the units of a single-phase
+// command (prepare, commit or abort UNIT...): a named unit that cannot be
+// moved fails the command instead of being skipped.
+func (e *Executor) named() bool {
+	switch e.o.Mode {
+	case ModePrepare, ModeCommit, ModeAbort:
+		return len(e.o.Units) > 0
+	}
+	return false
 }
 
 // send sends op with the write-ahead discipline: an intent on disk before
