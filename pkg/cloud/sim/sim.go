@@ -62,16 +62,27 @@ type Options struct {
 	TimeScale float64
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// CorruptDisks is a test-only hook proving that the disk step verifies
+	// what it wrote: managed disks with these names (case-insensitive) get
+	// one byte of their data flipped when their upload ends or their
+	// import completes. The file <stateDir>/sim/corrupt-disks (one name a
+	// line) adds names, for tests driving the CLI.
+	CorruptDisks []string
 }
 
 // Sim is the simulated classic cloud over one state directory. It
-// implements cloud.Migrator and cloud.Discoverer, is safe for concurrent use,
+// implements cloud.Migrator, cloud.Discoverer, cloud.Compute and
+// cloud.DiskData, is safe for concurrent use,
 // and other Sims (in this or other processes) over the same directory see
 // the same cloud.
 type Sim struct {
 	o     Options
 	store *store
 	topo  *topology
+	// contentSeed and vhds describe the classic disks' generated content
+	// (content.go); both are fixed once the cloud is built.
+	contentSeed int64
+	vhds        map[string]vhdInfo
 	// mu serializes this Sim's goroutines; the flock does not, since flock
 	// locks belong to the open file, which they share.
 	mu sync.Mutex
@@ -80,6 +91,8 @@ type Sim struct {
 var (
 	_ cloud.Migrator   = (*Sim)(nil)
 	_ cloud.Discoverer = (*Sim)(nil)
+	_ cloud.Compute    = (*Sim)(nil)
+	_ cloud.DiskData   = (*Sim)(nil)
 )
 
 // Open opens the simulated cloud kept in <stateDir>/sim. The first Open
@@ -112,6 +125,7 @@ func Open(stateDir string, inv *inventory.Inventory, o Options) (*Sim, error) {
 		if err != nil {
 			return err
 		}
+		p.ContentSeed = o.Seed
 		return st.save(p)
 	})
 	if err != nil {
@@ -119,6 +133,8 @@ func Open(stateDir string, inv *inventory.Inventory, o Options) (*Sim, error) {
 		return nil, fmt.Errorf("open sim in %s: %w", stateDir, err)
 	}
 	s.topo = newTopology(p.Estate)
+	s.contentSeed = p.ContentSeed
+	s.vhds = s.topo.vhds()
 	return s, nil
 }
 
@@ -134,6 +150,7 @@ func newPersisted(inv *inventory.Inventory) (*persisted, error) {
 		return nil, fmt.Errorf("copy inventory: %w", err)
 	}
 	p := &persisted{Version: stateVersion, Estate: &estate, Units: map[string]*unitState{}, VMs: map[string]*vmState{}, Finished: map[int64]finished{}}
+	p.initCompute()
 	t := newTopology(&estate)
 	for _, k := range t.order {
 		p.Units[k] = &unitState{ID: t.units[k].id, State: cloud.StateNone}
@@ -236,6 +253,7 @@ func (s *Sim) finish(p *persisted, k string, st *unitState) {
 		for i := range st.Resources {
 			st.Resources[i].Committed = true
 		}
+		s.commitVMs(p, u)
 	case cloud.StateNone:
 		// Abort deletes what Prepare made. VMs that Prepare deallocated stay
 		// deallocated: the platform does not start them again.

@@ -44,6 +44,19 @@ type persisted struct {
 	Finished map[int64]finished `json:"finished"`
 	ReadSeq  int64              `json:"readSeq"`
 	History  []Operation        `json:"history"`
+
+	// The disk step's Resource Manager compute (compute.go): VMs made by
+	// Commit, managed disks, images and NICs, keyed by the folded
+	// "<resource group>/<name>". Absent in state files written before the
+	// disk step existed; load fills in empty maps.
+	ARMVMs map[string]*cloud.VM    `json:"armVms,omitempty"`
+	Disks  map[string]*managedDisk `json:"disks,omitempty"`
+	Images map[string]*cloud.Image `json:"images,omitempty"`
+	NICs   map[string]string       `json:"nics,omitempty"`
+	// ContentSeed is Options.Seed of the Open that built the cloud: the
+	// classic disks' generated content derives from it, so every process
+	// sees the same bytes whatever seed it passes.
+	ContentSeed int64 `json:"contentSeed,omitempty"`
 }
 
 // unitState is one unit's migration state and what its operations made.
@@ -180,6 +193,7 @@ func (s *store) load() (*persisted, error) {
 			delete(p.VMs, k)
 		}
 	}
+	p.initCompute()
 	return &p, nil
 }
 
