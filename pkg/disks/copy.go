@@ -99,7 +99,7 @@ type copier struct {
 	hasher  *contentHasher
 	hashPos int64
 
-	lookBuf []byte
+	lookBufs [][]byte // lookahead's segment buffers, made on first use
 
 	mu       sync.Mutex
 	snap     *hashSnapshot // latest consistent hash state
@@ -211,60 +211,98 @@ func (c *copier) release(it *item) {
 	}
 }
 
-// fill reads the chunk's allocated ranges (the rest is zeros) and finds its
-// non-zero sector runs.
+// fill reads the chunk's allocated ranges and clears the gaps between
+// them (which read as zeros), then finds its non-zero sector runs. Only the
+// gaps are cleared: a fully allocated chunk is written once, by the read.
 func (c *copier) fill(ctx context.Context, buf []byte, off int64, reads []Extent) ([]byte, []Extent, error) {
 	data := buf[:c.chunkLen(off)]
-	clear(data)
 	var ext []Extent
+	at := off
 	for _, r := range reads {
+		clear(data[at-off : r.Off-off])
 		p := data[r.Off-off : r.Off-off+r.Len]
 		if err := c.src.ReadAt(ctx, p, r.Off); err != nil {
 			return nil, nil, fmt.Errorf("read source at %d: %w", r.Off, err)
 		}
 		ext = appendNonZero(ext, p, r.Off)
+		at = r.Off + r.Len
 	}
+	clear(data[at-off:])
 	return data, ext, nil
 }
 
+// lookSegment is the unit of a read ahead: small enough that a run ending
+// early is found without reading much past it, large enough for big reads.
+const lookSegment = 1 << 20
+
 // lookahead finds where a run of non-zero sectors that reaches from (a
-// chunk boundary) ends, reading ahead with its own buffer.
+// chunk boundary) ends. It reads ahead in segments, Workers of them at a
+// time with its own buffers, and stops at the first batch holding the end.
+// Only the sequencer calls it.
 func (c *copier) lookahead(ctx context.Context, from int64) (int64, error) {
-	if c.lookBuf == nil {
-		c.lookBuf = make([]byte, ChunkSize)
+	w := c.o.Workers
+	if c.lookBufs == nil {
+		c.lookBufs = make([][]byte, w)
+		for i := range c.lookBufs {
+			c.lookBufs[i] = make([]byte, lookSegment)
+		}
 	}
-	for off := from; off < c.size; off += ChunkSize {
-		var reads []Extent
-		first, _ := slices.BinarySearchFunc(c.alloc, off, func(e Extent, t int64) int {
-			if e.Off+e.Len <= t {
-				return -1
+	type result struct {
+		end   int64
+		found bool
+		err   error
+	}
+	res := make([]result, w)
+	for off := from; off < c.size; off += int64(w) * lookSegment {
+		var wg sync.WaitGroup
+		for i := range w {
+			lo := off + int64(i)*lookSegment
+			if lo >= c.size {
+				res[i] = result{}
+				continue
 			}
-			return 1
-		})
-		for _, e := range c.alloc[first:] {
-			if e.Off >= off+ChunkSize {
-				break
+			wg.Go(func() {
+				e, ok, err := c.runEnd(ctx, c.lookBufs[i], lo, min(lo+lookSegment, c.size))
+				res[i] = result{e, ok, err}
+			})
+		}
+		wg.Wait()
+		for _, r := range res {
+			if r.err != nil {
+				return 0, r.err
 			}
-			lo, hi := max(e.Off, off), min(e.Off+e.Len, off+ChunkSize)
-			if lo < hi {
-				reads = append(reads, Extent{Off: lo, Len: hi - lo})
+			if r.found {
+				return r.end, nil
 			}
-		}
-		if len(reads) == 0 || reads[0].Off != off {
-			return off, nil
-		}
-		data, ext, err := c.fill(ctx, c.lookBuf, off, reads)
-		if err != nil {
-			return 0, err
-		}
-		if len(ext) == 0 || ext[0].Off != off {
-			return off, nil
-		}
-		if end := ext[0].Off + ext[0].Len; end < off+int64(len(data)) {
-			return end, nil
 		}
 	}
 	return c.size, nil
+}
+
+// runEnd reports the first zero sector in [lo, hi), if any: an unallocated
+// byte or an all-zero sector of data. It reads only the allocated prefix.
+func (c *copier) runEnd(ctx context.Context, buf []byte, lo, hi int64) (int64, bool, error) {
+	i, _ := slices.BinarySearchFunc(c.alloc, lo, func(e Extent, t int64) int {
+		if e.Off+e.Len <= t {
+			return -1
+		}
+		return 1
+	})
+	if i == len(c.alloc) || c.alloc[i].Off > lo {
+		return lo, true, nil
+	}
+	end := min(hi, c.alloc[i].Off+c.alloc[i].Len)
+	p := buf[:end-lo]
+	if err := c.src.ReadAt(ctx, p, lo); err != nil {
+		return 0, false, fmt.Errorf("read source at %d: %w", lo, err)
+	}
+	if z := firstZeroSector(p); z >= 0 {
+		return lo + int64(z), true, nil
+	}
+	if end < hi {
+		return end, true, nil // unallocated from end on
+	}
+	return 0, false, nil
 }
 
 func (c *copier) restore() error {

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"unicode/utf16"
 
 	"github.com/migrate-tool/migrate/pkg/disks"
@@ -39,7 +40,12 @@ type Disk struct {
 	blockSize  int64
 	bitmapSize int64
 	bat        []uint32 // one entry per block of the virtual size
-	parent     *Disk
+	// full caches, per block, whether its sector bitmap was found all set
+	// (blockFull) or not (blockMixed), so that a block whose sectors are
+	// all present (the usual case) costs one pread of its data, and its
+	// bitmap is read once whatever the number of reads.
+	full   []atomic.Uint32
+	parent *Disk
 
 	checks []string
 }
@@ -201,6 +207,7 @@ func (d *Disk) loadDynamic(fb []byte, depth int) error {
 		}
 	}
 	d.pass("BAT entries inside the file and not overlapping")
+	d.full = make([]atomic.Uint32, nBlocks)
 	if d.footer.Type == TypeDifferencing {
 		return d.openParent(depth)
 	}
@@ -381,6 +388,13 @@ func (d *Disk) ReadAt(ctx context.Context, p []byte, off int64) error {
 	return nil
 }
 
+// Block bitmap states cached in Disk.full.
+const (
+	blockUnknown = iota
+	blockFull
+	blockMixed
+)
+
 // readBlock reads p from offset bo inside block bi.
 func (d *Disk) readBlock(ctx context.Context, p []byte, bi, bo int64) error {
 	e := d.bat[bi]
@@ -388,12 +402,24 @@ func (d *Disk) readBlock(ctx context.Context, p []byte, bi, bo int64) error {
 		return d.fromParent(ctx, p, bi*d.blockSize+bo)
 	}
 	base := int64(e) * 512
-	first, last := bo/512, (bo+int64(len(p))-1)/512
-	bm := make([]byte, last/8-first/8+1)
-	if err := d.readFull(bm, base+first/8, "sector bitmap"); err != nil {
+	if d.full[bi].Load() == blockFull {
+		return d.readFull(p, base+d.bitmapSize+bo, "block data")
+	}
+	// The whole bitmap is read once (a sector's worth for 2 MiB blocks)
+	// and the block's state cached; only a block with clear bits pays for
+	// a bitmap read again.
+	bm := make([]byte, d.bitmapSize)
+	if err := d.readFull(bm, base, "sector bitmap"); err != nil {
 		return err
 	}
-	bit := func(s int64) bool { return bm[s/8-first/8]&(0x80>>(s%8)) != 0 }
+	sectors := (min(d.blockSize, d.size-bi*d.blockSize) + 511) / 512
+	if allSet(bm, sectors) {
+		d.full[bi].Store(blockFull)
+		return d.readFull(p, base+d.bitmapSize+bo, "block data")
+	}
+	d.full[bi].Store(blockMixed)
+	first, last := bo/512, (bo+int64(len(p))-1)/512
+	bit := func(s int64) bool { return bm[s/8]&(0x80>>(s%8)) != 0 }
 	// Walk runs of equal bits: set bits are in this file, clear bits are
 	// zeros or the parent's.
 	for s := first; s <= last; {
@@ -414,6 +440,20 @@ func (d *Disk) readBlock(ctx context.Context, p []byte, bi, bo int64) error {
 		s = t
 	}
 	return nil
+}
+
+// allSet reports whether the first n bits of the bitmap are set.
+func allSet(bm []byte, n int64) bool {
+	for _, b := range bm[:n/8] {
+		if b != 0xFF {
+			return false
+		}
+	}
+	if r := n % 8; r != 0 {
+		mask := byte(0xFF) << (8 - r)
+		return bm[n/8]&mask == mask
+	}
+	return true
 }
 
 func (d *Disk) fromParent(ctx context.Context, p []byte, off int64) error {
