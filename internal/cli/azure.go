@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/migrate-tool/migrate/pkg/cloud"
 	"github.com/migrate-tool/migrate/pkg/cloud/azure"
@@ -36,6 +37,15 @@ func (a *app) azureDriver(ctx context.Context) (*azure.Driver, error) {
 		return v, v != ""
 	})
 	var o azure.Options
+	if v := a.io.Getenv("MIGRATE_AZURE_POLL_INTERVAL"); v != "" {
+		// Tuning for emulators and tests; Azure's own operations take
+		// minutes and the default backoff suits them.
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return nil, badInputf("MIGRATE_AZURE_POLL_INTERVAL: want a duration such as 100ms, got %q", v)
+		}
+		o.PollInterval, o.MaxPollInterval = d, 4*d
+	}
 	if a.cfg.Verbose {
 		o.Log = func(line string) { fmt.Fprintln(a.io.ErrOut, line) }
 	}

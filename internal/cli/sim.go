@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
@@ -113,7 +114,17 @@ It serves until interrupted.`,
 			}
 			_ = blobEndpoint // the disk step's page data; see migrate disks convert
 			srv := emulator.New(s, s, o)
-			return srv.Serve(cmd.Context(), addr, func(url string) {
+			// A server has nothing to drain: the first interrupt stops it.
+			ctx, cancel := context.WithCancel(cmd.Context())
+			defer cancel()
+			go func() {
+				select {
+				case <-a.drain:
+					cancel()
+				case <-ctx.Done():
+				}
+			}()
+			err = srv.Serve(ctx, addr, func(url string) {
 				if writeConfig != "" {
 					if err := srv.WriteConfig(writeConfig); err != nil {
 						fmt.Fprintf(a.io.ErrOut, "migrate: write config: %v\n", err)
@@ -121,6 +132,10 @@ It serves until interrupted.`,
 				}
 				fmt.Fprintf(a.io.ErrOut, "serving the simulated cloud at %s\n", strings.TrimSuffix(url, "/"))
 			})
+			if ctx.Err() != nil && cmd.Context().Err() == nil {
+				return nil // stopped by the operator
+			}
+			return err
 		},
 	}
 	c.Flags().StringVar(&addr, "addr", "127.0.0.1:0", "address to listen on (port 0 picks a free one)")
