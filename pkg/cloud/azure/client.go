@@ -71,11 +71,15 @@ func transport(caFile string) (*http.Client, error) {
 // clientOptions are the azcore options every pipeline and credential
 // shares: the transport, the tuned retry, telemetry off.
 func (d *Driver) clientOptions() policy.ClientOptions {
+	var tr policy.Transporter = d.transport
+	if d.o.Transport != nil {
+		tr = d.o.Transport
+	}
 	return policy.ClientOptions{
 		Cloud:     azcloud.Configuration{ActiveDirectoryAuthorityHost: d.ep.authority},
 		Retry:     d.o.Retry,
 		Telemetry: policy.TelemetryOptions{Disabled: true},
-		Transport: d.transport,
+		Transport: tr,
 		Logging: policy.LogOptions{
 			// azcore's own logging is a process-wide listener; the driver
 			// logs through Options.Log instead, so nothing is allowed here.

@@ -52,6 +52,14 @@ type Config struct {
 	AuthorityHost             string      `yaml:"authorityHost" mapstructure:"authorityHost"`
 	DisableInstanceDiscovery  bool        `yaml:"disableInstanceDiscovery" mapstructure:"disableInstanceDiscovery"`
 	APIVersions               APIVersions `yaml:"apiVersions" mapstructure:"apiVersions"`
+	// BlobEndpoint, when set, replaces the blob service of every VHD's
+	// storage account: a VHD at https://ACCOUNT.blob.SUFFIX/C/B is read at
+	// BLOBENDPOINT/C/B, signed for the account named by BlobEndpoint's
+	// last path segment (Azurite's http://127.0.0.1:PORT/devstoreaccount1,
+	// as `migrate sim serve` writes it). Leave it empty on real clouds:
+	// there the endpoint is the VHD URI's own, derived from the account
+	// name, and the key signing the read SAS is that account's.
+	BlobEndpoint string `yaml:"blobEndpoint" mapstructure:"blobEndpoint"`
 	// CAFile is a PEM file of extra root certificates (a custom cloud's, or
 	// the emulator's), trusted besides the system's.
 	CAFile string `yaml:"caFile" mapstructure:"caFile"`
@@ -82,6 +90,9 @@ type APIVersions struct {
 	// pin older ones).
 	Compute string `yaml:"compute" mapstructure:"compute"`
 	Disks   string `yaml:"disks" mapstructure:"disks"`
+	// Storage is Microsoft.Storage (storage account list and listKeys,
+	// to sign read SAS for VHDs).
+	Storage string `yaml:"storage" mapstructure:"storage"`
 }
 
 // Environment variables ApplyEnv reads, azidentity's names.
@@ -149,6 +160,8 @@ const (
 	stackHubDisksAPI    = "2019-07-01"
 	publicComputeAPI    = "2024-07-01"
 	publicDisksAPI      = "2024-03-02"
+	stackHubStorageAPI  = "2019-06-01"
+	publicStorageAPI    = "2023-01-01"
 )
 
 var knownClouds = map[string]endpoints{
@@ -251,6 +264,17 @@ func (c Config) resolve() (endpoints, error) {
 		e.api.Disks = publicDisksAPI
 		if e.stackHub {
 			e.api.Disks = stackHubDisksAPI
+		}
+	}
+	if e.api.Storage == "" {
+		e.api.Storage = publicStorageAPI
+		if e.stackHub {
+			e.api.Storage = stackHubStorageAPI
+		}
+	}
+	if c.BlobEndpoint != "" {
+		if _, err := blobEndpointAccount(c.BlobEndpoint); err != nil {
+			errs = append(errs, fmt.Errorf("azure.blobEndpoint: %w", err))
 		}
 	}
 	switch strings.ToLower(c.Credential) {

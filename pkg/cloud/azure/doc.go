@@ -11,7 +11,13 @@
 // the Service Management operation protocol (202 + x-ms-request-id, then GET
 // /operations/{id}) is polled here because runtime.Poller does not speak it.
 //
-// The Resource Manager disk and VM calls of the disk step are not here yet;
-// they will hang off Driver.armPipeline, which already carries the bearer
-// token for the Resource Manager audience.
+// The Resource Manager half implements cloud.Compute and cloud.DiskData for
+// the disk step through armcompute's VirtualMachines, Disks and Images
+// clients, built on the configured cloud's Resource Manager endpoint and
+// audience with the API versions of Config.APIVersions. Long-running
+// operations go through runtime.Poller; with Options.Tokens their resume
+// tokens are saved as soon as they start and a later call for the same
+// resource resumes polling instead of sending the operation again. SAS
+// URLs (grant-access, and read SAS the driver signs for VHDs with a key
+// from listKeys) stay inside the driver and are redacted from its log.
 package azure

@@ -1,0 +1,325 @@
+package azure
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/arm"
+	azcloud "github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
+	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/compute/armcompute/v6"
+
+	"github.com/migrate-tool/migrate/pkg/cloud"
+	"github.com/migrate-tool/migrate/pkg/cloud/azure/armapi"
+)
+
+// armClients are the armcompute clients of the disk step.
+type armClients struct {
+	vms    *armcompute.VirtualMachinesClient
+	disks  *armcompute.DisksClient
+	images *armcompute.ImagesClient
+}
+
+// armOptions are the armcompute client options: the configured cloud's
+// Resource Manager endpoint and audience, the driver's transport, retry
+// and call log, and apiVersion in place of the SDK's own. azcore's
+// APIVersion policy replaces the api-version query parameter of every
+// request the client sends, polls included, so an Azure Stack Hub profile
+// (compute 2020-06-01, disks 2019-07-01, or managed disks at 2017-03-30 /
+// 2017-12-01) is honoured. What it cannot do: the request bodies are still
+// the SDK's (2024) models, so a field an older version does not know is
+// sent if set (the driver sets only fields every version has, except
+// uploadSizeBytes, which Upload needs and which exists from disks
+// 2019-03-01: streamed uploads need that version or later, Import works
+// on all). Automatic provider registration is off: Preflight reports an
+// unregistered provider with its fix instead.
+func (d *Driver) armOptions(apiVersion string) *arm.ClientOptions {
+	co := d.clientOptions()
+	co.Cloud = azcloud.Configuration{
+		ActiveDirectoryAuthorityHost: d.ep.authority,
+		Services: map[azcloud.ServiceName]azcloud.ServiceConfiguration{
+			azcloud.ResourceManager: {Endpoint: strings.TrimSuffix(d.ep.arm, "/"), Audience: strings.TrimRight(d.ep.armAudience, "/")},
+		},
+	}
+	co.APIVersion = apiVersion
+	co.PerRetryPolicies = append(co.PerRetryPolicies, logPolicy{log: d.o.Log})
+	return &arm.ClientOptions{ClientOptions: co, DisableRPRegistration: true}
+}
+
+func (d *Driver) newARMClients() (armClients, error) {
+	var c armClients
+	var err error
+	sub := d.cfg.SubscriptionID
+	if c.vms, err = armcompute.NewVirtualMachinesClient(sub, d.cred, d.armOptions(d.ep.api.Compute)); err != nil {
+		return c, fmt.Errorf("virtual machines client: %w", err)
+	}
+	if c.disks, err = armcompute.NewDisksClient(sub, d.cred, d.armOptions(d.ep.api.Disks)); err != nil {
+		return c, fmt.Errorf("disks client: %w", err)
+	}
+	if c.images, err = armcompute.NewImagesClient(sub, d.cred, d.armOptions(d.ep.api.Compute)); err != nil {
+		return c, fmt.Errorf("images client: %w", err)
+	}
+	return c, nil
+}
+
+// ListVMs lists the subscription's VMs with their power states: the
+// models, then the statuses (statusOnly=true) merged in; a VM the status
+// list misses (older API versions lack statusOnly) is read on its own with
+// its instance view.
+func (d *Driver) ListVMs(ctx context.Context) ([]cloud.VM, error) {
+	var out []cloud.VM
+	pager := d.rm.vms.NewListAllPager(nil)
+	for pager.More() {
+		page, err := pager.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("list vms: %w", d.armErr(ctx, err))
+		}
+		for _, v := range page.Value {
+			if v != nil {
+				out = append(out, armapi.VMToCloud(*v))
+			}
+		}
+	}
+	power := map[string]string{}
+	sp := d.rm.vms.NewListAllPager(&armcompute.VirtualMachinesClientListAllOptions{StatusOnly: to.Ptr("true")})
+	for sp.More() {
+		page, err := sp.NextPage(ctx)
+		if err != nil {
+			break // statuses are read one by one below
+		}
+		for _, v := range page.Value {
+			if v != nil && v.Properties != nil && v.Properties.InstanceView != nil {
+				vm := armapi.VMToCloud(*v)
+				power[strings.ToLower(vm.ResourceGroup+"/"+vm.Name)] = vm.PowerState
+			}
+		}
+	}
+	for i := range out {
+		if ps := power[strings.ToLower(out[i].ResourceGroup+"/"+out[i].Name)]; ps != "" {
+			out[i].PowerState = ps
+			continue
+		}
+		vm, err := d.GetVM(ctx, out[i].ResourceGroup, out[i].Name)
+		if err != nil {
+			return nil, fmt.Errorf("list vms: %w", err)
+		}
+		out[i].PowerState = vm.PowerState
+	}
+	return out, nil
+}
+
+// GetVM reads a VM with its instance view (for the power state).
+func (d *Driver) GetVM(ctx context.Context, rg, name string) (cloud.VM, error) {
+	r, err := d.rm.vms.Get(ctx, rg, name, &armcompute.VirtualMachinesClientGetOptions{Expand: to.Ptr(armcompute.InstanceViewTypesInstanceView)})
+	if err != nil {
+		return cloud.VM{}, fmt.Errorf("get vm %s/%s: %w", rg, name, d.armErr(ctx, err))
+	}
+	vm := armapi.VMToCloud(r.VirtualMachine)
+	if vm.ResourceGroup == "" {
+		vm.ResourceGroup = rg
+	}
+	return vm, nil
+}
+
+// DeallocateVM stops and deallocates a VM; a deallocated one stays so.
+func (d *Driver) DeallocateVM(ctx context.Context, rg, name string) error {
+	_, err := lro(ctx, d, tokenKey(opDeallocateVM, rg, name), func(tok string) (*runtime.Poller[armcompute.VirtualMachinesClientDeallocateResponse], error) {
+		return d.rm.vms.BeginDeallocate(ctx, rg, name, &armcompute.VirtualMachinesClientBeginDeallocateOptions{ResumeToken: tok})
+	})
+	if err != nil {
+		return fmt.Errorf("deallocate vm %s/%s: %w", rg, name, opError(opDeallocateVM, rg, name, err))
+	}
+	return nil
+}
+
+// DeleteVM removes a VM and keeps its disks, VHDs and NICs (the SDK's
+// delete never deletes them unless their deleteOption says so, and the
+// VMs the disk step deletes were made by migration, with none set). A VM
+// that is gone is deleted.
+func (d *Driver) DeleteVM(ctx context.Context, rg, name string) error {
+	_, err := lro(ctx, d, tokenKey(opDeleteVM, rg, name), func(tok string) (*runtime.Poller[armcompute.VirtualMachinesClientDeleteResponse], error) {
+		return d.rm.vms.BeginDelete(ctx, rg, name, &armcompute.VirtualMachinesClientBeginDeleteOptions{ResumeToken: tok})
+	})
+	if errors.Is(err, cloud.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("delete vm %s/%s: %w", rg, name, opError(opDeleteVM, rg, name, err))
+	}
+	return nil
+}
+
+// CreateVM creates vm on the managed disks its VMDisks name (createOption
+// Attach), with its NICs (first primary), availability set and data-disk
+// LUNs. A VM that already exists on the same managed disks is left as it
+// is; otherwise the PUT is sent (Resource Manager treats it as an update).
+func (d *Driver) CreateVM(ctx context.Context, vm cloud.VM) error {
+	rg, name := vm.ResourceGroup, vm.Name
+	if !hasToken(d.o.Tokens, tokenKey(opCreateVM, rg, name)) {
+		if have, err := d.GetVM(ctx, rg, name); err == nil && sameDisks(have, vm) {
+			return nil
+		}
+	}
+	body := armapi.VMFromCloud(d.cfg.SubscriptionID, vm)
+	body.ID, body.Type = nil, nil
+	_, err := lro(ctx, d, tokenKey(opCreateVM, rg, name), func(tok string) (*runtime.Poller[armcompute.VirtualMachinesClientCreateOrUpdateResponse], error) {
+		return d.rm.vms.BeginCreateOrUpdate(ctx, rg, name, body, &armcompute.VirtualMachinesClientBeginCreateOrUpdateOptions{ResumeToken: tok})
+	})
+	if err != nil {
+		return fmt.Errorf("create vm %s/%s: %w", rg, name, opError(opCreateVM, rg, name, err))
+	}
+	return nil
+}
+
+func hasToken(s TokenStore, key string) bool {
+	if s == nil {
+		return false
+	}
+	_, ok := s.Get(key)
+	return ok
+}
+
+// sameDisks reports whether have already runs on the managed disks want
+// names, LUN for LUN.
+func sameDisks(have, want cloud.VM) bool {
+	if !strings.EqualFold(have.OSDisk.ManagedDisk, want.OSDisk.ManagedDisk) || have.OSDisk.ManagedDisk == "" ||
+		len(have.DataDisks) != len(want.DataDisks) {
+		return false
+	}
+	luns := map[int]string{}
+	for _, dd := range have.DataDisks {
+		luns[dd.LUN] = strings.ToLower(dd.ManagedDisk)
+	}
+	for _, dd := range want.DataDisks {
+		if luns[dd.LUN] != strings.ToLower(dd.ManagedDisk) || dd.ManagedDisk == "" {
+			return false
+		}
+	}
+	return true
+}
+
+// GetDisk reads a managed disk.
+func (d *Driver) GetDisk(ctx context.Context, rg, name string) (cloud.ManagedDisk, error) {
+	r, err := d.rm.disks.Get(ctx, rg, name, nil)
+	if err != nil {
+		return cloud.ManagedDisk{}, fmt.Errorf("get disk %s/%s: %w", rg, name, d.armErr(ctx, err))
+	}
+	md := armapi.DiskToCloud(r.Disk)
+	if md.ResourceGroup == "" {
+		md.ResourceGroup = rg
+	}
+	return md, nil
+}
+
+// CreateDisk creates a managed disk. Import names the VHD's storage
+// account by id, as the API requires (found by listing the subscription's
+// storage accounts). A disk that already exists with the same create
+// option (and source) is left as it is, since an Upload disk in
+// ActiveUpload refuses a second PUT.
+func (d *Driver) CreateDisk(ctx context.Context, md cloud.ManagedDisk) error {
+	rg, name := md.ResourceGroup, md.Name
+	key := tokenKey(opCreateDisk, rg, name)
+	if !hasToken(d.o.Tokens, key) {
+		if have, err := d.GetDisk(ctx, rg, name); err == nil && strings.EqualFold(have.CreateOption, md.CreateOption) &&
+			(md.CreateOption != cloud.CreateImport || strings.EqualFold(have.SourceURI, md.SourceURI)) {
+			return nil
+		}
+	}
+	var acct string
+	if md.CreateOption == cloud.CreateImport {
+		ref, err := armapi.ParseBlobURL(md.SourceURI)
+		if err != nil {
+			return fmt.Errorf("create disk %s/%s: %w", rg, name, err)
+		}
+		if acct, err = d.storageAccountID(ctx, ref.Account); err != nil {
+			return fmt.Errorf("create disk %s/%s: %w", rg, name, err)
+		}
+	}
+	body := armapi.DiskFromCloud(d.cfg.SubscriptionID, md, acct)
+	body.ID, body.Type = nil, nil
+	_, err := lro(ctx, d, key, func(tok string) (*runtime.Poller[armcompute.DisksClientCreateOrUpdateResponse], error) {
+		return d.rm.disks.BeginCreateOrUpdate(ctx, rg, name, body, &armcompute.DisksClientBeginCreateOrUpdateOptions{ResumeToken: tok})
+	})
+	if err != nil {
+		return fmt.Errorf("create disk %s/%s: %w", rg, name, opError(opCreateDisk, rg, name, err))
+	}
+	return nil
+}
+
+// DeleteDisk deletes a managed disk; one that is gone is deleted.
+func (d *Driver) DeleteDisk(ctx context.Context, rg, name string) error {
+	_, err := lro(ctx, d, tokenKey(opDeleteDisk, rg, name), func(tok string) (*runtime.Poller[armcompute.DisksClientDeleteResponse], error) {
+		return d.rm.disks.BeginDelete(ctx, rg, name, &armcompute.DisksClientBeginDeleteOptions{ResumeToken: tok})
+	})
+	if errors.Is(err, cloud.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("delete disk %s/%s: %w", rg, name, opError(opDeleteDisk, rg, name, err))
+	}
+	return nil
+}
+
+// CreateImage makes a managed image from a generalized VHD. An image that
+// exists from the same VHD is left as it is (images refuse changes).
+func (d *Driver) CreateImage(ctx context.Context, img cloud.Image) error {
+	rg, name := img.ResourceGroup, img.Name
+	key := tokenKey(opCreateImage, rg, name)
+	if !hasToken(d.o.Tokens, key) {
+		if have, err := d.GetImage(ctx, rg, name); err == nil && strings.EqualFold(have.SourceURI, img.SourceURI) {
+			return nil
+		}
+	}
+	body := armapi.ImageFromCloud(d.cfg.SubscriptionID, img)
+	body.ID, body.Type = nil, nil
+	_, err := lro(ctx, d, key, func(tok string) (*runtime.Poller[armcompute.ImagesClientCreateOrUpdateResponse], error) {
+		return d.rm.images.BeginCreateOrUpdate(ctx, rg, name, body, &armcompute.ImagesClientBeginCreateOrUpdateOptions{ResumeToken: tok})
+	})
+	if err != nil {
+		return fmt.Errorf("create image %s/%s: %w", rg, name, opError(opCreateImage, rg, name, err))
+	}
+	return nil
+}
+
+// GetImage reads a managed image.
+func (d *Driver) GetImage(ctx context.Context, rg, name string) (cloud.Image, error) {
+	r, err := d.rm.images.Get(ctx, rg, name, nil)
+	if err != nil {
+		return cloud.Image{}, fmt.Errorf("get image %s/%s: %w", rg, name, d.armErr(ctx, err))
+	}
+	img := armapi.ImageToCloud(r.Image)
+	if img.ResourceGroup == "" {
+		img.ResourceGroup = rg
+	}
+	return img, nil
+}
+
+// grantAccess grants access to a managed disk and returns the SAS URL.
+// It is not resumed from a token: a grant is repeatable, and a resumed
+// copy must get a fresh SAS rather than one that may have expired.
+func (d *Driver) grantAccess(ctx context.Context, rg, name string, level armcompute.AccessLevel) (string, error) {
+	secs := int32(min(d.o.AccessDuration.Seconds(), float64(1<<31-1)))
+	p, err := d.rm.disks.BeginGrantAccess(ctx, rg, name, armcompute.GrantAccessData{Access: to.Ptr(level), DurationInSeconds: to.Ptr(secs)}, nil)
+	if err != nil {
+		return "", opError(opGrantAccess, rg, name, d.armErr(ctx, err))
+	}
+	res, _, err := wait(ctx, d, p)
+	if err != nil {
+		return "", opError(opGrantAccess, rg, name, err)
+	}
+	if res.AccessSAS == nil || *res.AccessSAS == "" {
+		return "", &cloud.OperationError{Op: opGrantAccess, Unit: rg + "/" + name, Code: "NoAccessSAS", Message: "grant access answered without accessSAS"}
+	}
+	return *res.AccessSAS, nil
+}
+
+// revokeAccess ends every SAS granted on a managed disk.
+func (d *Driver) revokeAccess(ctx context.Context, rg, name string) error {
+	_, err := lro(ctx, d, tokenKey(opRevokeAccess, rg, name), func(tok string) (*runtime.Poller[armcompute.DisksClientRevokeAccessResponse], error) {
+		return d.rm.disks.BeginRevokeAccess(ctx, rg, name, &armcompute.DisksClientBeginRevokeAccessOptions{ResumeToken: tok})
+	})
+	return opError(opRevokeAccess, rg, name, err)
+}

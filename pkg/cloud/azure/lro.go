@@ -1,0 +1,239 @@
+package azure
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
+
+	"github.com/migrate-tool/migrate/pkg/cloud"
+)
+
+// TokenStore keeps the resume tokens of long-running Resource Manager
+// operations across processes: the conversion engine passes one backed by
+// its journal, so that an operation started before a crash is polled to its
+// end on the next run instead of being sent again. Keys are
+// "<operation> <resource group>/<name>" (e.g. "createDisk rg/web-os");
+// tokens hold polling URLs only, never a secret. Implementations must be
+// safe for concurrent use.
+type TokenStore interface {
+	// Get returns the token saved under key, if any.
+	Get(key string) (string, bool)
+	// Put saves token under key, durably, before returning.
+	Put(key, token string) error
+	// Delete forgets key; deleting a missing key is not an error.
+	Delete(key string) error
+}
+
+// Operation names of the Resource Manager calls, as token keys and
+// OperationError report them.
+const (
+	opDeallocateVM = "deallocateVM"
+	opDeleteVM     = "deleteVM"
+	opCreateVM     = "createVM"
+	opCreateDisk   = "createDisk"
+	opDeleteDisk   = "deleteDisk"
+	opCreateImage  = "createImage"
+	opGrantAccess  = "grantAccess"
+	opRevokeAccess = "revokeAccess"
+)
+
+// tokenKey is the TokenStore key of op on rg/name.
+func tokenKey(op, rg, name string) string { return op + " " + rg + "/" + name }
+
+// lro runs one long-running operation to its end. begin starts it (token
+// "") or rehydrates its poller from a saved token. With a TokenStore, the
+// token is saved as soon as the operation has started and deleted once it
+// has ended (succeeded or failed on the platform); a transient fault or a
+// cancelled ctx leaves it, so the next call for the same key resumes
+// polling instead of starting the operation again. A saved token whose
+// operation the platform no longer knows (404 while polling) is dropped and
+// the operation started afresh; every operation here is idempotent.
+func lro[T any](ctx context.Context, d *Driver, key string, begin func(token string) (*runtime.Poller[T], error)) (T, error) {
+	var zero T
+	store := d.o.Tokens
+	if store != nil {
+		if tok, ok := store.Get(key); ok {
+			p, err := begin(tok)
+			if err == nil {
+				res, done, err := wait(ctx, d, p)
+				if err == nil || (done && !errors.Is(err, cloud.ErrNotFound)) {
+					if derr := store.Delete(key); derr != nil && err == nil {
+						err = fmt.Errorf("forget resume token %s: %w", key, derr)
+					}
+					return res, err
+				}
+				if !errors.Is(err, cloud.ErrNotFound) {
+					return zero, err
+				}
+			}
+			// A token that does not parse, or an operation the platform
+			// forgot: start again.
+			if derr := store.Delete(key); derr != nil {
+				return zero, fmt.Errorf("forget resume token %s: %w", key, derr)
+			}
+		}
+	}
+	p, err := begin("")
+	if err != nil {
+		return zero, d.armErr(ctx, err)
+	}
+	if store != nil && !p.Done() {
+		tok, err := p.ResumeToken()
+		if err != nil {
+			return zero, fmt.Errorf("resume token: %w", err)
+		}
+		if err := store.Put(key, tok); err != nil {
+			return zero, fmt.Errorf("save resume token %s: %w", key, err)
+		}
+	}
+	res, done, err := wait(ctx, d, p)
+	if store != nil && (err == nil || done) {
+		if derr := store.Delete(key); derr != nil && err == nil {
+			err = fmt.Errorf("forget resume token %s: %w", key, derr)
+		}
+	}
+	return res, err
+}
+
+// wait polls p to its end: PollInterval first, then half as long again
+// each time up to MaxPollInterval; a Retry-After on a status answer
+// replaces that wait, capped at MaxPollInterval. (runtime.Poller's own
+// PollUntilDone takes one fixed frequency of at least a second outside
+// tests, so the loop is here.) done reports that the operation reached a
+// terminal state, even when err says it failed there.
+func wait[T any](ctx context.Context, d *Driver, p *runtime.Poller[T]) (res T, done bool, err error) {
+	delay := d.o.PollInterval
+	for !p.Done() {
+		t := time.NewTimer(delay)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return res, false, ctx.Err()
+		case <-t.C:
+		}
+		resp, err := p.Poll(ctx)
+		if err != nil {
+			return res, false, d.armErr(ctx, err)
+		}
+		delay = min(delay+delay/2, d.o.MaxPollInterval)
+		if ra := retryAfter(resp.Header, time.Now()); ra > 0 {
+			delay = min(ra, d.o.MaxPollInterval)
+		}
+	}
+	res, err = p.Result(ctx)
+	if err == nil {
+		return res, true, nil
+	}
+	// A final GET that failed in transit is not the operation's outcome:
+	// resuming reads it again.
+	var re *azcore.ResponseError
+	if errors.As(err, &re) && (re.StatusCode == http.StatusTooManyRequests || re.StatusCode == http.StatusRequestTimeout || re.StatusCode >= 500) {
+		return res, false, d.armErr(ctx, err)
+	}
+	return res, true, d.armErr(ctx, err)
+}
+
+// armErr maps an SDK error: 404 (or an operation that failed NotFound) is
+// cloud.ErrNotFound; 429, 408 and 5xx that outlasted azcore's retries (or
+// came with a Retry-After beyond its ceiling) are *cloud.TransientError
+// carrying the Retry-After; an operation that failed on the platform for
+// a throttling or internal reason is transient too; any other refusal or
+// failure is *cloud.OperationError. Transport failures are transient;
+// authentication failures are not.
+func (d *Driver) armErr(ctx context.Context, err error) error {
+	if err == nil {
+		return nil
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	var authErr *azidentity.AuthenticationFailedError
+	if errors.As(err, &authErr) {
+		return fmt.Errorf("authenticate: %w", err)
+	}
+	var re *azcore.ResponseError
+	if !errors.As(err, &re) {
+		var te *cloud.TransientError
+		if errors.As(err, &te) || errors.Is(err, cloud.ErrNotFound) {
+			return err
+		}
+		return &cloud.TransientError{Fault: cloud.FaultServiceUnavailable, Err: err}
+	}
+	he := &HTTPError{StatusCode: re.StatusCode, Code: re.ErrorCode}
+	var header http.Header
+	if r := re.RawResponse; r != nil {
+		header = r.Header
+		if r.Request != nil {
+			he.Method, he.Path = r.Request.Method, r.Request.URL.Path
+		}
+		if b, err := runtime.Payload(r); err == nil {
+			if e, ok := parseARMError(b); ok {
+				he.Code, he.Message = e.Code, e.Message
+			} else if e, ok := parseOperationError(b); ok {
+				he.Code, he.Message = e.Code, e.Message
+			}
+		}
+	}
+	ra := retryAfter(header, time.Now())
+	switch s := re.StatusCode; {
+	case s == http.StatusNotFound:
+		return fmt.Errorf("%w: %w", cloud.ErrNotFound, he)
+	case s == http.StatusTooManyRequests:
+		return &cloud.TransientError{Fault: cloud.FaultThrottled, RetryAfter: ra, Err: he}
+	case s == http.StatusServiceUnavailable, s == http.StatusBadGateway, s == http.StatusGatewayTimeout, s == http.StatusRequestTimeout:
+		return &cloud.TransientError{Fault: cloud.FaultServiceUnavailable, RetryAfter: ra, Err: he}
+	case s >= 500:
+		return &cloud.TransientError{Fault: cloud.FaultInternalError, RetryAfter: ra, Err: he}
+	case s < 300:
+		// The operation ran and failed: its code says why.
+		switch c := strings.ToLower(he.Code); {
+		case c == "notfound" || c == "resourcenotfound":
+			return fmt.Errorf("%w: %w", cloud.ErrNotFound, he)
+		case c == "toomanyrequests" || strings.Contains(c, "throttl"):
+			return &cloud.TransientError{Fault: cloud.FaultThrottled, Err: he}
+		case c == "serviceunavailable":
+			return &cloud.TransientError{Fault: cloud.FaultServiceUnavailable, Err: he}
+		case strings.HasPrefix(c, "internal"):
+			return &cloud.TransientError{Fault: cloud.FaultInternalError, Err: he}
+		}
+	}
+	return he
+}
+
+// parseOperationError reads the error of a failed operation status
+// ({"status":"Failed","error":{...}}).
+func parseOperationError(b []byte) (armError, bool) {
+	var v struct {
+		Status string   `json:"status"`
+		Error  armError `json:"error"`
+	}
+	if json.Unmarshal(b, &v) != nil || v.Error.Code == "" {
+		return armError{}, false
+	}
+	return v.Error, true
+}
+
+// opError is err as the Compute contract reports a refusal: an
+// *HTTPError that is neither not-found nor transient becomes a
+// *cloud.OperationError naming op and the resource.
+func opError(op, rg, name string, err error) error {
+	var he *HTTPError
+	if errors.As(err, &he) && !errors.Is(err, cloud.ErrNotFound) {
+		if _, ok := cloud.IsTransient(err); !ok {
+			code := he.Code
+			if code == "" {
+				code = http.StatusText(he.StatusCode)
+			}
+			return &cloud.OperationError{Op: op, Unit: rg + "/" + name, Code: code, Message: he.Message}
+		}
+	}
+	return err
+}
