@@ -293,4 +293,3 @@ func (m *managedSource) Close() error {
 	}
 	return m.Source.Close()
 }
-
