@@ -305,7 +305,7 @@ func (c *copier) runEnd(ctx context.Context, buf []byte, lo, hi int64) (int64, b
 	return 0, false, nil
 }
 
-func (c *copier) restore() error {
+func (c *copier) restore(ctx context.Context) error {
 	cp, err := loadCheckpoint(c.o.Checkpoint)
 	if err != nil {
 		return err
@@ -335,7 +335,7 @@ func (c *copier) restore() error {
 		if !ok {
 			return fmt.Errorf("checkpoint %s holds sink state but the destination cannot resume: %w", c.o.Checkpoint, ErrCheckpointMismatch)
 		}
-		if err := r.Restore(cp.Sink); err != nil {
+		if err := r.Restore(ctx, cp.Sink); err != nil {
 			return fmt.Errorf("restore the destination's state: %w", err)
 		}
 	}
@@ -371,7 +371,7 @@ func (c *copier) save(ctx context.Context) error {
 
 func (c *copier) run(ctx context.Context) (Summary, error) {
 	if c.o.Resume {
-		if err := c.restore(); err != nil {
+		if err := c.restore(ctx); err != nil {
 			return Summary{}, err
 		}
 	}

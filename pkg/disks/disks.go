@@ -67,9 +67,11 @@ type Summary struct {
 
 // Resumable is implemented by sinks that carry state across an interrupted
 // copy (the staging sink's wrapped key and chunk MACs). The copier stores
-// State in its checkpoint after each chunk is durable and hands it back to
-// Restore before resuming. State must hold no secret in the clear.
+// State in its checkpoint after each chunk is durable (after Syncer.Sync
+// when the sink is one) and hands it back to Restore, once, before any
+// WriteChunk of the resumed copy. State must hold no secret in the clear;
+// Restore may do I/O (check the destination it continues) under ctx.
 type Resumable interface {
 	State() ([]byte, error)
-	Restore(state []byte) error
+	Restore(ctx context.Context, state []byte) error
 }

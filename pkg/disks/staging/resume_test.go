@@ -25,6 +25,10 @@ func TestResume(t *testing.T) {
 		t.Fatal(err)
 	}
 	writeChunks(t, s1, chunks[:2])
+	// The copier syncs before it takes State for a checkpoint.
+	if err := s1.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
 	state, err := s1.State()
 	if err != nil {
 		t.Fatal(err)
@@ -41,7 +45,7 @@ func TestResume(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := wrong.Restore(state); !errors.Is(err, ErrWrongKey) {
+	if err := wrong.Restore(ctx, state); !errors.Is(err, ErrWrongKey) {
 		t.Fatalf("Restore with another KEK = %v, want ErrWrongKey", err)
 	}
 	wrong.Close()
@@ -51,7 +55,7 @@ func TestResume(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s2.Restore(state); err != nil {
+	if err := s2.Restore(ctx, state); err != nil {
 		t.Fatal(err)
 	}
 	writeChunks(t, s2, chunks[2:])
@@ -120,7 +124,7 @@ func TestResumeMisuse(t *testing.T) {
 			if tt.pre != nil {
 				tt.pre(s)
 			}
-			if err := s.Restore(tt.state); err == nil {
+			if err := s.Restore(ctx, tt.state); err == nil {
 				t.Fatal("Restore succeeded")
 			}
 		})
@@ -222,7 +226,7 @@ func TestNoKeyMaterialInErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	collect(s2.Restore(state))
+	collect(s2.Restore(ctx, state))
 	s2.Close()
 	// Tampered image.
 	img := readFile(t, imgPath(dir, "disk"))

@@ -43,6 +43,7 @@ type Sink struct {
 var (
 	_ disks.Sink      = (*Sink)(nil)
 	_ disks.Resumable = (*Sink)(nil)
+	_ disks.Syncer    = (*Sink)(nil)
 )
 
 // Create returns a Sink writing DIR/NAME.img and DIR/NAME.manifest.json for
@@ -111,9 +112,10 @@ func (s *Sink) start(ctx context.Context) error {
 	return nil
 }
 
-// WriteChunk encrypts c's extents into the image at the same offsets,
-// syncs them, and records the chunk's MAC. A chunk without extents writes
-// nothing and has no MAC.
+// WriteChunk encrypts c's extents into the image at the same offsets and
+// records the chunk's MAC. The writes are not durable until Sync (which the
+// copier calls before it checkpoints a chunk) or Finish. A chunk without
+// extents writes nothing and has no MAC.
 func (s *Sink) WriteChunk(ctx context.Context, c *disks.Chunk) error {
 	if err := s.checkChunk(c); err != nil {
 		return err
@@ -132,15 +134,18 @@ func (s *Sink) WriteChunk(ctx context.Context, c *disks.Chunk) error {
 	}
 
 	// The chunk's ciphertext with holes as zeros: written extent by
-	// extent, then MACed whole.
+	// extent, then MACed whole. Only the holes are cleared.
 	buf := s.bufs.Get().(*[disks.ChunkSize]byte)
 	defer s.bufs.Put(buf)
 	ct := buf[:min(disks.ChunkSize, s.size-c.Off)]
-	clear(ct)
+	var at int64
 	for _, e := range c.Extents {
 		rel := e.Off - c.Off
+		clear(ct[at:rel])
 		k.xts.EncryptSectors(ct[rel:rel+e.Len], c.Data[rel:rel+e.Len], uint64(e.Off/disks.SectorSize))
+		at = rel + e.Len
 	}
+	clear(ct[at:])
 	for _, e := range c.Extents {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -149,11 +154,6 @@ func (s *Sink) WriteChunk(ctx context.Context, c *disks.Chunk) error {
 		if err := s.img.WriteAt(ctx, ct[rel:rel+e.Len], e.Off); err != nil {
 			return fmt.Errorf("staging %s: chunk %d: %w", s.store, c.Off, err)
 		}
-	}
-	// The copier checkpoints a chunk (and State with its MAC) once
-	// WriteChunk returns, so the ciphertext must be durable by then.
-	if err := s.img.Sync(ctx); err != nil {
-		return fmt.Errorf("staging %s: chunk %d: %w", s.store, c.Off, err)
 	}
 	mac := k.chunkMAC(ct)
 	s.mu.Lock()
@@ -176,6 +176,27 @@ func (s *Sink) checkChunk(c *disks.Chunk) error {
 			return fmt.Errorf("staging: chunk at %d: extent [%d, +%d] is unaligned, unsorted or outside the chunk's data", c.Off, e.Off, e.Len)
 		}
 		end = e.Off + e.Len
+	}
+	return nil
+}
+
+// Sync implements disks.Syncer: every chunk whose WriteChunk returned is
+// durable when Sync returns. The copier calls it before each checkpoint and
+// only then records those chunks (and State, their MACs) as done, so a crash
+// never leaves a checkpointed chunk that is not on disk. The sink's other
+// state, the MACs, lives in memory until State hands it to the checkpoint;
+// a MAC of a chunk written after Sync started may be in State too, which is
+// harmless: that chunk is not recorded as done, so a resumed copy writes it
+// again and replaces the MAC.
+func (s *Sink) Sync(ctx context.Context) error {
+	s.mu.Lock()
+	started := s.started
+	s.mu.Unlock()
+	if !started {
+		return nil // nothing written yet: the image is not even prepared
+	}
+	if err := s.img.Sync(ctx); err != nil {
+		return fmt.Errorf("staging %s: %w", s.store, err)
 	}
 	return nil
 }
@@ -289,7 +310,7 @@ func (s *Sink) State() ([]byte, error) {
 // (unwrapping it with the KEK given to Create; another KEK is ErrWrongKey)
 // with the MACs of the chunks already written, and keeps the existing image.
 // It must come before any WriteChunk.
-func (s *Sink) Restore(state []byte) error {
+func (s *Sink) Restore(ctx context.Context, state []byte) error {
 	var st sinkState
 	dec := json.NewDecoder(bytes.NewReader(state))
 	dec.DisallowUnknownFields()
@@ -322,7 +343,6 @@ func (s *Sink) Restore(state []byte) error {
 	if s.started {
 		return errors.New("staging: Restore after the copy started")
 	}
-	ctx := context.TODO() // disks.Resumable.Restore carries no context.
 	size, err := s.img.Size(ctx)
 	if err != nil {
 		return fmt.Errorf("staging %s: %w", s.store, err)
