@@ -1,0 +1,165 @@
+package convert
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/migrate-tool/migrate/pkg/cloud"
+	"github.com/migrate-tool/migrate/pkg/disks"
+	"github.com/migrate-tool/migrate/pkg/phases/journal"
+)
+
+// Boundary is a point of a changing call around its journal records.
+type Boundary string
+
+// Boundaries, in the order each attempt passes them.
+const (
+	BeforeIntent Boundary = "BeforeIntent"
+	AfterIntent  Boundary = "AfterIntent"
+	AfterCall    Boundary = "AfterCall"
+	AfterOutcome Boundary = "AfterOutcome"
+)
+
+// Operations the engine journals. The cloud calls carry the driver's names;
+// Stage and Upload are the copier's legs (source to staging image, source
+// or staging image to the managed disk); Verify records a hash comparison.
+const (
+	OpRecord     = "Record"
+	OpDeallocate = "DeallocateVM"
+	OpCreateDisk = "CreateDisk"
+	OpStage      = "Stage"
+	OpUpload     = "Upload"
+	OpEndUpload  = "EndUpload"
+	OpDeleteDisk = "DeleteDisk"
+	OpDeleteVM   = "DeleteVM"
+	OpCreateVM   = "CreateVM"
+	OpRestore    = "RestorePowerState"
+)
+
+// Event reports progress: a VM or disk reached a step, a call was sent,
+// retried or failed. Calls are serialised.
+type Event struct {
+	VM string
+	// Disk is set when the event is about one disk.
+	Disk string
+	// Op is the operation the event is about, "" for a VM-level note.
+	Op      string
+	Attempt int
+	// Progress is the copy or hash in flight (atomic counters for a UI to
+	// poll), nil when none.
+	Progress *disks.Progress
+	Err      error
+	Note     string
+	// Final marks the one event per VM that says how the command left it.
+	Final  bool
+	Status Status
+	Time   time.Time
+}
+
+// Options configure Run.
+type Options struct {
+	Plan *Plan
+	// VMs selects VMs by id (vm/<rg>/<name> or cloudservice/<cs>/<vm));
+	// empty means every VM of the plan.
+	VMs     []string
+	Compute cloud.Compute
+	Data    cloud.DiskData
+	// Journal is the open, writable journal of the state directory.
+	Journal *journal.Journal
+	// Parallel bounds the VMs converted at once; 0 means 4.
+	Parallel int
+	// Staging is a local folder for the encrypted staging images of a plan
+	// built with PlanOptions.Staging; KEK (32 bytes) seals their keys and
+	// Cipher names the cipher ("" is xts-aes-128).
+	Staging string
+	KEK     []byte
+	Cipher  string
+	// MaxBandwidth (bytes/s) and MaxIOPS, when set, replace the plan's caps
+	// of every streamed copy. They do not turn an Import into an Upload:
+	// the plan decides the movement.
+	MaxBandwidth int64
+	MaxIOPS      int
+	// Workers is the copier's chunks in flight per disk; 0: its default.
+	Workers int
+	// StateDir holds the copies' checkpoints (<StateDir>/convert/).
+	StateDir string
+	// Events receives progress; may be nil.
+	Events func(Event)
+	// OnBoundary is a test hook called at every journal boundary of every
+	// changing call, synchronously. May be nil.
+	OnBoundary func(b Boundary, vm, op string)
+	// MaxAttempts bounds the sends of one call (and reads) answered with a
+	// transient fault; 0 means 30.
+	MaxAttempts int
+	// TimeScale multiplies the engine's own backoff (1s doubling to 30s)
+	// when the cloud gave no Retry-After; 0 means 1.
+	TimeScale float64
+	// Sleep waits d or until ctx is done; nil means a timer. For tests.
+	Sleep func(ctx context.Context, d time.Duration) error
+	// Now stamps records and events; nil means time.Now.
+	Now func() time.Time
+}
+
+// ErrUnknownVM is wrapped by the error for a selected VM the plan lacks.
+var ErrUnknownVM = errors.New("unknown VM")
+
+// ErrOptions is wrapped by every error about Options themselves (nothing
+// was changed: the CLI exits 2).
+var ErrOptions = errors.New("bad conversion options")
+
+func (o *Options) defaults() error {
+	switch {
+	case o.Plan == nil || o.Compute == nil || o.Data == nil || o.Journal == nil:
+		return fmt.Errorf("%w: Plan, Compute, Data and Journal are required", ErrOptions)
+	case o.StateDir == "":
+		return fmt.Errorf("%w: StateDir is required (the copies' checkpoints live there)", ErrOptions)
+	case o.Plan.Staged && o.Staging == "":
+		return fmt.Errorf("%w: the plan stages disks but no staging folder was given", ErrOptions)
+	case o.Staging != "" && len(o.KEK) != 32:
+		return fmt.Errorf("%w: a staging folder needs a 32-byte key-encryption key", ErrOptions)
+	case o.MaxBandwidth < 0 || o.MaxIOPS < 0:
+		return fmt.Errorf("%w: negative rate cap", ErrOptions)
+	}
+	if o.Parallel <= 0 {
+		o.Parallel = 4
+	}
+	if o.MaxAttempts <= 0 {
+		o.MaxAttempts = 30
+	}
+	if o.TimeScale <= 0 {
+		o.TimeScale = 1
+	}
+	if o.Sleep == nil {
+		o.Sleep = sleep
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return nil
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// backoff is the wait before attempt+1 without a Retry-After: 1s doubling,
+// capped at 30s, scaled.
+func (o *Options) backoff(attempt int) time.Duration {
+	d := time.Second
+	for i := 1; i < attempt && d < 30*time.Second; i++ {
+		d *= 2
+	}
+	return time.Duration(float64(min(d, 30*time.Second)) * o.TimeScale)
+}

@@ -1,0 +1,163 @@
+package convert
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/migrate-tool/migrate/pkg/cloud"
+	"github.com/migrate-tool/migrate/pkg/inventory"
+	"github.com/migrate-tool/migrate/pkg/phases/journal"
+)
+
+// The engine's write-ahead record of one VM: a journal document under
+// "convert/<vm id folded>", rewritten (one fsynced transaction) before and
+// after every changing call. Definition is written before anything
+// changes, so a VM deleted by the conversion always has its size, NICs,
+// availability set and disks (with LUNs and VHD URIs) on record.
+
+const docPrefix = "convert/"
+
+// Steps of a VM's conversion, in order.
+const (
+	stepNew         = ""
+	stepRecorded    = "recorded"    // definition on record
+	stepDeallocated = "deallocated" // VM stopped, its VHDs stable
+	stepDisks       = "disks"       // every managed disk made and verified
+	stepDeleted     = "deleted"     // the VM on VHDs removed
+	stepCreated     = "created"     // the VM recreated on managed disks
+	stepDone        = "done"        // power state restored
+)
+
+var stepOrder = map[string]int{stepNew: 0, stepRecorded: 1, stepDeallocated: 2, stepDisks: 3, stepDeleted: 4, stepCreated: 5, stepDone: 6}
+
+// vmRecord is the per-VM document.
+type vmRecord struct {
+	VM         string    `json:"vm"`
+	Definition *cloud.VM `json:"definition,omitempty"`
+	Step       string    `json:"step"`
+	// Disks by folded disk name.
+	Disks map[string]*diskRecord `json:"disks"`
+	// Pending is the intent without an outcome: its call's effect is
+	// unknown until the cloud is read.
+	Pending *intentRec `json:"pending,omitempty"`
+	// Status is done or failed once a run finished with the VM; Reason
+	// says why it failed.
+	Status  Status      `json:"status,omitempty"`
+	Reason  string      `json:"reason,omitempty"`
+	Log     []logRecord `json:"log"`
+	Updated time.Time   `json:"updated"`
+}
+
+// diskRecord is one disk's progress.
+type diskRecord struct {
+	Name     string `json:"name"`
+	Movement string `json:"movement"`
+	Created  bool   `json:"created,omitempty"`
+	// Staged: leg 1 wrote a complete staging image.
+	Staged bool `json:"staged,omitempty"`
+	// Uploaded: the upload ended (EndUpload); never sent again.
+	Uploaded bool `json:"uploaded,omitempty"`
+	// SourceSHA256 is the content hash of the source VHD, ManagedSHA256
+	// that of the managed disk read back; Verified when they matched.
+	SourceSHA256  string `json:"sourceSha256,omitempty"`
+	ManagedSHA256 string `json:"managedSha256,omitempty"`
+	Verified      bool   `json:"verified,omitempty"`
+	// Mismatch: verification failed; the managed disk is being deleted.
+	Mismatch bool `json:"mismatch,omitempty"`
+}
+
+// intentRec is a call about to be sent.
+type intentRec struct {
+	Op      string    `json:"op"`
+	Target  string    `json:"target"`
+	Attempt int       `json:"attempt"`
+	Time    time.Time `json:"time"`
+}
+
+// logRecord is one line of what happened to the VM: an intent, its
+// outcome, or a note (a skip, a reconciliation, a verification).
+type logRecord struct {
+	Kind    string    `json:"kind"` // intent, outcome, note
+	Op      string    `json:"op,omitempty"`
+	Target  string    `json:"target,omitempty"`
+	Attempt int       `json:"attempt,omitempty"`
+	Result  string    `json:"result,omitempty"`
+	Error   string    `json:"error,omitempty"`
+	Time    time.Time `json:"time"`
+}
+
+func docKey(vmID string) string { return docPrefix + inventory.Key(vmID) }
+
+func loadRecord(j *journal.Journal, vmID string) (*vmRecord, error) {
+	b, ok, err := j.Doc(docKey(vmID))
+	if err != nil {
+		return nil, err
+	}
+	r := &vmRecord{VM: vmID, Disks: map[string]*diskRecord{}, Log: []logRecord{}}
+	if !ok {
+		return r, nil
+	}
+	if err := json.Unmarshal(b, r); err != nil {
+		return nil, fmt.Errorf("decode conversion record of %s: %w", vmID, err)
+	}
+	if r.Disks == nil {
+		r.Disks = map[string]*diskRecord{}
+	}
+	return r, nil
+}
+
+func (r *vmRecord) save(j *journal.Journal, now time.Time) error {
+	r.Updated = now.UTC()
+	b, err := json.Marshal(r)
+	if err != nil {
+		return fmt.Errorf("encode conversion record of %s: %w", r.VM, err)
+	}
+	if err := j.PutDoc(docKey(r.VM), b); err != nil {
+		return &journalError{err}
+	}
+	return nil
+}
+
+// journalError marks a failure to write the journal: the engine stops, as
+// going on without a durable record would break write-ahead.
+type journalError struct{ err error }
+
+func (e *journalError) Error() string { return e.err.Error() }
+func (e *journalError) Unwrap() error { return e.err }
+
+// Record is the journal's account of one VM's conversion, for status
+// displays.
+type Record struct {
+	VM         string    `json:"vm"`
+	Step       string    `json:"step"`
+	Status     Status    `json:"status,omitempty"`
+	Reason     string    `json:"reason,omitempty"`
+	Definition *cloud.VM `json:"definition,omitempty"`
+	// Pending is the operation of an intent without an outcome.
+	Pending string       `json:"pending,omitempty"`
+	Disks   []DiskResult `json:"disks"`
+	Updated time.Time    `json:"updated"`
+}
+
+// Records returns what the journal holds about every VM's conversion, by
+// VM id (folded). j may be read-only.
+func Records(j *journal.Journal) (map[string]Record, error) {
+	docs, err := j.Docs(docPrefix)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]Record{}
+	for k, b := range docs {
+		var r vmRecord
+		if err := json.Unmarshal(b, &r); err != nil {
+			return nil, fmt.Errorf("decode conversion record %s: %w", k, err)
+		}
+		rec := Record{VM: r.VM, Step: r.Step, Status: r.Status, Reason: r.Reason, Definition: r.Definition, Updated: r.Updated, Disks: r.diskResults()}
+		if r.Pending != nil {
+			rec.Pending = r.Pending.Op
+		}
+		out[inventory.Key(r.VM)] = rec
+	}
+	return out, nil
+}

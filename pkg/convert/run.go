@@ -1,0 +1,233 @@
+package convert
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/migrate-tool/migrate/pkg/cloud"
+	"github.com/migrate-tool/migrate/pkg/inventory"
+)
+
+// Status is how a run left a VM.
+type Status string
+
+// VM statuses.
+const (
+	StatusDone        Status = "done"
+	StatusFailed      Status = "failed"
+	StatusSkipped     Status = "skipped"
+	StatusInterrupted Status = "interrupted"
+)
+
+// VMResult is one VM's outcome.
+type VMResult struct {
+	ID     string `json:"id"`
+	Status Status `json:"status"`
+	// Reason says why a VM failed or was skipped.
+	Reason string       `json:"reason,omitempty"`
+	Err    error        `json:"-"`
+	Disks  []DiskResult `json:"disks"`
+}
+
+// DiskResult is one disk's outcome.
+type DiskResult struct {
+	Name          string `json:"name"`
+	Movement      string `json:"movement"`
+	SourceSHA256  string `json:"sourceSha256,omitempty"`
+	ManagedSHA256 string `json:"managedSha256,omitempty"`
+	Verified      bool   `json:"verified"`
+}
+
+// Result is every selected VM's outcome, in plan order.
+type Result struct {
+	VMs []VMResult `json:"vms"`
+}
+
+// Exit codes of cli.md.
+const (
+	ExitOK          = 0
+	ExitFailed      = 1
+	ExitInterrupted = 4
+)
+
+// ExitCode maps the result to cli.md's codes: 4 if any VM was interrupted
+// (resume continues it), else 1 if any failed, else 0.
+func (r Result) ExitCode() int {
+	code := ExitOK
+	for _, v := range r.VMs {
+		switch v.Status {
+		case StatusInterrupted:
+			return ExitInterrupted
+		case StatusFailed:
+			code = ExitFailed
+		}
+	}
+	return code
+}
+
+// ErrVerify is wrapped by a VM's error when a managed disk's content hash
+// differs from its source's.
+var ErrVerify = errors.New("managed disk content differs from its source")
+
+// Run converts the selected VMs of o.Plan, at most o.Parallel at once, each
+// journaled write-ahead in its own record so a run killed at any instant is
+// continued by running again with the same journal:
+//
+//  1. the VM's definition (GetVM) is recorded before anything changes;
+//  2. DeallocateVM;
+//  3. per disk: CreateDisk (Import), or CreateDisk (Upload), the copy
+//     (through a staging image with o.Staging) and EndUpload; then the
+//     managed disk is read back and its content SHA-256 compared with the
+//     source's. Every disk is verified before the VM is deleted: on a
+//     mismatch the bad managed disk is deleted, the VM is left deallocated
+//     on its VHDs (the original, untouched) and fails;
+//  4. DeleteVM (disks, VHDs and NIC stay);
+//  5. CreateVM on the managed disks with the same size, availability set,
+//     NICs and LUNs; it starts running;
+//  6. a VM that was deallocated before is deallocated again.
+//
+// An open intent is reconciled by reading the VM or disk before anything
+// is sent again; a completed upload is never sent again and an interrupted
+// one resumes from its checkpoint. Transient faults are retried after
+// their Retry-After (or a backoff), up to MaxAttempts. A VM already on
+// managed disks, or without a Resource Manager VM (not migrated), is
+// skipped. The error is about the options (ErrOptions, ErrUnknownVM, a
+// *PlanError: nothing changed) or a journal failure; everything else is in
+// the VMs' results.
+func Run(ctx context.Context, o Options) (Result, error) {
+	if err := o.defaults(); err != nil {
+		return Result{}, err
+	}
+	sel, err := selectVMs(o.Plan, o.VMs)
+	if err != nil {
+		return Result{}, err
+	}
+	var perr PlanError
+	for _, v := range sel {
+		for _, p := range v.Problems {
+			perr.Problems = append(perr.Problems, Problem{VM: v.ID, Message: p})
+		}
+	}
+	if len(perr.Problems) > 0 {
+		return Result{}, &perr
+	}
+	e := &engine{o: o}
+	res := Result{VMs: make([]VMResult, len(sel))}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(o.Parallel)
+	for i, v := range sel {
+		g.Go(func() error {
+			r, err := e.runVM(gctx, v)
+			res.VMs[i] = r
+			var je *journalError
+			if errors.As(err, &je) {
+				return err
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return res, err
+	}
+	return res, nil
+}
+
+func selectVMs(p *Plan, ids []string) ([]*VMPlan, error) {
+	if len(ids) == 0 {
+		out := make([]*VMPlan, len(p.VMs))
+		for i := range p.VMs {
+			out[i] = &p.VMs[i]
+		}
+		return out, nil
+	}
+	want := map[*VMPlan]bool{}
+	var unknown []string
+	for _, id := range ids {
+		v := p.Lookup(id)
+		if v == nil {
+			unknown = append(unknown, id)
+			continue
+		}
+		want[v] = true
+	}
+	if len(unknown) > 0 {
+		return nil, fmt.Errorf("%w: %s (want vm/<resource group>/<name> or cloudservice/<cs>/<vm>)", ErrUnknownVM, strings.Join(unknown, ", "))
+	}
+	var out []*VMPlan
+	for i := range p.VMs {
+		if want[&p.VMs[i]] {
+			out = append(out, &p.VMs[i])
+		}
+	}
+	return out, nil
+}
+
+// engine is one Run.
+type engine struct {
+	o    Options
+	evMu sync.Mutex
+}
+
+func (e *engine) event(ev Event) {
+	if e.o.Events == nil {
+		return
+	}
+	ev.Time = e.o.Now()
+	e.evMu.Lock()
+	defer e.evMu.Unlock()
+	e.o.Events(ev)
+}
+
+func (e *engine) boundary(b Boundary, vm, op string) {
+	if e.o.OnBoundary != nil {
+		e.o.OnBoundary(b, vm, op)
+	}
+}
+
+// checkpoint is where a disk's copy leg keeps its checkpoint.
+func (e *engine) checkpoint(rg, disk, leg string) (string, error) {
+	dir := filepath.Join(e.o.StateDir, "convert")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", fmt.Errorf("create checkpoint folder: %w", err)
+	}
+	return filepath.Join(dir, safeName(rg)+"__"+safeName(disk)+"."+leg+".checkpoint"), nil
+}
+
+// safeName keeps a resource name usable as a file name.
+func safeName(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch r {
+		case '/', '\\', ':', 0:
+			return '_'
+		}
+		return r
+	}, inventory.Key(s))
+}
+
+func (r *vmRecord) diskResults() []DiskResult {
+	var out []DiskResult
+	var names []string
+	if r.Definition != nil {
+		for _, d := range append([]cloud.VMDisk{r.Definition.OSDisk}, r.Definition.DataDisks...) {
+			names = append(names, inventory.Key(d.Name))
+		}
+	}
+	for _, n := range names {
+		d, ok := r.Disks[n]
+		if !ok {
+			continue
+		}
+		out = append(out, DiskResult{Name: d.Name, Movement: d.Movement, SourceSHA256: d.SourceSHA256, ManagedSHA256: d.ManagedSHA256, Verified: d.Verified})
+	}
+	return out
+}
+
+func hexSum(b [32]byte) string { return hex.EncodeToString(b[:]) }

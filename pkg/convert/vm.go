@@ -1,0 +1,613 @@
+package convert
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/migrate-tool/migrate/pkg/cloud"
+	"github.com/migrate-tool/migrate/pkg/disks"
+	"github.com/migrate-tool/migrate/pkg/disks/staging"
+	"github.com/migrate-tool/migrate/pkg/inventory"
+)
+
+// vmWork is one VM's conversion within a Run. Only its goroutine touches
+// rec.
+type vmWork struct {
+	e    *engine
+	plan *VMPlan
+	rec  *vmRecord
+}
+
+// skipError ends a VM's conversion without changing anything.
+type skipError struct{ reason string }
+
+func (s *skipError) Error() string { return s.reason }
+
+func (e *engine) runVM(ctx context.Context, vp *VMPlan) (VMResult, error) {
+	res := VMResult{ID: vp.ID}
+	rec, err := loadRecord(e.o.Journal, vp.ID)
+	if err != nil {
+		res.Status, res.Err, res.Reason = StatusFailed, err, err.Error()
+		return res, &journalError{err}
+	}
+	w := &vmWork{e: e, plan: vp, rec: rec}
+	err = w.run(ctx)
+	res.Disks = rec.diskResults()
+	var skip *skipError
+	var je *journalError
+	switch {
+	case err == nil:
+		res.Status = StatusDone
+	case errors.As(err, &skip):
+		res.Status, res.Reason = StatusSkipped, skip.reason
+	case ctx.Err() != nil && !errors.As(err, &je):
+		res.Status, res.Err, res.Reason = StatusInterrupted, err, "interrupted: run again (migrate resume) to continue"
+	default:
+		res.Status, res.Err, res.Reason = StatusFailed, err, err.Error()
+		if !errors.As(err, &je) {
+			rec.Status, rec.Reason = StatusFailed, err.Error()
+			w.note("", "failed: "+err.Error())
+			if serr := rec.save(e.o.Journal, e.o.Now()); serr != nil {
+				return res, serr
+			}
+		}
+	}
+	e.event(Event{VM: vp.ID, Final: true, Status: res.Status, Err: res.Err, Note: res.Reason})
+	if errors.As(err, &je) {
+		return res, err
+	}
+	return res, nil
+}
+
+func (w *vmWork) note(op, text string) {
+	w.rec.Log = append(w.rec.Log, logRecord{Kind: "note", Op: op, Error: text, Time: w.e.o.Now().UTC()})
+}
+
+func (w *vmWork) save() error { return w.rec.save(w.e.o.Journal, w.e.o.Now()) }
+
+func (w *vmWork) def() *cloud.VM { return w.rec.Definition }
+
+func (w *vmWork) run(ctx context.Context) error {
+	rec := w.rec
+	if rec.Status == StatusDone {
+		return nil
+	}
+	if rec.Status == StatusFailed {
+		// A failed VM is tried again from where it stopped.
+		w.note("", "retrying after: "+rec.Reason)
+		rec.Status, rec.Reason = "", ""
+	}
+	if rec.Step == stepNew {
+		if err := w.record(ctx); err != nil {
+			return err
+		}
+	}
+	def := w.def()
+	vmT := VMID(def.ResourceGroup, def.Name)
+	if stepOrder[rec.Step] < stepOrder[stepDeallocated] {
+		err := w.ensure(ctx, OpDeallocate, vmT,
+			func(ctx context.Context) (bool, error) {
+				vm, err := w.e.o.Compute.GetVM(ctx, def.ResourceGroup, def.Name)
+				return err == nil && vm.PowerState == cloud.PowerDeallocated, ignoreNotFound(err)
+			},
+			func(ctx context.Context) error { return w.e.o.Compute.DeallocateVM(ctx, def.ResourceGroup, def.Name) },
+			func() { rec.Step = stepDeallocated })
+		if err != nil {
+			return err
+		}
+	}
+	if stepOrder[rec.Step] < stepOrder[stepDisks] {
+		for _, d := range allDisks(def) {
+			if err := w.disk(ctx, d); err != nil {
+				return fmt.Errorf("disk %s: %w", d.Name, err)
+			}
+		}
+		rec.Step = stepDisks
+		w.note("", "every disk verified")
+		if err := w.save(); err != nil {
+			return err
+		}
+	}
+	if stepOrder[rec.Step] < stepOrder[stepDeleted] {
+		err := w.ensure(ctx, OpDeleteVM, vmT,
+			func(ctx context.Context) (bool, error) {
+				_, err := w.e.o.Compute.GetVM(ctx, def.ResourceGroup, def.Name)
+				if errors.Is(err, cloud.ErrNotFound) {
+					return true, nil
+				}
+				return false, err
+			},
+			func(ctx context.Context) error { return w.e.o.Compute.DeleteVM(ctx, def.ResourceGroup, def.Name) },
+			func() { rec.Step = stepDeleted })
+		if err != nil {
+			return err
+		}
+	}
+	if stepOrder[rec.Step] < stepOrder[stepCreated] {
+		target := managedVM(def)
+		err := w.ensure(ctx, OpCreateVM, vmT,
+			func(ctx context.Context) (bool, error) {
+				vm, err := w.e.o.Compute.GetVM(ctx, def.ResourceGroup, def.Name)
+				return err == nil && vm.Managed(), ignoreNotFound(err)
+			},
+			func(ctx context.Context) error { return w.e.o.Compute.CreateVM(ctx, target) },
+			func() { rec.Step = stepCreated })
+		if err != nil {
+			return err
+		}
+	}
+	if stepOrder[rec.Step] < stepOrder[stepDone] {
+		if def.PowerState == cloud.PowerDeallocated {
+			// CreateVM starts the VM; one that was deallocated goes back
+			// to that state.
+			err := w.ensure(ctx, OpRestore, vmT,
+				func(ctx context.Context) (bool, error) {
+					vm, err := w.e.o.Compute.GetVM(ctx, def.ResourceGroup, def.Name)
+					return err == nil && vm.PowerState == cloud.PowerDeallocated, ignoreNotFound(err)
+				},
+				func(ctx context.Context) error { return w.e.o.Compute.DeallocateVM(ctx, def.ResourceGroup, def.Name) },
+				func() { rec.Step = stepDone })
+			if err != nil {
+				return err
+			}
+		}
+		rec.Step, rec.Status = stepDone, StatusDone
+		w.note("", "converted: running on managed disks")
+		if err := w.save(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func ignoreNotFound(err error) error {
+	if errors.Is(err, cloud.ErrNotFound) {
+		return nil
+	}
+	return err
+}
+
+func allDisks(vm *cloud.VM) []cloud.VMDisk {
+	return append([]cloud.VMDisk{vm.OSDisk}, vm.DataDisks...)
+}
+
+// managedVM is the VM to create: the recorded definition on managed disks
+// named as the classic disks, at the same LUNs.
+func managedVM(def *cloud.VM) cloud.VM {
+	vm := cloud.VM{ResourceGroup: def.ResourceGroup, Name: def.Name, Location: def.Location, Size: def.Size,
+		AvailabilitySet: def.AvailabilitySet, NICs: append([]string(nil), def.NICs...), OSType: def.OSType,
+		PowerState: cloud.PowerRunning, DataDisks: []cloud.VMDisk{}}
+	vm.OSDisk = cloud.VMDisk{Name: def.OSDisk.Name, LUN: def.OSDisk.LUN, ManagedDisk: def.OSDisk.Name, SizeBytes: def.OSDisk.SizeBytes}
+	for _, d := range def.DataDisks {
+		vm.DataDisks = append(vm.DataDisks, cloud.VMDisk{Name: d.Name, LUN: d.LUN, ManagedDisk: d.Name, SizeBytes: d.SizeBytes})
+	}
+	return vm
+}
+
+// record reads the VM and records its definition before anything changes.
+func (w *vmWork) record(ctx context.Context) error {
+	var vm cloud.VM
+	err := w.retry(ctx, "get VM", func(ctx context.Context) error {
+		var err error
+		vm, err = w.e.o.Compute.GetVM(ctx, w.plan.ResourceGroup, w.plan.Name)
+		return err
+	})
+	switch {
+	case errors.Is(err, cloud.ErrNotFound):
+		return &skipError{"no Resource Manager VM " + w.plan.ID + ": migrate its unit first"}
+	case err != nil:
+		return fmt.Errorf("read the VM's definition: %w", err)
+	case vm.Managed():
+		return &skipError{"already on managed disks"}
+	}
+	if err := w.matchPlan(vm); err != nil {
+		return err
+	}
+	w.rec.Definition = &vm
+	for _, d := range allDisks(&vm) {
+		dp := w.planDisk(d.Name)
+		w.rec.Disks[inventory.Key(d.Name)] = &diskRecord{Name: d.Name, Movement: dp.Movement}
+	}
+	w.rec.Step = stepRecorded
+	w.note(OpRecord, fmt.Sprintf("definition recorded: size %s, %d NIC(s), %d disk(s), power %s", vm.Size, len(vm.NICs), 1+len(vm.DataDisks), vm.PowerState))
+	return w.save()
+}
+
+// matchPlan refuses a VM whose disks are not the plan's (a stale plan).
+func (w *vmWork) matchPlan(vm cloud.VM) error {
+	var probs []string
+	if vm.OSDisk.VHDURI == "" {
+		probs = append(probs, "the OS disk is not a VHD")
+	}
+	if !strings.EqualFold(vm.OSDisk.Name, w.plan.OSDisk.Name) {
+		probs = append(probs, fmt.Sprintf("OS disk is %s, the plan says %s", vm.OSDisk.Name, w.plan.OSDisk.Name))
+	}
+	planned := map[string]DiskPlan{}
+	for _, d := range w.plan.Disks() {
+		planned[inventory.Key(d.Name)] = d
+	}
+	if len(vm.DataDisks) != len(w.plan.DataDisks) {
+		probs = append(probs, fmt.Sprintf("%d data disks, the plan has %d", len(vm.DataDisks), len(w.plan.DataDisks)))
+	}
+	for _, d := range allDisks(&vm) {
+		dp, ok := planned[inventory.Key(d.Name)]
+		switch {
+		case !ok:
+			probs = append(probs, "disk "+d.Name+" is not in the plan")
+		case d.ManagedDisk == "" && d.VHDURI == "":
+			probs = append(probs, "disk "+d.Name+" has neither a VHD nor a managed disk")
+		case d.SizeBytes != dp.SizeBytes:
+			probs = append(probs, fmt.Sprintf("disk %s is %d bytes, the plan says %d", d.Name, d.SizeBytes, dp.SizeBytes))
+		case dp.LUN >= 0 && d.LUN != dp.LUN:
+			probs = append(probs, fmt.Sprintf("disk %s is at LUN %d, the plan says %d", d.Name, d.LUN, dp.LUN))
+		}
+	}
+	if len(probs) > 0 {
+		return fmt.Errorf("the plan is stale, build it again: %s", strings.Join(probs, "; "))
+	}
+	return nil
+}
+
+func (w *vmWork) planDisk(name string) DiskPlan {
+	for _, d := range w.plan.Disks() {
+		if strings.EqualFold(d.Name, name) {
+			return d
+		}
+	}
+	return DiskPlan{Name: name, Movement: MoveImport}
+}
+
+func diskTarget(rg, name string) string { return "disk/" + rg + "/" + name }
+
+// disk makes one managed disk and verifies it.
+func (w *vmWork) disk(ctx context.Context, d cloud.VMDisk) error {
+	def := w.def()
+	rg := def.ResourceGroup
+	dr := w.rec.Disks[inventory.Key(d.Name)]
+	dp := w.planDisk(d.Name)
+	target := diskTarget(rg, d.Name)
+	if dr.Verified {
+		return nil
+	}
+	if dr.Mismatch {
+		return w.dropMismatch(ctx, d, dr)
+	}
+	if !dr.Created {
+		spec := cloud.ManagedDisk{ResourceGroup: rg, Name: d.Name, Location: def.Location, AccountType: dp.AccountType,
+			SizeBytes: d.SizeBytes, CreateOption: cloud.CreateImport, SourceURI: d.VHDURI}
+		if dp.Movement == MoveUpload {
+			spec.CreateOption, spec.SourceURI = cloud.CreateUpload, ""
+		}
+		if strings.EqualFold(d.Name, def.OSDisk.Name) {
+			spec.OSType = def.OSType
+		}
+		w.e.event(Event{VM: w.plan.ID, Disk: d.Name, Op: OpCreateDisk, Note: spec.CreateOption})
+		err := w.ensure(ctx, OpCreateDisk, target,
+			func(ctx context.Context) (bool, error) {
+				_, err := w.e.o.Compute.GetDisk(ctx, rg, d.Name)
+				return err == nil, ignoreNotFound(err)
+			},
+			func(ctx context.Context) error { return w.e.o.Compute.CreateDisk(ctx, spec) },
+			func() { dr.Created = true })
+		if err != nil {
+			return err
+		}
+	}
+	if dp.Movement == MoveUpload && !dr.Uploaded {
+		if dp.Staged && !dr.Staged {
+			if err := w.stage(ctx, d, dr, dp); err != nil {
+				return err
+			}
+		}
+		if err := w.upload(ctx, d, dr, dp); err != nil {
+			return err
+		}
+		err := w.ensure(ctx, OpEndUpload, target,
+			func(ctx context.Context) (bool, error) {
+				md, err := w.e.o.Compute.GetDisk(ctx, rg, d.Name)
+				return err == nil && uploadEnded(md.State), err
+			},
+			func(ctx context.Context) error { return w.e.o.Data.EndUpload(ctx, rg, d.Name) },
+			func() { dr.Uploaded = true })
+		if err != nil {
+			return err
+		}
+	}
+	return w.verify(ctx, d, dr)
+}
+
+func uploadEnded(state string) bool {
+	return state == cloud.DiskUnattached || state == cloud.DiskAttached
+}
+
+func (w *vmWork) caps(dp DiskPlan) (int64, int) {
+	bw, iops := dp.MaxBandwidth, dp.MaxIOPS
+	if w.e.o.MaxBandwidth > 0 {
+		bw = w.e.o.MaxBandwidth
+	}
+	if w.e.o.MaxIOPS > 0 {
+		iops = w.e.o.MaxIOPS
+	}
+	return bw, iops
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
+
+// pendingOn reports whether the open intent is op on target.
+func (w *vmWork) pendingOn(op, target string) bool {
+	p := w.rec.Pending
+	return p != nil && p.Op == op && p.Target == target
+}
+
+// stage is leg 1: the source VHD to an encrypted staging image, resumable
+// from its checkpoint. An open Stage intent without a checkpoint means the
+// leg never wrote anything or finished (Copy removes its checkpoint last):
+// a staging image that opens (its manifest is written at the very end) is
+// a finished leg.
+func (w *vmWork) stage(ctx context.Context, d cloud.VMDisk, dr *diskRecord, dp DiskPlan) error {
+	rg := w.def().ResourceGroup
+	target := diskTarget(rg, d.Name)
+	cp, err := w.e.checkpoint(rg, d.Name, "stage")
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(w.e.o.Staging, 0o700); err != nil {
+		return fmt.Errorf("create staging folder: %w", err)
+	}
+	if w.pendingOn(OpStage, target) && !exists(cp) {
+		if src, err := staging.Open(ctx, w.e.o.Staging, d.Name, w.e.o.KEK); err == nil {
+			sum := src.Manifest().ContentSHA256
+			src.Close()
+			return w.closeReconciled(OpStage, target, func() { dr.Staged, dr.SourceSHA256 = true, sum })
+		}
+	}
+	bw, iops := w.caps(dp)
+	return w.copyLeg(ctx, OpStage, target, func(ctx context.Context) (string, error) {
+		src, err := w.e.o.Data.OpenVHD(ctx, d.VHDURI)
+		if err != nil {
+			return "", fmt.Errorf("open VHD: %w", err)
+		}
+		defer src.Close()
+		sink, err := staging.Create(ctx, w.e.o.Staging, d.Name, w.e.o.KEK, w.e.o.Cipher, src.Size())
+		if err != nil {
+			return "", err
+		}
+		defer sink.Close()
+		prog := &disks.Progress{}
+		w.e.event(Event{VM: w.plan.ID, Disk: d.Name, Op: OpStage, Progress: prog})
+		sum, err := disks.Copy(ctx, src, sink, disks.CopyOptions{MaxBandwidth: bw, MaxIOPS: iops, Workers: w.e.o.Workers,
+			Checkpoint: cp, Resume: exists(cp), Progress: prog})
+		if err != nil {
+			return "", err
+		}
+		return hexSum(sum.ContentSHA256), nil
+	}, func(sum string) { dr.Staged, dr.SourceSHA256 = true, sum })
+}
+
+// upload is the streamed copy into a disk made with CreateUpload: from the
+// source VHD, or (leg 2) from the staging image, verified before a byte is
+// sent. Reconciling an open Upload intent: an upload that has ended is
+// done; without a checkpoint the copy either never wrote or finished, which
+// the content hashes tell apart, so nothing is sent twice.
+func (w *vmWork) upload(ctx context.Context, d cloud.VMDisk, dr *diskRecord, dp DiskPlan) error {
+	rg := w.def().ResourceGroup
+	target := diskTarget(rg, d.Name)
+	cp, err := w.e.checkpoint(rg, d.Name, "upload")
+	if err != nil {
+		return err
+	}
+	if w.pendingOn(OpUpload, target) {
+		var md cloud.ManagedDisk
+		err := w.retry(ctx, "get disk", func(ctx context.Context) error {
+			var err error
+			md, err = w.e.o.Compute.GetDisk(ctx, rg, d.Name)
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("reconcile the upload: %w", err)
+		}
+		if uploadEnded(md.State) {
+			return w.closeReconciled(OpUpload, target, func() {})
+		}
+		if !exists(cp) {
+			src, err := w.sourceHash(ctx, d, dr)
+			if err != nil {
+				return err
+			}
+			got, err := w.managedHash(ctx, d)
+			if err != nil {
+				return err
+			}
+			if src == got {
+				return w.closeReconciled(OpUpload, target, func() { dr.SourceSHA256 = src })
+			}
+		}
+	}
+	bw, iops := w.caps(dp)
+	return w.copyLeg(ctx, OpUpload, target, func(ctx context.Context) (string, error) {
+		var (
+			src      disks.Source
+			manifest *staging.Manifest
+		)
+		if dp.Staged {
+			s, err := staging.Open(ctx, w.e.o.Staging, d.Name, w.e.o.KEK)
+			if err != nil {
+				return "", fmt.Errorf("open staging image: %w", err)
+			}
+			defer s.Close()
+			// Every MAC is checked before a byte goes to the disk.
+			if err := s.Verify(ctx); err != nil {
+				return "", fmt.Errorf("verify staging image: %w", err)
+			}
+			src, manifest = s, s.Manifest()
+		} else {
+			s, err := w.e.o.Data.OpenVHD(ctx, d.VHDURI)
+			if err != nil {
+				return "", fmt.Errorf("open VHD: %w", err)
+			}
+			defer s.Close()
+			src = s
+		}
+		resume := exists(cp)
+		var sink disks.Sink
+		err := w.retry(ctx, "grant write access", func(ctx context.Context) error {
+			var err error
+			sink, err = w.e.o.Data.OpenUpload(ctx, rg, d.Name, d.SizeBytes, resume)
+			return err
+		})
+		if err != nil {
+			return "", err
+		}
+		defer sink.Close()
+		prog := &disks.Progress{}
+		w.e.event(Event{VM: w.plan.ID, Disk: d.Name, Op: OpUpload, Progress: prog})
+		sum, err := disks.Copy(ctx, src, sink, disks.CopyOptions{MaxBandwidth: bw, MaxIOPS: iops, Workers: w.e.o.Workers,
+			Checkpoint: cp, Resume: resume, Progress: prog})
+		if err != nil {
+			return "", err
+		}
+		if manifest != nil {
+			if err := staging.VerifyContent(manifest, sum); err != nil {
+				return "", err
+			}
+		}
+		return hexSum(sum.ContentSHA256), nil
+	}, func(sum string) { dr.SourceSHA256 = sum })
+}
+
+// copyLeg journals one copy: intent, the copy, outcome with its hash. An
+// interrupted copy leaves its intent open (and its checkpoint) for the
+// next run; a failed one fails the VM.
+func (w *vmWork) copyLeg(ctx context.Context, op, target string, run func(context.Context) (string, error), done func(sum string)) error {
+	attempt := 1
+	if p := w.rec.Pending; p != nil {
+		attempt = p.Attempt + 1
+	}
+	if err := w.intent(op, target, attempt); err != nil {
+		return err
+	}
+	sum, err := run(ctx)
+	w.e.boundary(AfterCall, w.plan.ID, op)
+	if err != nil && ctx.Err() != nil {
+		return fmt.Errorf("%s %s: %w", strings.ToLower(op), target, err)
+	}
+	if err == nil {
+		done(sum)
+	}
+	if oerr := w.outcome(op, target, attempt, err); oerr != nil {
+		return oerr
+	}
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", strings.ToLower(op), target, err)
+	}
+	return nil
+}
+
+// verify compares the managed disk's content hash with the source's.
+func (w *vmWork) verify(ctx context.Context, d cloud.VMDisk, dr *diskRecord) error {
+	src, err := w.sourceHash(ctx, d, dr)
+	if err != nil {
+		return err
+	}
+	got, err := w.managedHash(ctx, d)
+	if err != nil {
+		return err
+	}
+	dr.SourceSHA256, dr.ManagedSHA256 = src, got
+	if got == src {
+		dr.Verified = true
+		w.note("Verify", "disk "+d.Name+" verified: sha256 "+got)
+		w.e.event(Event{VM: w.plan.ID, Disk: d.Name, Op: "Verify", Note: "sha256 " + got})
+		return w.save()
+	}
+	dr.Mismatch = true
+	w.note("Verify", fmt.Sprintf("disk %s MISMATCH: source sha256 %s, managed disk %s", d.Name, src, got))
+	if err := w.save(); err != nil {
+		return err
+	}
+	return w.dropMismatch(ctx, d, dr)
+}
+
+// dropMismatch deletes a managed disk that failed verification, so no disk
+// with wrong content stays in the cloud, and fails the VM: it is left
+// deallocated on its VHDs, which nothing has changed. A later run makes
+// the disk again.
+func (w *vmWork) dropMismatch(ctx context.Context, d cloud.VMDisk, dr *diskRecord) error {
+	rg := w.def().ResourceGroup
+	err := w.ensure(ctx, OpDeleteDisk, diskTarget(rg, d.Name),
+		func(ctx context.Context) (bool, error) {
+			_, err := w.e.o.Compute.GetDisk(ctx, rg, d.Name)
+			if errors.Is(err, cloud.ErrNotFound) {
+				return true, nil
+			}
+			return false, err
+		},
+		func(ctx context.Context) error { return w.e.o.Compute.DeleteDisk(ctx, rg, d.Name) },
+		func() { dr.Mismatch, dr.Created, dr.Uploaded = false, false, false })
+	if err != nil {
+		return err
+	}
+	if cp, err := w.e.checkpoint(rg, d.Name, "upload"); err == nil {
+		_ = os.Remove(cp)
+	}
+	return fmt.Errorf("%w: source sha256 %s, managed disk %s; the managed disk was deleted and the VM left deallocated on its VHDs",
+		ErrVerify, dr.SourceSHA256, dr.ManagedSHA256)
+}
+
+// sourceHash is the source VHD's content hash: recorded by the copy that
+// read it, else computed by reading the VHD.
+func (w *vmWork) sourceHash(ctx context.Context, d cloud.VMDisk, dr *diskRecord) (string, error) {
+	if dr.SourceSHA256 != "" {
+		return dr.SourceSHA256, nil
+	}
+	var sum string
+	err := w.retry(ctx, "hash the source VHD", func(ctx context.Context) error {
+		src, err := w.e.o.Data.OpenVHD(ctx, d.VHDURI)
+		if err != nil {
+			return err
+		}
+		defer src.Close()
+		sum, err = w.hash(ctx, d.Name, src)
+		return err
+	})
+	return sum, err
+}
+
+// managedHash reads the managed disk back and hashes it.
+func (w *vmWork) managedHash(ctx context.Context, d cloud.VMDisk) (string, error) {
+	var sum string
+	err := w.retry(ctx, "hash the managed disk", func(ctx context.Context) error {
+		src, err := w.e.o.Data.OpenManaged(ctx, w.def().ResourceGroup, d.Name)
+		if err != nil {
+			return err
+		}
+		defer src.Close()
+		sum, err = w.hash(ctx, d.Name, src)
+		return err
+	})
+	return sum, err
+}
+
+func (w *vmWork) hash(ctx context.Context, disk string, src disks.Source) (string, error) {
+	prog := &disks.Progress{}
+	w.e.event(Event{VM: w.plan.ID, Disk: disk, Op: "Verify", Progress: prog})
+	sum, err := disks.Copy(ctx, src, discard{}, disks.CopyOptions{Workers: w.e.o.Workers, Progress: prog})
+	if err != nil {
+		return "", err
+	}
+	return hexSum(sum.ContentSHA256), nil
+}
+
+// discard is a sink that keeps nothing: Copy through it computes the
+// content hash.
+type discard struct{}
+
+func (discard) WriteChunk(context.Context, *disks.Chunk) error { return nil }
+func (discard) Finish(context.Context, disks.Summary) error    { return nil }
+func (discard) Close() error                                   { return nil }
