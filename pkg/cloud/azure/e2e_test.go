@@ -54,6 +54,10 @@ type setup struct {
 	emu   emulator.Options
 	sim   sim.Options
 	cloud string // overrides the written config's cloud
+	// blobEndpoint serves the disk step: the sim's Compute and DiskData
+	// behind the emulator, page data in Azurite there.
+	blobEndpoint string
+	tokens       azure.TokenStore
 }
 
 // newEnv runs inv in the simulator behind the emulator on loopback TLS and
@@ -73,6 +77,9 @@ func newEnv(t *testing.T, inv *inventory.Inventory, s setup) *env {
 	eo.SubscriptionID = inv.SubscriptionID
 	eo.ClientID, eo.ClientSecret = testClientID, testClientSecret
 	eo.Log = log.add
+	if s.blobEndpoint != "" {
+		eo.Compute, eo.DiskData, eo.BlobEndpoint = sm, sm, s.blobEndpoint
+	}
 	srv := emulator.New(sm, sm, eo)
 	if _, err := srv.Start(ctx, "127.0.0.1:0"); err != nil {
 		t.Fatal(err)
@@ -97,7 +104,8 @@ func newEnv(t *testing.T, inv *inventory.Inventory, s setup) *env {
 		MaxPollInterval: 10 * time.Millisecond,
 		// Faults answer Retry-After: 1, which azcore honours; the other
 		// faults retry after a millisecond.
-		Retry: policy.RetryOptions{MaxRetries: 3, RetryDelay: time.Millisecond, MaxRetryDelay: 2 * time.Second},
+		Retry:  policy.RetryOptions{MaxRetries: 3, RetryDelay: time.Millisecond, MaxRetryDelay: 2 * time.Second},
+		Tokens: s.tokens,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -10,6 +10,13 @@
 //
 // It injects transient faults (429 with Retry-After, 503, 500), some after
 // the request took effect, as a lost response would be, so the driver's
-// retries are exercised. The Resource Manager disk and VM calls are not
-// served yet; they will be added as more routes on the same mux.
+// retries are exercised.
+//
+// Given Options.Compute and DiskData (the simulator), it also serves the
+// Resource Manager calls of the disk step (VMs, managed disks with
+// grant/revoke access, images, storage account listKeys) as long-running
+// operations with Azure's headers, and keeps their page data in Azurite at
+// Options.BlobEndpoint: classic VHDs are copied there (sparse) from
+// DiskData.OpenVHD when their account's keys are first listed, and
+// grant-access answers a SAS into the managed-disks container.
 package emulator

@@ -31,6 +31,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /{tenant}/oauth2/v2.0/token", s.token)
 	// Resource Manager.
 	mux.Handle("GET /subscriptions/{sub}/providers/{ns}", s.arm(s.provider))
+	s.armRoutes(mux)
 	// Service Management: migration calls and their operations.
 	mux.Handle("POST /{sub}/services/hostedservices/{svc}/deployments/{dep}/migration", s.sm(s.migration))
 	mux.Handle("POST /{sub}/services/storageservices/{name}/migration", s.sm(s.migration))

@@ -61,6 +61,20 @@ type Options struct {
 	// Log receives one line per request (method, path, status, duration).
 	// Nil logs nothing. Query strings are not logged.
 	Log func(string)
+
+	// Compute serves the Resource Manager VM, disk and image calls of the
+	// disk step; nil answers them 501. DiskData is the classic VHDs' and
+	// managed disks' content behind them (the simulator serves both).
+	Compute  cloud.Compute
+	DiskData cloud.DiskData
+	// BlobEndpoint is Azurite's blob endpoint with the account in its path
+	// (http://127.0.0.1:PORT/devstoreaccount1): page data goes there, and
+	// the SAS grant-access answers point there. Empty: no page data.
+	BlobEndpoint string
+	// BlobAccountName and BlobAccountKey are the account's credentials;
+	// empty ones are Azurite's well-known devstoreaccount1 and its key.
+	BlobAccountName string
+	BlobAccountKey  string
 }
 
 // Server is the emulator. Start it, point the azure driver at URL (or at
@@ -74,6 +88,8 @@ type Server struct {
 	rng     *rand.Rand
 	tokens  map[string]time.Time
 	ops     map[string]*operation
+	armOps  map[string]*armOp
+	blobs   *blobStore
 	nextOp  int
 	url     string
 	certPEM []byte
@@ -99,6 +115,7 @@ func New(m cloud.Migrator, d cloud.Discoverer, o Options) *Server {
 		rng:    rand.New(rand.NewPCG(uint64(o.Seed), 0x5eed)),
 		tokens: map[string]time.Time{},
 		ops:    map[string]*operation{},
+		armOps: map[string]*armOp{},
 	}
 }
 
@@ -110,6 +127,11 @@ func (s *Server) Start(ctx context.Context, addr string) (string, error) {
 	if s.srv != nil {
 		return "", errors.New("emulator: already started")
 	}
+	blobs, err := newBlobStore(s.o)
+	if err != nil {
+		return "", fmt.Errorf("emulator: %w", err)
+	}
+	s.blobs = blobs
 	pair, pemBytes, err := selfSigned(time.Now())
 	if err != nil {
 		return "", fmt.Errorf("emulator: certificate: %w", err)
@@ -206,6 +228,9 @@ type AzureConfig struct {
 	DisableInstanceDiscovery  bool   `yaml:"disableInstanceDiscovery"`
 	CAFile                    string `yaml:"caFile"`
 	Credential                string `yaml:"credential"`
+	// BlobEndpoint is where the driver reads VHDs (Options.BlobEndpoint);
+	// on real clouds it is absent and derived from each VHD's account.
+	BlobEndpoint string `yaml:"blobEndpoint,omitempty"`
 }
 
 // WriteConfig writes a configuration pointing the azure driver at this
@@ -236,6 +261,7 @@ func (s *Server) WriteConfig(path string) error {
 		DisableInstanceDiscovery:  true,
 		CAFile:                    ca,
 		Credential:                "clientsecret",
+		BlobEndpoint:              s.o.BlobEndpoint,
 	}}
 	b, err := yaml.Marshal(c)
 	if err != nil {
