@@ -2,6 +2,7 @@ package convert_test
 
 import (
 	"context"
+	"encoding/hex"
 	"io"
 	"os"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"github.com/migrate-tool/migrate/pkg/cloud"
 	"github.com/migrate-tool/migrate/pkg/cloud/sim"
 	"github.com/migrate-tool/migrate/pkg/convert"
+	"github.com/migrate-tool/migrate/pkg/disks"
 	"github.com/migrate-tool/migrate/pkg/inventory"
 	"github.com/migrate-tool/migrate/pkg/phases"
 	"github.com/migrate-tool/migrate/pkg/phases/journal"
@@ -224,3 +226,18 @@ func vmsByID(t testing.TB, ctx context.Context, s *sim.Sim) map[string]cloud.VM 
 }
 
 var _ = time.Second
+
+type discardSink struct{}
+
+func (discardSink) WriteChunk(context.Context, *disks.Chunk) error { return nil }
+func (discardSink) Finish(context.Context, disks.Summary) error    { return nil }
+func (discardSink) Close() error                                   { return nil }
+
+// hashSource is the content SHA-256 of a disk, hex.
+func hashSource(ctx context.Context, src disks.Source) (string, error) {
+	sum, err := disks.Copy(ctx, src, discardSink{}, disks.CopyOptions{})
+	if err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(sum.ContentSHA256[:]), nil
+}

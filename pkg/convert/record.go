@@ -56,6 +56,8 @@ type diskRecord struct {
 	Created  bool   `json:"created,omitempty"`
 	// Staged: leg 1 wrote a complete staging image.
 	Staged bool `json:"staged,omitempty"`
+	// Copied: the streamed copy into the disk finished.
+	Copied bool `json:"copied,omitempty"`
 	// Uploaded: the upload ended (EndUpload); never sent again.
 	Uploaded bool `json:"uploaded,omitempty"`
 	// SourceSHA256 is the content hash of the source VHD, ManagedSHA256

@@ -302,8 +302,10 @@ func (w *vmWork) disk(ctx context.Context, d cloud.VMDisk) error {
 				return err
 			}
 		}
-		if err := w.upload(ctx, d, dr, dp); err != nil {
-			return err
+		if !dr.Copied {
+			if err := w.upload(ctx, d, dr, dp); err != nil {
+				return err
+			}
 		}
 		err := w.ensure(ctx, OpEndUpload, target,
 			func(ctx context.Context) (bool, error) {
@@ -413,7 +415,7 @@ func (w *vmWork) upload(ctx context.Context, d cloud.VMDisk, dr *diskRecord, dp 
 			return fmt.Errorf("reconcile the upload: %w", err)
 		}
 		if uploadEnded(md.State) {
-			return w.closeReconciled(OpUpload, target, func() {})
+			return w.closeReconciled(OpUpload, target, func() { dr.Copied = true })
 		}
 		if !exists(cp) {
 			src, err := w.sourceHash(ctx, d, dr)
@@ -425,7 +427,7 @@ func (w *vmWork) upload(ctx context.Context, d cloud.VMDisk, dr *diskRecord, dp 
 				return err
 			}
 			if src == got {
-				return w.closeReconciled(OpUpload, target, func() { dr.SourceSHA256 = src })
+				return w.closeReconciled(OpUpload, target, func() { dr.Copied, dr.SourceSHA256 = true, src })
 			}
 		}
 	}
@@ -478,7 +480,7 @@ func (w *vmWork) upload(ctx context.Context, d cloud.VMDisk, dr *diskRecord, dp 
 			}
 		}
 		return hexSum(sum.ContentSHA256), nil
-	}, func(sum string) { dr.SourceSHA256 = sum })
+	}, func(sum string) { dr.Copied, dr.SourceSHA256 = true, sum })
 }
 
 // copyLeg journals one copy: intent, the copy, outcome with its hash. An
@@ -549,7 +551,7 @@ func (w *vmWork) dropMismatch(ctx context.Context, d cloud.VMDisk, dr *diskRecor
 			return false, err
 		},
 		func(ctx context.Context) error { return w.e.o.Compute.DeleteDisk(ctx, rg, d.Name) },
-		func() { dr.Mismatch, dr.Created, dr.Uploaded = false, false, false })
+		func() { dr.Mismatch, dr.Created, dr.Copied, dr.Uploaded = false, false, false, false })
 	if err != nil {
 		return err
 	}
