@@ -30,7 +30,7 @@ const unallocated = 0xFFFFFFFF
 // implements disks.Source and is safe for concurrent reads.
 type Disk struct {
 	path     string
-	f        *os.File
+	f        backing
 	fileSize int64
 	footer   *Footer
 	header   *Header // nil for a fixed disk
@@ -58,12 +58,29 @@ func Open(path string) (*Disk, error) {
 	return open(path, 1)
 }
 
+// backing is the file under a Disk: an *os.File, or bytes in the fuzz test.
+type backing interface {
+	io.ReaderAt
+	io.Closer
+}
+
 func open(path string, depth int) (*Disk, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("open VHD: %w", err)
 	}
-	d := &Disk{path: path, f: f}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("stat VHD: %w", err)
+	}
+	return openFrom(path, f, st.Size(), depth)
+}
+
+// openFrom validates the VHD held by f, of size bytes, named path (for
+// messages and to find a differencing disk's parent). It closes f on error.
+func openFrom(path string, f backing, size int64, depth int) (*Disk, error) {
+	d := &Disk{path: path, f: f, fileSize: size}
 	if err := d.load(depth); err != nil {
 		d.Close()
 		var fe *FormatError
@@ -89,11 +106,6 @@ func (d *Disk) readFull(p []byte, off int64, field string) error {
 }
 
 func (d *Disk) load(depth int) error {
-	st, err := d.f.Stat()
-	if err != nil {
-		return fmt.Errorf("stat VHD: %w", err)
-	}
-	d.fileSize = st.Size()
 	if d.fileSize < FooterSize {
 		return formatErr("", 0, "footer", "file is %d bytes, shorter than a %d-byte footer", d.fileSize, FooterSize)
 	}
@@ -102,6 +114,7 @@ func (d *Disk) load(depth int) error {
 	if err := d.readFull(fb, end, "footer"); err != nil {
 		return err
 	}
+	var err error
 	d.footer, err = ParseFooter(fb, end)
 	if err != nil {
 		// A dynamic disk whose copy at offset 0 is intact but whose end is
