@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -39,6 +40,15 @@ func TestScript(t *testing.T) {
 			return nil
 		},
 		Cmds: scriptCmds(),
+		// [ci] is true when CI=true (the script's environment does not
+		// carry CI): scenarios that need a tool CI installs, such as
+		// qemu-img, skip without it only outside CI.
+		Condition: func(cond string) (bool, error) {
+			if cond == "ci" {
+				return os.Getenv("CI") == "true", nil
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
+		},
 	})
 }
 
