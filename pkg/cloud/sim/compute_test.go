@@ -11,7 +11,7 @@ import (
 	"github.com/migrate-tool/migrate/pkg/inventory"
 )
 
-// computeEstate is one VM (not in a VNet) with an OS and a data disk,
+// computeSim is a cloud with one VM (not in a VNet) with an OS and a data disk,
 // committed.
 func computeSim(t *testing.T) (*sim.Sim, string) {
 	t.Helper()
