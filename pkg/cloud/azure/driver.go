@@ -226,7 +226,13 @@ func (d *Driver) run(ctx context.Context, op, comp string, t cloud.Target, body 
 	if err != nil {
 		return fmt.Errorf("%s %s: %w", verb, t.Unit, err)
 	}
-	resp, _, err := d.call(ctx, d.sm, http.MethodPost, u, emptyBody(body))
+	// The POST that starts an operation is sent once, without azcore's
+	// retries: a 500 or 503 may come after the platform acted (a lost
+	// response), and retrying it blind would send Commit to a committed
+	// unit. The fault goes up as a TransientError, and the phases read the
+	// unit's state before they decide to send it again.
+	once := policy.WithRetryOptions(ctx, policy.RetryOptions{MaxRetries: -1})
+	resp, _, err := d.call(once, d.sm, http.MethodPost, u, emptyBody(body))
 	if err != nil {
 		return fmt.Errorf("%s %s: %w", verb, t.Unit, d.refusal(ctx, op, t, err))
 	}
