@@ -178,6 +178,37 @@ func TestResumeAfterCancel(t *testing.T) {
 	}
 }
 
+// A chunk is recorded as done only once a Sync that began after its write
+// returned: a crash can then never leave a checkpointed chunk that is not
+// durable.
+func TestCheckpointOnlyAfterSync(t *testing.T) {
+	data := pattern(64*mib, Extent{0, 64 * mib})
+	cp := filepath.Join(t.TempDir(), "copy.checkpoint")
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	dst := newMemSink(64 * mib)
+	dst.failAfter, dst.cancel = 6, cancel
+	if _, err := Copy(ctx, &memSource{data: data}, dst, CopyOptions{Workers: 2, Checkpoint: cp}); err == nil {
+		t.Fatal("copy was not interrupted")
+	}
+	saved, err := loadCheckpoint(cp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, r := range saved.Done {
+		for i := r[0]; i < r[1]; i++ {
+			n++
+			if !dst.synced[i*ChunkSize] {
+				t.Errorf("chunk %d checkpointed without a Sync after its write", i)
+			}
+		}
+	}
+	if n == 0 {
+		t.Error("the interrupted copy checkpointed nothing")
+	}
+}
+
 func allZero(data []byte, off int64) bool {
 	end := min(off+ChunkSize, int64(len(data)))
 	return bytes.Count(data[off:end], []byte{0}) == int(end-off)

@@ -42,6 +42,7 @@ type memSink struct {
 	failAfter int
 	cancel    context.CancelFunc
 	syncs     int
+	synced    map[int64]bool // chunks written before some Sync began
 }
 
 func newMemSink(size int64) *memSink {
@@ -70,6 +71,12 @@ func (m *memSink) WriteChunk(ctx context.Context, c *Chunk) error {
 func (m *memSink) Sync(context.Context) error {
 	m.mu.Lock()
 	m.syncs++
+	if m.synced == nil {
+		m.synced = map[int64]bool{}
+	}
+	for off := range m.chunks {
+		m.synced[off] = true
+	}
 	m.mu.Unlock()
 	return nil
 }
