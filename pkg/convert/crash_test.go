@@ -155,9 +155,15 @@ func TestKillAtEveryBoundary(t *testing.T) {
 				t.Fatalf("worker output %q: %v", out, err)
 			}
 			want := cloudState(t, base)
+			// Every boundary by default; under the race detector every
+			// worker is several times slower, so every 5th (the
+			// in-process tests race the engine itself); -short every 7th.
 			step := 1
-			if testing.Short() {
+			switch {
+			case testing.Short():
 				step = 7
+			case raceEnabled:
+				step = 5
 			}
 			for k := 1; k <= total; k += step {
 				dir := t.TempDir()
