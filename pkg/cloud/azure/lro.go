@@ -121,7 +121,12 @@ func wait[T any](ctx context.Context, d *Driver, p *runtime.Poller[T]) (res T, d
 		}
 		resp, err := p.Poll(ctx)
 		if err != nil {
-			return res, false, d.armErr(ctx, err)
+			// A status read that failed transiently (or a cancelled ctx)
+			// leaves the operation to resume; any other answer (404: the
+			// platform forgot it; 4xx) cannot be polled again.
+			err = d.armErr(ctx, err)
+			_, transient := cloud.IsTransient(err)
+			return res, !transient && ctx.Err() == nil, err
 		}
 		delay = min(delay+delay/2, d.o.MaxPollInterval)
 		if ra := retryAfter(resp.Header, time.Now()); ra > 0 {
