@@ -43,72 +43,115 @@ func (d *dec) mismatch(p *path, k kind, want string) {
 	d.noteSyntax(p)
 }
 
-// members is the state of one object being read: the lexer's separator state
-// and the keys seen so far, for duplicate detection without a map in the
-// common (small) case.
-type members struct {
-	first bool
+// keySet holds the keys of one object seen so far, for duplicate detection
+// and required fields without a map in the common (small) case.
+type keySet struct {
 	n     int
 	small [16]string
 	big   map[string]struct{}
 }
 
-func (m *members) seen(key string) bool {
-	if m.big != nil {
-		if _, ok := m.big[key]; ok {
-			return true
-		}
-		m.big[key] = struct{}{}
+// seen adds key and reports whether it was there already.
+func (s *keySet) seen(key string) bool {
+	if s.has(key) {
+		return true
+	}
+	if s.big != nil {
+		s.big[key] = struct{}{}
 		return false
 	}
-	for _, k := range m.small[:m.n] {
+	if s.n < len(s.small) {
+		s.small[s.n] = key
+		s.n++
+		return false
+	}
+	s.big = make(map[string]struct{}, 2*len(s.small))
+	for _, k := range s.small {
+		s.big[k] = struct{}{}
+	}
+	s.big[key] = struct{}{}
+	return false
+}
+
+func (s *keySet) has(key string) bool {
+	if s.big != nil {
+		_, ok := s.big[key]
+		return ok
+	}
+	for _, k := range s.small[:s.n] {
 		if k == key {
 			return true
 		}
 	}
-	if m.n < len(m.small) {
-		m.small[m.n] = key
-		m.n++
-		return false
-	}
-	m.big = make(map[string]struct{}, 2*len(m.small))
-	for _, k := range m.small {
-		m.big[k] = struct{}{}
-	}
-	m.big[key] = struct{}{}
 	return false
 }
 
-// object starts reading an object at p; false means the value was something
-// else (reported and skipped).
-func (d *dec) object(p *path, m *members) bool {
-	if k := d.lx.peek(); k != kindObject {
-		d.mismatch(p, k, "an object")
-		return false
-	}
-	d.lx.open()
-	m.first = true
-	return true
+// object is the state of one object being read member by member, so that a
+// struct decoder is a switch over its keys:
+//
+//	var o object
+//	for d.member(p, &o) {
+//		switch kp := p.field(o.key); o.key {
+//		case "name":
+//			x.Name = d.name(&kp)
+//		default:
+//			d.unknown(p, o.key)
+//		}
+//	}
+//	d.require(p, &o, "name")
+//
+// It is a cursor rather than a callback, the caller makes each member's path,
+// and object holds no path: escape analysis cannot see that a path handed to
+// a func value, or kept in a struct whose keys go to the heap, stays on the
+// stack, and either would cost the loader an allocation per member.
+type object struct {
+	state uint8
+	first bool // the lexer's separator state
+	keys  keySet
+	key   string // the current member's
 }
 
-// next returns the next member's key; duplicate keys are reported and their
-// values skipped.
-func (d *dec) next(p *path, m *members) (string, bool) {
-	for d.lx.more(&m.first, '}') {
+// States of an object being read.
+const (
+	objectUnread uint8 = iota
+	objectReading
+	objectDone
+	objectNotObject // reported and skipped
+)
+
+// member moves o to the next member of the object at p, starting the object
+// on the first call; duplicate keys are reported and their values skipped.
+func (d *dec) member(p *path, o *object) bool {
+	switch o.state {
+	case objectUnread:
+		if k := d.lx.peek(); k != kindObject {
+			d.mismatch(p, k, "an object")
+			o.state = objectNotObject
+			return false
+		}
+		d.lx.open()
+		o.state, o.first = objectReading, true
+	case objectReading:
+	default:
+		return false
+	}
+	for d.lx.more(&o.first, '}') {
 		key := d.lx.key()
 		if d.lx.err != "" {
 			break
 		}
-		if m.seen(key) {
+		if o.keys.seen(key) {
 			kp := p.field(key)
 			d.problem(&kp, "duplicate key %q", key)
 			d.lx.skip()
 			continue
 		}
-		return key, true
+		o.key = key
+		return true
 	}
 	d.noteSyntax(p)
-	return "", false
+	o.state = objectDone
+	return false
 }
 
 // unknown reports a member the schema does not have and skips its value.
@@ -118,36 +161,96 @@ func (d *dec) unknown(p *path, key string) {
 	d.lx.skip()
 }
 
-// elems is the state of one array being read.
-type elems struct {
-	first bool
-	n     int
+// has reports whether the object had key.
+func (o *object) has(key string) bool { return o.keys.has(key) }
+
+// isObject reports whether the value was an object (anything else has been
+// reported already).
+func (o *object) isObject() bool { return o.state != objectNotObject }
+
+// require reports each of keys that the object o at p, now read, did not
+// have.
+func (d *dec) require(p *path, o *object, keys ...string) {
+	if !o.isObject() {
+		return
+	}
+	for _, key := range keys {
+		d.required(p, key, o.has(key))
+	}
 }
 
-// array starts reading an array at p; null reads as an empty list (Go
-// writers emit null for nil slices).
-func (d *dec) array(p *path, e *elems) bool {
-	k := d.lx.peek()
-	if k == kindNull {
+func (d *dec) required(p *path, key string, have bool) {
+	if !have {
+		kp := p.field(key)
+		d.problem(&kp, "required field is missing")
+	}
+}
+
+// items reads one array element by element:
+//
+//	it := d.items(p)
+//	for it.next() {
+//		ip := it.path()
+//		d.disk(&ip, grow(&sa.Disks))
+//	}
+//
+// null reads as no elements (Go writers emit null for nil slices); anything
+// else that is not an array is reported and skipped. Declare it before the
+// loop, not in the for statement: a per-iteration loop variable whose address
+// is taken makes every path handed down escape to the heap.
+type items struct {
+	d     *dec
+	p     *path
+	open  bool // inside an array that has not ended
+	first bool // the lexer's separator state
+	n     int  // the current element's index
+}
+
+func (d *dec) items(p *path) items {
+	it := items{d: d, p: p, n: -1}
+	switch k := d.lx.peek(); k {
+	case kindNull:
 		d.lx.literal()
-		return false
-	}
-	if k != kindArray {
+	case kindArray:
+		d.lx.open()
+		it.open, it.first = true, true
+	default:
 		d.mismatch(p, k, "an array")
+	}
+	return it
+}
+
+func (it *items) next() bool {
+	if !it.open {
 		return false
 	}
-	d.lx.open()
-	e.first, e.n = true, -1
+	if !it.d.lx.more(&it.first, ']') {
+		it.open = false
+		it.d.noteSyntax(it.p)
+		return false
+	}
+	it.n++
 	return true
 }
 
-func (d *dec) nextElem(p *path, e *elems) (int, bool) {
-	if d.lx.more(&e.first, ']') {
-		e.n++
-		return e.n, true
+// path is the current element's path, made by the caller (see object).
+func (it *items) path() path { return it.p.elem(it.n) }
+
+// grow appends a zero element to *s and returns it, for decoding in place.
+func grow[T any](s *[]T) *T {
+	var zero T
+	*s = append(*s, zero)
+	return &(*s)[len(*s)-1]
+}
+
+// null consumes a null and reports whether there was one: an optional
+// object may be given as null for absent.
+func (d *dec) null() bool {
+	if d.lx.peek() != kindNull {
+		return false
 	}
-	d.noteSyntax(p)
-	return 0, false
+	d.lx.literal()
+	return true
 }
 
 func (d *dec) str(p *path) (string, bool) {
@@ -238,26 +341,22 @@ func (d *dec) bool(p *path) bool {
 	return d.lx.literal() == "true"
 }
 
-func (d *dec) required(p *path, key string, have bool) {
-	if !have {
-		kp := p.field(key)
-		d.problem(&kp, "required field is missing")
+// nonEmpty is checked for a required string that must not be "" either;
+// empty says so.
+func (d *dec) nonEmpty(p *path, f func(string) string, empty string) string {
+	s := d.checked(p, f)
+	if s == "" {
+		d.problem(p, "%s", empty)
 	}
+	return s
 }
 
 // strList reads a list of strings, each checked with f when f is not nil.
 func (d *dec) strList(p *path, f func(string) string) []string {
 	var out []string
-	var e elems
-	if !d.array(p, &e) {
-		return nil
-	}
-	for {
-		i, ok := d.nextElem(p, &e)
-		if !ok {
-			return out
-		}
-		ip := p.elem(i)
+	it := d.items(p)
+	for it.next() {
+		ip := it.path()
 		s, ok := d.str(&ip)
 		if ok && f != nil {
 			if msg := f(s); msg != "" {
@@ -266,6 +365,7 @@ func (d *dec) strList(p *path, f func(string) string) []string {
 		}
 		out = append(out, s)
 	}
+	return out
 }
 
 const maxInt = 1<<31 - 1
@@ -274,146 +374,83 @@ const maxInt = 1<<31 - 1
 func (d *dec) inventory() *Inventory {
 	inv := &Inventory{}
 	var root *path
-	var m members
-	if !d.object(root, &m) {
-		return inv
-	}
-	var hasVersion, hasSub bool
-	for {
-		key, ok := d.next(root, &m)
-		if !ok {
-			break
-		}
-		kp := root.field(key)
-		switch key {
+	var o object
+	for d.member(root, &o) {
+		switch kp := root.field(o.key); o.key {
 		case "schemaVersion":
-			hasVersion = true
 			inv.SchemaVersion = int(d.int(&kp, -maxInt, maxInt))
 			if inv.SchemaVersion != SchemaVersion && d.lx.err == "" {
 				d.problem(&kp, "unsupported schema version %d, expected %d", inv.SchemaVersion, SchemaVersion)
 			}
 		case "subscriptionId":
-			hasSub = true
-			inv.SubscriptionID = d.checked(&kp, guidProblem)
-			if inv.SubscriptionID == "" {
-				d.problem(&kp, "subscription id must not be empty")
-			}
+			inv.SubscriptionID = d.nonEmpty(&kp, guidProblem, "subscription id must not be empty")
 		case "defaultLocation":
 			inv.DefaultLocation = d.checked(&kp, nameProblem)
 		case "target":
 			d.target(&kp, &inv.Target)
 		case "storageAccounts":
-			var e elems
-			for ok := d.array(&kp, &e); ok; {
-				i, more := d.nextElem(&kp, &e)
-				if !more {
-					break
-				}
-				ip := kp.elem(i)
-				inv.StorageAccounts = append(inv.StorageAccounts, StorageAccount{})
-				d.storageAccount(&ip, &inv.StorageAccounts[len(inv.StorageAccounts)-1])
+			it := d.items(&kp)
+			for it.next() {
+				ip := it.path()
+				d.storageAccount(&ip, grow(&inv.StorageAccounts))
 			}
 		case "virtualNetworks":
-			var e elems
-			for ok := d.array(&kp, &e); ok; {
-				i, more := d.nextElem(&kp, &e)
-				if !more {
-					break
-				}
-				ip := kp.elem(i)
-				inv.VirtualNetworks = append(inv.VirtualNetworks, VirtualNetwork{})
-				d.virtualNetwork(&ip, &inv.VirtualNetworks[len(inv.VirtualNetworks)-1])
+			it := d.items(&kp)
+			for it.next() {
+				ip := it.path()
+				d.virtualNetwork(&ip, grow(&inv.VirtualNetworks))
 			}
 		case "cloudServices":
-			var e elems
-			for ok := d.array(&kp, &e); ok; {
-				i, more := d.nextElem(&kp, &e)
-				if !more {
-					break
-				}
-				ip := kp.elem(i)
-				inv.CloudServices = append(inv.CloudServices, CloudService{})
-				d.cloudService(&ip, &inv.CloudServices[len(inv.CloudServices)-1])
+			it := d.items(&kp)
+			for it.next() {
+				ip := it.path()
+				d.cloudService(&ip, grow(&inv.CloudServices))
 			}
 		case "networkSecurityGroups":
-			var e elems
-			for ok := d.array(&kp, &e); ok; {
-				i, more := d.nextElem(&kp, &e)
-				if !more {
-					break
-				}
-				ip := kp.elem(i)
-				inv.NetworkSecurityGroups = append(inv.NetworkSecurityGroups, NetworkSecurityGroup{})
-				d.nsg(&ip, &inv.NetworkSecurityGroups[len(inv.NetworkSecurityGroups)-1])
+			it := d.items(&kp)
+			for it.next() {
+				ip := it.path()
+				d.nsg(&ip, grow(&inv.NetworkSecurityGroups))
 			}
 		case "routeTables":
-			var e elems
-			for ok := d.array(&kp, &e); ok; {
-				i, more := d.nextElem(&kp, &e)
-				if !more {
-					break
-				}
-				ip := kp.elem(i)
-				inv.RouteTables = append(inv.RouteTables, RouteTable{})
-				d.routeTable(&ip, &inv.RouteTables[len(inv.RouteTables)-1])
+			it := d.items(&kp)
+			for it.next() {
+				ip := it.path()
+				d.routeTable(&ip, grow(&inv.RouteTables))
 			}
 		case "reservedIPs":
-			var e elems
-			for ok := d.array(&kp, &e); ok; {
-				i, more := d.nextElem(&kp, &e)
-				if !more {
-					break
-				}
-				ip := kp.elem(i)
-				inv.ReservedIPs = append(inv.ReservedIPs, ReservedIP{})
-				d.reservedIP(&ip, &inv.ReservedIPs[len(inv.ReservedIPs)-1])
+			it := d.items(&kp)
+			for it.next() {
+				ip := it.path()
+				d.reservedIP(&ip, grow(&inv.ReservedIPs))
 			}
 		case "expressRouteCircuits":
-			var e elems
-			for ok := d.array(&kp, &e); ok; {
-				i, more := d.nextElem(&kp, &e)
-				if !more {
-					break
-				}
-				ip := kp.elem(i)
-				inv.ExpressRouteCircuits = append(inv.ExpressRouteCircuits, ExpressRouteCircuit{})
-				d.circuit(&ip, &inv.ExpressRouteCircuits[len(inv.ExpressRouteCircuits)-1])
+			it := d.items(&kp)
+			for it.next() {
+				ip := it.path()
+				d.circuit(&ip, grow(&inv.ExpressRouteCircuits))
 			}
 		default:
-			d.unknown(root, key)
+			d.unknown(root, o.key)
 		}
 	}
-	d.required(root, "schemaVersion", hasVersion)
-	d.required(root, "subscriptionId", hasSub)
+	d.require(root, &o, "schemaVersion", "subscriptionId")
 	return inv
 }
 
 func (d *dec) target(p *path, t *Target) {
-	var m members
-	if !d.object(p, &m) {
-		return
-	}
-	for {
-		key, ok := d.next(p, &m)
-		if !ok {
-			return
-		}
-		kp := p.field(key)
-		switch key {
+	var o object
+	for d.member(p, &o) {
+		switch kp := p.field(o.key); o.key {
 		case "cloud":
 			t.Cloud = d.enum(&kp, true, CloudAzurePublic, CloudAzureUSGovernment, CloudAzureChina, CloudAzureStackHub)
 		case "resourceGroupSuffix":
 			t.ResourceGroupSuffix = d.checked(&kp, suffixProblem)
 		case "quotas":
-			var qm members
-			if !d.object(&kp, &qm) {
-				continue
-			}
-			for {
-				region, ok := d.next(&kp, &qm)
-				if !ok {
-					break
-				}
+			// A map from region to quota: every key is allowed.
+			var regions object
+			for d.member(&kp, &regions) {
+				region := regions.key
 				rp := kp.field(region)
 				if msg := nameProblem(region); msg != "" {
 					d.problem(&rp, "region %s", msg)
@@ -424,25 +461,17 @@ func (d *dec) target(p *path, t *Target) {
 				t.Quotas[region] = d.quota(&rp)
 			}
 		default:
-			d.unknown(p, key)
+			d.unknown(p, o.key)
 		}
 	}
 }
 
 func (d *dec) quota(p *path) Quota {
 	var q Quota
-	var m members
-	if !d.object(p, &m) {
-		return q
-	}
-	for {
-		key, ok := d.next(p, &m)
-		if !ok {
-			return q
-		}
-		kp := p.field(key)
+	var o object
+	for d.member(p, &o) {
 		var dst **int
-		switch key {
+		switch o.key {
 		case "cores":
 			dst = &q.Cores
 		case "networkInterfaces":
@@ -456,532 +485,337 @@ func (d *dec) quota(p *path) Quota {
 		case "routeTables":
 			dst = &q.RouteTables
 		default:
-			d.unknown(p, key)
+			d.unknown(p, o.key)
 			continue
 		}
+		kp := p.field(o.key)
 		v := int(d.int(&kp, 0, maxInt))
 		*dst = &v
 	}
+	return q
 }
 
 func (d *dec) storageAccount(p *path, sa *StorageAccount) {
-	var m members
-	if !d.object(p, &m) {
-		return
-	}
-	var hasName, hasType bool
-	for {
-		key, ok := d.next(p, &m)
-		if !ok {
-			break
-		}
-		kp := p.field(key)
-		switch key {
+	var o object
+	for d.member(p, &o) {
+		switch kp := p.field(o.key); o.key {
 		case "name":
-			hasName = true
 			sa.Name = d.name(&kp)
 		case "location":
 			sa.Location = d.checked(&kp, nameProblem)
 		case "accountType":
-			hasType = true
 			sa.AccountType = d.enum(&kp, false, "Standard_LRS", "Standard_GRS", "Standard_RAGRS", "Standard_ZRS", "Premium_LRS")
 		case "disks":
-			var e elems
-			for ok := d.array(&kp, &e); ok; {
-				i, more := d.nextElem(&kp, &e)
-				if !more {
-					break
-				}
-				ip := kp.elem(i)
-				sa.Disks = append(sa.Disks, Disk{})
-				d.disk(&ip, &sa.Disks[len(sa.Disks)-1])
+			it := d.items(&kp)
+			for it.next() {
+				ip := it.path()
+				d.disk(&ip, grow(&sa.Disks))
 			}
 		case "images":
-			var e elems
-			for ok := d.array(&kp, &e); ok; {
-				i, more := d.nextElem(&kp, &e)
-				if !more {
-					break
-				}
-				ip := kp.elem(i)
-				sa.Images = append(sa.Images, Image{})
-				d.image(&ip, &sa.Images[len(sa.Images)-1])
+			it := d.items(&kp)
+			for it.next() {
+				ip := it.path()
+				d.image(&ip, grow(&sa.Images))
 			}
 		case "blobsOnly":
 			sa.BlobsOnly = d.bool(&kp)
 		case "roleAssignments":
-			sa.RoleAssignments = d.roleAssignments(&kp)
+			it := d.items(&kp)
+			for it.next() {
+				ip := it.path()
+				d.roleAssignment(&ip, grow(&sa.RoleAssignments))
+			}
 		default:
-			d.unknown(p, key)
+			d.unknown(p, o.key)
 		}
 	}
-	d.required(p, "name", hasName)
-	d.required(p, "accountType", hasType)
+	d.require(p, &o, "name", "accountType")
 }
 
 func (d *dec) disk(p *path, dk *Disk) {
-	var m members
-	if !d.object(p, &m) {
-		return
-	}
-	var hasName, hasURI, hasSize bool
-	for {
-		key, ok := d.next(p, &m)
-		if !ok {
-			break
-		}
-		kp := p.field(key)
-		switch key {
+	var o object
+	for d.member(p, &o) {
+		switch kp := p.field(o.key); o.key {
 		case "name":
-			hasName = true
 			dk.Name = d.name(&kp)
 		case "vhdUri":
-			hasURI = true
-			dk.VHDURI = d.checked(&kp, vhdURIProblem)
-			if dk.VHDURI == "" {
-				d.problem(&kp, "blob URL must not be empty")
-			}
+			dk.VHDURI = d.nonEmpty(&kp, vhdURIProblem, "blob URL must not be empty")
 		case "sizeGiB":
-			hasSize = true
 			dk.SizeGiB = d.int(&kp, 1, 1<<20)
 		case "blobSizeBytes":
 			dk.BlobSizeBytes = d.int(&kp, 0, 1<<50)
 		case "os":
 			dk.OS = d.enum(&kp, true, "Windows", "Linux")
 		default:
-			d.unknown(p, key)
+			d.unknown(p, o.key)
 		}
 	}
-	d.required(p, "name", hasName)
-	d.required(p, "vhdUri", hasURI)
-	d.required(p, "sizeGiB", hasSize)
+	d.require(p, &o, "name", "vhdUri", "sizeGiB")
 }
 
 func (d *dec) image(p *path, im *Image) {
-	var m members
-	if !d.object(p, &m) {
-		return
-	}
-	var hasName, hasURI bool
-	for {
-		key, ok := d.next(p, &m)
-		if !ok {
-			break
-		}
-		kp := p.field(key)
-		switch key {
+	var o object
+	for d.member(p, &o) {
+		switch kp := p.field(o.key); o.key {
 		case "name":
-			hasName = true
 			im.Name = d.name(&kp)
 		case "vhdUri":
-			hasURI = true
-			im.VHDURI = d.checked(&kp, vhdURIProblem)
-			if im.VHDURI == "" {
-				d.problem(&kp, "blob URL must not be empty")
-			}
+			im.VHDURI = d.nonEmpty(&kp, vhdURIProblem, "blob URL must not be empty")
 		case "os":
 			im.OS = d.enum(&kp, true, "Windows", "Linux")
 		case "generalized":
 			im.Generalized = d.bool(&kp)
 		default:
-			d.unknown(p, key)
+			d.unknown(p, o.key)
 		}
 	}
-	d.required(p, "name", hasName)
-	d.required(p, "vhdUri", hasURI)
+	d.require(p, &o, "name", "vhdUri")
 }
 
-func (d *dec) roleAssignments(p *path) []RoleAssignment {
-	var out []RoleAssignment
-	var e elems
-	for ok := d.array(p, &e); ok; {
-		i, more := d.nextElem(p, &e)
-		if !more {
-			break
+// roleAssignment requires its fields to be non-empty, not only present.
+func (d *dec) roleAssignment(p *path, ra *RoleAssignment) {
+	var o object
+	for d.member(p, &o) {
+		switch kp := p.field(o.key); o.key {
+		case "principal":
+			ra.Principal, _ = d.str(&kp)
+		case "role":
+			ra.Role, _ = d.str(&kp)
+		default:
+			d.unknown(p, o.key)
 		}
-		ip := p.elem(i)
-		var ra RoleAssignment
-		var m members
-		if d.object(&ip, &m) {
-			for {
-				key, ok := d.next(&ip, &m)
-				if !ok {
-					break
-				}
-				kp := ip.field(key)
-				switch key {
-				case "principal":
-					ra.Principal, _ = d.str(&kp)
-				case "role":
-					ra.Role, _ = d.str(&kp)
-				default:
-					d.unknown(&ip, key)
-				}
-			}
-			d.required(&ip, "principal", ra.Principal != "")
-			d.required(&ip, "role", ra.Role != "")
-		}
-		out = append(out, ra)
 	}
-	return out
+	if o.isObject() {
+		d.required(p, "principal", ra.Principal != "")
+		d.required(p, "role", ra.Role != "")
+	}
 }
 
 func (d *dec) virtualNetwork(p *path, vn *VirtualNetwork) {
-	var m members
-	if !d.object(p, &m) {
-		return
-	}
-	var hasName, hasSpace bool
-	for {
-		key, ok := d.next(p, &m)
-		if !ok {
-			break
-		}
-		kp := p.field(key)
-		switch key {
+	var o object
+	for d.member(p, &o) {
+		switch kp := p.field(o.key); o.key {
 		case "name":
-			hasName = true
 			vn.Name = d.name(&kp)
 		case "location":
 			vn.Location = d.checked(&kp, nameProblem)
 		case "addressSpace":
-			hasSpace = true
 			vn.AddressSpace = d.strList(&kp, cidrProblem)
 			if len(vn.AddressSpace) == 0 {
 				d.problem(&kp, "expected at least one address prefix")
 			}
 		case "subnets":
-			var e elems
-			for ok := d.array(&kp, &e); ok; {
-				i, more := d.nextElem(&kp, &e)
-				if !more {
-					break
-				}
-				ip := kp.elem(i)
-				vn.Subnets = append(vn.Subnets, Subnet{})
-				d.subnet(&ip, &vn.Subnets[len(vn.Subnets)-1])
+			it := d.items(&kp)
+			for it.next() {
+				ip := it.path()
+				d.subnet(&ip, grow(&vn.Subnets))
 			}
 		case "gateways":
-			var e elems
-			for ok := d.array(&kp, &e); ok; {
-				i, more := d.nextElem(&kp, &e)
-				if !more {
-					break
-				}
-				ip := kp.elem(i)
-				vn.Gateways = append(vn.Gateways, d.gateway(&ip))
+			it := d.items(&kp)
+			for it.next() {
+				ip := it.path()
+				d.gateway(&ip, grow(&vn.Gateways))
 			}
 		case "peerings":
-			var e elems
-			for ok := d.array(&kp, &e); ok; {
-				i, more := d.nextElem(&kp, &e)
-				if !more {
-					break
-				}
-				ip := kp.elem(i)
-				vn.Peerings = append(vn.Peerings, d.peering(&ip))
+			it := d.items(&kp)
+			for it.next() {
+				ip := it.path()
+				d.peering(&ip, grow(&vn.Peerings))
 			}
 		case "applicationGateways":
-			var e elems
-			for ok := d.array(&kp, &e); ok; {
-				i, more := d.nextElem(&kp, &e)
-				if !more {
-					break
-				}
-				ip := kp.elem(i)
-				vn.ApplicationGateways = append(vn.ApplicationGateways, d.appGateway(&ip))
+			it := d.items(&kp)
+			for it.next() {
+				ip := it.path()
+				d.appGateway(&ip, grow(&vn.ApplicationGateways))
 			}
 		case "platformServices":
-			var e elems
-			for ok := d.array(&kp, &e); ok; {
-				i, more := d.nextElem(&kp, &e)
-				if !more {
-					break
-				}
-				ip := kp.elem(i)
+			it := d.items(&kp)
+			for it.next() {
+				ip := it.path()
 				vn.PlatformServices = append(vn.PlatformServices, d.enum(&ip, false,
 					PlatformAppServiceEnvironment, PlatformHDInsight, PlatformDynamicsLifecycle,
 					PlatformAzureADDomainServices, PlatformApiManagement))
 			}
 		case "roleAssignments":
-			vn.RoleAssignments = d.roleAssignments(&kp)
+			it := d.items(&kp)
+			for it.next() {
+				ip := it.path()
+				d.roleAssignment(&ip, grow(&vn.RoleAssignments))
+			}
 		default:
-			d.unknown(p, key)
+			d.unknown(p, o.key)
 		}
 	}
-	d.required(p, "name", hasName)
-	d.required(p, "addressSpace", hasSpace)
+	d.require(p, &o, "name", "addressSpace")
 }
 
 func (d *dec) subnet(p *path, sn *Subnet) {
-	var m members
-	if !d.object(p, &m) {
-		return
-	}
-	var hasName, hasPrefix bool
-	for {
-		key, ok := d.next(p, &m)
-		if !ok {
-			break
-		}
-		kp := p.field(key)
-		switch key {
+	var o object
+	for d.member(p, &o) {
+		switch kp := p.field(o.key); o.key {
 		case "name":
-			hasName = true
 			sn.Name = d.name(&kp)
 		case "addressPrefix":
-			hasPrefix = true
-			sn.AddressPrefix = d.checked(&kp, cidrProblem)
-			if sn.AddressPrefix == "" {
-				d.problem(&kp, "address prefix must not be empty")
-			}
+			sn.AddressPrefix = d.nonEmpty(&kp, cidrProblem, "address prefix must not be empty")
 		case "networkSecurityGroup":
 			sn.NetworkSecurityGroup = d.ref(&kp)
 		case "routeTable":
 			sn.RouteTable = d.ref(&kp)
 		default:
-			d.unknown(p, key)
+			d.unknown(p, o.key)
 		}
 	}
-	d.required(p, "name", hasName)
-	d.required(p, "addressPrefix", hasPrefix)
+	d.require(p, &o, "name", "addressPrefix")
 }
 
-func (d *dec) gateway(p *path) Gateway {
-	var g Gateway
-	var m members
-	if !d.object(p, &m) {
-		return g
-	}
-	var hasKind bool
-	for {
-		key, ok := d.next(p, &m)
-		if !ok {
-			break
-		}
-		kp := p.field(key)
-		switch key {
+func (d *dec) gateway(p *path, g *Gateway) {
+	var o object
+	for d.member(p, &o) {
+		switch kp := p.field(o.key); o.key {
 		case "kind":
-			hasKind = true
 			g.Kind = d.enum(&kp, false, GatewayVpn, GatewayExpressRoute)
 		case "sku":
 			g.SKU, _ = d.str(&kp)
 		case "circuit":
 			g.Circuit = d.ref(&kp)
 		default:
-			d.unknown(p, key)
+			d.unknown(p, o.key)
 		}
 	}
-	d.required(p, "kind", hasKind)
-	return g
+	d.require(p, &o, "kind")
 }
 
 // peering accepts the remote VNet's name alone or {name, remoteVirtualNetwork}.
-func (d *dec) peering(p *path) Peering {
-	var pr Peering
+func (d *dec) peering(p *path, pr *Peering) {
 	if d.lx.peek() == kindString {
 		s := d.name(p)
-		return Peering{Name: s, RemoteVirtualNetwork: s}
+		*pr = Peering{Name: s, RemoteVirtualNetwork: s}
+		return
 	}
-	var m members
-	if !d.object(p, &m) {
-		return pr
-	}
-	var hasName bool
-	for {
-		key, ok := d.next(p, &m)
-		if !ok {
-			break
-		}
-		kp := p.field(key)
-		switch key {
+	var o object
+	for d.member(p, &o) {
+		switch kp := p.field(o.key); o.key {
 		case "name":
-			hasName = true
 			pr.Name = d.name(&kp)
 		case "remoteVirtualNetwork":
 			pr.RemoteVirtualNetwork = d.ref(&kp)
 		default:
-			d.unknown(p, key)
+			d.unknown(p, o.key)
 		}
 	}
-	d.required(p, "name", hasName)
-	return pr
+	d.require(p, &o, "name")
 }
 
 // appGateway accepts a name alone or {name}.
-func (d *dec) appGateway(p *path) ApplicationGateway {
+func (d *dec) appGateway(p *path, ag *ApplicationGateway) {
 	if d.lx.peek() == kindString {
-		return ApplicationGateway{Name: d.name(p)}
+		ag.Name = d.name(p)
+		return
 	}
-	var ag ApplicationGateway
-	var m members
-	if !d.object(p, &m) {
-		return ag
-	}
-	var hasName bool
-	for {
-		key, ok := d.next(p, &m)
-		if !ok {
-			break
-		}
-		kp := p.field(key)
-		switch key {
+	var o object
+	for d.member(p, &o) {
+		switch kp := p.field(o.key); o.key {
 		case "name":
-			hasName = true
 			ag.Name = d.name(&kp)
 		default:
-			d.unknown(p, key)
+			d.unknown(p, o.key)
 		}
 	}
-	d.required(p, "name", hasName)
-	return ag
+	d.require(p, &o, "name")
 }
 
 func (d *dec) cloudService(p *path, cs *CloudService) {
-	var m members
-	if !d.object(p, &m) {
-		return
-	}
-	var hasName, hasDep bool
-	for {
-		key, ok := d.next(p, &m)
-		if !ok {
-			break
-		}
-		kp := p.field(key)
-		switch key {
+	var o object
+	for d.member(p, &o) {
+		switch kp := p.field(o.key); o.key {
 		case "name":
-			hasName = true
 			cs.Name = d.name(&kp)
 		case "location":
 			cs.Location = d.checked(&kp, nameProblem)
 		case "reservedIP":
 			cs.ReservedIP = d.ref(&kp)
 		case "deployment":
-			hasDep = true
 			d.deployment(&kp, &cs.Deployment)
 		case "roleAssignments":
-			cs.RoleAssignments = d.roleAssignments(&kp)
+			it := d.items(&kp)
+			for it.next() {
+				ip := it.path()
+				d.roleAssignment(&ip, grow(&cs.RoleAssignments))
+			}
 		default:
-			d.unknown(p, key)
+			d.unknown(p, o.key)
 		}
 	}
-	d.required(p, "name", hasName)
-	d.required(p, "deployment", hasDep)
+	d.require(p, &o, "name", "deployment")
 }
 
 func (d *dec) deployment(p *path, dp *Deployment) {
-	var m members
-	if !d.object(p, &m) {
-		return
-	}
-	var hasName, hasRoles bool
-	for {
-		key, ok := d.next(p, &m)
-		if !ok {
-			break
-		}
-		kp := p.field(key)
-		switch key {
+	var o object
+	for d.member(p, &o) {
+		switch kp := p.field(o.key); o.key {
 		case "name":
-			hasName = true
 			dp.Name = d.name(&kp)
 		case "slot":
 			dp.Slot = d.enum(&kp, true, "Production", "Staging")
 		case "virtualNetwork":
 			dp.VirtualNetwork = d.ref(&kp)
 		case "destination":
-			if d.lx.peek() == kindNull {
-				d.lx.literal()
-				continue
+			if !d.null() {
+				dp.Destination = d.destination(&kp)
 			}
-			dp.Destination = d.destination(&kp)
 		case "roles":
-			hasRoles = true
-			var e elems
-			for ok := d.array(&kp, &e); ok; {
-				i, more := d.nextElem(&kp, &e)
-				if !more {
-					break
-				}
-				ip := kp.elem(i)
-				dp.Roles = append(dp.Roles, Role{})
-				d.role(&ip, &dp.Roles[len(dp.Roles)-1])
+			it := d.items(&kp)
+			for it.next() {
+				ip := it.path()
+				d.role(&ip, grow(&dp.Roles))
 			}
 		default:
-			d.unknown(p, key)
+			d.unknown(p, o.key)
 		}
 	}
-	d.required(p, "name", hasName)
-	d.required(p, "roles", hasRoles)
+	d.require(p, &o, "name", "roles")
 }
 
 func (d *dec) destination(p *path) *Destination {
 	dst := &Destination{}
-	var m members
-	if !d.object(p, &m) {
-		return dst
-	}
-	var hasRG, hasVNet, hasSubnet bool
-	for {
-		key, ok := d.next(p, &m)
-		if !ok {
-			break
-		}
-		kp := p.field(key)
-		switch key {
+	var o object
+	for d.member(p, &o) {
+		switch kp := p.field(o.key); o.key {
 		case "resourceGroup":
-			hasRG = true
 			dst.ResourceGroup = d.name(&kp)
 		case "virtualNetwork":
-			hasVNet = true
 			dst.VirtualNetwork = d.name(&kp)
 		case "subnet":
-			hasSubnet = true
 			dst.Subnet = d.name(&kp)
 		default:
-			d.unknown(p, key)
+			d.unknown(p, o.key)
 		}
 	}
-	d.required(p, "resourceGroup", hasRG)
-	d.required(p, "virtualNetwork", hasVNet)
-	d.required(p, "subnet", hasSubnet)
+	d.require(p, &o, "resourceGroup", "virtualNetwork", "subnet")
 	return dst
 }
 
 func (d *dec) role(p *path, r *Role) {
-	var m members
-	if !d.object(p, &m) {
-		return
-	}
-	var hasName, hasKind, hasSize, hasOSDisk bool
-	// vmOnly remembers the VM-only fields present: kind may come after
-	// them in the object.
+	// vmOnly remembers the VM-only fields present, in document order: kind
+	// may come after them in the object.
 	var vmOnly [12]string
 	nVMOnly := 0
-	for {
-		key, ok := d.next(p, &m)
-		if !ok {
-			break
-		}
-		kp := p.field(key)
-		switch key {
+	var o object
+	for d.member(p, &o) {
+		switch o.key {
 		case "privateIP", "availabilitySet", "networkSecurityGroup", "endpoints", "extensions",
 			"osDisk", "dataDisks", "bootDiagnostics", "alertRules", "autoscale":
 			if nVMOnly < len(vmOnly) {
-				vmOnly[nVMOnly] = key
+				vmOnly[nVMOnly] = o.key
 				nVMOnly++
 			}
 		}
-		switch key {
+		switch kp := p.field(o.key); o.key {
 		case "name":
-			hasName = true
 			r.Name = d.name(&kp)
 		case "kind":
-			hasKind = true
 			r.Kind = d.enum(&kp, false, RoleVirtualMachine, RoleWebRole, RoleWorkerRole)
 		case "size":
-			hasSize = true
 			r.Size = d.checked(&kp, nameProblem)
 		case "state":
 			r.State = d.checked(&kp, stateProblem)
@@ -994,62 +828,45 @@ func (d *dec) role(p *path, r *Role) {
 		case "networkSecurityGroup":
 			r.NetworkSecurityGroup = d.ref(&kp)
 		case "endpoints":
-			var e elems
-			for ok := d.array(&kp, &e); ok; {
-				i, more := d.nextElem(&kp, &e)
-				if !more {
-					break
-				}
-				ip := kp.elem(i)
-				r.Endpoints = append(r.Endpoints, Endpoint{})
-				d.endpoint(&ip, &r.Endpoints[len(r.Endpoints)-1])
+			it := d.items(&kp)
+			for it.next() {
+				ip := it.path()
+				d.endpoint(&ip, grow(&r.Endpoints))
 			}
 		case "extensions":
-			var e elems
-			for ok := d.array(&kp, &e); ok; {
-				i, more := d.nextElem(&kp, &e)
-				if !more {
-					break
-				}
-				ip := kp.elem(i)
-				r.Extensions = append(r.Extensions, d.extension(&ip))
+			it := d.items(&kp)
+			for it.next() {
+				ip := it.path()
+				d.extension(&ip, grow(&r.Extensions))
 			}
 		case "osDisk":
-			hasOSDisk = true
 			r.OSDisk = d.ref(&kp)
 		case "dataDisks":
-			var e elems
-			for ok := d.array(&kp, &e); ok; {
-				i, more := d.nextElem(&kp, &e)
-				if !more {
-					break
-				}
-				ip := kp.elem(i)
-				r.DataDisks = append(r.DataDisks, d.dataDisk(&ip))
+			it := d.items(&kp)
+			for it.next() {
+				ip := it.path()
+				d.dataDisk(&ip, grow(&r.DataDisks))
 			}
 		case "bootDiagnostics":
-			if d.lx.peek() == kindNull {
-				d.lx.literal()
-				continue
+			if !d.null() {
+				r.BootDiagnostics = d.bootDiagnostics(&kp)
 			}
-			r.BootDiagnostics = d.bootDiagnostics(&kp)
 		case "alertRules":
 			r.AlertRules = int(d.int(&kp, 0, maxInt))
 		case "autoscale":
 			r.Autoscale = d.bool(&kp)
 		default:
-			d.unknown(p, key)
+			d.unknown(p, o.key)
 		}
 	}
-	d.required(p, "name", hasName)
-	d.required(p, "kind", hasKind)
+	d.require(p, &o, "name", "kind")
 	switch r.Kind {
 	case RoleVirtualMachine:
-		if !hasSize {
+		if !o.has("size") {
 			kp := p.field("size")
 			d.problem(&kp, "required for a VirtualMachine role, missing")
 		}
-		if !hasOSDisk || r.OSDisk == "" {
+		if r.OSDisk == "" { // absent or ""
 			kp := p.field("osDisk")
 			d.problem(&kp, "required for a VirtualMachine role, missing")
 		}
@@ -1075,20 +892,10 @@ func stateProblem(s string) string {
 }
 
 func (d *dec) endpoint(p *path, ep *Endpoint) {
-	var m members
-	if !d.object(p, &m) {
-		return
-	}
-	var hasName bool
-	for {
-		key, ok := d.next(p, &m)
-		if !ok {
-			break
-		}
-		kp := p.field(key)
-		switch key {
+	var o object
+	for d.member(p, &o) {
+		switch kp := p.field(o.key); o.key {
 		case "name":
-			hasName = true
 			ep.Name = d.name(&kp)
 		case "protocol":
 			ep.Protocol = d.enum(&kp, true, "tcp", "udp", "TCP", "UDP")
@@ -1097,35 +904,22 @@ func (d *dec) endpoint(p *path, ep *Endpoint) {
 		case "localPort":
 			ep.LocalPort = int(d.int(&kp, 0, 65535))
 		case "acl":
-			var e elems
-			for ok := d.array(&kp, &e); ok; {
-				i, more := d.nextElem(&kp, &e)
-				if !more {
-					break
-				}
-				ip := kp.elem(i)
-				ep.ACL = append(ep.ACL, d.acl(&ip))
+			it := d.items(&kp)
+			for it.next() {
+				ip := it.path()
+				d.acl(&ip, grow(&ep.ACL))
 			}
 		default:
-			d.unknown(p, key)
+			d.unknown(p, o.key)
 		}
 	}
-	d.required(p, "name", hasName)
+	d.require(p, &o, "name")
 }
 
-func (d *dec) acl(p *path) ACL {
-	var a ACL
-	var m members
-	if !d.object(p, &m) {
-		return a
-	}
-	for {
-		key, ok := d.next(p, &m)
-		if !ok {
-			return a
-		}
-		kp := p.field(key)
-		switch key {
+func (d *dec) acl(p *path, a *ACL) {
+	var o object
+	for d.member(p, &o) {
+		switch kp := p.field(o.key); o.key {
 		case "order":
 			a.Order = int(d.int(&kp, 0, maxInt))
 		case "action":
@@ -1133,143 +927,87 @@ func (d *dec) acl(p *path) ACL {
 		case "remoteSubnet":
 			a.RemoteSubnet = d.checked(&kp, cidrProblem)
 		default:
-			d.unknown(p, key)
+			d.unknown(p, o.key)
 		}
 	}
 }
 
-func (d *dec) extension(p *path) Extension {
-	var x Extension
-	var m members
-	if !d.object(p, &m) {
-		return x
-	}
-	var hasName bool
-	for {
-		key, ok := d.next(p, &m)
-		if !ok {
-			break
-		}
-		kp := p.field(key)
-		switch key {
+func (d *dec) extension(p *path, x *Extension) {
+	var o object
+	for d.member(p, &o) {
+		switch kp := p.field(o.key); o.key {
 		case "publisher":
 			x.Publisher = d.checked(&kp, nameProblem)
 		case "name":
-			hasName = true
 			x.Name = d.name(&kp)
 		case "version":
 			x.Version, _ = d.str(&kp)
 		case "format":
 			x.Format = d.enum(&kp, true, "xml", "json")
 		default:
-			d.unknown(p, key)
+			d.unknown(p, o.key)
 		}
 	}
-	d.required(p, "name", hasName)
-	return x
+	d.require(p, &o, "name")
 }
 
-func (d *dec) dataDisk(p *path) DataDisk {
-	var dd DataDisk
-	var m members
-	if !d.object(p, &m) {
-		return dd
-	}
-	var hasDisk bool
-	for {
-		key, ok := d.next(p, &m)
-		if !ok {
-			break
-		}
-		kp := p.field(key)
-		switch key {
+func (d *dec) dataDisk(p *path, dd *DataDisk) {
+	var o object
+	for d.member(p, &o) {
+		switch kp := p.field(o.key); o.key {
 		case "disk":
-			hasDisk = true
 			dd.Disk = d.ref(&kp)
 		case "lun":
 			dd.LUN = int(d.int(&kp, 0, 63))
 		default:
-			d.unknown(p, key)
+			d.unknown(p, o.key)
 		}
 	}
-	d.required(p, "disk", hasDisk)
-	return dd
+	d.require(p, &o, "disk")
 }
 
 func (d *dec) bootDiagnostics(p *path) *BootDiagnostics {
 	bd := &BootDiagnostics{}
-	var m members
-	if !d.object(p, &m) {
-		return bd
-	}
-	for {
-		key, ok := d.next(p, &m)
-		if !ok {
-			return bd
-		}
-		kp := p.field(key)
-		switch key {
+	var o object
+	for d.member(p, &o) {
+		switch kp := p.field(o.key); o.key {
 		case "enabled":
 			bd.Enabled = d.bool(&kp)
 		case "storageAccount":
 			bd.StorageAccount = d.ref(&kp)
 		default:
-			d.unknown(p, key)
+			d.unknown(p, o.key)
 		}
 	}
+	return bd
 }
 
 func (d *dec) nsg(p *path, g *NetworkSecurityGroup) {
-	var m members
-	if !d.object(p, &m) {
-		return
-	}
-	var hasName bool
-	for {
-		key, ok := d.next(p, &m)
-		if !ok {
-			break
-		}
-		kp := p.field(key)
-		switch key {
+	var o object
+	for d.member(p, &o) {
+		switch kp := p.field(o.key); o.key {
 		case "name":
-			hasName = true
 			g.Name = d.name(&kp)
 		case "location":
 			g.Location = d.checked(&kp, nameProblem)
 		case "rules":
-			var e elems
-			for ok := d.array(&kp, &e); ok; {
-				i, more := d.nextElem(&kp, &e)
-				if !more {
-					break
-				}
-				ip := kp.elem(i)
-				g.Rules = append(g.Rules, d.nsgRule(&ip))
+			it := d.items(&kp)
+			for it.next() {
+				ip := it.path()
+				d.nsgRule(&ip, grow(&g.Rules))
 			}
 		default:
-			d.unknown(p, key)
+			d.unknown(p, o.key)
 		}
 	}
-	d.required(p, "name", hasName)
+	d.require(p, &o, "name")
 }
 
-func (d *dec) nsgRule(p *path) NSGRule {
-	var r NSGRule
-	var m members
-	if !d.object(p, &m) {
-		return r
-	}
-	var hasName bool
-	for {
-		key, ok := d.next(p, &m)
-		if !ok {
-			break
-		}
-		kp := p.field(key)
-		switch key {
+func (d *dec) nsgRule(p *path, r *NSGRule) {
+	var o object
+	for d.member(p, &o) {
+		switch kp := p.field(o.key); o.key {
 		case "name":
-			hasName = true
 			r.Name = d.name(&kp)
 		case "priority":
 			r.Priority = int(d.int(&kp, 0, 65535))
@@ -1288,64 +1026,38 @@ func (d *dec) nsgRule(p *path) NSGRule {
 		case "destinationPortRange":
 			r.DestinationPortRange, _ = d.str(&kp)
 		default:
-			d.unknown(p, key)
+			d.unknown(p, o.key)
 		}
 	}
-	d.required(p, "name", hasName)
-	return r
+	d.require(p, &o, "name")
 }
 
 func (d *dec) routeTable(p *path, rt *RouteTable) {
-	var m members
-	if !d.object(p, &m) {
-		return
-	}
-	var hasName bool
-	for {
-		key, ok := d.next(p, &m)
-		if !ok {
-			break
-		}
-		kp := p.field(key)
-		switch key {
+	var o object
+	for d.member(p, &o) {
+		switch kp := p.field(o.key); o.key {
 		case "name":
-			hasName = true
 			rt.Name = d.name(&kp)
 		case "location":
 			rt.Location = d.checked(&kp, nameProblem)
 		case "routes":
-			var e elems
-			for ok := d.array(&kp, &e); ok; {
-				i, more := d.nextElem(&kp, &e)
-				if !more {
-					break
-				}
-				ip := kp.elem(i)
-				rt.Routes = append(rt.Routes, d.route(&ip))
+			it := d.items(&kp)
+			for it.next() {
+				ip := it.path()
+				d.route(&ip, grow(&rt.Routes))
 			}
 		default:
-			d.unknown(p, key)
+			d.unknown(p, o.key)
 		}
 	}
-	d.required(p, "name", hasName)
+	d.require(p, &o, "name")
 }
 
-func (d *dec) route(p *path) Route {
-	var r Route
-	var m members
-	if !d.object(p, &m) {
-		return r
-	}
-	var hasName bool
-	for {
-		key, ok := d.next(p, &m)
-		if !ok {
-			break
-		}
-		kp := p.field(key)
-		switch key {
+func (d *dec) route(p *path, r *Route) {
+	var o object
+	for d.member(p, &o) {
+		switch kp := p.field(o.key); o.key {
 		case "name":
-			hasName = true
 			r.Name = d.name(&kp)
 		case "addressPrefix":
 			r.AddressPrefix = d.checked(&kp, cidrProblem)
@@ -1354,63 +1066,42 @@ func (d *dec) route(p *path) Route {
 		case "nextHopIpAddress":
 			r.NextHopIPAddress = d.checked(&kp, ipv4Problem)
 		default:
-			d.unknown(p, key)
+			d.unknown(p, o.key)
 		}
 	}
-	d.required(p, "name", hasName)
-	return r
+	d.require(p, &o, "name")
 }
 
 func (d *dec) reservedIP(p *path, rip *ReservedIP) {
-	var m members
-	if !d.object(p, &m) {
-		return
-	}
-	var hasName bool
-	for {
-		key, ok := d.next(p, &m)
-		if !ok {
-			break
-		}
-		kp := p.field(key)
-		switch key {
+	var o object
+	for d.member(p, &o) {
+		switch kp := p.field(o.key); o.key {
 		case "name":
-			hasName = true
 			rip.Name = d.name(&kp)
 		case "location":
 			rip.Location = d.checked(&kp, nameProblem)
 		case "address":
 			rip.Address = d.checked(&kp, ipv4Problem)
 		default:
-			d.unknown(p, key)
+			d.unknown(p, o.key)
 		}
 	}
-	d.required(p, "name", hasName)
+	d.require(p, &o, "name")
 }
 
 func (d *dec) circuit(p *path, c *ExpressRouteCircuit) {
-	var m members
-	if !d.object(p, &m) {
-		return
-	}
-	var hasName bool
-	for {
-		key, ok := d.next(p, &m)
-		if !ok {
-			break
-		}
-		kp := p.field(key)
-		switch key {
+	var o object
+	for d.member(p, &o) {
+		switch kp := p.field(o.key); o.key {
 		case "name":
-			hasName = true
 			c.Name = d.name(&kp)
 		case "model":
 			c.Model = d.enum(&kp, true, "Classic", "ResourceManager")
 		case "subscriptionId":
 			c.SubscriptionID = d.checked(&kp, guidProblem)
 		default:
-			d.unknown(p, key)
+			d.unknown(p, o.key)
 		}
 	}
-	d.required(p, "name", hasName)
+	d.require(p, &o, "name")
 }
