@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/migrate-tool/migrate/pkg/inventory"
 	"github.com/migrate-tool/migrate/pkg/phases"
 	"github.com/migrate-tool/migrate/pkg/report"
 	"github.com/migrate-tool/migrate/pkg/validate"
@@ -80,7 +81,8 @@ func (a *app) newPhaseCmd(spec phaseSpec) *cobra.Command {
 }
 
 func (a *app) newRunCmd() *cobra.Command {
-	var yes, rehearse bool
+	var yes, rehearse, convertDisks bool
+	var cf convertFlags
 	c := &cobra.Command{
 		Use:   "run",
 		Short: "The whole plan: validate, prepare, commit, wave by wave",
@@ -108,15 +110,104 @@ flight finish; the second stops at once (exit 4). Either way
 			if rehearse {
 				return a.execute(cmd.Context(), phases.ModeRehearse, nil)
 			}
+			if rehearse && convertDisks {
+				return badInputf("--rehearse and --convert-disks: a rehearsal commits nothing, so there is nothing to convert")
+			}
+			if !convertDisks {
+				if err := a.confirmCommit(yes); err != nil {
+					return err
+				}
+				return a.execute(cmd.Context(), phases.ModeRun, nil)
+			}
+			// The disk step's plan is checked before anything changes: a
+			// disk the target cannot hold refuses the whole run.
+			po, err := cf.planOptions()
+			if err != nil {
+				return err
+			}
+			inv, err := a.loadInventory()
+			if err != nil {
+				return err
+			}
+			if _, err := conversionPlan(inv, po); err != nil {
+				return err
+			}
 			if err := a.confirmCommit(yes); err != nil {
 				return err
 			}
-			return a.execute(cmd.Context(), phases.ModeRun, nil)
+			return a.runAndConvert(cmd.Context(), cf)
 		},
 	}
 	c.Flags().BoolVar(&yes, "yes", false, "commit without asking (Commit is irreversible)")
 	c.Flags().BoolVar(&rehearse, "rehearse", false, "validate, prepare and abort: leave the estate as it was")
+	c.Flags().BoolVar(&convertDisks, "convert-disks", false, "then turn the migrated VMs' VHDs into managed disks (see migrate disks convert)")
+	cf.add(c)
 	return c
+}
+
+// runAndConvert runs the whole plan and then the disk step on the VMs of
+// every unit that committed, holding the journal throughout. The disk
+// step's options are journaled first, so resume continues with it.
+func (a *app) runAndConvert(ctx context.Context, cf convertFlags) error {
+	s, err := a.openSession(ctx, string(phases.ModeRun), "", nil, nil)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if err := putConvertRecord(s.journal, cf.record(nil, true)); err != nil {
+		return fmt.Errorf("journal: %w", err)
+	}
+	prog := a.newProgress(len(s.plan.Units))
+	defer prog.Close()
+	ex, err := phases.New(a.phaseOptions(s, phases.ModeRun, nil, prog.Event))
+	if err != nil {
+		return err
+	}
+	runErr := a.runExecutor(ctx, ex, s, nil, prog)
+	if exitCode(runErr) == ExitInterrupted || exitCode(runErr) == ExitBadInput || ctx.Err() != nil {
+		return runErr
+	}
+	vms, err := a.committedVMs(ctx, s)
+	if err != nil {
+		return err
+	}
+	if len(vms) == 0 {
+		return runErr
+	}
+	convErr := a.convertDisks(ctx, cf, vms, s.journal, true)
+	// The worse of the two outcomes decides the exit code; an interrupt
+	// or a failure matters more than findings already reported.
+	if runErr == nil || exitCode(convErr) == ExitInterrupted || exitCode(convErr) == ExitFailed {
+		return convErr
+	}
+	return runErr
+}
+
+// committedVMs are the classic ids of the VMs whose units are committed.
+func (a *app) committedVMs(ctx context.Context, s *session) ([]string, error) {
+	st, err := phases.Status(ctx, s.journal, s.driver, s.plan, phases.TargetsFor(s.inv))
+	if err != nil {
+		return nil, fmt.Errorf("status: %w", err)
+	}
+	committed := map[string]bool{}
+	for _, u := range st {
+		if u.Phase == phases.Committed {
+			committed[u.ID] = true
+		}
+	}
+	var vms []string
+	for _, cs := range s.inv.CloudServices {
+		for _, r := range cs.Deployment.Roles {
+			if r.Kind != inventory.RoleVirtualMachine {
+				continue
+			}
+			id := inventory.VMID(cs.Name, r.Name)
+			if committed[s.plan.UnitOf(id)] {
+				vms = append(vms, id)
+			}
+		}
+	}
+	return vms, nil
 }
 
 // confirmCommit asks on a terminal, or needs --yes; otherwise it refuses

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -19,6 +20,8 @@ type app struct {
 	cfg *Config
 	// drain is closed on the first interrupt: no new units start.
 	drain chan struct{}
+	// boundaries counts journal boundaries for the crash-test hook.
+	boundaries atomic.Int64
 }
 
 // Main runs the migrate command line with args and returns the exit code.

@@ -62,10 +62,8 @@ func (a *app) openJournal(command string) (*journal.Journal, error) {
 //
 // Named units are checked against the plan before anything is opened.
 func (a *app) openSession(ctx context.Context, command, invPath string, j *journal.Journal, args []string) (*session, error) {
+	// A journal passed in stays the caller's to close.
 	s := &session{journal: j}
-	if j != nil {
-		s.closers = append(s.closers, j.Close)
-	}
 	fail := func(err error) (*session, error) {
 		_ = s.Close()
 		return nil, err

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"time"
@@ -30,17 +31,16 @@ The inventory is the one given, or the one the last run recorded.`,
 			if err != nil {
 				return err
 			}
+			defer j.Close()
 			invPath := a.cfg.Inventory
 			if invPath == "" {
 				run, err := j.Run()
 				if err != nil && !errors.Is(err, journal.ErrNoRun) {
-					_ = j.Close()
 					return fmt.Errorf("status: %w", err)
 				}
 				invPath = run.InventoryPath
 			}
 			if invPath == "" {
-				_ = j.Close()
 				return badInputf("status: no inventory given and no run recorded in %s", a.cfg.StateDir)
 			}
 			s, err := a.openSession(cmd.Context(), "status", invPath, j, nil)
@@ -116,39 +116,82 @@ continue if it changed since.`,
 			if err != nil {
 				return err
 			}
-			run, err := j.Run()
-			if errors.Is(err, journal.ErrNoRun) {
-				_ = j.Close()
-				return badInput(phases.ErrNothingToResume)
-			}
-			if err != nil {
-				_ = j.Close()
-				return fmt.Errorf("resume: %w", err)
-			}
-			invPath := run.InventoryPath
-			if a.cfg.Inventory != "" {
-				invPath = a.cfg.Inventory
-			}
-			s, err := a.openSession(cmd.Context(), "resume", invPath, j, nil)
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			prog := a.newProgress(len(s.plan.Units))
-			defer prog.Close()
-			o, err := phases.ResumeOptions(a.phaseOptions(s, "", nil, prog.Event))
-			if err != nil {
-				var ice *phases.InventoryChangedError
-				if errors.As(err, &ice) {
-					return badInput(err)
-				}
-				return fmt.Errorf("resume: %w", err)
-			}
-			ex, err := phases.New(o)
-			if err != nil {
-				return err
-			}
-			return a.runExecutor(cmd.Context(), ex, s, o.Units, prog)
+			defer j.Close()
+			return a.resume(cmd.Context(), j)
 		},
 	}
+}
+
+// resume finishes the recorded phase command, then the recorded disk step.
+func (a *app) resume(ctx context.Context, j *journal.Journal) error {
+	run, err := j.Run()
+	hasRun := err == nil
+	if err != nil && !errors.Is(err, journal.ErrNoRun) {
+		return fmt.Errorf("resume: %w", err)
+	}
+	conv, hasConv, err := getConvertRecord(j)
+	if err != nil {
+		return fmt.Errorf("resume: %w", err)
+	}
+	pendingRun := hasRun && run.Finished == nil
+	pendingConv := hasConv && !conv.Finished
+	if !pendingRun && !pendingConv {
+		return badInput(phases.ErrNothingToResume)
+	}
+	invPath := a.cfg.Inventory
+	if invPath == "" && hasRun {
+		invPath = run.InventoryPath
+		a.cfg.Inventory = invPath
+	}
+	var runErr error
+	if pendingRun {
+		runErr = a.resumeRun(ctx, j, invPath)
+		if code := exitCode(runErr); code == ExitInterrupted || code == ExitBadInput || ctx.Err() != nil {
+			return runErr
+		}
+	}
+	if !pendingConv {
+		return runErr
+	}
+	vms := conv.VMs
+	if conv.FromRun {
+		s, err := a.openSession(ctx, "resume", invPath, nil, nil)
+		if err != nil {
+			return err
+		}
+		vms, err = a.committedVMs(ctx, s)
+		_ = s.Close()
+		if err != nil {
+			return err
+		}
+	}
+	convErr := a.convertDisks(ctx, conv.flags(), vms, j, conv.FromRun)
+	if runErr == nil || exitCode(convErr) == ExitInterrupted || exitCode(convErr) == ExitFailed {
+		return convErr
+	}
+	return runErr
+}
+
+// resumeRun finishes the phase command the journal recorded.
+func (a *app) resumeRun(ctx context.Context, j *journal.Journal, invPath string) error {
+	s, err := a.openSession(ctx, "resume", invPath, j, nil)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	prog := a.newProgress(len(s.plan.Units))
+	defer prog.Close()
+	o, err := phases.ResumeOptions(a.phaseOptions(s, "", nil, prog.Event))
+	if err != nil {
+		var ice *phases.InventoryChangedError
+		if errors.As(err, &ice) {
+			return badInput(err)
+		}
+		return fmt.Errorf("resume: %w", err)
+	}
+	ex, err := phases.New(o)
+	if err != nil {
+		return err
+	}
+	return a.runExecutor(ctx, ex, s, o.Units, prog)
 }

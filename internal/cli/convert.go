@@ -1,0 +1,386 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+
+	"github.com/migrate-tool/migrate/pkg/cloud"
+	"github.com/migrate-tool/migrate/pkg/convert"
+	"github.com/migrate-tool/migrate/pkg/disks"
+	"github.com/migrate-tool/migrate/pkg/disks/staging"
+	"github.com/migrate-tool/migrate/pkg/inventory"
+	"github.com/migrate-tool/migrate/pkg/phases/journal"
+	"github.com/migrate-tool/migrate/pkg/report"
+)
+
+// convertFlags are the disk step's flags, shared by `disks convert` and
+// `run --convert-disks`.
+type convertFlags struct {
+	staging     string
+	keyFile     string
+	cipher      string
+	stream      bool
+	bandwidth   string
+	iops        int
+	accountType string
+}
+
+func (f *convertFlags) add(c *cobra.Command) {
+	c.Flags().StringVar(&f.staging, "staging", "", "carry every disk through an encrypted staging image in this folder (two legs: VHD to staging, staging to managed disk)")
+	c.Flags().StringVar(&f.keyFile, "key-file", "", "key-encryption key for --staging: 32 raw bytes, mode 0600 or stricter")
+	c.Flags().StringVar(&f.cipher, "cipher", "xts-aes-128", "staging cipher: xts-aes-128 or xts-aes-256")
+	c.Flags().BoolVar(&f.stream, "stream", false, "stream every disk through this machine (Upload) instead of a server-side Import")
+	c.Flags().StringVar(&f.bandwidth, "max-bandwidth", "", "cap each disk's streamed copy, bytes per second (e.g. 145MB); implies --stream")
+	c.Flags().IntVar(&f.iops, "max-iops", 0, "cap each disk's streamed copy, write calls per second; implies --stream")
+	c.Flags().StringVar(&f.accountType, "account-type", "", "managed disk type for every disk (Premium_LRS, Standard_LRS, StandardSSD_LRS); default: from the storage account")
+}
+
+// planOptions turns the flags into conversion plan options (exit 2 on a
+// bad value).
+func (f *convertFlags) planOptions() (convert.PlanOptions, error) {
+	o := convert.PlanOptions{Staging: f.staging != "", Stream: f.stream, MaxIOPS: f.iops, AccountType: f.accountType}
+	if f.bandwidth != "" {
+		bw, err := disks.ParseBandwidth(f.bandwidth)
+		if err != nil {
+			return o, badInputf("--max-bandwidth: %v", err)
+		}
+		o.MaxBandwidth = bw
+	}
+	if f.iops < 0 {
+		return o, badInputf("--max-iops must not be negative")
+	}
+	if f.staging != "" && f.keyFile == "" {
+		return o, badInputf("--staging needs --key-file: staging images are always encrypted")
+	}
+	if f.staging == "" && f.keyFile != "" {
+		return o, badInputf("--key-file is for --staging; without it nothing is encrypted")
+	}
+	return o, nil
+}
+
+// conversionPlan builds the disk step's plan; problems (a disk over the
+// target's ceiling) are exit 2 before anything changes.
+func conversionPlan(inv *inventory.Inventory, o convert.PlanOptions) (*convert.Plan, error) {
+	cp, err := convert.Build(inv, o)
+	if err != nil {
+		var pe *convert.PlanError
+		if errors.As(err, &pe) {
+			return cp, badInput(err)
+		}
+		return nil, fmt.Errorf("conversion plan: %w", err)
+	}
+	return cp, nil
+}
+
+// convertRecord is what the journal keeps of a disk step command, so
+// resume can run it again with the same options (never the key itself:
+// only its path).
+type convertRecord struct {
+	Flags struct {
+		Staging     string `json:"staging,omitempty"`
+		KeyFile     string `json:"keyFile,omitempty"`
+		Cipher      string `json:"cipher,omitempty"`
+		Stream      bool   `json:"stream,omitempty"`
+		Bandwidth   string `json:"maxBandwidth,omitempty"`
+		IOPS        int    `json:"maxIops,omitempty"`
+		AccountType string `json:"accountType,omitempty"`
+	} `json:"flags"`
+	VMs []string `json:"vms,omitempty"`
+	// FromRun: the disk step of `run --convert-disks`, over the VMs of the
+	// units that committed.
+	FromRun  bool `json:"fromRun,omitempty"`
+	Finished bool `json:"finished"`
+}
+
+const convertDocKey = "cli/convert"
+
+func (f *convertFlags) record(vms []string, fromRun bool) convertRecord {
+	r := convertRecord{FromRun: fromRun}
+	r.Flags.Staging, r.Flags.KeyFile, r.Flags.Cipher = f.staging, f.keyFile, f.cipher
+	r.Flags.Stream, r.Flags.Bandwidth, r.Flags.IOPS, r.Flags.AccountType = f.stream, f.bandwidth, f.iops, f.accountType
+	r.VMs = vms
+	return r
+}
+
+func (r convertRecord) flags() convertFlags {
+	return convertFlags{staging: r.Flags.Staging, keyFile: r.Flags.KeyFile, cipher: r.Flags.Cipher, stream: r.Flags.Stream,
+		bandwidth: r.Flags.Bandwidth, iops: r.Flags.IOPS, accountType: r.Flags.AccountType}
+}
+
+func putConvertRecord(j *journal.Journal, r convertRecord) error {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	return j.PutDoc(convertDocKey, b)
+}
+
+func getConvertRecord(j *journal.Journal) (convertRecord, bool, error) {
+	var r convertRecord
+	b, ok, err := j.Doc(convertDocKey)
+	if err != nil || !ok {
+		return r, ok, err
+	}
+	if err := json.Unmarshal(b, &r); err != nil {
+		return r, false, fmt.Errorf("journal %s: %w", convertDocKey, err)
+	}
+	return r, true, nil
+}
+
+func (a *app) newDisksConvertCmd() *cobra.Command {
+	var f convertFlags
+	c := &cobra.Command{
+		Use:   "convert [VM...]",
+		Short: "Turn migrated VMs' unmanaged VHDs into managed disks",
+		Long: `convert takes each migrated VM (no argument: every VM of the inventory) from
+unmanaged VHDs to managed disks, the way the Azure Stack Hub procedure does
+it by hand: its definition is recorded in the journal, the VM is
+deallocated, a managed disk is made from each VHD (server side with Import,
+or streamed with Upload when --stream, a rate cap or --staging asks for it),
+every disk's content hash is checked against its VHD, and only then is the
+VM removed (keeping its disks and NIC) and created again on the managed
+disks with the same size, availability set, NIC and data-disk LUNs.
+
+A disk whose copy differs from its source fails its VM, which stays on its
+VHDs. After a kill, "migrate resume" (or the same command) continues at the
+right step and never uploads a disk twice.
+
+--staging DIR carries every disk through an encrypted staging image
+(disks.md): VHD to staging, then staging decrypted, verified and uploaded.
+On Azure Stack Hub, Premium disks are capped at 2,300 IOPS and 145 MB/s by
+default. VMs are named vm/<resource group>/<name> or cloudservice/<cs>/<vm>.`,
+		Example: `  migrate disks convert --inventory estate.json --yes
+  migrate disks convert --inventory estate.json cloudservice/contoso-web/web1 --stream --max-bandwidth 145MB
+  migrate disks convert --inventory estate.json --staging /mnt/usb --key-file kek.bin`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := report.Validate(a.cfg.Output, "table", "json", "yaml"); err != nil {
+				return badInput(err)
+			}
+			return a.convertDisks(cmd.Context(), f, args, nil, false)
+		},
+	}
+	f.add(c)
+	return c
+}
+
+// convertDisks runs the disk step. j, when given, is the journal the
+// calling command already holds.
+func (a *app) convertDisks(ctx context.Context, f convertFlags, vms []string, j *journal.Journal, fromRun bool) error {
+	po, err := f.planOptions()
+	if err != nil {
+		return err
+	}
+	inv, err := a.loadInventory()
+	if err != nil {
+		return err
+	}
+	cp, err := conversionPlan(inv, po)
+	if err != nil {
+		return err
+	}
+	for _, id := range vms {
+		if cp.Lookup(id) == nil {
+			return badInputf("unknown VM %s: name it vm/<resource group>/<name> or cloudservice/<cs>/<vm>", id)
+		}
+	}
+	var kek []byte
+	if f.keyFile != "" {
+		if kek, err = staging.LoadKeyFile(f.keyFile); err != nil {
+			return err
+		}
+	}
+	if j == nil {
+		if j, err = a.openJournal("disks convert"); err != nil {
+			return err
+		}
+		defer j.Close()
+	}
+	drv, closeDriver, err := a.openDriver(ctx, inv)
+	if err != nil {
+		return err
+	}
+	defer closeDriver()
+	compute, ok1 := drv.(cloud.Compute)
+	data, ok2 := drv.(cloud.DiskData)
+	if !ok1 || !ok2 {
+		return badInputf("driver %s cannot convert disks", a.cfg.Driver)
+	}
+	if err := putConvertRecord(j, f.record(vms, fromRun)); err != nil {
+		return fmt.Errorf("journal: %w", err)
+	}
+	prog := a.newConvertProgress()
+	o := convert.Options{
+		Plan: cp, VMs: vms, Compute: compute, Data: data, Journal: j,
+		Parallel: a.cfg.Parallel, Staging: f.staging, KEK: kek, Cipher: f.cipher,
+		MaxBandwidth: po.MaxBandwidth, MaxIOPS: po.MaxIOPS, StateDir: a.cfg.StateDir,
+		Events: prog.Event,
+	}
+	if a.cfg.Driver == "sim" {
+		o.TimeScale = a.cfg.Sim.TimeScale
+	}
+	if hook := a.crashHook(); hook != nil {
+		o.OnBoundary = func(convert.Boundary, string, string) { hook("", "", "") }
+	}
+	res, err := convert.Run(ctx, o)
+	prog.Close()
+	if err != nil {
+		if errors.Is(err, convert.ErrOptions) || errors.Is(err, convert.ErrUnknownVM) {
+			return badInput(err)
+		}
+		return err
+	}
+	if res.ExitCode() == ExitOK {
+		r := f.record(vms, fromRun)
+		r.Finished = true
+		if err := putConvertRecord(j, r); err != nil {
+			return fmt.Errorf("journal: %w", err)
+		}
+	}
+	if err := a.printConvertResult(res); err != nil {
+		return err
+	}
+	if code := res.ExitCode(); code != ExitOK {
+		return &ExitError{Code: code}
+	}
+	return nil
+}
+
+func (a *app) printConvertResult(res convert.Result) error {
+	switch a.cfg.Output {
+	case "json", "yaml":
+		return writeStructured(a.io.Out, a.cfg.Output, res)
+	}
+	t := newTable(a.io.Out, "VM", "STATUS", "DISKS", "VERIFIED", "REASON")
+	done := 0
+	for _, v := range res.VMs {
+		verified := 0
+		for _, d := range v.Disks {
+			if d.Verified {
+				verified++
+			}
+		}
+		if v.Status == convert.StatusDone {
+			done++
+		}
+		t.row(v.ID, string(v.Status), fmt.Sprint(len(v.Disks)), fmt.Sprint(verified), v.Reason)
+	}
+	t.flush()
+	fmt.Fprintf(a.io.Out, "\n%d VMs: %d on managed disks\n", len(res.VMs), done)
+	return nil
+}
+
+// convertProgress shows the disk step: plain lines, or on a terminal one
+// bar of the bytes in flight across the disks being copied.
+type convertProgress struct {
+	a        *app
+	mu       sync.Mutex
+	inflight map[string]*disks.Progress
+	bar      *progressbar.ProgressBar
+	stop     chan struct{}
+	done     chan struct{}
+	closed   bool
+}
+
+func (a *app) newConvertProgress() *convertProgress {
+	p := &convertProgress{a: a, inflight: map[string]*disks.Progress{}}
+	if a.io.Fancy() {
+		p.stop, p.done = make(chan struct{}), make(chan struct{})
+		p.bar = progressbar.NewOptions64(-1,
+			progressbar.OptionSetWriter(a.io.ErrOut),
+			progressbar.OptionShowBytes(true),
+			progressbar.OptionSetElapsedTime(true),
+			progressbar.OptionSetPredictTime(true),
+			progressbar.OptionClearOnFinish(),
+			progressbar.OptionShowDescriptionAtLineEnd())
+		go p.poll()
+	}
+	return p
+}
+
+func (p *convertProgress) poll() {
+	defer close(p.done)
+	t := time.NewTicker(200 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-p.stop:
+			return
+		case <-t.C:
+			p.mu.Lock()
+			var done, total int64
+			names := make([]string, 0, len(p.inflight))
+			for name, pr := range p.inflight {
+				done += pr.Done()
+				total += pr.Total()
+				names = append(names, name)
+			}
+			if total > 0 {
+				p.bar.ChangeMax64(total)
+				_ = p.bar.Set64(done)
+				p.bar.Describe(strings.Join(names, ", "))
+			}
+			p.mu.Unlock()
+		}
+	}
+}
+
+// Event is the engine's Events callback.
+func (p *convertProgress) Event(ev convert.Event) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return
+	}
+	key := ev.VM + "/" + ev.Disk
+	if ev.Progress != nil {
+		p.inflight[key] = ev.Progress
+	} else if ev.Disk != "" {
+		delete(p.inflight, key)
+	}
+	if p.bar != nil {
+		return
+	}
+	line := fmt.Sprintf("%s %s", ev.Time.Format("15:04:05"), ev.VM)
+	if ev.Disk != "" {
+		line += " disk " + ev.Disk
+	}
+	if ev.Op != "" {
+		line += " " + ev.Op
+		if ev.Attempt > 1 {
+			line += fmt.Sprintf(" (attempt %d)", ev.Attempt)
+		}
+	}
+	if ev.Status != "" && ev.Final {
+		line += ": " + string(ev.Status)
+	}
+	if ev.Note != "" && ev.Note != ev.VM {
+		line += ": " + ev.Note
+	}
+	if ev.Err != nil {
+		line += ": " + ev.Err.Error()
+	}
+	fmt.Fprintln(p.a.io.ErrOut, line)
+}
+
+func (p *convertProgress) Close() {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return
+	}
+	p.closed = true
+	p.mu.Unlock()
+	if p.bar != nil {
+		close(p.stop)
+		<-p.done
+		_ = p.bar.Finish()
+	}
+}
