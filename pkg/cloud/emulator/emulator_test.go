@@ -155,3 +155,41 @@ func TestWriteConfig(t *testing.T) {
 		t.Error("config file contains the client secret")
 	}
 }
+
+// TestARMRequests checks the disk step's Resource Manager routes answer
+// the front end's checks before any call: bearer token, api-version, and
+// 501 when the server was given no Compute.
+func TestARMRequests(t *testing.T) {
+	srv, c := start(t)
+	_, tok := token(t, srv, c, "s3cret-for-tests")
+	bearer := "Bearer " + tok["access_token"].(string)
+	sub := cloudtest.Inventory().SubscriptionID
+	disk := "subscriptions/" + sub + "/resourceGroups/rg/providers/Microsoft.Compute/disks/d?api-version=2024-03-02"
+	tests := []struct {
+		name, path, auth string
+		status           int
+		code             string
+	}{
+		{"no token", disk, "", 401, "AuthenticationFailed"},
+		{"no api-version", strings.Split(disk, "?")[0], bearer, 400, "MissingApiVersionParameter"},
+		{"no compute", disk, bearer, 501, "NotImplemented"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, _ := http.NewRequestWithContext(t.Context(), "GET", srv.URL()+tt.path, nil)
+			if tt.auth != "" {
+				req.Header.Set("Authorization", tt.auth)
+			}
+			resp, err := c.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var e struct{ Error struct{ Code string } }
+			_ = json.NewDecoder(resp.Body).Decode(&e)
+			resp.Body.Close()
+			if resp.StatusCode != tt.status || e.Error.Code != tt.code {
+				t.Errorf("%d %s, want %d %s", resp.StatusCode, e.Error.Code, tt.status, tt.code)
+			}
+		})
+	}
+}
