@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 )
 
 // renderMarkdown writes a report a person keeps: summary, units by wave,
@@ -72,6 +73,34 @@ func renderMarkdown(w io.Writer, d *document) error {
 				fmt.Fprintf(bw, "  - Recommendation: %s\n", inline(f.Recommendation))
 			}
 		}
+	}
+
+	if c := d.Conversion; c != nil {
+		cs := c.Summary
+		fmt.Fprint(bw, "\n## Disk conversion\n\n")
+		fmt.Fprintf(bw, "After Commit, %s on %s (%s) move from unmanaged VHDs to managed disks; the longest VM is down about %s.\n\n",
+			plural(cs.VMs, "VM", "VMs"), plural(cs.Disks, "disk", "disks"), gib(cs.Bytes), time.Duration(cs.DowntimeSeconds)*time.Second)
+		fmt.Fprintln(bw, "| VM | Disk | LUN | Size | Type | Tier | Movement | Downtime |")
+		fmt.Fprintln(bw, "| --- | --- | ---: | ---: | --- | --- | --- | ---: |")
+		for _, v := range c.VMs {
+			for i, dk := range v.Disks() {
+				vm, down := cell(code(v.ID)), (time.Duration(v.DowntimeSeconds) * time.Second).String()
+				if i > 0 {
+					vm, down = "", ""
+				}
+				lun := "OS"
+				if dk.LUN >= 0 {
+					lun = fmt.Sprint(dk.LUN)
+				}
+				fmt.Fprintf(bw, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", vm, cell(code(dk.Name)), lun, gib(dk.SizeBytes), dk.AccountType, dk.Tier, cell(movement(dk)), down)
+			}
+		}
+		for _, v := range c.VMs {
+			for _, p := range v.Problems {
+				fmt.Fprintf(bw, "\n- **refused** %s: %s", code(v.ID), inline(p))
+			}
+		}
+		fmt.Fprintln(bw)
 	}
 
 	fmt.Fprint(bw, "\n## Dependency graph\n\nAn arrow points from a unit to the units that wait for it.\n\n")

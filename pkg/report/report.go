@@ -8,6 +8,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/migrate-tool/migrate/pkg/convert"
 	"github.com/migrate-tool/migrate/pkg/plan"
 	"github.com/migrate-tool/migrate/pkg/validate"
 )
@@ -19,6 +20,9 @@ type Report struct {
 	Findings []validate.Finding
 	// Forecast is optional; nil leaves it out of every rendering.
 	Forecast *plan.Estimate
+	// Conversion is the disk step's plan (unmanaged VHDs to managed
+	// disks); optional, nil leaves it out.
+	Conversion *convert.Plan
 }
 
 // Render writes r to w in format (see Formats). An unknown format is a
@@ -59,6 +63,8 @@ type document struct {
 	Units    []unitDoc    `json:"units" yaml:"units"`
 	Findings []findingDoc `json:"findings" yaml:"findings"`
 	Summary  summaryDoc   `json:"summary" yaml:"summary"`
+	// Conversion is the disk step's plan, when given.
+	Conversion *convert.Plan `json:"conversion,omitempty" yaml:"conversion,omitempty"`
 
 	// blocked are the units with an error finding; downstream the units
 	// that depend on a blocked one and so cannot run either.
@@ -120,9 +126,10 @@ func newDocument(r Report) *document {
 		p = &plan.Plan{}
 	}
 	d := &document{
-		Units:    make([]unitDoc, 0, len(p.Units)),
-		Findings: make([]findingDoc, 0, len(r.Findings)),
-		plan:     p,
+		Units:      make([]unitDoc, 0, len(p.Units)),
+		Findings:   make([]findingDoc, 0, len(r.Findings)),
+		Conversion: r.Conversion,
+		plan:       p,
 	}
 	d.Summary.Units = len(p.Units)
 	d.Summary.Waves = p.Waves

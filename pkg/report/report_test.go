@@ -15,6 +15,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/migrate-tool/migrate/pkg/convert"
 	"github.com/migrate-tool/migrate/pkg/inventory"
 	"github.com/migrate-tool/migrate/pkg/plan"
 	"github.com/migrate-tool/migrate/pkg/validate"
@@ -65,6 +66,43 @@ func fixture(t *testing.T) Report {
 	return Report{Plan: p, Findings: findings, Forecast: &est}
 }
 
+// conversionFixture adds the disk step's plan: an Azure Stack Hub estate
+// with a premium disk (capped), a data disk, and a disk over the ceiling.
+func conversionFixture(t *testing.T) Report {
+	t.Helper()
+	inv := &inventory.Inventory{
+		SchemaVersion: 1, SubscriptionID: "6c1b0b6f-0000-4000-8000-000000000009",
+		Target: inventory.Target{Cloud: inventory.CloudAzureStackHub, ResourceGroupSuffix: "-Migrated"},
+		StorageAccounts: []inventory.StorageAccount{
+			{Name: "premvhds", AccountType: "Premium_LRS", Disks: []inventory.Disk{
+				{Name: "db1-os", VHDURI: "https://premvhds.blob.core.windows.net/vhds/db1-os.vhd", SizeGiB: 127, OS: "Windows"},
+				{Name: "db1-data", VHDURI: "https://premvhds.blob.core.windows.net/vhds/db1-data.vhd", SizeGiB: 512}}},
+			{Name: "stdvhds", AccountType: "Standard_LRS", Disks: []inventory.Disk{
+				{Name: "big-os", VHDURI: "https://stdvhds.blob.core.windows.net/vhds/big-os.vhd", SizeGiB: 30, OS: "Linux"},
+				{Name: "big-data", VHDURI: "https://stdvhds.blob.core.windows.net/vhds/big-data.vhd", SizeGiB: 2048}}},
+		},
+		VirtualNetworks: []inventory.VirtualNetwork{{Name: "hub", Subnets: []inventory.Subnet{{Name: "db"}}}},
+		CloudServices: []inventory.CloudService{
+			{Name: "db", Deployment: inventory.Deployment{VirtualNetwork: "hub", Roles: []inventory.Role{
+				{Name: "db1", Kind: inventory.RoleVirtualMachine, Size: "Standard_DS2", Subnets: []string{"db"}, OSDisk: "db1-os",
+					DataDisks: []inventory.DataDisk{{Disk: "db1-data", LUN: 0}}}}}},
+			{Name: "big", Deployment: inventory.Deployment{VirtualNetwork: "hub", Roles: []inventory.Role{
+				{Name: "big1", Kind: inventory.RoleVirtualMachine, Size: "Standard_D2", Subnets: []string{"db"}, OSDisk: "big-os",
+					DataDisks: []inventory.DataDisk{{Disk: "big-data", LUN: 3}}}}}},
+		},
+	}
+	p, err := plan.Build(inv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cp, err := convert.Build(inv, convert.PlanOptions{})
+	var pe *convert.PlanError
+	if err != nil && !errors.As(err, &pe) {
+		t.Fatal(err)
+	}
+	return Report{Plan: p, Conversion: cp}
+}
+
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
 	path := filepath.Join("testdata", name)
@@ -106,6 +144,7 @@ func TestGolden(t *testing.T) {
 		{"full", full},
 		{"plain", Report{Plan: full.Plan}},
 		{"empty", Report{}},
+		{"conversion", conversionFixture(t)},
 	}
 	ext := map[string]string{FormatTable: "txt", FormatJSON: "json", FormatYAML: "yaml", FormatMarkdown: "md", FormatDOT: "dot"}
 	for _, tt := range tests {
