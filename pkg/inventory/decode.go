@@ -341,8 +341,8 @@ func (d *dec) bool(p *path) bool {
 	return d.lx.literal() == "true"
 }
 
-// nonEmpty is checked for a required string that must not be "" either;
-// empty says so.
+// nonEmpty is checked for a string that must not be "" either; empty is
+// the problem reported when it is.
 func (d *dec) nonEmpty(p *path, f func(string) string, empty string) string {
 	s := d.checked(p, f)
 	if s == "" {
