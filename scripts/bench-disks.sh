@@ -10,7 +10,9 @@ cd "$(dirname "$0")/.."
 for tool in qemu-img qemu-io /usr/bin/time; do
 	command -v "$tool" >/dev/null || { echo "bench-disks: $tool missing (apt-get install qemu-utils time)" >&2; exit 1; }
 done
-work=$(mktemp -d)
+# BENCH_DIR=/dev/shm measures the engines without the disk (tmpfs: no
+# writeback, fsync free); the default measures the real file system.
+work=$(mktemp -d "${BENCH_DIR:-${TMPDIR:-/tmp}}/bench-disks.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 go build -o "$work/benchcopy" ./pkg/disks/internal/benchcopy
 
