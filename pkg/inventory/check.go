@@ -93,6 +93,7 @@ func nonNil[T any](s []T) []T {
 // the size of the inventory.
 type checker struct {
 	inv      *Inventory
+	n        counts // list sizes, to size the maps below
 	problems []Problem
 
 	storage  map[string]int
@@ -177,15 +178,17 @@ func (c *checker) subnetSet(vnet int) map[string]struct{} {
 // crossCheck verifies what the schema alone cannot: unique names, resolving
 // references, disks attached once, LUNs unique per VM.
 func crossCheck(inv *Inventory) []Problem {
+	n := countOf(inv)
 	c := &checker{
 		inv:      inv,
+		n:        n,
 		storage:  make(map[string]int, len(inv.StorageAccounts)),
 		vnets:    make(map[string]int, len(inv.VirtualNetworks)),
 		nsgs:     make(map[string]int, len(inv.NetworkSecurityGroups)),
 		routes:   make(map[string]int, len(inv.RouteTables)),
 		rips:     make(map[string]int, len(inv.ReservedIPs)),
 		circuits: make(map[string]int, len(inv.ExpressRouteCircuits)),
-		disks:    map[string][2]int{},
+		disks:    make(map[string][2]int, n.disks),
 		subnets:  map[int]map[string]struct{}{},
 	}
 	c.names()
@@ -196,7 +199,7 @@ func crossCheck(inv *Inventory) []Problem {
 
 func (c *checker) names() {
 	inv := c.inv
-	images := map[string][2]int{}
+	images := make(map[string][2]int, c.n.images)
 	for i := range inv.StorageAccounts {
 		sa := &inv.StorageAccounts[i]
 		c.uniq(c.storage, sa.Name, i, "storage account", func(i int) string { return fmt.Sprintf("storageAccounts[%d]", i) })
@@ -320,7 +323,7 @@ func (a attachment) String() string {
 
 func (c *checker) cloudServices() {
 	inv := c.inv
-	attached := map[string]attachment{}
+	attached := make(map[string]attachment, c.n.attachments)
 	ripUsers := map[string]int{}
 	for i := range inv.CloudServices {
 		cs := &inv.CloudServices[i]

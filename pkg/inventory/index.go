@@ -72,16 +72,19 @@ type Index struct {
 // NewIndex indexes inv. Duplicate names keep the first occurrence (Load
 // refuses duplicates, so this only matters for unchecked inventories).
 func NewIndex(inv *Inventory) *Index {
+	// Maps are sized up front: growing a map of 100k disks rehashes it
+	// again and again, which was the largest part of building the index.
+	n := countOf(inv)
 	ix := &Index{
-		Storage:     map[string]*StorageAccount{},
-		Disks:       map[string]DiskRef{},
-		VNets:       map[string]*VirtualNetwork{},
-		Services:    map[string]*CloudService{},
-		NSGs:        map[string]*NetworkSecurityGroup{},
-		RouteTables: map[string]*RouteTable{},
-		ReservedIPs: map[string]*ReservedIP{},
-		Circuits:    map[string]*ExpressRouteCircuit{},
-		DiskOwner:   map[string]VMRef{},
+		Storage:     make(map[string]*StorageAccount, len(inv.StorageAccounts)),
+		Disks:       make(map[string]DiskRef, n.disks),
+		VNets:       make(map[string]*VirtualNetwork, len(inv.VirtualNetworks)),
+		Services:    make(map[string]*CloudService, len(inv.CloudServices)),
+		NSGs:        make(map[string]*NetworkSecurityGroup, len(inv.NetworkSecurityGroups)),
+		RouteTables: make(map[string]*RouteTable, len(inv.RouteTables)),
+		ReservedIPs: make(map[string]*ReservedIP, len(inv.ReservedIPs)),
+		Circuits:    make(map[string]*ExpressRouteCircuit, len(inv.ExpressRouteCircuits)),
+		DiskOwner:   make(map[string]VMRef, n.attachments),
 	}
 	for i := range inv.StorageAccounts {
 		sa := &inv.StorageAccounts[i]
@@ -126,4 +129,29 @@ func putOnce[V any](m map[string]V, name string, v V) {
 	if _, ok := m[k]; !ok {
 		m[k] = v
 	}
+}
+
+// counts are the sizes of inv's nested lists, to size maps before filling
+// them.
+type counts struct {
+	disks, images, roles, attachments int
+}
+
+func countOf(inv *Inventory) counts {
+	var n counts
+	for i := range inv.StorageAccounts {
+		n.disks += len(inv.StorageAccounts[i].Disks)
+		n.images += len(inv.StorageAccounts[i].Images)
+	}
+	for i := range inv.CloudServices {
+		roles := inv.CloudServices[i].Deployment.Roles
+		n.roles += len(roles)
+		for j := range roles {
+			if roles[j].OSDisk != "" {
+				n.attachments++
+			}
+			n.attachments += len(roles[j].DataDisks)
+		}
+	}
+	return n
 }

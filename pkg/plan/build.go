@@ -72,7 +72,9 @@ func Build(inv *inventory.Inventory) (*Plan, error) {
 		inv:   inv,
 		ix:    inventory.NewIndex(inv),
 		units: map[string]*Unit{},
-		owned: map[string]string{},
+		// Sized up front: growing it one resource at a time rehashed it
+		// again and again at 100k VMs.
+		owned: make(map[string]string, resourceCount(inv)),
 		users: map[string]*sharedUse{},
 		deps:  map[string]map[string]bool{},
 	}
@@ -80,6 +82,24 @@ func Build(inv *inventory.Inventory) (*Plan, error) {
 	b.assignShared()
 	b.storageUnits()
 	return b.finish()
+}
+
+// resourceCount is how many resources a unit may own in inv, at most:
+// VNets and their gateways, cloud services, VMs and their availability
+// sets, storage accounts, disks, images, NSGs, route tables, reserved IPs.
+func resourceCount(inv *inventory.Inventory) int {
+	n := len(inv.VirtualNetworks) + len(inv.CloudServices) + len(inv.StorageAccounts) +
+		len(inv.NetworkSecurityGroups) + len(inv.RouteTables) + len(inv.ReservedIPs)
+	for i := range inv.VirtualNetworks {
+		n += len(inv.VirtualNetworks[i].Gateways)
+	}
+	for i := range inv.CloudServices {
+		n += 2 * len(inv.CloudServices[i].Deployment.Roles)
+	}
+	for i := range inv.StorageAccounts {
+		n += len(inv.StorageAccounts[i].Disks) + len(inv.StorageAccounts[i].Images)
+	}
+	return n
 }
 
 func (b *builder) newUnit(kind Kind, name string, scope Scope, dt Downtime) *Unit {
