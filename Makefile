@@ -41,7 +41,7 @@ bench: deps
 demo: build
 	rm -rf .migrate-demo
 	./bin/migrate --state-dir .migrate-demo --inventory testdata/estates/contoso.json plan
-	./bin/migrate --state-dir .migrate-demo --inventory testdata/estates/contoso.json run --yes
+	./bin/migrate --state-dir .migrate-demo --inventory testdata/estates/contoso.json run --yes --convert-disks
 	./bin/migrate --state-dir .migrate-demo --inventory testdata/estates/contoso.json status
 
 clean:

@@ -7,13 +7,14 @@ import (
 
 	"github.com/migrate-tool/migrate/pkg/cloud"
 	"github.com/migrate-tool/migrate/pkg/cloud/azure"
+	"github.com/migrate-tool/migrate/pkg/phases/journal"
 )
 
 // openAzure builds the azure driver from the configuration file's `azure:`
 // section and the AZURE_* environment, and runs its preflight before
 // anything can change.
-func (a *app) openAzure(ctx context.Context) (cloud.Migrator, func() error, error) {
-	d, err := a.azureDriver(ctx)
+func (a *app) openAzure(ctx context.Context, j *journal.Journal) (cloud.Migrator, func() error, error) {
+	d, err := a.azureDriver(ctx, j)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -23,7 +24,7 @@ func (a *app) openAzure(ctx context.Context) (cloud.Migrator, func() error, erro
 	return d, func() error { return nil }, nil
 }
 
-func (a *app) azureDriver(ctx context.Context) (*azure.Driver, error) {
+func (a *app) azureDriver(ctx context.Context, j *journal.Journal) (*azure.Driver, error) {
 	var cfg azure.Config
 	if a.cfg.ConfigFile != "" {
 		c, err := azure.ReadConfigFile(a.cfg.ConfigFile)
@@ -37,6 +38,9 @@ func (a *app) azureDriver(ctx context.Context) (*azure.Driver, error) {
 		return v, v != ""
 	})
 	var o azure.Options
+	if j != nil {
+		o.Tokens = journalTokens{j}
+	}
 	if v := a.io.Getenv("MIGRATE_AZURE_POLL_INTERVAL"); v != "" {
 		// Tuning for emulators and tests; Azure's own operations take
 		// minutes and the default backoff suits them.
@@ -55,3 +59,24 @@ func (a *app) azureDriver(ctx context.Context) (*azure.Driver, error) {
 	}
 	return d, nil
 }
+
+// journalTokens keeps the azure driver's resume tokens in the journal, so a
+// long-running operation started before a crash is polled, not started
+// again. Tokens hold polling URLs only, never a secret.
+type journalTokens struct{ j *journal.Journal }
+
+const tokenPrefix = "azure/token/"
+
+func (t journalTokens) Get(key string) (string, bool) {
+	b, ok, err := t.j.Doc(tokenPrefix + key)
+	if err != nil || !ok {
+		return "", false
+	}
+	return string(b), true
+}
+
+func (t journalTokens) Put(key, token string) error {
+	return t.j.PutDoc(tokenPrefix+key, []byte(token))
+}
+
+func (t journalTokens) Delete(key string) error { return t.j.DeleteDoc(tokenPrefix + key) }

@@ -203,7 +203,7 @@ func (a *app) convertDisks(ctx context.Context, f convertFlags, vms []string, j 
 		}
 		defer j.Close()
 	}
-	drv, closeDriver, err := a.openDriver(ctx, inv)
+	drv, closeDriver, err := a.openDriver(ctx, inv, j)
 	if err != nil {
 		return err
 	}

@@ -44,7 +44,7 @@ On the sim driver it reads the simulated cloud of the state directory.`,
 				defer s.Close()
 				d = s
 			default:
-				az, err := a.azureDriver(cmd.Context())
+				az, err := a.azureDriver(cmd.Context(), nil)
 				if err != nil {
 					return err
 				}

@@ -43,7 +43,7 @@ otherwise. Specialized sources are refused before anything is sent.`,
 			if err != nil {
 				return err
 			}
-			drv, closeDriver, err := a.openDriver(cmd.Context(), inv)
+			drv, closeDriver, err := a.openDriver(cmd.Context(), inv, nil)
 			if err != nil {
 				return err
 			}

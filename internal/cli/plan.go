@@ -15,6 +15,8 @@ import (
 type planOpts struct {
 	prepareTime time.Duration
 	commitTime  time.Duration
+	// convert shapes the disk step's plan.
+	convert convertFlags
 }
 
 func (a *app) newPlanCmd() *cobra.Command {
@@ -49,10 +51,25 @@ of the platform for a VNet of a few dozen VMs.`,
 			}
 			est := plan.Forecast(p, a.durations(cmd, o), a.cfg.Parallel)
 			r := report.Report{Plan: p, Findings: validate.Check(inv, p), Forecast: &est}
+			// The disk step's plan is part of the report; what the target
+			// cannot hold is shown there (and by the stack-* rules).
+			po, err := o.convert.planOptions()
+			if err != nil {
+				return err
+			}
+			if cp, err := conversionPlan(inv, po); cp != nil {
+				r.Conversion = cp
+			} else if err != nil {
+				return err
+			}
 			return report.Render(a.io.Out, r, a.cfg.Output)
 		},
 	}
 	c.Flags().DurationVar(&o.prepareTime, "prepare-time", 0, "forecast: how long one Prepare takes (default: --sim-latency on sim, 15m on azure)")
+	c.Flags().BoolVar(&o.convert.stream, "stream", false, "disk step: plan streamed uploads instead of server-side Import")
+	c.Flags().StringVar(&o.convert.bandwidth, "max-bandwidth", "", "disk step: per-disk bandwidth cap to plan with (implies streaming)")
+	c.Flags().IntVar(&o.convert.iops, "max-iops", 0, "disk step: per-disk IOPS cap to plan with (implies streaming)")
+	c.Flags().StringVar(&o.convert.accountType, "account-type", "", "disk step: managed disk type for every disk")
 	c.Flags().DurationVar(&o.commitTime, "commit-time", 0, "forecast: how long one Commit takes (default: --sim-latency on sim, 5m on azure)")
 	return c
 }

@@ -95,7 +95,7 @@ func (a *app) openSession(ctx context.Context, command, invPath string, j *journ
 		}
 		s.closers = append(s.closers, s.journal.Close)
 	}
-	d, closeDriver, err := a.openDriver(ctx, inv)
+	d, closeDriver, err := a.openDriver(ctx, inv, s.journal)
 	if err != nil {
 		return fail(err)
 	}
@@ -104,8 +104,9 @@ func (a *app) openSession(ctx context.Context, command, invPath string, j *journ
 	return s, nil
 }
 
-// openDriver opens the configured cloud driver.
-func (a *app) openDriver(ctx context.Context, inv *inventory.Inventory) (cloud.Migrator, func() error, error) {
+// openDriver opens the configured cloud driver. j, when given, keeps the
+// azure driver's long-running-operation resume tokens.
+func (a *app) openDriver(ctx context.Context, inv *inventory.Inventory, j *journal.Journal) (cloud.Migrator, func() error, error) {
 	switch a.cfg.Driver {
 	case "sim":
 		s, err := a.openSim(ctx, inv)
@@ -114,7 +115,7 @@ func (a *app) openDriver(ctx context.Context, inv *inventory.Inventory) (cloud.M
 		}
 		return s, s.Close, nil
 	case "azure":
-		return a.openAzure(ctx)
+		return a.openAzure(ctx, j)
 	}
 	return nil, nil, badInputf("driver: want sim or azure, got %q", a.cfg.Driver)
 }

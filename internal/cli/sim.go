@@ -112,7 +112,11 @@ It serves until interrupted.`,
 			if a.cfg.Verbose {
 				o.Log = func(line string) { fmt.Fprintln(a.io.ErrOut, line) }
 			}
-			_ = blobEndpoint // the disk step's page data; see migrate disks convert
+			if blobEndpoint != "" {
+				// The disk step: Resource Manager VMs and disks from the
+				// simulator, page data in the Azurite at blobEndpoint.
+				o.Compute, o.DiskData, o.BlobEndpoint = s, s, blobEndpoint
+			}
 			srv := emulator.New(s, s, o)
 			// A server has nothing to drain: the first interrupt stops it.
 			ctx, cancel := context.WithCancel(cmd.Context())
