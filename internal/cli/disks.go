@@ -29,6 +29,7 @@ Sources (SRC):
                         chain is found through the parent locators)
   FILE                  a raw image (holes found with SEEK_DATA/SEEK_HOLE)
   https://...?SAS       a page blob; only its page ranges are read
+  disk:RG/NAME          a managed disk, read through a SAS the driver grants
   staging:DIR/NAME      an encrypted staging image (DIR/NAME.img and
                         DIR/NAME.manifest.json); needs --key-file
 
@@ -40,6 +41,9 @@ Destinations (DST):
   staging:DIR/NAME      an encrypted staging image (XTS-AES per sector, the data
                         key sealed under --key-file, an HMAC per chunk and over
                         the manifest); --no-encrypt writes a plain sparse image
+  disk:RG/NAME          a managed disk, through the driver: created for Upload
+                        if missing (--location, --account-type), written through
+                        a write SAS the driver grants and revokes
 
 Only allocated data is read and only non-zero sectors are written: a 1 TiB
 disk holding 1 GiB moves 1 GiB. The SHA-256 content hash of the disk
@@ -108,6 +112,10 @@ type copyFlags struct {
 	keyFile    string
 	cipher     string
 	noEncrypt  bool
+	// location and accountType describe a managed disk destination the
+	// copy creates.
+	location    string
+	accountType string
 }
 
 func (f *copyFlags) add(c *cobra.Command, encrypting bool) {
@@ -117,6 +125,8 @@ func (f *copyFlags) add(c *cobra.Command, encrypting bool) {
 	c.Flags().IntVar(&f.iops, "max-iops", 0, "cap the write calls per second, e.g. 2300")
 	c.Flags().IntVar(&f.workers, "workers", 0, "chunks in flight (default: the copier's)")
 	c.Flags().StringVar(&f.keyFile, "key-file", "", "key-encryption key: 32 raw bytes, mode 0600 or stricter")
+	c.Flags().StringVar(&f.location, "location", "", "a new managed disk's location (disk: destinations; default: the inventory's defaultLocation)")
+	c.Flags().StringVar(&f.accountType, "account-type", "Standard_LRS", "a new managed disk's type (disk: destinations)")
 	if encrypting {
 		c.Flags().StringVar(&f.cipher, "cipher", "xts-aes-128", "staging cipher: xts-aes-128 or xts-aes-256")
 		c.Flags().BoolVar(&f.noEncrypt, "no-encrypt", false, "write a staging destination as a plain sparse image (explicit opt-out)")
@@ -175,7 +185,13 @@ decrypts to DST and checks the content hash against the manifest.`,
 	return c
 }
 
-const stagingPrefix = "staging:"
+const (
+	stagingPrefix = "staging:"
+	// managedPrefix names a managed disk, disk:<resource-group>/<name>,
+	// written through the driver (create with Upload, grant write access,
+	// copy, revoke).
+	managedPrefix = "disk:"
+)
 
 // copyResult is the JSON shape of a finished copy.
 type copyResult struct {
@@ -300,7 +316,7 @@ func (a *app) checkpointPath(explicit, dst string) (string, error) {
 	switch {
 	case strings.HasPrefix(dst, stagingPrefix):
 		return strings.TrimPrefix(dst, stagingPrefix) + ".checkpoint", nil
-	case isURL(dst):
+	case isURL(dst), strings.HasPrefix(dst, managedPrefix):
 		dir := filepath.Join(a.cfg.StateDir, "copies")
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return "", fmt.Errorf("checkpoint: %w", err)
@@ -351,6 +367,9 @@ func (a *app) openDiskSource(ctx context.Context, arg string, kek []byte) (disks
 	case isURL(arg):
 		s, err := openPageBlobSource(ctx, arg)
 		return s, nil, err
+	case strings.HasPrefix(arg, managedPrefix):
+		s, err := a.openManagedDiskSource(ctx, arg)
+		return s, nil, err
 	case strings.EqualFold(filepath.Ext(arg), ".vhd"):
 		d, err := vhd.Open(arg)
 		if err != nil {
@@ -385,6 +404,8 @@ func (a *app) openDiskSink(ctx context.Context, arg string, size int64, kek []by
 		return s, nil
 	case isURL(arg):
 		return openPageBlobSink(ctx, arg, size, resume)
+	case strings.HasPrefix(arg, managedPrefix):
+		return a.openManagedDiskSink(ctx, arg, size, f, resume)
 	case strings.EqualFold(filepath.Ext(arg), ".vhd"):
 		if resume {
 			return vhd.ReopenFixed(arg, size)
