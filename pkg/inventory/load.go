@@ -52,13 +52,20 @@ func Load(path string, opts ...Option) (*Inventory, error) {
 		return nil, fmt.Errorf("load inventory: %w", err)
 	}
 	defer f.Close()
+	// Read into a string sized from the file: one allocation of the file's
+	// size that decoded names share. io.ReadAll grew a slice by doubling
+	// and parse then copied it into a string, about 3.3 times the file in
+	// garbage (500 MB for a 150 MB estate of 100k VMs).
+	var b strings.Builder
+	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+		b.Grow(int(min(st.Size(), o.maxBytes+1)))
+	}
 	// Read at most one byte over the limit: enough to know it is too big
 	// without reading a hostile file to its end.
-	data, err := io.ReadAll(io.LimitReader(f, o.maxBytes+1))
-	if err != nil {
+	if _, err := io.Copy(&b, io.LimitReader(f, o.maxBytes+1)); err != nil {
 		return nil, fmt.Errorf("load inventory %s: %w", path, err)
 	}
-	return parse(path, data, o)
+	return parseString(path, b.String(), o)
 }
 
 // Parse checks an inventory document already in memory; file names it in
@@ -67,39 +74,62 @@ func Parse(file string, data []byte, opts ...Option) (*Inventory, error) {
 	return parse(file, data, newOptions(opts))
 }
 
+const bom = "\xef\xbb\xbf"
+
 func parse(file string, data []byte, o options) (*Inventory, error) {
-	fail := func(msg string) error {
-		return &LoadError{File: file, Problems: []Problem{{Message: msg}}}
-	}
 	if int64(len(data)) > o.maxBytes {
-		return nil, fail(fmt.Sprintf("file is larger than the limit of %d bytes", o.maxBytes))
+		return nil, tooBig(file, o)
 	}
-	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
-	src := ""
+	data = bytes.TrimPrefix(data, []byte(bom))
 	if isJSON(file, data) {
 		// One copy turns the input into a string that decoded names can
 		// share without copying again.
-		src = string(data)
-	} else {
-		s, err := yamlToJSON(data, o)
-		if err != nil {
-			return nil, fail(err.Error())
-		}
-		src = s
+		return decode(file, string(data), o.maxDepth)
+	}
+	return decodeYAML(file, data, o)
+}
+
+// parseString is parse for a document Load read into a string.
+func parseString(file, src string, o options) (*Inventory, error) {
+	if int64(len(src)) > o.maxBytes {
+		return nil, tooBig(file, o)
+	}
+	src = strings.TrimPrefix(src, bom)
+	if isJSON(file, src) {
+		return decode(file, src, o.maxDepth)
+	}
+	return decodeYAML(file, []byte(src), o)
+}
+
+func tooBig(file string, o options) error {
+	return &LoadError{File: file, Problems: []Problem{{Message: fmt.Sprintf("file is larger than the limit of %d bytes", o.maxBytes)}}}
+}
+
+func decodeYAML(file string, data []byte, o options) (*Inventory, error) {
+	src, err := yamlToJSON(data, o)
+	if err != nil {
+		return nil, &LoadError{File: file, Problems: []Problem{{Message: err.Error()}}}
 	}
 	return decode(file, src, o.maxDepth)
 }
 
-// isJSON picks the decoder: by extension first, then by content.
-func isJSON(file string, data []byte) bool {
+// isJSON picks the decoder: by extension first, then by content (a first
+// non-space '{').
+func isJSON[T string | []byte](file string, data T) bool {
 	switch strings.ToLower(filepath.Ext(file)) {
 	case ".json":
 		return true
 	case ".yaml", ".yml":
 		return false
 	}
-	t := bytes.TrimLeft(data, " \t\r\n")
-	return len(t) > 0 && t[0] == '{'
+	for i := 0; i < len(data); i++ {
+		switch data[i] {
+		case ' ', '\t', '\r', '\n':
+			continue
+		}
+		return data[i] == '{'
+	}
+	return false
 }
 
 // decode runs the schema walk and the cross-checks over a JSON document.
