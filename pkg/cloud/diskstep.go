@@ -104,7 +104,7 @@ type Image struct {
 //
 // Every method is idempotent: creating what already exists with the same
 // definition succeeds, deleting what is gone succeeds, deallocating a
-// deallocated VM succeeds. A missing VM, disk or image is ErrNotFound on
+// deallocated VM succeeds, starting a running VM succeeds. A missing VM, disk or image is ErrNotFound on
 // reads. Transient faults are *TransientError (RetryAfter honoured by the
 // caller; azure drivers have already exhausted the SDK's own retries); a
 // request the platform refuses is *OperationError. Long-running operations
@@ -114,6 +114,9 @@ type Compute interface {
 	ListVMs(ctx context.Context) ([]VM, error)
 	GetVM(ctx context.Context, resourceGroup, name string) (VM, error)
 	DeallocateVM(ctx context.Context, resourceGroup, name string) error
+	// StartVM starts a stopped or deallocated VM on the disks it has; a
+	// running VM stays so. A missing VM is ErrNotFound.
+	StartVM(ctx context.Context, resourceGroup, name string) error
 	// DeleteVM removes the VM and keeps its disks, VHDs and NICs.
 	DeleteVM(ctx context.Context, resourceGroup, name string) error
 	// CreateVM creates (and starts) vm on the managed disks its VMDisks

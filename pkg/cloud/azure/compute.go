@@ -135,6 +135,18 @@ func (d *Driver) DeallocateVM(ctx context.Context, rg, name string) error {
 	return nil
 }
 
+// StartVM starts a VM on the disks it has; a running one stays so (the
+// platform answers a start of a running VM with success).
+func (d *Driver) StartVM(ctx context.Context, rg, name string) error {
+	_, err := lro(ctx, d, tokenKey(opStartVM, rg, name), func(tok string) (*runtime.Poller[armcompute.VirtualMachinesClientStartResponse], error) {
+		return d.rm.vms.BeginStart(ctx, rg, name, &armcompute.VirtualMachinesClientBeginStartOptions{ResumeToken: tok})
+	})
+	if err != nil {
+		return fmt.Errorf("start vm %s/%s: %w", rg, name, opError(opStartVM, rg, name, err))
+	}
+	return nil
+}
+
 // DeleteVM removes a VM and keeps its disks, VHDs and NICs (the SDK's
 // delete never deletes them unless their deleteOption says so, and the
 // VMs the disk step deletes were made by migration, with none set). A VM

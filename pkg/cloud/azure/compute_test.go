@@ -193,6 +193,38 @@ func TestResumeFromToken(t *testing.T) {
 	}
 }
 
+// TestStartVM: StartVM is the VM's POST .../start polled to its end; a
+// VM that does not exist is cloud.ErrNotFound.
+func TestStartVM(t *testing.T) {
+	var started []string
+	f := &fake.ServerFactory{VirtualMachinesServer: fake.VirtualMachinesServer{
+		BeginStart: func(_ context.Context, rg, name string, _ *armcompute.VirtualMachinesClientBeginStartOptions) (resp azfake.PollerResponder[armcompute.VirtualMachinesClientStartResponse], errResp azfake.ErrorResponder) {
+			if name != "web1" {
+				errResp.SetResponseError(http.StatusNotFound, "ResourceNotFound")
+				return
+			}
+			started = append(started, rg+"/"+name)
+			resp.AddNonTerminalResponse(http.StatusAccepted, nil)
+			resp.SetTerminalResponse(http.StatusOK, armcompute.VirtualMachinesClientStartResponse{}, nil)
+			return
+		},
+	}}
+	store := tokens{}
+	d := fakeDriver(t, f, store, nil)
+	if err := d.StartVM(t.Context(), "rg", "web1"); err != nil {
+		t.Fatal(err)
+	}
+	if len(started) != 1 || started[0] != "rg/web1" {
+		t.Errorf("starts sent: %v, want one to rg/web1", started)
+	}
+	if len(store) != 0 {
+		t.Errorf("tokens left: %v", store)
+	}
+	if err := d.StartVM(t.Context(), "rg", "gone"); !errors.Is(err, cloud.ErrNotFound) {
+		t.Errorf("StartVM of a missing VM = %v, want cloud.ErrNotFound", err)
+	}
+}
+
 type cancelOnPut struct {
 	tokens
 	cancel context.CancelFunc

@@ -174,6 +174,16 @@ func diskStep(t *testing.T, e *env) {
 	if one.PowerState != cloud.PowerDeallocated {
 		t.Errorf("after DeallocateVM the power state is %q", one.PowerState)
 	}
+	must(t, "start", func() error { return d.StartVM(ctx, rg, vm.Name) })
+	must(t, "start again", func() error { return d.StartVM(ctx, rg, vm.Name) })
+	must(t, "get vm", func() (err error) { one, err = d.GetVM(ctx, rg, vm.Name); return err })
+	if one.PowerState != cloud.PowerRunning || one.Managed() {
+		t.Errorf("after StartVM the VM is %+v, want running on its VHDs", one)
+	}
+	if err := retry(t, func() error { return d.StartVM(ctx, rg, "no-such-vm") }); !errors.Is(err, cloud.ErrNotFound) {
+		t.Errorf("StartVM of a missing VM = %v, want ErrNotFound", err)
+	}
+	must(t, "deallocate again", func() error { return d.DeallocateVM(ctx, rg, vm.Name) })
 
 	// The OS disk by Import: the platform copies it.
 	var src disks.Source

@@ -36,6 +36,7 @@ type TokenStore interface {
 // OperationError report them.
 const (
 	opDeallocateVM = "deallocateVM"
+	opStartVM      = "startVM"
 	opDeleteVM     = "deleteVM"
 	opCreateVM     = "createVM"
 	opCreateDisk   = "createDisk"

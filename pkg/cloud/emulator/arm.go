@@ -43,7 +43,8 @@ func (s *Server) armRoutes(mux *http.ServeMux) {
 	h("GET "+vms, s.getVM)
 	h("PUT "+vms, s.putVM)
 	h("DELETE "+vms, s.deleteVM)
-	h("POST "+vms+"/deallocate", s.deallocateVM)
+	h("POST "+vms+"/deallocate", s.powerVM(cloud.Compute.DeallocateVM))
+	h("POST "+vms+"/start", s.powerVM(cloud.Compute.StartVM))
 	h("GET "+disk, s.getDisk)
 	h("PUT "+disk, s.putDisk)
 	h("DELETE "+disk, s.deleteDisk)
@@ -270,16 +271,21 @@ func (s *Server) deleteVM(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-func (s *Server) deallocateVM(w http.ResponseWriter, r *http.Request) {
-	rg, name := r.PathValue("rg"), r.PathValue("name")
-	vm, err := s.o.Compute.GetVM(r.Context(), rg, name)
-	if err != nil {
-		writeARMCloudError(w, err)
-		return
+// powerVM serves a power action on an existing VM (POST .../deallocate,
+// .../start): a missing VM is 404 before anything starts, as the API
+// answers.
+func (s *Server) powerVM(action func(c cloud.Compute, ctx context.Context, rg, name string) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		rg, name := r.PathValue("rg"), r.PathValue("name")
+		vm, err := s.o.Compute.GetVM(r.Context(), rg, name)
+		if err != nil {
+			writeARMCloudError(w, err)
+			return
+		}
+		s.startARM(w, r, vm.Location, http.StatusAccepted, nil, func(ctx context.Context) (any, error) {
+			return nil, action(s.o.Compute, ctx, rg, name)
+		})
 	}
-	s.startARM(w, r, vm.Location, http.StatusAccepted, nil, func(ctx context.Context) (any, error) {
-		return nil, s.o.Compute.DeallocateVM(ctx, rg, name)
-	})
 }
 
 // diskModel is the served model of a managed disk, its state as the

@@ -28,7 +28,7 @@ import (
 // or deallocated if it was. VMs committed by a build without the disk step
 // are not back-filled.
 //
-// Every changing call (DeallocateVM, DeleteVM, CreateVM, CreateDisk,
+// Every changing call (DeallocateVM, StartVM, DeleteVM, CreateVM, CreateDisk,
 // DeleteDisk, GrantAccess for OpenUpload, EndUpload, CreateImage) counts in
 // the operation sequence, is faulted at FaultRate like the migration calls
 // (half the faults after the call took effect) and is recorded in the
@@ -48,6 +48,7 @@ import (
 // Disk-step operation names recorded in the history.
 const (
 	OpDeallocateVM = "DeallocateVM"
+	OpStartVM      = "StartVM"
 	OpDeleteVM     = "DeleteVM"
 	OpCreateVM     = "CreateVM"
 	OpCreateDisk   = "CreateDisk"
@@ -250,6 +251,21 @@ func (s *Sim) DeallocateVM(ctx context.Context, resourceGroup, name string) erro
 				return cloud.ErrNotFound
 			}
 			v.PowerState = cloud.PowerDeallocated
+			return nil
+		})
+}
+
+// StartVM starts a VM on the disks it has (its VHDs or its managed
+// disks); a running one stays so. A missing VM is cloud.ErrNotFound.
+func (s *Sim) StartVM(ctx context.Context, resourceGroup, name string) error {
+	return s.change(ctx, OpStartVM, vmUnit(resourceGroup, name),
+		func(p *persisted) string { return powerState(p, resourceGroup, name) },
+		func(p *persisted) error {
+			v, ok := p.ARMVMs[armKey(resourceGroup, name)]
+			if !ok {
+				return cloud.ErrNotFound
+			}
+			v.PowerState = cloud.PowerRunning
 			return nil
 		})
 }

@@ -146,6 +146,41 @@ func TestCommitMakesVMsAndDisksConvert(t *testing.T) {
 	}
 }
 
+// StartVM starts a deallocated VM on its VHDs, succeeds on a running one,
+// and records both in the history with the power state they found.
+func TestStartVM(t *testing.T) {
+	ctx := context.Background()
+	s, rg := computeSim(t)
+	must(t, s.StartVM(ctx, rg, "vm1"))
+	vm, err := s.GetVM(ctx, rg, "vm1")
+	must(t, err)
+	if vm.PowerState != cloud.PowerRunning || vm.Managed() || vm.OSDisk.VHDURI == "" {
+		t.Errorf("started VM: %+v", vm)
+	}
+	must(t, s.StartVM(ctx, rg, "vm1")) // idempotent
+	if err := s.StartVM(ctx, rg, "nope"); !errors.Is(err, cloud.ErrNotFound) {
+		t.Errorf("StartVM of a missing VM: %v, want cloud.ErrNotFound", err)
+	}
+	hist, err := s.History(ctx)
+	must(t, err)
+	var ops []string
+	for _, op := range hist {
+		if op.Op == sim.OpStartVM {
+			ops = append(ops, op.Unit+" "+string(op.StateBefore)+" "+op.Result)
+		}
+	}
+	want := []string{"vm/cs-Migrated/vm1 deallocated Succeeded", "vm/cs-Migrated/vm1 running Succeeded", "vm/cs-Migrated/nope None Failed"}
+	if len(ops) != len(want) {
+		t.Fatalf("StartVM history %q, want %q", ops, want)
+	}
+	for i := range want {
+		if ops[i] != want[i] {
+			t.Errorf("StartVM history %q, want %q", ops, want)
+			break
+		}
+	}
+}
+
 type nopSink struct{}
 
 func (nopSink) WriteChunk(context.Context, *disks.Chunk) error { return nil }
