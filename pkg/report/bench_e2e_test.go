@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/migrate-tool/migrate/pkg/convert"
 	"github.com/migrate-tool/migrate/pkg/inventory"
 	"github.com/migrate-tool/migrate/pkg/inventory/inventorytest"
 	"github.com/migrate-tool/migrate/pkg/plan"
@@ -21,9 +22,12 @@ import (
 // once per size (the same bytes as `go run ./testdata/gen -vms N`):
 //
 //   - all: Load + plan.Build + validate.Check (every rule) + Forecast +
-//     Render JSON to io.Discard, the whole command minus process start-up;
-//   - load, build, check, forecast, render: each stage alone, on the output of the
-//     previous ones, so a stage that grows faster than the estate shows.
+//     convert.Build (the disk step's plan, which `migrate plan` reports
+//     too) + Render JSON to io.Discard: the whole command minus process
+//     start-up;
+//   - load, build, check, forecast, convert, render: each stage alone, on
+//     the output of the previous ones, so a stage that grows faster than
+//     the estate shows.
 //
 // scripts/bench-plan.sh runs it; the numbers are in BENCHMARKS.md. The
 // goal (issue #7) is linear growth: 100k within 11x of 10k. -short skips
@@ -55,6 +59,10 @@ func benchLoadPlanValidate(b *testing.B, dir string, vms int) {
 	findings := validate.Check(inv, p)
 	d := plan.Durations{Prepare: 10 * time.Minute, Commit: 10 * time.Minute}
 	est := plan.Forecast(p, d, 4)
+	cp, err := convert.Build(inv, convert.PlanOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
 
 	b.Run("all", func(b *testing.B) {
 		b.SetBytes(size)
@@ -69,7 +77,11 @@ func benchLoadPlanValidate(b *testing.B, dir string, vms int) {
 				b.Fatal(err)
 			}
 			est := plan.Forecast(p, d, 4)
-			r := report.Report{Plan: p, Findings: validate.Check(inv, p), Forecast: &est}
+			cp, err := convert.Build(inv, convert.PlanOptions{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			r := report.Report{Plan: p, Findings: validate.Check(inv, p), Forecast: &est, Conversion: cp}
 			if err := report.Render(io.Discard, r, report.FormatJSON); err != nil {
 				b.Fatal(err)
 			}
@@ -104,9 +116,17 @@ func benchLoadPlanValidate(b *testing.B, dir string, vms int) {
 			plan.Forecast(p, d, 4)
 		}
 	})
+	b.Run("convert", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := convert.Build(inv, convert.PlanOptions{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 	b.Run("render", func(b *testing.B) {
 		b.ReportAllocs()
-		r := report.Report{Plan: p, Findings: findings, Forecast: &est}
+		r := report.Report{Plan: p, Findings: findings, Forecast: &est, Conversion: cp}
 		for b.Loop() {
 			if err := report.Render(io.Discard, r, report.FormatJSON); err != nil {
 				b.Fatal(err)
