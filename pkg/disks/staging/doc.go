@@ -58,6 +58,11 @@
 // copy's content hash with the manifest's. No error or state carries key
 // material: State holds only the wrapped key.
 //
-// The image and manifest are reached through Store, so a blob-container
-// backend can be added beside the local folder one (DirStore).
+// # Stores
+//
+// The image and manifest are reached through Store: DirStore keeps them in a
+// local folder (NAME.img a sparse file), BlobStore in a blob container
+// through a SAS (NAME.img a page blob whose unwritten pages are the holes,
+// NAME.manifest.json a block blob written by one Put Blob). ParseLocation
+// turns what follows "staging:" on the command line into either.
 package staging
