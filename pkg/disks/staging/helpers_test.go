@@ -111,8 +111,14 @@ func newKEK(t testing.TB) []byte {
 // writeImage writes p as staging image dir/name and returns its summary.
 func writeImage(t testing.TB, dir, name string, kek []byte, cipherName string, p []byte) disks.Summary {
 	t.Helper()
+	return writeStore(t, DirStore{Dir: dir, Name: name}, kek, cipherName, p)
+}
+
+// writeStore writes p as the staging image in st and returns its summary.
+func writeStore(t testing.TB, st Store, kek []byte, cipherName string, p []byte) disks.Summary {
+	t.Helper()
 	ctx := context.Background()
-	s, err := Create(ctx, dir, name, kek, cipherName, int64(len(p)))
+	s, err := NewSink(ctx, st, kek, cipherName, int64(len(p)))
 	if err != nil {
 		t.Fatal(err)
 	}
