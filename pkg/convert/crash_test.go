@@ -9,11 +9,13 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
 
+	"github.com/migrate-tool/migrate/pkg/cloud"
 	"github.com/migrate-tool/migrate/pkg/cloud/sim"
 	"github.com/migrate-tool/migrate/pkg/convert"
 	"github.com/migrate-tool/migrate/pkg/inventory"
@@ -26,6 +28,7 @@ const (
 	envWorker    = "CONVERT_CRASH_WORKER"     // state directory
 	envKillAfter = "CONVERT_CRASH_KILL_AFTER" // boundaries before SIGKILL; 0: never
 	envStream    = "CONVERT_CRASH_STREAM"     // "1": Upload instead of Import
+	envKillOps   = "CONVERT_CRASH_KILL_OPS"   // comma-separated ops whose boundaries count; "": all
 )
 
 func TestMain(m *testing.M) {
@@ -40,10 +43,18 @@ func crashInventory() (*inventory.Inventory, error) {
 }
 
 // crashWorker converts the small estate, SIGKILLing itself at the Nth
-// journal boundary; it prints the boundaries it passed.
+// journal boundary (of the ops envKillOps names, if any); it prints the
+// boundaries it counted and exits 10 plus the run's exit code.
 func crashWorker(dir string) int {
 	killAfter, _ := strconv.Atoi(os.Getenv(envKillAfter))
 	stream := os.Getenv(envStream) == "1"
+	var killOps map[string]bool
+	if v := os.Getenv(envKillOps); v != "" {
+		killOps = map[string]bool{}
+		for _, op := range strings.Split(v, ",") {
+			killOps[op] = true
+		}
+	}
 	fail := func(err error) int {
 		fmt.Fprintln(os.Stderr, "crash worker:", err)
 		return 2
@@ -68,6 +79,9 @@ func crashWorker(dir string) int {
 	res, err := convert.Run(context.Background(), convert.Options{Plan: p, Compute: s, Data: s, Journal: j, StateDir: dir,
 		Parallel: 1, TimeScale: testTimeScale,
 		OnBoundary: func(b convert.Boundary, vm, op string) {
+			if killOps != nil && !killOps[op] {
+				return
+			}
 			if c := n.Add(1); killAfter > 0 && c == int64(killAfter) {
 				_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
 				select {}
@@ -88,21 +102,29 @@ func crashWorker(dir string) int {
 }
 
 // runWorker runs one worker; killed reports whether it died of SIGKILL.
+// A worker that finishes must have converted every VM.
 func runWorker(t *testing.T, dir string, killAfter int, stream bool) (killed bool, out string) {
+	t.Helper()
+	return runWorkerWith(t, dir, killAfter, stream, "", convert.ExitOK)
+}
+
+// runWorkerWith is runWorker counting only the boundaries of killOps
+// (comma-separated; "" counts all), a finished run exiting with exit.
+func runWorkerWith(t *testing.T, dir string, killAfter int, stream bool, killOps string, exit int) (killed bool, out string) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	st := "0"
 	if stream {
 		st = "1"
 	}
-	cmd.Env = append(os.Environ(), envWorker+"="+dir, envKillAfter+"="+strconv.Itoa(killAfter), envStream+"="+st)
+	cmd.Env = append(os.Environ(), envWorker+"="+dir, envKillAfter+"="+strconv.Itoa(killAfter), envStream+"="+st, envKillOps+"="+killOps)
 	b, err := cmd.CombinedOutput()
 	var ee *exec.ExitError
 	if errors.As(err, &ee) {
 		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL {
 			return true, string(b)
 		}
-		if ee.ExitCode() == 10 {
+		if ee.ExitCode() == 10+exit {
 			return false, string(b)
 		}
 	}
@@ -189,6 +211,79 @@ func TestKillAtEveryBoundary(t *testing.T) {
 	}
 }
 
+// TestKillWhilePuttingBack corrupts one disk of a VM that was running and
+// kills the conversion at every boundary of its failure path (deleting
+// the managed disks made, starting the VM again), then finishes it with a
+// second process: the cloud ends as an uninterrupted run leaves it (the
+// VM running on its VHDs, none of its managed disks left), no disk or VM
+// is created twice, and no StartVM finds the VM running.
+func TestKillWhilePuttingBack(t *testing.T) {
+	const ops = convert.OpDeleteDisk + "," + convert.OpStartVM
+	corrupted := func() string {
+		dir := t.TempDir()
+		copyDir(t, migratedTemplate(t), dir)
+		if err := os.WriteFile(filepath.Join(dir, "sim", "corrupt-disks"), []byte("app1-data0\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return dir
+	}
+	base := corrupted()
+	killed, out := runWorkerWith(t, base, 0, false, ops, convert.ExitFailed)
+	if killed {
+		t.Fatal("uninterrupted worker was killed")
+	}
+	// The worker reports app1's failure on stderr before its count.
+	var total int
+	if i := strings.LastIndex(out, "boundaries "); i < 0 {
+		t.Fatalf("worker output %q", out)
+	} else if _, err := fmt.Sscanf(out[i:], "boundaries %d", &total); err != nil || total == 0 {
+		t.Fatalf("worker output %q: %v", out, err)
+	}
+	want := cloudState(t, base)
+	step := 1
+	if testing.Short() {
+		step = 3
+	}
+	for k := 1; k <= total; k += step {
+		dir := corrupted()
+		if killed, _ := runWorkerWith(t, dir, k, false, ops, convert.ExitFailed); !killed {
+			t.Fatalf("worker to be killed at boundary %d of %d finished", k, total)
+		}
+		if killed, out := runWorkerWith(t, dir, 0, false, ops, convert.ExitFailed); killed {
+			t.Fatalf("resume killed: %s", out)
+		}
+		if got := cloudState(t, dir); got != want {
+			t.Errorf("killed at boundary %d: cloud differs from an uninterrupted run's:\n got %s\nwant %s", k, got, want)
+		}
+		s, err := sim.Open(dir, nil, sim.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx := context.Background()
+		checkHistory(t, ctx, s)
+		hist, err := s.History(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, op := range hist {
+			if op.Op == sim.OpStartVM && op.StateBefore == cloud.State(cloud.PowerRunning) {
+				t.Errorf("killed at boundary %d: StartVM sent to running %s (seq %d)", k, op.Unit, op.Seq)
+			}
+		}
+		vm, err := s.GetVM(ctx, "small-app-Migrated", "app1")
+		if err != nil || vm.Managed() || vm.PowerState != cloud.PowerRunning {
+			t.Errorf("killed at boundary %d: app1 %+v %v, want running on its VHDs", k, vm, err)
+		}
+		for _, d := range []string{"app1-os", "app1-data0"} {
+			if _, err := s.GetDisk(ctx, "small-app-Migrated", d); !errors.Is(err, cloud.ErrNotFound) {
+				t.Errorf("killed at boundary %d: managed disk %s left: %v", k, d, err)
+			}
+		}
+		s.Close()
+	}
+	t.Logf("%d boundaries", total)
+}
+
 // cloudState renders the VMs and managed disks of the cloud in dir.
 func cloudState(t *testing.T, dir string) string {
 	t.Helper()
@@ -206,6 +301,10 @@ func cloudState(t *testing.T, dir string) string {
 	for _, v := range vms {
 		lines = append(lines, fmt.Sprintf("%s/%s %s %s %v os=%s", v.ResourceGroup, v.Name, v.Size, v.PowerState, v.NICs, v.OSDisk.ManagedDisk))
 		for _, d := range append(v.DataDisks, v.OSDisk) {
+			if d.ManagedDisk == "" {
+				lines = append(lines, fmt.Sprintf("  lun %d vhd %s", d.LUN, d.VHDURI))
+				continue
+			}
 			md, err := s.GetDisk(ctx, v.ResourceGroup, d.ManagedDisk)
 			if err != nil {
 				t.Fatalf("%s: %v", d.ManagedDisk, err)

@@ -36,6 +36,7 @@ const (
 	OpDeleteVM   = "DeleteVM"
 	OpCreateVM   = "CreateVM"
 	OpRestore    = "RestorePowerState"
+	OpStartVM    = "StartVM"
 )
 
 // Event reports progress: a VM or disk reached a step, a call was sent,

@@ -41,6 +41,12 @@ type vmRecord struct {
 	// Pending is the intent without an outcome: its call's effect is
 	// unknown until the cloud is read.
 	Pending *intentRec `json:"pending,omitempty"`
+	// Restart names the disk whose verification failed while the VM,
+	// running before the conversion, is being put back: the managed disks
+	// made are deleted and the VM started again on its VHDs; it fails
+	// with that disk's mismatch once it runs. Set, the VM's step is
+	// stepRecorded, since once it runs its VHDs are no longer stable.
+	Restart string `json:"restart,omitempty"`
 	// Status is done or failed once a run finished with the VM; Reason
 	// says why it failed.
 	Status  Status      `json:"status,omitempty"`

@@ -87,8 +87,11 @@ var ErrVerify = errors.New("managed disk content differs from its source")
 //     (through a staging image with o.Staging) and EndUpload; then the
 //     managed disk is read back and its content SHA-256 compared with the
 //     source's. Every disk is verified before the VM is deleted: on a
-//     mismatch the bad managed disk is deleted, the VM is left deallocated
-//     on its VHDs (the original, untouched) and fails;
+//     mismatch the bad managed disk is deleted and the VM fails, still on
+//     its VHDs (the original, untouched); if it was running before, the
+//     managed disks made for it are deleted too (they copy VHDs that
+//     change once it runs) and StartVM runs it again on its VHDs, else it
+//     is left deallocated;
 //  4. DeleteVM (disks, VHDs and NIC stay);
 //  5. CreateVM on the managed disks with the same size, availability set,
 //     NICs and LUNs; it starts running;

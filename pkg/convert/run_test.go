@@ -91,6 +91,13 @@ func checkHistory(t testing.TB, ctx context.Context, s *sim.Sim) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	checkOps(t, hist)
+}
+
+// checkOps is checkHistory over some of the history: the operations of
+// one disk's or VM's lifetime.
+func checkOps(t testing.TB, hist []sim.Operation) {
+	t.Helper()
 	ended := map[string]int{}
 	for _, op := range hist {
 		switch op.Op {

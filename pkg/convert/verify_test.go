@@ -19,8 +19,10 @@ import (
 )
 
 // A managed disk whose content differs from its VHD fails its VM: the VM
-// stays on its VHDs (deallocated), the bad managed disk is deleted, the
-// other VMs convert.
+// stays on its VHDs and, since it ran before, runs again on them; the bad
+// managed disk and the good one made before it are deleted; the other VMs
+// convert. A later run without the corruption converts it from its VHDs
+// again.
 func TestCorruptDiskFailsItsVM(t *testing.T) {
 	for _, hook := range []string{"option", "file"} {
 		t.Run(hook, func(t *testing.T) {
@@ -36,6 +38,10 @@ func TestCorruptDiskFailsItsVM(t *testing.T) {
 				t.Fatal(err)
 			}
 			e := openEnv(t, dir, so)
+			before := vmsByID(t, ctx, e.reader)
+			if ps := before["vm/small-app-Migrated/app1"].PowerState; ps != cloud.PowerRunning {
+				t.Fatalf("app1 is %s before the conversion; the test needs it running", ps)
+			}
 			p := buildPlan(t, inv, convert.PlanOptions{Stream: hook == "file"})
 			res, err := convert.Run(ctx, e.options(p))
 			if err != nil {
@@ -51,6 +57,9 @@ func TestCorruptDiskFailsItsVM(t *testing.T) {
 					if !errors.Is(v.Err, convert.ErrVerify) {
 						t.Errorf("app1: %v, want ErrVerify", v.Err)
 					}
+					if !strings.Contains(v.Reason, "started again on its VHDs") {
+						t.Errorf("app1's reason does not say it runs again: %s", v.Reason)
+					}
 				}
 				if v.Status != want {
 					t.Errorf("%s: %s (%s), want %s", v.ID, v.Status, v.Reason, want)
@@ -60,11 +69,32 @@ func TestCorruptDiskFailsItsVM(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if vm.Managed() || vm.OSDisk.VHDURI == "" || vm.DataDisks[0].VHDURI == "" || vm.PowerState != cloud.PowerDeallocated {
-				t.Errorf("app1 after a failed verification: %+v", vm)
+			old := before["vm/small-app-Migrated/app1"]
+			if vm.Managed() || vm.OSDisk.VHDURI != old.OSDisk.VHDURI || len(vm.DataDisks) != 1 || vm.DataDisks[0].VHDURI != old.DataDisks[0].VHDURI ||
+				vm.PowerState != cloud.PowerRunning {
+				t.Errorf("app1 after a failed verification: %+v, want running on its VHDs", vm)
 			}
 			if _, err := e.reader.GetDisk(ctx, "small-app-Migrated", "app1-data0"); !errors.Is(err, cloud.ErrNotFound) {
 				t.Errorf("the corrupted managed disk is still there: %v", err)
+			}
+			if _, err := e.reader.GetDisk(ctx, "small-app-Migrated", "app1-os"); !errors.Is(err, cloud.ErrNotFound) {
+				t.Errorf("the OS disk made before the VM ran again is still there: %v", err)
+			}
+			hist, err := e.reader.History(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			starts := 0
+			for _, op := range hist {
+				if op.Op == sim.OpStartVM && op.Result == sim.ResultSucceeded {
+					starts++
+					if op.Unit != "vm/small-app-Migrated/app1" || op.StateBefore != cloud.State(cloud.PowerDeallocated) {
+						t.Errorf("StartVM %s found %s, want app1 deallocated", op.Unit, op.StateBefore)
+					}
+				}
+			}
+			if starts != 1 {
+				t.Errorf("%d StartVM succeeded, want 1", starts)
 			}
 			if _, err := e.reader.OpenVHD(ctx, vm.DataDisks[0].VHDURI); err != nil {
 				t.Errorf("the VHD is gone: %v", err)
@@ -74,8 +104,42 @@ func TestCorruptDiskFailsItsVM(t *testing.T) {
 				t.Fatal(err)
 			}
 			r := recs["vm/small-app-migrated/app1"]
-			if r.Status != convert.StatusFailed || !strings.Contains(r.Reason, "differs") || r.Definition == nil {
+			if r.Status != convert.StatusFailed || !strings.Contains(r.Reason, "differs") || !strings.Contains(r.Reason, "started again") ||
+				r.Definition == nil || r.Pending != "" {
 				t.Errorf("journal record of app1: %+v", r)
+			}
+
+			// The corruption gone, a later run converts app1 from its
+			// VHDs: stopped again first, every disk made again.
+			e.close()
+			if hook == "file" {
+				if err := os.Remove(filepath.Join(dir, "sim", "corrupt-disks")); err != nil {
+					t.Fatal(err)
+				}
+			}
+			e = openEnv(t, dir, sim.Options{Seed: 3})
+			n := historyLen(t, ctx, e.reader)
+			res, err = convert.Run(ctx, e.options(p))
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkConverted(t, ctx, e.reader, p, before, res)
+			hist, err = e.reader.History(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The disks deleted by the failure are new resources now.
+			checkOps(t, hist[:n])
+			checkOps(t, hist[n:])
+			var ops []string
+			for _, op := range hist[n:] {
+				if op.Op == sim.OpDeallocateVM || op.Op == sim.OpCreateDisk {
+					ops = append(ops, op.Op+" "+op.Unit+" "+string(op.StateBefore))
+				}
+			}
+			want := []string{"DeallocateVM vm/small-app-Migrated/app1 running", "CreateDisk disk/small-app-Migrated/app1-os None", "CreateDisk disk/small-app-Migrated/app1-data0 None"}
+			if strings.Join(ops, "; ") != strings.Join(want, "; ") {
+				t.Errorf("the later run sent %q, want %q", ops, want)
 			}
 		})
 	}

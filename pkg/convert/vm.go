@@ -87,6 +87,11 @@ func (w *vmWork) run(ctx context.Context) error {
 	}
 	def := w.def()
 	vmT := VMID(def.ResourceGroup, def.Name)
+	if rec.Restart != "" {
+		// A run stopped while putting the VM back after a failed
+		// verification: finish that first, and fail as it would have.
+		return fmt.Errorf("disk %s: %w", rec.Restart, w.restart(ctx))
+	}
 	if stepOrder[rec.Step] < stepOrder[stepDeallocated] {
 		err := w.ensure(ctx, OpDeallocate, vmT,
 			func(ctx context.Context) (bool, error) {
@@ -537,9 +542,10 @@ func (w *vmWork) verify(ctx context.Context, d cloud.VMDisk, dr *diskRecord) err
 }
 
 // dropMismatch deletes a managed disk that failed verification, so no disk
-// with wrong content stays in the cloud, and fails the VM: it is left
-// deallocated on its VHDs, which nothing has changed. A later run makes
-// the disk again.
+// with wrong content stays in the cloud, and fails the VM. A VM that was
+// running before the conversion is put back on its VHDs, which nothing
+// has changed, and started again (restart); any other is left deallocated
+// on them. A later run makes the disk again.
 func (w *vmWork) dropMismatch(ctx context.Context, d cloud.VMDisk, dr *diskRecord) error {
 	rg := w.def().ResourceGroup
 	err := w.ensure(ctx, OpDeleteDisk, diskTarget(rg, d.Name),
@@ -558,8 +564,81 @@ func (w *vmWork) dropMismatch(ctx context.Context, d cloud.VMDisk, dr *diskRecor
 	if cp, err := w.e.checkpoint(rg, d.Name, "upload"); err == nil {
 		_ = os.Remove(cp)
 	}
-	return fmt.Errorf("%w: source sha256 %s, managed disk %s; the managed disk was deleted and the VM left deallocated on its VHDs",
-		ErrVerify, dr.SourceSHA256, dr.ManagedSHA256)
+	if w.def().PowerState != cloud.PowerRunning {
+		return fmt.Errorf("%w: %s; the VM was left deallocated on its VHDs", ErrVerify, mismatchDetail(dr))
+	}
+	// The restart is journaled before anything is sent for it, so a run
+	// stopped anywhere in it finishes it first (run).
+	w.rec.Restart, w.rec.Step = d.Name, stepRecorded
+	w.note(OpStartVM, "disk "+d.Name+" failed verification: the VM ran before the conversion, so it goes back to running on its VHDs")
+	if err := w.save(); err != nil {
+		return err
+	}
+	return w.restart(ctx)
+}
+
+func mismatchDetail(dr *diskRecord) string {
+	return fmt.Sprintf("source sha256 %s, managed disk %s; the managed disk was deleted", dr.SourceSHA256, dr.ManagedSHA256)
+}
+
+// restart puts back a VM that failed verification and was running before
+// the conversion: every managed disk made for it is deleted and its
+// staging images forgotten (they copy VHDs that change once it runs, so a
+// later run makes them all again), then it is started on its VHDs. It returns the verification failure
+// (ErrVerify), saying whether the VM runs again.
+func (w *vmWork) restart(ctx context.Context) error {
+	def := w.def()
+	rg := def.ResourceGroup
+	bad := w.rec.Disks[inventory.Key(w.rec.Restart)]
+	if bad == nil {
+		bad = &diskRecord{Name: w.rec.Restart}
+	}
+	verr := fmt.Errorf("%w: %s", ErrVerify, mismatchDetail(bad))
+	for _, d := range allDisks(def) {
+		dr := w.rec.Disks[inventory.Key(d.Name)]
+		if dr == nil {
+			continue
+		}
+		if !dr.Created && !dr.Verified {
+			// A staging image copies the VHD too: made again as well.
+			dr.Staged = false
+			continue
+		}
+		err := w.ensure(ctx, OpDeleteDisk, diskTarget(rg, d.Name),
+			func(ctx context.Context) (bool, error) {
+				_, err := w.e.o.Compute.GetDisk(ctx, rg, d.Name)
+				if errors.Is(err, cloud.ErrNotFound) {
+					return true, nil
+				}
+				return false, err
+			},
+			func(ctx context.Context) error { return w.e.o.Compute.DeleteDisk(ctx, rg, d.Name) },
+			func() {
+				*dr = diskRecord{Name: dr.Name, Movement: dr.Movement}
+			})
+		if err != nil {
+			return fmt.Errorf("%w; deleting managed disk %s before starting the VM again failed: %w", verr, d.Name, err)
+		}
+		for _, leg := range []string{"stage", "upload"} {
+			if cp, err := w.e.checkpoint(rg, d.Name, leg); err == nil {
+				_ = os.Remove(cp)
+			}
+		}
+	}
+	err := w.ensure(ctx, OpStartVM, VMID(rg, def.Name),
+		func(ctx context.Context) (bool, error) {
+			vm, err := w.e.o.Compute.GetVM(ctx, rg, def.Name)
+			return err == nil && vm.PowerState == cloud.PowerRunning, ignoreNotFound(err)
+		},
+		func(ctx context.Context) error { return w.e.o.Compute.StartVM(ctx, rg, def.Name) },
+		func() {
+			w.rec.Restart = ""
+			w.note(OpStartVM, "the VM runs again on its VHDs")
+		})
+	if err != nil {
+		return fmt.Errorf("%w; starting the VM again on its VHDs failed: %w", verr, err)
+	}
+	return fmt.Errorf("%w; the VM was started again on its VHDs, as it ran before the conversion", verr)
 }
 
 // sourceHash is the source VHD's content hash: recorded by the copy that
