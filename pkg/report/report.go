@@ -37,9 +37,10 @@ func Render(w io.Writer, r Report, format string) error {
 	case FormatTable:
 		err = renderTable(w, d)
 	case FormatJSON:
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		err = enc.Encode(d)
+		iw := newIndentWriter(w)
+		if err = json.NewEncoder(iw).Encode(d); err == nil {
+			err = iw.Flush()
+		}
 	case FormatYAML:
 		enc := yaml.NewEncoder(w)
 		enc.SetIndent(2)
