@@ -709,6 +709,29 @@ func TestParseLocation(t *testing.T) {
 	}
 }
 
+func TestNewStore(t *testing.T) {
+	const q = "sv=2021-08-06&sr=c&sp=rcwd&sig=c2VjcmV0%2Bc2ln%3D"
+	st, err := NewStore("/var/stage", "web1-os")
+	if err != nil || st != (DirStore{Dir: "/var/stage", Name: "web1-os"}) {
+		t.Fatalf("NewStore(folder) = %#v, %v", st, err)
+	}
+	st, err = NewStore("https://acct.blob.core.windows.net/staging?"+q, "web1-os")
+	b, ok := st.(*BlobStore)
+	if err != nil || !ok || b.String() != "https://acct.blob.core.windows.net/staging/web1-os" ||
+		b.ImageURL() != "https://acct.blob.core.windows.net/staging/web1-os.img?"+q {
+		t.Fatalf("NewStore(container) = %v, %v", st, err)
+	}
+	for _, bad := range [][2]string{{"", "n"}, {"/var/stage", ""}, {"/var/stage", "a/b"}, {"/var/stage", ".."},
+		{"https://acct.blob.core.windows.net?" + q, "n"}, {"https://acct.blob.core.windows.net/staging?" + q, "a/b"}} {
+		st, err := NewStore(bad[0], bad[1])
+		if !errors.Is(err, ErrLocation) || st != nil {
+			t.Errorf("NewStore(%s, %q) = %v, %v; want ErrLocation", disks.RedactURL(bad[0]), bad[1], st, err)
+			continue
+		}
+		checkNoSAS(t, "error", err.Error(), []string{"c2VjcmV0", "sig="})
+	}
+}
+
 func FuzzParseLocation(f *testing.F) {
 	for _, s := range []string{"/mnt/usb/web1", "web1", "https://a.blob.core.windows.net/c/n?sv=1&sig=secretsig",
 		"http://127.0.0.1:10000/devstoreaccount1/c/n?sig=secretsig", "https://a/c/%zz?sig=secretsig", "https://a/?sig=secretsig"} {

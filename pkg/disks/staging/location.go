@@ -54,11 +54,7 @@ func ParseLocation(arg string) (Store, error) {
 			return nil, fmt.Errorf("%w: %s: bad escape in the container path", ErrLocation, disks.RedactURL(arg))
 		}
 		c.RawPath = p[:i]
-		st, err := NewBlobStore(c.String(), name, BlobOptions{})
-		if err != nil {
-			return nil, err // not a typed nil in the interface
-		}
-		return st, nil
+		return NewStore(c.String(), name)
 	}
 	dir, name := filepath.Split(arg)
 	if name == "" || name == "." || name == ".." {
@@ -68,4 +64,23 @@ func ParseLocation(arg string) (Store, error) {
 		dir = "."
 	}
 	return DirStore{Dir: dir, Name: name}, nil
+}
+
+// NewStore returns the Store of image name in location, which is a local
+// folder or a blob container URL with a SAS
+// (https://ACCOUNT.blob.core.windows.net/CONTAINER?SAS): a place holding
+// several images, as disks convert --staging names one. It does no I/O;
+// errors wrap ErrLocation and show no SAS.
+func NewStore(location, name string) (Store, error) {
+	if lower := strings.ToLower(location); strings.HasPrefix(lower, "https://") || strings.HasPrefix(lower, "http://") {
+		st, err := NewBlobStore(location, name, BlobOptions{})
+		if err != nil {
+			return nil, err // not a typed nil in the interface
+		}
+		return st, nil
+	}
+	if location == "" || name == "" || name == "." || name == ".." || strings.ContainsRune(name, filepath.Separator) || strings.ContainsRune(name, '/') {
+		return nil, fmt.Errorf("%w: folder %q, image name %q: want a folder and a name without a slash", ErrLocation, location, name)
+	}
+	return DirStore{Dir: location, Name: name}, nil
 }
