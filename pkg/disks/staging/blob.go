@@ -191,6 +191,14 @@ func (b *BlobStore) RemoveManifest(ctx context.Context) error {
 // resources, so Close does nothing.
 type blobImage struct{ b *BlobStore }
 
+// maxReadGap is the widest hole a Source reads through rather than split a
+// read in two: about what a connection moves in one round trip.
+const maxReadGap = 512 << 10
+
+// MaxReadGap makes the Source read across holes of up to maxReadGap bytes
+// (it zeroes them after): one Get Blob instead of one per extent.
+func (i *blobImage) MaxReadGap() int64 { return maxReadGap }
+
 // ReadAt is one ranged Get Blob, its body read through azblob's retry
 // reader so a connection lost mid-body resumes where it stopped.
 func (i *blobImage) ReadAt(ctx context.Context, p []byte, off int64) error {

@@ -22,7 +22,8 @@
 // Byte 512*n of NAME.img holds plain sector n encrypted with XTS-AES, tweak n
 // as a little-endian 128-bit integer (x/crypto/xts sector number n,
 // dm-crypt aes-xts-plain64). Only the extents are ever written; everything
-// else is a hole and means zeros, and readers never read it.
+// else is a hole and means zeros whatever the image holds there: readers
+// skip it (BlobStore's reader reads through short holes and zeroes them).
 //
 // # MACs
 //
