@@ -78,6 +78,12 @@ seconds() {
 	fi
 }
 
+# cpu: mean user+sys seconds of the last hyperfine run ("-" without it).
+# On a machine shared with other work, CPU time is steadier than wall time.
+cpu() {
+	if [ $have_hyperfine = 1 ]; then jq '.results[0].user + .results[0].system' "$dir/hyperfine.json"; else echo 0; fi
+}
+
 # rss_kb N CMD...: median peak RSS in KiB of N runs of CMD.
 rss_kb() {
 	local n=$1
@@ -96,7 +102,9 @@ echo "# $(date -u +%FT%TZ) $(go version | cut -d' ' -f3) $(nproc) CPUs, load $(c
 
 jq10=$(seconds "$runs" jq . "$f10")
 mig10=$(seconds "$runs" "$bin" plan -o json --inventory "$f10")
+cpu10=$(cpu)
 mig100=$(seconds "$r100" "$bin" plan -o json --inventory "$f100")
+cpu100=$(cpu)
 rss10=$(rss_kb 5 "$bin" plan -o json --inventory "$f10")
 rss100=$(rss_kb 3 "$bin" plan -o json --inventory "$f100")
 size10=$(stat -c %s "$f10")
@@ -111,6 +119,7 @@ printf '%-44s %12s %12s %10s  %s\n' "goal" "migrate" "reference" "ratio" "verdic
 printf '%-44s %11.3fs %11.3fs %10.2f  %s\n' "1. plan 10k vs jq . (s, median)" "$mig10" "$jq10" "$(awk "BEGIN{print $mig10/$jq10}")" "$v1"
 printf '%-44s %10.1fMB %10.1fMB %10.2f  %s\n' "2. peak RSS 10k vs file size (x <= 10)" "$(awk "BEGIN{print $rss10/1024}")" "$(awk "BEGIN{print $size10/1048576}")" "$(awk "BEGIN{print $rss10*1024/$size10}")" "$v2"
 printf '%-44s %11.3fs %11.3fs %10.2f  %s\n' "3. plan 100k vs 10k (x <= 11)" "$mig100" "$mig10" "$(awk "BEGIN{print $mig100/$mig10}")" "$v3"
+[ $have_hyperfine = 1 ] && printf '%-44s %11.3fs %11.3fs %10.2f  %s\n' "   (info) CPU user+sys 100k vs 10k (mean)" "$cpu100" "$cpu10" "$(awk "BEGIN{print $cpu100/$cpu10}")" "-"
 printf '%-44s %10.1fMB %10.1fMB %10.2f  %s\n' "   (info) peak RSS 100k vs file size" "$(awk "BEGIN{print $rss100/1024}")" "$(awk "BEGIN{print $size100/1048576}")" "$(awk "BEGIN{print $rss100*1024/$size100}")" "-"
 
 if [ $gobench = 1 ]; then
