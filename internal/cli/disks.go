@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -32,6 +33,9 @@ Sources (SRC):
   disk:RG/NAME          a managed disk, read through a SAS the driver grants
   staging:DIR/NAME      an encrypted staging image (DIR/NAME.img and
                         DIR/NAME.manifest.json); needs --key-file
+  staging:https://ACCOUNT.blob.core.windows.net/CONTAINER/NAME?SAS
+                        the same in a blob container (NAME.img a page blob,
+                        NAME.manifest.json a block blob)
 
 Destinations (DST):
   FILE.vhd              a fixed VHD: the data and its 512-byte footer (the
@@ -40,7 +44,8 @@ Destinations (DST):
   https://...?SAS       a page blob (Put Page, 512-aligned, at most 4 MiB a call)
   staging:DIR/NAME      an encrypted staging image (XTS-AES per sector, the data
                         key sealed under --key-file, an HMAC per chunk and over
-                        the manifest); --no-encrypt writes a plain sparse image
+                        the manifest), in a folder or a blob container;
+                        --no-encrypt writes a plain sparse image
   disk:RG/NAME          a managed disk, through the driver: created for Upload
                         if missing (--location, --account-type), written through
                         a write SAS the driver grants and revokes
@@ -176,7 +181,7 @@ decrypts to DST and checks the content hash against the manifest.`,
 				src = stagingPrefix + src
 			}
 			if strings.HasPrefix(args[1], stagingPrefix) {
-				return badInputf("decrypt: DST %s is a staging image; decrypt writes a plain disk", args[1])
+				return badInputf("decrypt: DST %s is a staging image; decrypt writes a plain disk", disks.RedactURL(args[1]))
 			}
 			return a.copyDisk(cmd.Context(), src, args[1], f, true)
 		},
@@ -240,9 +245,9 @@ func (a *app) copyDisk(ctx context.Context, srcArg, dstArg string, f copyFlags, 
 		}
 		kek = k
 	case srcStaging:
-		return badInputf("SRC %s is a staging image: --key-file is required to decrypt it", srcArg)
+		return badInputf("SRC %s is a staging image: --key-file is required to decrypt it", disks.RedactURL(srcArg))
 	case dstStaging && !f.noEncrypt:
-		return badInputf("DST %s is a staging image: give --key-file to encrypt it, or --no-encrypt to write it plain", dstArg)
+		return badInputf("DST %s is a staging image: give --key-file to encrypt it, or --no-encrypt to write it plain", disks.RedactURL(dstArg))
 	}
 
 	src, manifest, err := a.openDiskSource(ctx, srcArg, kek)
@@ -253,7 +258,7 @@ func (a *app) copyDisk(ctx context.Context, srcArg, dstArg string, f copyFlags, 
 	if manifest != nil {
 		// Every MAC is verified before a single byte is written.
 		if err := manifest.Verify(ctx); err != nil {
-			return fmt.Errorf("verify %s: %w", srcArg, err)
+			return fmt.Errorf("verify %s: %w", disks.RedactURL(srcArg), err)
 		}
 	}
 	if o.Checkpoint, err = a.checkpointPath(f.checkpoint, dstArg); err != nil {
@@ -284,7 +289,7 @@ func (a *app) copyDisk(ctx context.Context, srcArg, dstArg string, f copyFlags, 
 	}
 	if manifest != nil {
 		if err := staging.VerifyContent(manifest.Manifest(), sum); err != nil {
-			return fmt.Errorf("decrypt %s: %w", srcArg, err)
+			return fmt.Errorf("decrypt %s: %w", disks.RedactURL(srcArg), err)
 		}
 	}
 	var data int64
@@ -315,35 +320,44 @@ func (a *app) checkpointPath(explicit, dst string) (string, error) {
 	}
 	switch {
 	case strings.HasPrefix(dst, stagingPrefix):
-		return strings.TrimPrefix(dst, stagingPrefix) + ".checkpoint", nil
-	case isURL(dst), strings.HasPrefix(dst, managedPrefix):
-		dir := filepath.Join(a.cfg.StateDir, "copies")
-		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return "", fmt.Errorf("checkpoint: %w", err)
+		st, err := stagingStore(dst)
+		if err != nil {
+			return "", err
 		}
-		return filepath.Join(dir, shortHash(disks.RedactURL(dst))+".checkpoint"), nil
+		if _, ok := st.(*staging.BlobStore); !ok {
+			return st.String() + ".checkpoint", nil
+		}
+		// A container: the checkpoint lives in the state directory, named
+		// after the location without its SAS, so a resume with a fresh
+		// SAS finds it.
+		return a.stateCheckpoint(st.String())
+	case isURL(dst), strings.HasPrefix(dst, managedPrefix):
+		return a.stateCheckpoint(disks.RedactURL(dst))
 	}
 	return dst + ".checkpoint", nil
+}
+
+// stateCheckpoint is a checkpoint file in the state directory named after
+// a location that carries no secret.
+func (a *app) stateCheckpoint(location string) (string, error) {
+	dir := filepath.Join(a.cfg.StateDir, "copies")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", fmt.Errorf("checkpoint: %w", err)
+	}
+	return filepath.Join(dir, shortHash(location)+".checkpoint"), nil
 }
 
 func isURL(s string) bool {
 	return strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "http://")
 }
 
-// stagingDirName splits staging:DIR/NAME.
-func stagingDirName(arg string) (string, string, error) {
-	p := strings.TrimPrefix(arg, stagingPrefix)
-	if isURL(p) {
-		return "", "", badInputf("%s: staging images in a blob container are not supported yet; stage to a local folder", disks.RedactURL(arg))
+// stagingStore parses staging:DIR/NAME or staging:https://.../CONTAINER/NAME?SAS.
+func stagingStore(arg string) (staging.Store, error) {
+	st, err := staging.ParseLocation(strings.TrimPrefix(arg, stagingPrefix))
+	if err != nil {
+		return nil, badInput(err)
 	}
-	dir, name := filepath.Split(p)
-	if name == "" {
-		return "", "", badInputf("%s: want staging:DIR/NAME", arg)
-	}
-	if dir == "" {
-		dir = "."
-	}
-	return dir, name, nil
+	return st, nil
 }
 
 // verifier is a source whose integrity can be checked before copying.
@@ -355,13 +369,13 @@ type verifier interface {
 func (a *app) openDiskSource(ctx context.Context, arg string, kek []byte) (disks.Source, verifier, error) {
 	switch {
 	case strings.HasPrefix(arg, stagingPrefix):
-		dir, name, err := stagingDirName(arg)
+		st, err := stagingStore(arg)
 		if err != nil {
 			return nil, nil, err
 		}
-		s, err := staging.Open(ctx, dir, name, kek)
+		s, err := staging.OpenStore(ctx, st, kek)
 		if err != nil {
-			return nil, nil, fmt.Errorf("open %s: %w", arg, err)
+			return nil, nil, fmt.Errorf("open %s: %w", disks.RedactURL(arg), err)
 		}
 		return s, s, nil
 	case isURL(arg):
@@ -387,19 +401,30 @@ func (a *app) openDiskSource(ctx context.Context, arg string, kek []byte) (disks
 func (a *app) openDiskSink(ctx context.Context, arg string, size int64, kek []byte, f copyFlags, resume bool) (disks.Sink, error) {
 	switch {
 	case strings.HasPrefix(arg, stagingPrefix):
-		dir, name, err := stagingDirName(arg)
+		st, err := stagingStore(arg)
 		if err != nil {
 			return nil, err
 		}
-		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return nil, fmt.Errorf("staging %s: %w", arg, err)
+		switch t := st.(type) {
+		case staging.DirStore:
+			if err := os.MkdirAll(t.Dir, 0o700); err != nil {
+				return nil, fmt.Errorf("staging %s: %w", arg, err)
+			}
+			if f.noEncrypt {
+				return openRawSink(filepath.Join(t.Dir, t.Name+".img"), size, resume)
+			}
+		case *staging.BlobStore:
+			if f.noEncrypt {
+				return openPageBlobSink(ctx, t.ImageURL(), size, resume)
+			}
 		}
-		if f.noEncrypt {
-			return openRawSink(filepath.Join(dir, name+".img"), size, resume)
-		}
-		s, err := staging.Create(ctx, dir, name, kek, f.cipher, size)
+		s, err := staging.NewSink(ctx, st, kek, f.cipher, size)
 		if err != nil {
-			return nil, badInput(fmt.Errorf("staging %s: %w", arg, err))
+			err = fmt.Errorf("staging %s: %w", disks.RedactURL(arg), err)
+			if errors.Is(err, staging.ErrFormat) || errors.Is(err, staging.ErrWrongKey) {
+				return nil, badInput(err)
+			}
+			return nil, err
 		}
 		return s, nil
 	case isURL(arg):
