@@ -51,8 +51,8 @@ type unit struct {
 	region         string
 	// services are the cloud services (names) the unit moves with their VMs.
 	services []*inventory.CloudService
-	// notInVNet: the unit's VMs are not in a VNet, so Prepare deallocates
-	// them.
+	// notInVNet: the unit's VMs are not in a VNet, so Prepare and Abort
+	// restart them (stopVMs, startVMs).
 	notInVNet bool
 	// members are the folded resource ids (cli.md naming) of classic
 	// resources the unit moves; Commit removes them from the classic estate.

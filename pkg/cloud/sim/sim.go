@@ -238,26 +238,70 @@ func (s *Sim) finish(p *persisted, k string, st *unitState) {
 	if u == nil {
 		return // a unit this estate does not have: a hand-edited state file
 	}
+	if u.notInVNet && (pd.Op == OpPrepare || pd.Op == OpAbort) {
+		startVMs(p, u)
+	}
 	switch pd.Final {
 	case cloud.StatePrepared:
 		st.Resources = s.topo.armResources(u)
-		if u.notInVNet {
-			for _, cs := range u.services {
-				for _, r := range cs.Deployment.Roles {
-					vm := p.vm(inventory.VMID(cs.Name, r.Name))
-					vm.PowerState = "StoppedDeallocated"
-				}
-			}
-		}
 	case cloud.StateCommitted:
 		for i := range st.Resources {
 			st.Resources[i].Committed = true
 		}
 		s.commitVMs(p, u)
 	case cloud.StateNone:
-		// Abort deletes what Prepare made. VMs that Prepare deallocated stay
-		// deallocated: the platform does not start them again.
+		// Abort deletes what Prepare made.
 		st.Resources = nil
+	}
+}
+
+// Power states of classic roles the sim sets.
+const (
+	roleRunning     = "Running"
+	roleStopped     = "Stopped"
+	roleDeallocated = "StoppedDeallocated"
+)
+
+// stopVMs stops and deallocates the VMs of a unit not in a VNet as its
+// Prepare or Abort starts (cli.md's downtime "restart": Stop, Deallocate,
+// Start), remembering each one's power state for startVMs.
+func stopVMs(p *persisted, u *unit) {
+	for _, cs := range u.services {
+		for _, r := range cs.Deployment.Roles {
+			vm := p.vm(inventory.VMID(cs.Name, r.Name))
+			if vm.ReturnTo == "" {
+				vm.ReturnTo = r.State
+				if vm.PowerState != "" {
+					vm.ReturnTo = vm.PowerState
+				}
+				if vm.ReturnTo == "" {
+					vm.ReturnTo = roleRunning
+				}
+			}
+			vm.PowerState = roleDeallocated
+		}
+	}
+}
+
+// startVMs ends the restart stopVMs began, however the operation ended:
+// a VM that was running runs again (in its Resource Manager VNet after a
+// Prepare); one that was stopped or deallocated stays deallocated, since
+// nothing starts a VM that was not running.
+func startVMs(p *persisted, u *unit) {
+	for _, cs := range u.services {
+		for _, r := range cs.Deployment.Roles {
+			vm := p.vm(inventory.VMID(cs.Name, r.Name))
+			if vm.ReturnTo == "" {
+				continue
+			}
+			switch inventory.Key(vm.ReturnTo) {
+			case inventory.Key(roleStopped), inventory.Key(roleDeallocated):
+				vm.PowerState = roleDeallocated
+			default:
+				vm.PowerState = vm.ReturnTo
+			}
+			vm.ReturnTo = ""
+		}
 	}
 }
 
@@ -590,6 +634,9 @@ func (s *Sim) apply(p *persisted, op string, tg target, st *unitState) (*inFligh
 		}
 		during, final = cloud.StateAborting, cloud.StateNone
 	}
+	if tg.u.notInVNet && (op == OpPrepare || op == OpAbort) {
+		stopVMs(p, tg.u)
+	}
 	st.State = during
 	st.Failure = nil
 	st.Pending = &pending{Seq: p.Seq, Op: op, Due: s.o.Now().Add(s.scale(s.o.Latency)), Final: final, Failure: fail}
@@ -728,7 +775,8 @@ func (s *Sim) Resources(ctx context.Context) ([]ARMResource, error) {
 func (s *Sim) Discover(ctx context.Context) (*inventory.Inventory, error) { return s.Classic(ctx) }
 
 // Classic returns the classic estate as it now stands: the resources of
-// committed units are gone, and VMs that Prepare deallocated say so.
+// committed units are gone, and VMs say what a Prepare or Abort did to
+// their power state (deallocated while it runs).
 func (s *Sim) Classic(ctx context.Context) (*inventory.Inventory, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err

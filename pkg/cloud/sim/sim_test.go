@@ -561,8 +561,9 @@ func TestClassicAndResources(t *testing.T) {
 	if len(inv.CloudServices) != 1 || inv.CloudServices[0].Name != cloudtest.ServiceLegacy {
 		t.Fatalf("classic cloud services = %+v, want only %s", inv.CloudServices, cloudtest.ServiceLegacy)
 	}
-	if st := inv.CloudServices[0].Deployment.Roles[0].State; st != "StoppedDeallocated" {
-		t.Errorf("legacy1 after Prepare: state %q, want StoppedDeallocated", st)
+	// Prepare restarted it (Stop, Deallocate, Start): it runs again.
+	if st := inv.CloudServices[0].Deployment.Roles[0].State; st != "Running" {
+		t.Errorf("legacy1 after Prepare: state %q, want Running", st)
 	}
 	if len(inv.StorageAccounts) != 1 || len(inv.NetworkSecurityGroups) != 1 || len(inv.ReservedIPs) != 1 {
 		t.Errorf("untouched classic resources changed: %+v", inv)
@@ -600,6 +601,76 @@ func TestClassicAndResources(t *testing.T) {
 	for _, r := range res {
 		if r.Unit != cloudtest.UnitVNet {
 			t.Errorf("resource %+v left after Abort", r)
+		}
+	}
+}
+
+// VMs not in a VNet have downtime "restart": Prepare (and Abort) stops
+// and deallocates them while it runs and starts again those that were
+// running; a VM that was stopped or deallocated stays deallocated. After
+// Commit the running one is a running Resource Manager VM.
+func TestPrepareRestartsVMsNotInVNet(t *testing.T) {
+	t.Parallel()
+	inv := cloudtest.Inventory()
+	var legacy *inventory.CloudService
+	for i := range inv.CloudServices {
+		if inv.CloudServices[i].Name == cloudtest.ServiceLegacy {
+			legacy = &inv.CloudServices[i]
+		}
+	}
+	run := legacy.Deployment.Roles[0]
+	stopped, dealloc := run, run
+	stopped.Name, stopped.State, stopped.OSDisk, stopped.DataDisks = "legacy2", "Stopped", "", nil
+	dealloc.Name, dealloc.State, dealloc.OSDisk, dealloc.DataDisks = "legacy3", "StoppedDeallocated", "", nil
+	legacy.Deployment.Roles = append(legacy.Deployment.Roles, stopped, dealloc)
+	clk := newClock()
+	s := open(t, t.TempDir(), inv, sim.Options{Latency: time.Minute, Now: clk.Now})
+	ctx := t.Context()
+	tg := cloudtest.Target(cloudtest.UnitLegacy)
+	states := func() string {
+		t.Helper()
+		c, err := s.Classic(ctx)
+		must(t, err)
+		var out []string
+		for _, cs := range c.CloudServices {
+			if cs.Name == cloudtest.ServiceLegacy {
+				for _, r := range cs.Deployment.Roles {
+					out = append(out, r.Name+"="+r.State)
+				}
+			}
+		}
+		return strings.Join(out, " ")
+	}
+	const (
+		down = "legacy1=StoppedDeallocated legacy2=StoppedDeallocated legacy3=StoppedDeallocated"
+		up   = "legacy1=Running legacy2=StoppedDeallocated legacy3=StoppedDeallocated"
+	)
+	for _, op := range []string{sim.OpPrepare, sim.OpAbort, sim.OpPrepare} {
+		id, err := s.Begin(ctx, op, tg)
+		must(t, err)
+		if got := states(); got != down {
+			t.Errorf("during %s: %s, want %s", op, got, down)
+		}
+		clk.Add(time.Minute)
+		if done, err := s.Poll(ctx, id); !done || err != nil {
+			t.Fatalf("%s: done %v, %v", op, done, err)
+		}
+		if got := states(); got != up {
+			t.Errorf("after %s: %s, want %s", op, got, up)
+		}
+	}
+	id, err := s.Begin(ctx, sim.OpCommit, tg)
+	must(t, err)
+	clk.Add(time.Minute)
+	if done, err := s.Poll(ctx, id); !done || err != nil {
+		t.Fatalf("commit: done %v, %v", done, err)
+	}
+	want := map[string]string{"legacy1": cloud.PowerRunning, "legacy2": cloud.PowerDeallocated, "legacy3": cloud.PowerDeallocated}
+	for name, ps := range want {
+		vm, err := s.GetVM(ctx, cloudtest.ServiceLegacy+"-Migrated", name)
+		must(t, err)
+		if vm.PowerState != ps {
+			t.Errorf("Resource Manager VM %s is %s after Commit, want %s", name, vm.PowerState, ps)
 		}
 	}
 }

@@ -109,8 +109,13 @@ type failure struct {
 // vmState is what the cloud knows about one VM beyond the estate.
 type vmState struct {
 	// PowerState overrides the estate's role state once an operation changed
-	// it (Prepare deallocates VMs not in a VNet).
+	// it (Prepare and Abort stop and deallocate VMs not in a VNet while they
+	// run).
 	PowerState string `json:"powerState,omitempty"`
+	// ReturnTo is the power state the VM had when a Prepare or Abort
+	// deallocated it, restored (a running VM started again) when that
+	// operation ends.
+	ReturnTo string `json:"returnTo,omitempty"`
 }
 
 // store is the state directory: the state file and its lock file.
