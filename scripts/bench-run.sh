@@ -60,7 +60,7 @@ stamp() { perl -MTime::HiRes=time -ne 'BEGIN { $| = 1 } printf "%.6f %s", time, 
 
 echo "# $(date -u +%FT%TZ) $(go version | cut -d' ' -f3) $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg); --parallel $par --sim-latency $lat"
 printf '%6s %6s %4s %8s %7s %9s %9s %9s %8s %8s %9s %10s %6s\n' \
-	vms units par latency real-s bound-s forecast-s makespan-s x-bound x-fcast ovh/unit state-MB goal
+	vms units par latency real-s bound-s forecast-s makespan-s x-bound x-fcast ovh/op state-MB goal
 bad=0
 for vms in $sizes; do
 	f=$dir/estate-$vms.json
@@ -99,7 +99,7 @@ done
 cat <<'EOF'
 # real-s: real seconds per simulated operation; bound-s, forecast-s, makespan-s: simulated
 # seconds (measured real makespan / time scale); x-bound = makespan / bound (goal <= 1.15);
-# x-fcast = forecast / makespan (goal 0.9..1.1); ovh/unit: real time per operation beyond the
+# x-fcast = forecast / makespan (goal 0.9..1.1); ovh/op: real time per operation beyond the
 # latency, (real makespan - forecast) x parallel / units / 2 operations; state-MB: the sim's
 # state file after the run, read and decoded whole on every sim call.
 EOF
