@@ -126,7 +126,7 @@ func (d *Driver) GetVM(ctx context.Context, rg, name string) (cloud.VM, error) {
 
 // DeallocateVM stops and deallocates a VM; a deallocated one stays so.
 func (d *Driver) DeallocateVM(ctx context.Context, rg, name string) error {
-	_, err := lro(ctx, d, tokenKey(opDeallocateVM, rg, name), func(tok string) (*runtime.Poller[armcompute.VirtualMachinesClientDeallocateResponse], error) {
+	_, err := lro(ctx, d, tokenKey(opDeallocateVM, rg, name), func(ctx context.Context, tok string) (*runtime.Poller[armcompute.VirtualMachinesClientDeallocateResponse], error) {
 		return d.rm.vms.BeginDeallocate(ctx, rg, name, &armcompute.VirtualMachinesClientBeginDeallocateOptions{ResumeToken: tok})
 	})
 	if err != nil {
@@ -138,7 +138,7 @@ func (d *Driver) DeallocateVM(ctx context.Context, rg, name string) error {
 // StartVM starts a VM on the disks it has; a running one stays so (the
 // platform answers a start of a running VM with success).
 func (d *Driver) StartVM(ctx context.Context, rg, name string) error {
-	_, err := lro(ctx, d, tokenKey(opStartVM, rg, name), func(tok string) (*runtime.Poller[armcompute.VirtualMachinesClientStartResponse], error) {
+	_, err := lro(ctx, d, tokenKey(opStartVM, rg, name), func(ctx context.Context, tok string) (*runtime.Poller[armcompute.VirtualMachinesClientStartResponse], error) {
 		return d.rm.vms.BeginStart(ctx, rg, name, &armcompute.VirtualMachinesClientBeginStartOptions{ResumeToken: tok})
 	})
 	if err != nil {
@@ -152,7 +152,7 @@ func (d *Driver) StartVM(ctx context.Context, rg, name string) error {
 // VMs the disk step deletes were made by migration, with none set). A VM
 // that is gone is deleted.
 func (d *Driver) DeleteVM(ctx context.Context, rg, name string) error {
-	_, err := lro(ctx, d, tokenKey(opDeleteVM, rg, name), func(tok string) (*runtime.Poller[armcompute.VirtualMachinesClientDeleteResponse], error) {
+	_, err := lro(ctx, d, tokenKey(opDeleteVM, rg, name), func(ctx context.Context, tok string) (*runtime.Poller[armcompute.VirtualMachinesClientDeleteResponse], error) {
 		return d.rm.vms.BeginDelete(ctx, rg, name, &armcompute.VirtualMachinesClientBeginDeleteOptions{ResumeToken: tok})
 	})
 	if errors.Is(err, cloud.ErrNotFound) {
@@ -177,7 +177,7 @@ func (d *Driver) CreateVM(ctx context.Context, vm cloud.VM) error {
 	}
 	body := armapi.VMFromCloud(d.cfg.SubscriptionID, vm)
 	body.ID, body.Type = nil, nil
-	_, err := lro(ctx, d, tokenKey(opCreateVM, rg, name), func(tok string) (*runtime.Poller[armcompute.VirtualMachinesClientCreateOrUpdateResponse], error) {
+	_, err := lro(ctx, d, tokenKey(opCreateVM, rg, name), func(ctx context.Context, tok string) (*runtime.Poller[armcompute.VirtualMachinesClientCreateOrUpdateResponse], error) {
 		return d.rm.vms.BeginCreateOrUpdate(ctx, rg, name, body, &armcompute.VirtualMachinesClientBeginCreateOrUpdateOptions{ResumeToken: tok})
 	})
 	if err != nil {
@@ -252,7 +252,7 @@ func (d *Driver) CreateDisk(ctx context.Context, md cloud.ManagedDisk) error {
 	}
 	body := armapi.DiskFromCloud(d.cfg.SubscriptionID, md, acct)
 	body.ID, body.Type = nil, nil
-	_, err := lro(ctx, d, key, func(tok string) (*runtime.Poller[armcompute.DisksClientCreateOrUpdateResponse], error) {
+	_, err := lro(ctx, d, key, func(ctx context.Context, tok string) (*runtime.Poller[armcompute.DisksClientCreateOrUpdateResponse], error) {
 		return d.rm.disks.BeginCreateOrUpdate(ctx, rg, name, body, &armcompute.DisksClientBeginCreateOrUpdateOptions{ResumeToken: tok})
 	})
 	if err != nil {
@@ -263,7 +263,7 @@ func (d *Driver) CreateDisk(ctx context.Context, md cloud.ManagedDisk) error {
 
 // DeleteDisk deletes a managed disk; one that is gone is deleted.
 func (d *Driver) DeleteDisk(ctx context.Context, rg, name string) error {
-	_, err := lro(ctx, d, tokenKey(opDeleteDisk, rg, name), func(tok string) (*runtime.Poller[armcompute.DisksClientDeleteResponse], error) {
+	_, err := lro(ctx, d, tokenKey(opDeleteDisk, rg, name), func(ctx context.Context, tok string) (*runtime.Poller[armcompute.DisksClientDeleteResponse], error) {
 		return d.rm.disks.BeginDelete(ctx, rg, name, &armcompute.DisksClientBeginDeleteOptions{ResumeToken: tok})
 	})
 	if errors.Is(err, cloud.ErrNotFound) {
@@ -287,7 +287,7 @@ func (d *Driver) CreateImage(ctx context.Context, img cloud.Image) error {
 	}
 	body := armapi.ImageFromCloud(d.cfg.SubscriptionID, img)
 	body.ID, body.Type = nil, nil
-	_, err := lro(ctx, d, key, func(tok string) (*runtime.Poller[armcompute.ImagesClientCreateOrUpdateResponse], error) {
+	_, err := lro(ctx, d, key, func(ctx context.Context, tok string) (*runtime.Poller[armcompute.ImagesClientCreateOrUpdateResponse], error) {
 		return d.rm.images.BeginCreateOrUpdate(ctx, rg, name, body, &armcompute.ImagesClientBeginCreateOrUpdateOptions{ResumeToken: tok})
 	})
 	if err != nil {
@@ -330,7 +330,9 @@ func (d *Driver) grantAccess(ctx context.Context, rg, name string, level armcomp
 
 // revokeAccess ends every SAS granted on a managed disk.
 func (d *Driver) revokeAccess(ctx context.Context, rg, name string) error {
-	_, err := lro(ctx, d, tokenKey(opRevokeAccess, rg, name), func(tok string) (*runtime.Poller[armcompute.DisksClientRevokeAccessResponse], error) {
+	// A revoke is repeatable, so azcore may send it again: the caller's
+	// ctx, not the send-once one lro passes.
+	_, err := lro(ctx, d, tokenKey(opRevokeAccess, rg, name), func(_ context.Context, tok string) (*runtime.Poller[armcompute.DisksClientRevokeAccessResponse], error) {
 		return d.rm.disks.BeginRevokeAccess(ctx, rg, name, &armcompute.DisksClientBeginRevokeAccessOptions{ResumeToken: tok})
 	})
 	return opError(opRevokeAccess, rg, name, err)

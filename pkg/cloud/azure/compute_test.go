@@ -285,6 +285,45 @@ func TestLROErrors(t *testing.T) {
 	}
 }
 
+// TestChangingCallSentOnce: a 503 to the request that starts an operation
+// may be a lost response, so the driver sends it once (azcore would retry
+// it) and returns the fault for the caller to read before sending again.
+func TestChangingCallSentOnce(t *testing.T) {
+	var sends []string
+	tr := roundTrip(func(r *http.Request) (*http.Response, error) {
+		h := http.Header{"Content-Type": {"application/json"}}
+		if r.Method == http.MethodGet {
+			return &http.Response{StatusCode: http.StatusNotFound, Header: h, Request: r,
+				Body: io.NopCloser(strings.NewReader(`{"error":{"code":"NotFound","message":"no disk"}}`))}, nil
+		}
+		sends = append(sends, r.Method+" "+r.URL.Path)
+		return &http.Response{StatusCode: http.StatusServiceUnavailable, Header: h, Request: r,
+			Body: io.NopCloser(strings.NewReader(`{"error":{"code":"ServiceUnavailable","message":"try later"}}`))}, nil
+	})
+	d := fakeDriver(t, nil, nil, tr)
+	calls := []struct {
+		name string
+		call func() error
+	}{
+		{"CreateDisk", func() error {
+			return d.CreateDisk(t.Context(), cloud.ManagedDisk{ResourceGroup: "rg", Name: "d", Location: "westus", CreateOption: cloud.CreateUpload, SizeBytes: 1 << 30})
+		}},
+		{"StartVM", func() error { return d.StartVM(t.Context(), "rg", "web1") }},
+		{"DeallocateVM", func() error { return d.DeallocateVM(t.Context(), "rg", "web1") }},
+		{"DeleteVM", func() error { return d.DeleteVM(t.Context(), "rg", "web1") }},
+	}
+	for _, c := range calls {
+		sends = nil
+		err := c.call()
+		if _, ok := cloud.IsTransient(err); !ok {
+			t.Errorf("%s = %v, want a transient error", c.name, err)
+		}
+		if len(sends) != 1 {
+			t.Errorf("%s sent %d times, want once: %v", c.name, len(sends), sends)
+		}
+	}
+}
+
 // roundTrip is a transport answering every request with one response.
 type roundTrip func(*http.Request) (*http.Response, error)
 

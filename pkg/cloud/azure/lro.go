@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 
@@ -50,19 +51,25 @@ const (
 func tokenKey(op, rg, name string) string { return op + " " + rg + "/" + name }
 
 // lro runs one long-running operation to its end. begin starts it (token
-// "") or rehydrates its poller from a saved token. With a TokenStore, the
+// "") or rehydrates its poller from a saved token, sending with the ctx it
+// is given. The request that starts an operation is sent once, without
+// azcore's retries: a 429, 500 or 503 may come after the platform took it
+// (a lost response), and sending it again blind would create a disk or VM
+// twice, or deallocate a deallocated VM. The fault goes up as a
+// *cloud.TransientError; the caller reads the resource before it decides
+// to send again (the conversion engine does). With a TokenStore, the
 // token is saved as soon as the operation has started and deleted once it
 // has ended (succeeded or failed on the platform); a transient fault or a
 // cancelled ctx leaves it, so the next call for the same key resumes
 // polling instead of starting the operation again. A saved token whose
 // operation the platform no longer knows (404 while polling) is dropped and
 // the operation started afresh; every operation here is idempotent.
-func lro[T any](ctx context.Context, d *Driver, key string, begin func(token string) (*runtime.Poller[T], error)) (T, error) {
+func lro[T any](ctx context.Context, d *Driver, key string, begin func(ctx context.Context, token string) (*runtime.Poller[T], error)) (T, error) {
 	var zero T
 	store := d.o.Tokens
 	if store != nil {
 		if tok, ok := store.Get(key); ok {
-			p, err := begin(tok)
+			p, err := begin(ctx, tok)
 			if err == nil {
 				res, done, err := wait(ctx, d, p)
 				if err == nil || (done && !errors.Is(err, cloud.ErrNotFound)) {
@@ -82,7 +89,8 @@ func lro[T any](ctx context.Context, d *Driver, key string, begin func(token str
 			}
 		}
 	}
-	p, err := begin("")
+	once := policy.WithRetryOptions(ctx, policy.RetryOptions{MaxRetries: -1})
+	p, err := begin(once, "")
 	if err != nil {
 		return zero, d.armErr(ctx, err)
 	}

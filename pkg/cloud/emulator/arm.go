@@ -39,19 +39,21 @@ func (s *Server) armRoutes(mux *http.ServeMux) {
 		compute = sub + "/providers/Microsoft.Compute"
 	)
 	h := func(pattern string, fn http.HandlerFunc) { mux.Handle(pattern, s.arm(s.needCompute(fn))) }
+	// Changing calls whose response may be lost after they took effect.
+	c := func(pattern string, fn http.HandlerFunc) { mux.Handle(pattern, s.armCall(s.needCompute(fn), true)) }
 	h("GET "+compute+"/virtualMachines", s.listVMs)
 	h("GET "+vms, s.getVM)
-	h("PUT "+vms, s.putVM)
-	h("DELETE "+vms, s.deleteVM)
-	h("POST "+vms+"/deallocate", s.powerVM(cloud.Compute.DeallocateVM))
-	h("POST "+vms+"/start", s.powerVM(cloud.Compute.StartVM))
+	c("PUT "+vms, s.putVM)
+	c("DELETE "+vms, s.deleteVM)
+	c("POST "+vms+"/deallocate", s.powerVM(cloud.Compute.DeallocateVM))
+	c("POST "+vms+"/start", s.powerVM(cloud.Compute.StartVM))
 	h("GET "+disk, s.getDisk)
-	h("PUT "+disk, s.putDisk)
-	h("DELETE "+disk, s.deleteDisk)
+	c("PUT "+disk, s.putDisk)
+	c("DELETE "+disk, s.deleteDisk)
 	h("POST "+disk+"/beginGetAccess", s.beginGetAccess)
 	h("POST "+disk+"/endGetAccess", s.endGetAccess)
 	h("GET "+image, s.getImage)
-	h("PUT "+image, s.putImage)
+	c("PUT "+image, s.putImage)
 	h("GET "+compute+"/locations/{loc}/operations/{id}", s.armOperation)
 	h("GET "+compute+"/locations/{loc}/operationResults/{id}", s.armOperationResult)
 	h("GET "+sub+"/providers/Microsoft.Storage/storageAccounts", s.listStorageAccounts)
@@ -80,7 +82,9 @@ type armOp struct {
 
 // startARM runs fn in the background as a new operation and answers the
 // request that started it: status (201 or 202), the polling headers, and
-// body if any.
+// body if any; or, for a lost response (arm), a fault once the operation
+// has ended, so a client that reads the resource after the fault sees
+// what the call did.
 func (s *Server) startARM(w http.ResponseWriter, r *http.Request, loc string, status int, body any, fn func(ctx context.Context) (any, error)) {
 	s.mu.Lock()
 	s.nextOp++
@@ -88,9 +92,11 @@ func (s *Server) startARM(w http.ResponseWriter, r *http.Request, loc string, st
 	op := &armOp{}
 	s.armOps[id] = op
 	s.mu.Unlock()
+	ended := make(chan struct{})
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
+		defer close(ended)
 		res, err := fn(s.ctx)
 		s.mu.Lock()
 		defer s.mu.Unlock()
@@ -102,6 +108,14 @@ func (s *Server) startARM(w http.ResponseWriter, r *http.Request, loc string, st
 			}
 		}
 	}()
+	if i, ok := faultAfter(r); ok {
+		select {
+		case <-ended:
+		case <-r.Context().Done():
+		}
+		writeARMFault(w, i)
+		return
+	}
 	base := strings.TrimSuffix(s.url, "/") + "/subscriptions/" + r.PathValue("sub") + "/providers/Microsoft.Compute/locations/" + armapi.Location(loc)
 	q := "?api-version=" + r.URL.Query().Get("api-version")
 	w.Header().Set("Azure-AsyncOperation", base+"/operations/"+id+q)
@@ -251,6 +265,16 @@ func (s *Server) putVM(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+// noContent answers a DELETE of what is gone: 204, or the fault of a lost
+// response.
+func noContent(w http.ResponseWriter, r *http.Request) {
+	if i, ok := faultAfter(r); ok {
+		writeARMFault(w, i)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
 // location is where an existing resource is, for its operation's URL.
 func location(l string, err error) string {
 	if err != nil || l == "" {
@@ -263,7 +287,7 @@ func (s *Server) deleteVM(w http.ResponseWriter, r *http.Request) {
 	rg, name := r.PathValue("rg"), r.PathValue("name")
 	vm, err := s.o.Compute.GetVM(r.Context(), rg, name)
 	if errors.Is(err, cloud.ErrNotFound) {
-		w.WriteHeader(http.StatusNoContent)
+		noContent(w, r)
 		return
 	}
 	s.startARM(w, r, location(vm.Location, err), http.StatusAccepted, nil, func(ctx context.Context) (any, error) {
@@ -353,7 +377,7 @@ func (s *Server) deleteDisk(w http.ResponseWriter, r *http.Request) {
 	rg, name := r.PathValue("rg"), r.PathValue("name")
 	d, err := s.o.Compute.GetDisk(r.Context(), rg, name)
 	if errors.Is(err, cloud.ErrNotFound) {
-		w.WriteHeader(http.StatusNoContent)
+		noContent(w, r)
 		return
 	}
 	s.startARM(w, r, location(d.Location, err), http.StatusAccepted, nil, func(ctx context.Context) (any, error) {

@@ -130,8 +130,13 @@ func (s *Server) sm(h http.HandlerFunc) http.Handler {
 }
 
 // arm wraps a Resource Manager handler: latency, bearer token,
-// api-version, subscription, faults; errors are JSON.
-func (s *Server) arm(h http.HandlerFunc) http.Handler {
+// api-version, subscription, faults; errors are JSON. The faults of a
+// changing call (lost true: PUT, DELETE, a VM's power actions) come half
+// after the call took effect, as a lost response: the handler answers the
+// fault once its operation has ended (startARM).
+func (s *Server) arm(h http.HandlerFunc) http.Handler { return s.armCall(h, false) }
+
+func (s *Server) armCall(h http.HandlerFunc, lost bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !s.delay(r) {
 			return
@@ -149,12 +154,19 @@ func (s *Server) arm(h http.HandlerFunc) http.Handler {
 			return
 		}
 		if i, ok := s.roll(); ok {
-			w.Header().Set("Retry-After", "1")
-			armError(w, faults[i].status, faults[i].code, "Transient fault injected by the emulator.")
-			return
+			if !lost || !s.coin() {
+				writeARMFault(w, i)
+				return
+			}
+			r = r.WithContext(context.WithValue(r.Context(), faultAfterKey{}, i))
 		}
 		h(w, r)
 	})
+}
+
+func writeARMFault(w http.ResponseWriter, i int) {
+	w.Header().Set("Retry-After", "1")
+	armError(w, faults[i].status, faults[i].code, "Transient fault injected by the emulator.")
 }
 
 // provider answers a resource provider's registration state.

@@ -48,8 +48,10 @@ type Options struct {
 	TokenLifetime time.Duration
 	// FaultRate is the share of management calls answered with a transient
 	// fault (429 with Retry-After: 1, 503, 500). Half of the faults on
-	// migration calls come after the call took effect, as a lost response.
-	// The authority is never faulted.
+	// migration calls and on the Resource Manager calls that change
+	// something (PUT a disk, VM or image; DELETE; a VM's deallocate or
+	// start) come after the call took effect, as a lost response. The
+	// authority is never faulted.
 	FaultRate float64
 	// Seed makes the faults reproducible.
 	Seed int64
