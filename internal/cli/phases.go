@@ -23,8 +23,9 @@ func (a *app) phaseCommands() []*cobra.Command {
 			long: `prepare runs the platform's Validate and then Prepare on each unit (no argument:
 every unit of the plan, in plan order). Units with blocking findings are
 refused, and so is everything that depends on them; the rest go on. VMs not
-in a VNet are stopped and deallocated by Prepare. A prepared unit can be
-committed (migrate commit) or rolled back (migrate abort).`,
+in a VNet are restarted by Prepare (stopped, deallocated and started again
+in a Resource Manager VNet: their private IP changes). A prepared unit can
+be committed (migrate commit) or rolled back (migrate abort).`,
 			example: `  migrate prepare --inventory estate.json vnet/contoso-vnet
   migrate prepare --inventory estate.json --parallel 8`,
 		}),
