@@ -102,9 +102,11 @@ type convertRecord struct {
 
 const convertDocKey = "cli/convert"
 
+// record is what the journal keeps; a staging container's SAS is not
+// kept (resume asks for a fresh one with --staging).
 func (f *convertFlags) record(vms []string, fromRun bool) convertRecord {
 	r := convertRecord{FromRun: fromRun}
-	r.Flags.Staging, r.Flags.KeyFile, r.Flags.Cipher = f.staging, f.keyFile, f.cipher
+	r.Flags.Staging, r.Flags.KeyFile, r.Flags.Cipher = disks.RedactURL(f.staging), f.keyFile, f.cipher
 	r.Flags.Stream, r.Flags.Bandwidth, r.Flags.IOPS, r.Flags.AccountType = f.stream, f.bandwidth, f.iops, f.accountType
 	r.VMs = vms
 	return r

@@ -22,6 +22,9 @@ type app struct {
 	drain chan struct{}
 	// boundaries counts journal boundaries for the crash-test hook.
 	boundaries atomic.Int64
+	// resumeStaging is resume's --staging: a fresh SAS for the disk
+	// step's staging container.
+	resumeStaging string
 }
 
 // Main runs the migrate command line with args and returns the exit code.

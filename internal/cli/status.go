@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/migrate-tool/migrate/pkg/disks"
 	"github.com/migrate-tool/migrate/pkg/phases"
 	"github.com/migrate-tool/migrate/pkg/phases/journal"
 	"github.com/migrate-tool/migrate/pkg/report"
@@ -94,7 +95,7 @@ func joinNote(a, b string) string {
 }
 
 func (a *app) newResumeCmd() *cobra.Command {
-	return &cobra.Command{
+	c := &cobra.Command{
 		Use:   "resume",
 		Short: "Finish what an interrupted run (or phase command) left",
 		Long: `resume reads the journal, settles every operation that was in flight when the
@@ -120,6 +121,8 @@ continue if it changed since.`,
 			return a.resume(cmd.Context(), j)
 		},
 	}
+	c.Flags().StringVar(&a.resumeStaging, "staging", "", "the disk step's staging container URL with a fresh SAS (the journal keeps none)")
+	return c
 }
 
 // resume finishes the recorded phase command, then the recorded disk step.
@@ -165,7 +168,18 @@ func (a *app) resume(ctx context.Context, j *journal.Journal) error {
 			return err
 		}
 	}
-	convErr := a.convertDisks(ctx, conv.flags(), vms, j, conv.FromRun)
+	cf := conv.flags()
+	if isURL(cf.staging) {
+		// The journal keeps no SAS: the operator gives a fresh one.
+		if a.resumeStaging == "" {
+			return badInputf("resume: the disk step stages through %s: give --staging with that container's URL and a fresh SAS", cf.staging)
+		}
+		if disks.RedactURL(a.resumeStaging) != cf.staging {
+			return badInputf("resume: --staging names %s, but the disk step stages through %s", disks.RedactURL(a.resumeStaging), cf.staging)
+		}
+		cf.staging = a.resumeStaging
+	}
+	convErr := a.convertDisks(ctx, cf, vms, j, conv.FromRun)
 	if runErr == nil || exitCode(convErr) == ExitInterrupted || exitCode(convErr) == ExitFailed {
 		return convErr
 	}

@@ -71,8 +71,10 @@ type Options struct {
 	Journal *journal.Journal
 	// Parallel bounds the VMs converted at once; 0 means 4.
 	Parallel int
-	// Staging is a local folder for the encrypted staging images of a plan
-	// built with PlanOptions.Staging; KEK (32 bytes) seals their keys and
+	// Staging is where the encrypted staging images of a plan built with
+	// PlanOptions.Staging go, one per disk named after it: a local folder
+	// or a blob container URL with a SAS (staging.NewStore); KEK (32
+	// bytes) seals their keys and
 	// Cipher names the cipher ("" is xts-aes-128).
 	Staging string
 	KEK     []byte

@@ -364,11 +364,12 @@ func (w *vmWork) stage(ctx context.Context, d cloud.VMDisk, dr *diskRecord, dp D
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(w.e.o.Staging, 0o700); err != nil {
-		return fmt.Errorf("create staging folder: %w", err)
+	st, err := w.e.stagingStore(d.Name)
+	if err != nil {
+		return err
 	}
 	if w.pendingOn(OpStage, target) && !exists(cp) {
-		if src, err := staging.Open(ctx, w.e.o.Staging, d.Name, w.e.o.KEK); err == nil {
+		if src, err := staging.OpenStore(ctx, st, w.e.o.KEK); err == nil {
 			sum := src.Manifest().ContentSHA256
 			src.Close()
 			return w.closeReconciled(OpStage, target, func() { dr.Staged, dr.SourceSHA256 = true, sum })
@@ -381,7 +382,7 @@ func (w *vmWork) stage(ctx context.Context, d cloud.VMDisk, dr *diskRecord, dp D
 			return "", fmt.Errorf("open VHD: %w", err)
 		}
 		defer src.Close()
-		sink, err := staging.Create(ctx, w.e.o.Staging, d.Name, w.e.o.KEK, w.e.o.Cipher, src.Size())
+		sink, err := staging.NewSink(ctx, st, w.e.o.KEK, w.e.o.Cipher, src.Size())
 		if err != nil {
 			return "", err
 		}
@@ -443,7 +444,11 @@ func (w *vmWork) upload(ctx context.Context, d cloud.VMDisk, dr *diskRecord, dp 
 			manifest *staging.Manifest
 		)
 		if dp.Staged {
-			s, err := staging.Open(ctx, w.e.o.Staging, d.Name, w.e.o.KEK)
+			st, err := w.e.stagingStore(d.Name)
+			if err != nil {
+				return "", err
+			}
+			s, err := staging.OpenStore(ctx, st, w.e.o.KEK)
 			if err != nil {
 				return "", fmt.Errorf("open staging image: %w", err)
 			}
@@ -692,3 +697,18 @@ type discard struct{}
 func (discard) WriteChunk(context.Context, *disks.Chunk) error { return nil }
 func (discard) Finish(context.Context, disks.Summary) error    { return nil }
 func (discard) Close() error                                   { return nil }
+
+// stagingStore is the staging image of disk name in Options.Staging: a
+// local folder (created 0700) or a blob container URL with a SAS.
+func (e *engine) stagingStore(name string) (staging.Store, error) {
+	st, err := staging.NewStore(e.o.Staging, name)
+	if err != nil {
+		return nil, fmt.Errorf("staging location: %w", err)
+	}
+	if ds, ok := st.(staging.DirStore); ok {
+		if err := os.MkdirAll(ds.Dir, 0o700); err != nil {
+			return nil, fmt.Errorf("create staging folder: %w", err)
+		}
+	}
+	return st, nil
+}
