@@ -9,6 +9,7 @@ import (
 
 	"github.com/migrate-tool/migrate/pkg/cloud"
 	"github.com/migrate-tool/migrate/pkg/inventory"
+	"github.com/migrate-tool/migrate/pkg/retry"
 )
 
 // ImageOptions configure Image. The two cases of the Azure Stack Hub
@@ -63,7 +64,7 @@ func Image(ctx context.Context, o ImageOptions) (cloud.Image, error) {
 		o.MaxAttempts = 30
 	}
 	if o.Sleep == nil {
-		o.Sleep = sleep
+		o.Sleep = retry.Sleep
 	}
 	var (
 		account *inventory.StorageAccount

@@ -9,6 +9,7 @@ import (
 	"github.com/migrate-tool/migrate/pkg/cloud"
 	"github.com/migrate-tool/migrate/pkg/disks"
 	"github.com/migrate-tool/migrate/pkg/phases/journal"
+	"github.com/migrate-tool/migrate/pkg/retry"
 )
 
 // Boundary is a point of a changing call around its journal records.
@@ -135,7 +136,7 @@ func (o *Options) defaults() error {
 		o.TimeScale = 1
 	}
 	if o.Sleep == nil {
-		o.Sleep = sleep
+		o.Sleep = retry.Sleep
 	}
 	if o.Now == nil {
 		o.Now = time.Now
@@ -143,26 +144,5 @@ func (o *Options) defaults() error {
 	return nil
 }
 
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
-
-// backoff is the wait before attempt+1 without a Retry-After: 1s doubling,
-// capped at 30s, scaled.
-func (o *Options) backoff(attempt int) time.Duration {
-	d := time.Second
-	for i := 1; i < attempt && d < 30*time.Second; i++ {
-		d *= 2
-	}
-	return time.Duration(float64(min(d, 30*time.Second)) * o.TimeScale)
-}
+// backoff is the wait before attempt+1 without a Retry-After.
+func (o *Options) backoff(attempt int) time.Duration { return retry.Backoff(attempt, o.TimeScale) }

@@ -10,6 +10,7 @@ import (
 	"github.com/migrate-tool/migrate/pkg/inventory"
 	"github.com/migrate-tool/migrate/pkg/phases/journal"
 	"github.com/migrate-tool/migrate/pkg/plan"
+	"github.com/migrate-tool/migrate/pkg/retry"
 )
 
 // Mode is the command the executor carries out.
@@ -153,7 +154,7 @@ func (o *Options) defaults() error {
 		o.TimeScale = 1
 	}
 	if o.Sleep == nil {
-		o.Sleep = sleep
+		o.Sleep = retry.Sleep
 	}
 	if o.Now == nil {
 		o.Now = time.Now
@@ -161,36 +162,13 @@ func (o *Options) defaults() error {
 	return nil
 }
 
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
-
 func (o *Options) scale(d time.Duration) time.Duration {
 	return time.Duration(float64(d) * o.TimeScale)
 }
 
 // backoff is the wait before attempt+1 when the platform gave no
-// Retry-After: 1s doubling, capped at 30s, scaled.
-func (o *Options) backoff(attempt int) time.Duration {
-	d := time.Second
-	for i := 1; i < attempt && d < 30*time.Second; i++ {
-		d *= 2
-	}
-	if d > 30*time.Second {
-		d = 30 * time.Second
-	}
-	return o.scale(d)
-}
+// Retry-After.
+func (o *Options) backoff(attempt int) time.Duration { return retry.Backoff(attempt, o.TimeScale) }
 
 // TargetsFor returns a Targets function building each unit's driver target
 // from the inventory: Kind and Name from the unit, and for a cloud service

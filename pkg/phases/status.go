@@ -11,6 +11,7 @@ import (
 	"github.com/migrate-tool/migrate/pkg/cloud"
 	"github.com/migrate-tool/migrate/pkg/phases/journal"
 	"github.com/migrate-tool/migrate/pkg/plan"
+	"github.com/migrate-tool/migrate/pkg/retry"
 )
 
 // UnitStatus is one unit's line of status. Its JSON is the cli.md shape;
@@ -127,7 +128,7 @@ func readState(ctx context.Context, d cloud.Migrator, t cloud.Target) (cloud.Sta
 		if ra <= 0 {
 			ra = time.Second
 		}
-		if err := sleep(ctx, ra); err != nil {
+		if err := retry.Sleep(ctx, ra); err != nil {
 			return "", err
 		}
 	}
