@@ -33,11 +33,7 @@ On the sim driver it reads the simulated cloud of the state directory.`,
 			var d cloud.Discoverer
 			switch a.cfg.Driver {
 			case "sim":
-				inv, err := a.optionalInventory()
-				if err != nil {
-					return err
-				}
-				s, err := a.openSim(cmd.Context(), inv)
+				s, _, err := a.openConfiguredSim(cmd.Context())
 				if err != nil {
 					return err
 				}

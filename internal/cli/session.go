@@ -120,6 +120,17 @@ func (a *app) openDriver(ctx context.Context, inv *inventory.Inventory, j *journ
 	return nil, nil, badInputf("driver: want sim or azure, got %q", a.cfg.Driver)
 }
 
+// openConfiguredSim opens the simulator of the state directory, built from
+// the configured inventory when there is one (it may already exist).
+func (a *app) openConfiguredSim(ctx context.Context) (*sim.Sim, *inventory.Inventory, error) {
+	inv, err := a.optionalInventory()
+	if err != nil {
+		return nil, nil, err
+	}
+	s, err := a.openSim(ctx, inv)
+	return s, inv, err
+}
+
 func (a *app) openSim(ctx context.Context, inv *inventory.Inventory) (*sim.Sim, error) {
 	s, err := sim.Open(a.cfg.StateDir, inv, sim.Options{
 		Latency:   a.cfg.Sim.Latency,

@@ -37,11 +37,7 @@ reached a unit twice.`,
 			if err := report.Validate(a.cfg.Output, "table", "json", "yaml"); err != nil {
 				return badInput(err)
 			}
-			inv, err := a.optionalInventory()
-			if err != nil {
-				return err
-			}
-			s, err := a.openSim(cmd.Context(), inv)
+			s, _, err := a.openConfiguredSim(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -90,11 +86,7 @@ It serves until interrupted.`,
   AZURE_CLIENT_ID=app AZURE_CLIENT_SECRET=s3cret migrate --config emu.yaml run --yes`,
 		Args: wantArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			inv, err := a.optionalInventory()
-			if err != nil {
-				return err
-			}
-			s, err := a.openSim(cmd.Context(), inv)
+			s, inv, err := a.openConfiguredSim(cmd.Context())
 			if err != nil {
 				return err
 			}
