@@ -126,7 +126,7 @@ func (d *Driver) GetVM(ctx context.Context, rg, name string) (cloud.VM, error) {
 
 // DeallocateVM stops and deallocates a VM; a deallocated one stays so.
 func (d *Driver) DeallocateVM(ctx context.Context, rg, name string) error {
-	_, err := lro(ctx, d, tokenKey(opDeallocateVM, rg, name), func(ctx context.Context, tok string) (*runtime.Poller[armcompute.VirtualMachinesClientDeallocateResponse], error) {
+	err := lro(ctx, d, tokenKey(opDeallocateVM, rg, name), d.vmPowerIs(rg, name, cloud.PowerDeallocated), func(ctx context.Context, tok string) (*runtime.Poller[armcompute.VirtualMachinesClientDeallocateResponse], error) {
 		return d.rm.vms.BeginDeallocate(ctx, rg, name, &armcompute.VirtualMachinesClientBeginDeallocateOptions{ResumeToken: tok})
 	})
 	if err != nil {
@@ -138,7 +138,7 @@ func (d *Driver) DeallocateVM(ctx context.Context, rg, name string) error {
 // StartVM starts a VM on the disks it has; a running one stays so (the
 // platform answers a start of a running VM with success).
 func (d *Driver) StartVM(ctx context.Context, rg, name string) error {
-	_, err := lro(ctx, d, tokenKey(opStartVM, rg, name), func(ctx context.Context, tok string) (*runtime.Poller[armcompute.VirtualMachinesClientStartResponse], error) {
+	err := lro(ctx, d, tokenKey(opStartVM, rg, name), d.vmPowerIs(rg, name, cloud.PowerRunning), func(ctx context.Context, tok string) (*runtime.Poller[armcompute.VirtualMachinesClientStartResponse], error) {
 		return d.rm.vms.BeginStart(ctx, rg, name, &armcompute.VirtualMachinesClientBeginStartOptions{ResumeToken: tok})
 	})
 	if err != nil {
@@ -152,7 +152,7 @@ func (d *Driver) StartVM(ctx context.Context, rg, name string) error {
 // VMs the disk step deletes were made by migration, with none set). A VM
 // that is gone is deleted.
 func (d *Driver) DeleteVM(ctx context.Context, rg, name string) error {
-	_, err := lro(ctx, d, tokenKey(opDeleteVM, rg, name), func(ctx context.Context, tok string) (*runtime.Poller[armcompute.VirtualMachinesClientDeleteResponse], error) {
+	err := lro(ctx, d, tokenKey(opDeleteVM, rg, name), gone(func(ctx context.Context) (cloud.VM, error) { return d.GetVM(ctx, rg, name) }), func(ctx context.Context, tok string) (*runtime.Poller[armcompute.VirtualMachinesClientDeleteResponse], error) {
 		return d.rm.vms.BeginDelete(ctx, rg, name, &armcompute.VirtualMachinesClientBeginDeleteOptions{ResumeToken: tok})
 	})
 	if errors.Is(err, cloud.ErrNotFound) {
@@ -170,14 +170,16 @@ func (d *Driver) DeleteVM(ctx context.Context, rg, name string) error {
 // is; otherwise the PUT is sent (Resource Manager treats it as an update).
 func (d *Driver) CreateVM(ctx context.Context, vm cloud.VM) error {
 	rg, name := vm.ResourceGroup, vm.Name
+	applied := has(func(ctx context.Context) (cloud.VM, error) { return d.GetVM(ctx, rg, name) },
+		func(have cloud.VM) bool { return sameDisks(have, vm) })
 	if !hasToken(d.o.Tokens, tokenKey(opCreateVM, rg, name)) {
-		if have, err := d.GetVM(ctx, rg, name); err == nil && sameDisks(have, vm) {
+		if ok, err := applied(ctx); err == nil && ok {
 			return nil
 		}
 	}
 	body := armapi.VMFromCloud(d.cfg.SubscriptionID, vm)
 	body.ID, body.Type = nil, nil
-	_, err := lro(ctx, d, tokenKey(opCreateVM, rg, name), func(ctx context.Context, tok string) (*runtime.Poller[armcompute.VirtualMachinesClientCreateOrUpdateResponse], error) {
+	err := lro(ctx, d, tokenKey(opCreateVM, rg, name), applied, func(ctx context.Context, tok string) (*runtime.Poller[armcompute.VirtualMachinesClientCreateOrUpdateResponse], error) {
 		return d.rm.vms.BeginCreateOrUpdate(ctx, rg, name, body, &armcompute.VirtualMachinesClientBeginCreateOrUpdateOptions{ResumeToken: tok})
 	})
 	if err != nil {
@@ -186,6 +188,41 @@ func (d *Driver) CreateVM(ctx context.Context, vm cloud.VM) error {
 	return nil
 }
 
+// vmPowerIs reads whether a VM is in power state want: the effect of a
+// deallocate or start (see lro). A missing VM is not.
+func (d *Driver) vmPowerIs(rg, name, want string) func(context.Context) (bool, error) {
+	return has(func(ctx context.Context) (cloud.VM, error) { return d.GetVM(ctx, rg, name) },
+		func(vm cloud.VM) bool { return vm.PowerState == want })
+}
+
+// has reads whether the resource get reads exists and satisfies ok: the
+// effect of a create (see lro). A missing resource does not.
+func has[R any](get func(context.Context) (R, error), ok func(R) bool) func(context.Context) (bool, error) {
+	return func(ctx context.Context) (bool, error) {
+		r, err := get(ctx)
+		if errors.Is(err, cloud.ErrNotFound) {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		return ok(r), nil
+	}
+}
+
+// gone reads whether the resource get reads is missing: the effect of a
+// delete (see lro).
+func gone[R any](get func(context.Context) (R, error)) func(context.Context) (bool, error) {
+	return func(ctx context.Context) (bool, error) {
+		_, err := get(ctx)
+		if errors.Is(err, cloud.ErrNotFound) {
+			return true, nil
+		}
+		return false, err
+	}
+}
+
+// hasToken reports whether an operation under key may be running.
 func hasToken(s TokenStore, key string) bool {
 	if s == nil {
 		return false
@@ -234,9 +271,13 @@ func (d *Driver) GetDisk(ctx context.Context, rg, name string) (cloud.ManagedDis
 func (d *Driver) CreateDisk(ctx context.Context, md cloud.ManagedDisk) error {
 	rg, name := md.ResourceGroup, md.Name
 	key := tokenKey(opCreateDisk, rg, name)
+	applied := has(func(ctx context.Context) (cloud.ManagedDisk, error) { return d.GetDisk(ctx, rg, name) },
+		func(have cloud.ManagedDisk) bool {
+			return strings.EqualFold(have.CreateOption, md.CreateOption) &&
+				(md.CreateOption != cloud.CreateImport || strings.EqualFold(have.SourceURI, md.SourceURI))
+		})
 	if !hasToken(d.o.Tokens, key) {
-		if have, err := d.GetDisk(ctx, rg, name); err == nil && strings.EqualFold(have.CreateOption, md.CreateOption) &&
-			(md.CreateOption != cloud.CreateImport || strings.EqualFold(have.SourceURI, md.SourceURI)) {
+		if ok, err := applied(ctx); err == nil && ok {
 			return nil
 		}
 	}
@@ -252,7 +293,7 @@ func (d *Driver) CreateDisk(ctx context.Context, md cloud.ManagedDisk) error {
 	}
 	body := armapi.DiskFromCloud(d.cfg.SubscriptionID, md, acct)
 	body.ID, body.Type = nil, nil
-	_, err := lro(ctx, d, key, func(ctx context.Context, tok string) (*runtime.Poller[armcompute.DisksClientCreateOrUpdateResponse], error) {
+	err := lro(ctx, d, key, applied, func(ctx context.Context, tok string) (*runtime.Poller[armcompute.DisksClientCreateOrUpdateResponse], error) {
 		return d.rm.disks.BeginCreateOrUpdate(ctx, rg, name, body, &armcompute.DisksClientBeginCreateOrUpdateOptions{ResumeToken: tok})
 	})
 	if err != nil {
@@ -263,7 +304,7 @@ func (d *Driver) CreateDisk(ctx context.Context, md cloud.ManagedDisk) error {
 
 // DeleteDisk deletes a managed disk; one that is gone is deleted.
 func (d *Driver) DeleteDisk(ctx context.Context, rg, name string) error {
-	_, err := lro(ctx, d, tokenKey(opDeleteDisk, rg, name), func(ctx context.Context, tok string) (*runtime.Poller[armcompute.DisksClientDeleteResponse], error) {
+	err := lro(ctx, d, tokenKey(opDeleteDisk, rg, name), gone(func(ctx context.Context) (cloud.ManagedDisk, error) { return d.GetDisk(ctx, rg, name) }), func(ctx context.Context, tok string) (*runtime.Poller[armcompute.DisksClientDeleteResponse], error) {
 		return d.rm.disks.BeginDelete(ctx, rg, name, &armcompute.DisksClientBeginDeleteOptions{ResumeToken: tok})
 	})
 	if errors.Is(err, cloud.ErrNotFound) {
@@ -280,14 +321,16 @@ func (d *Driver) DeleteDisk(ctx context.Context, rg, name string) error {
 func (d *Driver) CreateImage(ctx context.Context, img cloud.Image) error {
 	rg, name := img.ResourceGroup, img.Name
 	key := tokenKey(opCreateImage, rg, name)
+	applied := has(func(ctx context.Context) (cloud.Image, error) { return d.GetImage(ctx, rg, name) },
+		func(have cloud.Image) bool { return strings.EqualFold(have.SourceURI, img.SourceURI) })
 	if !hasToken(d.o.Tokens, key) {
-		if have, err := d.GetImage(ctx, rg, name); err == nil && strings.EqualFold(have.SourceURI, img.SourceURI) {
+		if ok, err := applied(ctx); err == nil && ok {
 			return nil
 		}
 	}
 	body := armapi.ImageFromCloud(d.cfg.SubscriptionID, img)
 	body.ID, body.Type = nil, nil
-	_, err := lro(ctx, d, key, func(ctx context.Context, tok string) (*runtime.Poller[armcompute.ImagesClientCreateOrUpdateResponse], error) {
+	err := lro(ctx, d, key, applied, func(ctx context.Context, tok string) (*runtime.Poller[armcompute.ImagesClientCreateOrUpdateResponse], error) {
 		return d.rm.images.BeginCreateOrUpdate(ctx, rg, name, body, &armcompute.ImagesClientBeginCreateOrUpdateOptions{ResumeToken: tok})
 	})
 	if err != nil {
@@ -331,8 +374,9 @@ func (d *Driver) grantAccess(ctx context.Context, rg, name string, level armcomp
 // revokeAccess ends every SAS granted on a managed disk.
 func (d *Driver) revokeAccess(ctx context.Context, rg, name string) error {
 	// A revoke is repeatable, so azcore may send it again: the caller's
-	// ctx, not the send-once one lro passes.
-	_, err := lro(ctx, d, tokenKey(opRevokeAccess, rg, name), func(_ context.Context, tok string) (*runtime.Poller[armcompute.DisksClientRevokeAccessResponse], error) {
+	// ctx, not the send-once one lro passes. No read shows that every SAS
+	// has ended, so after a resumed revoke another is always sent.
+	err := lro(ctx, d, tokenKey(opRevokeAccess, rg, name), nil, func(_ context.Context, tok string) (*runtime.Poller[armcompute.DisksClientRevokeAccessResponse], error) {
 		return d.rm.disks.BeginRevokeAccess(ctx, rg, name, &armcompute.DisksClientBeginRevokeAccessOptions{ResumeToken: tok})
 	})
 	return opError(opRevokeAccess, rg, name, err)

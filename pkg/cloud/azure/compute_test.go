@@ -17,6 +17,7 @@ import (
 
 	"github.com/migrate-tool/migrate/pkg/cloud"
 	"github.com/migrate-tool/migrate/pkg/cloud/azure"
+	"github.com/migrate-tool/migrate/pkg/cloud/azure/armapi"
 )
 
 const fakeSub = "00000000-1111-2222-3333-444444444444"
@@ -159,10 +160,22 @@ func (m tokens) Delete(k string) error       { delete(m, k); return nil }
 
 // TestResumeFromToken interrupts DeallocateVM right after its token is
 // saved and checks the next call polls the same operation instead of
-// sending another deallocate.
+// sending another deallocate (and, the operation over, finds the VM
+// deallocated).
 func TestResumeFromToken(t *testing.T) {
 	begins := 0
 	f := &fake.ServerFactory{VirtualMachinesServer: fake.VirtualMachinesServer{
+		Get: func(_ context.Context, rg, name string, _ *armcompute.VirtualMachinesClientGetOptions) (resp azfake.Responder[armcompute.VirtualMachinesClientGetResponse], errResp azfake.ErrorResponder) {
+			power := cloud.PowerRunning
+			if begins > 0 {
+				power = cloud.PowerDeallocated
+			}
+			resp.SetResponse(http.StatusOK, armcompute.VirtualMachinesClientGetResponse{VirtualMachine: armcompute.VirtualMachine{
+				ID: id(rg, "Microsoft.Compute/virtualMachines", name), Name: to.Ptr(name),
+				Properties: &armcompute.VirtualMachineProperties{InstanceView: armapi.InstanceView(power)},
+			}}, nil)
+			return
+		},
 		BeginDeallocate: func(context.Context, string, string, *armcompute.VirtualMachinesClientBeginDeallocateOptions) (resp azfake.PollerResponder[armcompute.VirtualMachinesClientDeallocateResponse], errResp azfake.ErrorResponder) {
 			begins++
 			resp.AddNonTerminalResponse(http.StatusAccepted, nil)

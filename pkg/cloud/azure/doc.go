@@ -17,7 +17,10 @@
 // audience with the API versions of Config.APIVersions. Long-running
 // operations go through runtime.Poller; with Options.Tokens their resume
 // tokens are saved as soon as they start and a later call for the same
-// resource resumes polling instead of sending the operation again. SAS
+// resource resumes polling instead of sending the operation again; once
+// the resumed operation has ended, a read confirms the call's effect (the
+// operation may have been an earlier call's) and, if it is missing, the
+// operation is sent afresh. SAS
 // URLs (grant-access, and read SAS the driver signs for VHDs with a key
 // from listKeys) stay inside the driver and are redacted from its log.
 package azure

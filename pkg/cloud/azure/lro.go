@@ -57,59 +57,85 @@ func tokenKey(op, rg, name string) string { return op + " " + rg + "/" + name }
 // (a lost response), and sending it again blind would create a disk or VM
 // twice, or deallocate a deallocated VM. The fault goes up as a
 // *cloud.TransientError; the caller reads the resource before it decides
-// to send again (the conversion engine does). With a TokenStore, the
-// token is saved as soon as the operation has started and deleted once it
-// has ended (succeeded or failed on the platform); a transient fault or a
-// cancelled ctx leaves it, so the next call for the same key resumes
-// polling instead of starting the operation again. A saved token whose
-// operation the platform no longer knows (404 while polling) is dropped and
-// the operation started afresh; every operation here is idempotent.
-func lro[T any](ctx context.Context, d *Driver, key string, begin func(ctx context.Context, token string) (*runtime.Poller[T], error)) (T, error) {
-	var zero T
+// to send again (the conversion engine does).
+//
+// With a TokenStore, the token is saved as soon as the operation has
+// started and deleted once it has ended (succeeded or failed on the
+// platform); a transient fault or a cancelled ctx leaves it, so that the
+// next call for the same key polls that operation instead of sending
+// another while it may still run. But the next call for a key is not
+// always the same logical call: the caller may have read the cloud after
+// the fault, moved on, and later (the VM started again in between)
+// asked for the same operation anew. A resumed operation's outcome is
+// therefore never this call's: once it is terminal (succeeded, failed, or
+// unknown to the platform: 404 while polling), applied reads whether the
+// call's effect is there (a deallocated VM, a disk with the requested
+// definition, a VM that is gone...). If it is, the token is dropped and
+// the call succeeds; if not, the token is dropped and the operation sent
+// afresh, once, as above. So every success lro returns is either an
+// operation this call sent and saw succeed, or a read made after every
+// operation under the key had ended; a stale token costs one status poll
+// and one read. A nil applied (no read shows the effect) always sends
+// afresh, for operations that may be repeated. A token that does not
+// parse is treated like a terminal operation. A transient fault or a
+// cancelled ctx while resuming or reading returns with the token kept:
+// the next call resumes (cheaply, the operation being over) and reads
+// again.
+func lro[T any](ctx context.Context, d *Driver, key string, applied func(ctx context.Context) (bool, error), begin func(ctx context.Context, token string) (*runtime.Poller[T], error)) error {
 	store := d.o.Tokens
 	if store != nil {
 		if tok, ok := store.Get(key); ok {
-			p, err := begin(ctx, tok)
-			if err == nil {
-				res, done, err := wait(ctx, d, p)
-				if err == nil || (done && !errors.Is(err, cloud.ErrNotFound)) {
-					if derr := store.Delete(key); derr != nil && err == nil {
-						err = fmt.Errorf("forget resume token %s: %w", key, derr)
-					}
-					return res, err
-				}
-				if !errors.Is(err, cloud.ErrNotFound) {
-					return zero, err
-				}
-			}
-			// A token that does not parse, or an operation the platform
-			// forgot: start again.
-			if derr := store.Delete(key); derr != nil {
-				return zero, fmt.Errorf("forget resume token %s: %w", key, derr)
+			if fresh, err := resume(ctx, d, store, key, tok, applied, begin); !fresh {
+				return err
 			}
 		}
 	}
 	once := policy.WithRetryOptions(ctx, policy.RetryOptions{MaxRetries: -1})
 	p, err := begin(once, "")
 	if err != nil {
-		return zero, d.armErr(ctx, err)
+		return d.armErr(ctx, err)
 	}
 	if store != nil && !p.Done() {
 		tok, err := p.ResumeToken()
 		if err != nil {
-			return zero, fmt.Errorf("resume token: %w", err)
+			return fmt.Errorf("resume token: %w", err)
 		}
 		if err := store.Put(key, tok); err != nil {
-			return zero, fmt.Errorf("save resume token %s: %w", key, err)
+			return fmt.Errorf("save resume token %s: %w", key, err)
 		}
 	}
-	res, done, err := wait(ctx, d, p)
+	_, done, err := wait(ctx, d, p)
 	if store != nil && (err == nil || done) {
 		if derr := store.Delete(key); derr != nil && err == nil {
 			err = fmt.Errorf("forget resume token %s: %w", key, derr)
 		}
 	}
-	return res, err
+	return err
+}
+
+// resume polls the operation saved under key to its end, then reads
+// whether the call's effect is there (see lro). fresh reports that the
+// token is gone and the operation must be sent again; otherwise err is
+// the call's outcome.
+func resume[T any](ctx context.Context, d *Driver, store TokenStore, key, tok string, applied func(ctx context.Context) (bool, error), begin func(ctx context.Context, token string) (*runtime.Poller[T], error)) (fresh bool, err error) {
+	if p, err := begin(ctx, tok); err == nil {
+		if _, done, err := wait(ctx, d, p); !done {
+			// Still running as far as we know: keep the token.
+			return false, err
+		}
+		// Ended, in success or failure, or forgotten by the platform:
+		// either way its outcome may be an earlier call's.
+	}
+	ok := false
+	if applied != nil {
+		if ok, err = applied(ctx); err != nil {
+			return false, err
+		}
+	}
+	if err := store.Delete(key); err != nil {
+		return false, fmt.Errorf("forget resume token %s: %w", key, err)
+	}
+	return !ok, nil
 }
 
 // wait polls p to its end: PollInterval first, then half as long again
