@@ -74,21 +74,6 @@ type managedDisk struct {
 	Corrupted bool `json:"corrupted,omitempty"`
 }
 
-func (p *persisted) initCompute() {
-	if p.ARMVMs == nil {
-		p.ARMVMs = map[string]*cloud.VM{}
-	}
-	if p.Disks == nil {
-		p.Disks = map[string]*managedDisk{}
-	}
-	if p.Images == nil {
-		p.Images = map[string]*cloud.Image{}
-	}
-	if p.NICs == nil {
-		p.NICs = map[string]string{}
-	}
-}
-
 func armKey(rg, name string) string { return inventory.Key(rg + "/" + name) }
 
 // commitVMs makes the Resource Manager VMs of a committed unit.
@@ -134,7 +119,9 @@ func (s *Sim) commitVMs(p *persisted, u *unit) {
 				}
 			}
 			p.ARMVMs[k] = vm
+			p.touchARMVM(k)
 			p.NICs[armKey(rg, vm.NICs[0])] = k
+			p.touchNIC(armKey(rg, vm.NICs[0]))
 		}
 	}
 }
@@ -251,6 +238,7 @@ func (s *Sim) DeallocateVM(ctx context.Context, resourceGroup, name string) erro
 				return cloud.ErrNotFound
 			}
 			v.PowerState = cloud.PowerDeallocated
+			p.touchARMVM(armKey(resourceGroup, name))
 			return nil
 		})
 }
@@ -266,6 +254,7 @@ func (s *Sim) StartVM(ctx context.Context, resourceGroup, name string) error {
 				return cloud.ErrNotFound
 			}
 			v.PowerState = cloud.PowerRunning
+			p.touchARMVM(armKey(resourceGroup, name))
 			return nil
 		})
 }
@@ -281,15 +270,18 @@ func (s *Sim) DeleteVM(ctx context.Context, resourceGroup, name string) error {
 				return nil
 			}
 			delete(p.ARMVMs, k)
-			for _, d := range p.Disks {
+			p.touchARMVM(k)
+			for dk, d := range p.Disks {
 				if d.AttachedTo == k {
 					d.AttachedTo = ""
 					d.State = cloud.DiskUnattached
+					p.touchDisk(dk)
 				}
 			}
 			for n, owner := range p.NICs {
 				if owner == k {
 					p.NICs[n] = ""
+					p.touchNIC(n)
 				}
 			}
 			return nil
@@ -343,12 +335,16 @@ func (s *Sim) CreateVM(ctx context.Context, vm cloud.VM) error {
 				return opErr(OpCreateVM, unitID, "InvalidParameter", "osType %q is neither Windows nor Linux", vm.OSType)
 			}
 			all := vmDisks(vm)
-			var attach []*managedDisk
+			var (
+				attach []*managedDisk
+				keys   []string
+			)
 			for _, d := range all {
 				if d.ManagedDisk == "" {
 					return opErr(OpCreateVM, unitID, "InvalidParameter", "disk %s (LUN %d) names no managed disk", d.Name, d.LUN)
 				}
-				md, ok := p.Disks[armKey(vm.ResourceGroup, d.ManagedDisk)]
+				dk := armKey(vm.ResourceGroup, d.ManagedDisk)
+				md, ok := p.Disks[dk]
 				switch {
 				case !ok:
 					return opErr(OpCreateVM, unitID, "NotFound", "managed disk %s/%s does not exist", vm.ResourceGroup, d.ManagedDisk)
@@ -358,6 +354,7 @@ func (s *Sim) CreateVM(ctx context.Context, vm cloud.VM) error {
 					return opErr(OpCreateVM, unitID, "InvalidDiskState", "managed disk %s is in state %s", d.ManagedDisk, md.State)
 				}
 				attach = append(attach, md)
+				keys = append(keys, dk)
 			}
 			for _, n := range vm.NICs {
 				owner, ok := p.NICs[armKey(vm.ResourceGroup, n)]
@@ -376,7 +373,8 @@ func (s *Sim) CreateVM(ctx context.Context, vm cloud.VM) error {
 				c.DataDisks[i].VHDURI = ""
 				c.DataDisks[i].SizeBytes = attach[i+1].SizeBytes
 			}
-			for _, md := range attach {
+			for i, md := range attach {
+				p.touchDisk(keys[i])
 				md.AttachedTo = k
 				md.State = cloud.DiskAttached
 				if md.OSType == "" && md == attach[0] {
@@ -385,8 +383,10 @@ func (s *Sim) CreateVM(ctx context.Context, vm cloud.VM) error {
 			}
 			for _, n := range vm.NICs {
 				p.NICs[armKey(vm.ResourceGroup, n)] = k
+				p.touchNIC(armKey(vm.ResourceGroup, n))
 			}
 			p.ARMVMs[k] = &c
+			p.touchARMVM(k)
 			return nil
 		})
 }
@@ -470,6 +470,7 @@ func (s *Sim) CreateDisk(ctx context.Context, d cloud.ManagedDisk) error {
 				return opErr(OpCreateDisk, unitID, "InvalidParameter", "create option %q", d.CreateOption)
 			}
 			p.Disks[k] = md
+			p.touchDisk(k)
 			return nil
 		})
 }
@@ -578,6 +579,7 @@ func (s *Sim) DeleteDisk(ctx context.Context, resourceGroup, name string) error 
 				return fmt.Errorf("delete disk %s: %w", name, err)
 			}
 			delete(p.Disks, k)
+			p.touchDisk(k)
 			return nil
 		})
 }
@@ -619,6 +621,7 @@ func (s *Sim) CreateImage(ctx context.Context, img cloud.Image) error {
 			}
 			c := img
 			p.Images[k] = &c
+			p.touchImage(k)
 			return nil
 		})
 }
@@ -660,6 +663,7 @@ func (s *Sim) OpenUpload(ctx context.Context, resourceGroup, name string, sizeBy
 				return opErr(OpGrantAccess, unitID, "InvalidParameter", "upload of %d bytes to a disk of %d", sizeBytes, d.SizeBytes)
 			}
 			d.State = cloud.DiskActiveUpload
+			p.touchDisk(armKey(resourceGroup, name))
 			return nil
 		})
 	if err != nil {
@@ -687,6 +691,7 @@ func (s *Sim) EndUpload(ctx context.Context, resourceGroup, name string) error {
 				return nil
 			}
 			d.State = cloud.DiskUnattached
+			p.touchDisk(armKey(resourceGroup, name))
 			return s.maybeCorrupt(d)
 		})
 }

@@ -4,12 +4,21 @@
 //
 // A Sim builds its classic estate from the inventory on the first Open and
 // keeps everything (each unit's migration state, the Resource Manager
-// resources it made, operations in flight, the operation history) in one
-// JSON document under <stateDir>/sim/, written atomically and changed only
-// under an exclusive flock. So separate processes (`migrate validate`, then
-// `migrate prepare`, then `migrate commit`) and parallel goroutines all see
-// one consistent cloud. Later Opens ignore the inventory passed: the
-// persisted cloud is the truth.
+// resources it made, operations in flight, the operation history) under
+// <stateDir>/sim/, changed only under an exclusive flock. So separate
+// processes (`migrate validate`, then `migrate prepare`, then `migrate
+// commit`) and parallel goroutines all see one consistent cloud. Later Opens
+// ignore the inventory passed: the persisted cloud is the truth.
+//
+// What a call costs does not grow with the estate or the history (store.go
+// has the details): the estate is written once and decoded once per Open;
+// the mutable state is kept decoded in memory and re-read only when another
+// Sim changed it (a log grown, or a new epoch in the lock file); each
+// changing call appends and fsyncs one history line and one state record
+// with the entries it changed; the log is compacted into a snapshot
+// (written atomically) once it outgrows it. A crash leaves at most a torn
+// last line, which no one reads and the next write cuts off. A directory of
+// the older one-file format is refused: delete it to start again.
 //
 // Prepare, Commit and Abort are asynchronous on the platform: each starts an
 // operation persisted with a due time (start + Latency*TimeScale) and any
@@ -25,8 +34,10 @@
 // effect, the caller gets the fault. State reads are faulted at the same
 // rate from their own counter and are not recorded in the history.
 //
-// Prepare, Commit and Abort block until their operation resolves (Begin and
-// Poll are the same calls without the wait, for `migrate sim serve`).
+// Prepare, Commit and Abort block until their operation resolves, sleeping
+// until its due time (in steps of 20 ms when Options.Now is given, as tests
+// move such clocks by hand); Begin and Poll are the same calls without the
+// wait, for `migrate sim serve`.
 // Validate and every Prepare, Commit and Abort are recorded in the history
 // with the state they found; State reads and polls are not. Prepare fails
 // with code QuotaExceeded when target.quotas gives a core count for the

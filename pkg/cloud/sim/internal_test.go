@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
@@ -149,8 +150,9 @@ func TestDecide(t *testing.T) {
 	}
 }
 
-// FuzzLoadState: a damaged state file is an error, never a panic, and what
-// loads can be opened and used.
+// FuzzLoadState: a damaged snapshot or log is an error, never a panic, and
+// what loads can be opened and used. Each input is a state.json and a
+// state.log (split at the first NUL byte) beside a good estate.json.
 func FuzzLoadState(f *testing.F) {
 	dir := f.TempDir()
 	s, err := Open(dir, cloudtest.Inventory(), Options{})
@@ -161,20 +163,30 @@ func FuzzLoadState(f *testing.F) {
 		f.Fatal(err)
 	}
 	s.Close()
-	good, err := os.ReadFile(filepath.Join(dir, "sim", stateFile))
-	if err != nil {
-		f.Fatal(err)
+	read := func(name string) []byte {
+		b, err := os.ReadFile(filepath.Join(dir, "sim", name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		return b
 	}
-	f.Add(good)
-	f.Add([]byte(`{"version":1}`))
-	f.Add([]byte(`{"version":1,"estate":{},"units":{"vnet/x":null,"nsg/y":{"state":"Preparing","pending":{"seq":1,"op":"Prepare","final":"Prepared"}}}}`))
+	estate, snapshot, log := read(estateFile), read(stateFile), read(logFile)
+	join := func(snap, log []byte) []byte { return append(append(append([]byte(nil), snap...), 0), log...) }
+	f.Add(join(snapshot, log))
+	f.Add(join(snapshot, log[:len(log)-7]))
+	f.Add(join([]byte(`{"version":2}`), nil))
+	f.Add(join([]byte(`{"version":2,"units":{"vnet/x":null,"nsg/y":{"state":"Preparing","pending":{"seq":1,"op":"Prepare","final":"Prepared"}}}}`), nil))
+	f.Add(join([]byte(`{"version":2}`), []byte(`{"gen":1,"seq":1,"units":{"nsg/suite-nsg":null},"armVms":{"a/b":null},"nics":{"x":null}}`+"\n")))
 	f.Fuzz(func(t *testing.T, data []byte) {
+		snap, log, _ := bytes.Cut(data, []byte{0})
 		dir := t.TempDir()
 		if err := os.MkdirAll(filepath.Join(dir, "sim"), 0o700); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(filepath.Join(dir, "sim", stateFile), data, 0o600); err != nil {
-			t.Fatal(err)
+		for name, b := range map[string][]byte{estateFile: estate, stateFile: snap, logFile: log} {
+			if err := os.WriteFile(filepath.Join(dir, "sim", name), b, 0o600); err != nil {
+				t.Fatal(err)
+			}
 		}
 		s, err := Open(dir, nil, Options{})
 		if err != nil {
@@ -187,5 +199,7 @@ func FuzzLoadState(f *testing.F) {
 		}
 		_, _ = s.Classic(t.Context())
 		_, _ = s.Resources(t.Context())
+		_, _ = s.History(t.Context())
+		_, _ = s.ListVMs(t.Context())
 	})
 }

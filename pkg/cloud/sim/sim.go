@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -83,8 +84,12 @@ type Sim struct {
 	// (content.go); both are fixed once the cloud is built.
 	contentSeed int64
 	vhds        map[string]vhdInfo
-	// mu serializes this Sim's goroutines; the flock does not, since flock
-	// locks belong to the open file, which they share.
+	// customClock: Options.Now was given, and may be moved by hand, so
+	// waits look at it in small steps.
+	customClock bool
+	// mu serializes this Sim's goroutines and guards the store's decoded
+	// state; the flock does not, since flock locks belong to the open file,
+	// which they share.
 	mu sync.Mutex
 }
 
@@ -104,43 +109,54 @@ func Open(stateDir string, inv *inventory.Inventory, o Options) (*Sim, error) {
 	if o.TimeScale == 0 {
 		o.TimeScale = 1
 	}
-	if o.Now == nil {
+	custom := o.Now != nil
+	if !custom {
 		o.Now = time.Now
 	}
 	st, err := openStore(stateDir)
 	if err != nil {
 		return nil, fmt.Errorf("open sim: %w", err)
 	}
-	s := &Sim{o: o, store: st}
-	var p *persisted
+	s := &Sim{o: o, store: st, customClock: custom}
 	err = s.locked(func() error {
-		p, err = st.load()
-		if err != nil || p != nil {
-			return err
-		}
-		if inv == nil {
-			return errors.New("no simulated cloud in the state directory yet, and no inventory to build one from")
-		}
-		p, err = newPersisted(inv)
+		e, err := st.loadEstate()
 		if err != nil {
 			return err
 		}
-		p.ContentSeed = o.Seed
-		return st.save(p)
+		if e == nil {
+			if err := st.refuseOld(); err != nil {
+				return err
+			}
+			if inv == nil {
+				return errors.New("no simulated cloud in the state directory yet, and no inventory to build one from")
+			}
+			if e, err = newEstate(inv, o.Seed); err != nil {
+				return err
+			}
+			s.topo = newTopology(e.Estate)
+			if err := st.create(e, newPersisted(s.topo)); err != nil {
+				return err
+			}
+		} else {
+			s.topo = newTopology(e.Estate)
+			if err := st.initState(newPersisted(s.topo)); err != nil {
+				return err
+			}
+		}
+		s.contentSeed = e.ContentSeed
+		return st.sync()
 	})
 	if err != nil {
 		_ = st.close()
 		return nil, fmt.Errorf("open sim in %s: %w", stateDir, err)
 	}
-	s.topo = newTopology(p.Estate)
-	s.contentSeed = p.ContentSeed
 	s.vhds = s.topo.vhds()
 	return s, nil
 }
 
-// newPersisted builds a fresh cloud from a deep copy of inv, so later
-// changes to the caller's inventory cannot reach it.
-func newPersisted(inv *inventory.Inventory) (*persisted, error) {
+// newEstate builds estate.json from a deep copy of inv, so later changes to
+// the caller's inventory cannot reach it.
+func newEstate(inv *inventory.Inventory, contentSeed int64) (*estateDoc, error) {
 	b, err := json.Marshal(inv)
 	if err != nil {
 		return nil, fmt.Errorf("copy inventory: %w", err)
@@ -149,13 +165,17 @@ func newPersisted(inv *inventory.Inventory) (*persisted, error) {
 	if err := json.Unmarshal(b, &estate); err != nil {
 		return nil, fmt.Errorf("copy inventory: %w", err)
 	}
-	p := &persisted{Version: stateVersion, Estate: &estate, Units: map[string]*unitState{}, VMs: map[string]*vmState{}, Finished: map[int64]finished{}}
-	p.initCompute()
-	t := newTopology(&estate)
+	return &estateDoc{Version: stateVersion, Estate: &estate, ContentSeed: contentSeed}, nil
+}
+
+// newPersisted is a fresh cloud's state: every unit in None.
+func newPersisted(t *topology) *persisted {
+	p := &persisted{Version: stateVersion, Units: make(map[string]*unitState, len(t.order))}
 	for _, k := range t.order {
 		p.Units[k] = &unitState{ID: t.units[k].id, State: cloud.StateNone}
 	}
-	return p, nil
+	p.fill()
+	return p
 }
 
 // Close releases the lock file. Operations in flight go on in the cloud.
@@ -180,51 +200,56 @@ func (s *Sim) locked(fn func() error) error {
 	return err
 }
 
-// update is one read-modify-write of the cloud: load, resolve operations
-// whose time has come (any access does, whichever process makes it), run
-// fn, save if anything changed.
+// update is one read-modify-write of the cloud: catch up with what other
+// Sims wrote, resolve operations whose time has come (any access does,
+// whichever process makes it), run fn, and append what changed if anything
+// did. fn must not change anything when it reports dirty false.
 func (s *Sim) update(fn func(p *persisted) (dirty bool, err error)) error {
 	return s.locked(func() error {
-		p, err := s.store.load()
-		if err != nil {
+		if err := s.store.sync(); err != nil {
 			return err
 		}
-		if p == nil {
-			return errors.New("sim state is gone from the state directory")
-		}
+		p := s.store.p
+		p.forget()
 		dirty := s.resolveDue(p)
+		var err error
 		if fn != nil {
-			d, err := fn(p)
+			var d bool
+			d, err = fn(p)
 			dirty = dirty || d
-			if err != nil {
-				if dirty {
-					if serr := s.store.save(p); serr != nil {
-						return errors.Join(err, serr)
-					}
-				}
-				return err
-			}
 		}
-		if dirty {
-			return s.store.save(p)
+		if !dirty {
+			p.forget()
+			return err
 		}
-		return nil
+		if cerr := s.store.commit(); cerr != nil {
+			return errors.Join(err, cerr)
+		}
+		return err
 	})
 }
 
-// resolveDue finishes every pending operation whose due time has passed.
+// resolveDue finishes every pending operation whose due time has passed,
+// in unit order.
 func (s *Sim) resolveDue(p *persisted) bool {
 	now := s.o.Now()
-	dirty := false
-	for _, k := range sortedKeys(p.Units) {
+	var due []string
+	for k := range p.watch {
 		st := p.Units[k]
-		if st.Pending == nil || now.Before(st.Pending.Due) {
+		if st == nil || st.Pending == nil {
+			delete(p.watch, k)
 			continue
 		}
-		s.finish(p, k, st)
-		dirty = true
+		if !now.Before(st.Pending.Due) {
+			due = append(due, k)
+		}
 	}
-	return dirty
+	sort.Strings(due)
+	for _, k := range due {
+		p.touchUnit(k)
+		s.finish(p, k, p.Units[k])
+	}
+	return len(due) > 0
 }
 
 // finish applies a pending operation's outcome.
@@ -234,6 +259,7 @@ func (s *Sim) finish(p *persisted, k string, st *unitState) {
 	st.State = pd.Final
 	st.Failure = pd.Failure
 	p.Finished[pd.Seq] = finished{Op: pd.Op, Unit: st.ID, Failure: pd.Failure}
+	p.changed.finished = append(p.changed.finished, pd.Seq)
 	u := s.topo.units[k]
 	if u == nil {
 		return // a unit this estate does not have: a hand-edited state file
@@ -312,9 +338,11 @@ func (p *persisted) vm(id string) *vmState {
 		v = &vmState{}
 		p.VMs[k] = v
 	}
+	p.touchVM(k)
 	return v
 }
 
+// unit returns u's state to change it.
 func (p *persisted) unit(u *unit) *unitState {
 	k := inventory.Key(u.id)
 	st := p.Units[k]
@@ -322,7 +350,16 @@ func (p *persisted) unit(u *unit) *unitState {
 		st = &unitState{ID: u.id, State: cloud.StateNone}
 		p.Units[k] = st
 	}
+	p.touchUnit(k)
 	return st
+}
+
+// stateOf reads u's migration state.
+func (p *persisted) stateOf(u *unit) cloud.State {
+	if st := p.Units[inventory.Key(u.id)]; st != nil {
+		return st.State
+	}
+	return cloud.StateNone
 }
 
 // target is a resolved cloud.Target.
@@ -361,9 +398,8 @@ func (s *Sim) Validate(ctx context.Context, t cloud.Target) ([]cloud.Message, er
 	var msgs []cloud.Message
 	err = s.update(func(p *persisted) (bool, error) {
 		p.Seq++
-		st := p.unit(tg.u)
 		d := decide(s.o.Seed, streamOps, p.Seq, s.o.FaultRate, false)
-		s.record(p, OpValidate, tg.id, st.State, d, ResultSucceeded)
+		s.record(p, OpValidate, tg.id, p.stateOf(tg.u), d, ResultSucceeded)
 		if d.fault != "" {
 			return true, s.transient(d, OpValidate, tg.id)
 		}
@@ -389,7 +425,7 @@ func (s *Sim) record(p *persisted, op, unitID string, before cloud.State, d deci
 	if d.fault != "" {
 		result = d.fault
 	}
-	p.History = append(p.History, Operation{Seq: p.Seq, Op: op, Unit: unitID,
+	p.ops = append(p.ops, Operation{Seq: p.Seq, Op: op, Unit: unitID,
 		StateBefore: before, Result: result, Time: s.o.Now().UTC()})
 }
 
@@ -407,7 +443,7 @@ func (s *Sim) State(ctx context.Context, t cloud.Target) (cloud.State, error) {
 	}
 	var state cloud.State
 	err = s.update(func(p *persisted) (bool, error) {
-		state = p.unit(tg.u).State
+		state = p.stateOf(tg.u)
 		if s.o.FaultRate <= 0 {
 			return false, nil
 		}
@@ -557,8 +593,8 @@ func (s *Sim) Poll(ctx context.Context, id int64) (done bool, err error) {
 	var outcome error
 	found := false
 	uerr := s.update(func(p *persisted) (bool, error) {
-		for _, st := range p.Units {
-			if st.Pending != nil && st.Pending.Seq == id {
+		for k := range p.watch {
+			if st := p.Units[k]; st != nil && st.Pending != nil && st.Pending.Seq == id {
 				found = true
 				return false, nil
 			}
@@ -695,13 +731,19 @@ func lookupQuota(m map[string]inventory.Quota, region string) (inventory.Quota, 
 	return inventory.Quota{}, false
 }
 
-// pollStep bounds one wait between looks at a pending operation, so a clock
-// that tests move by hand is noticed soon.
-const pollStep = 20 * time.Millisecond
+// pollStep bounds one wait between looks at a pending operation when
+// Options.Now is given, so a clock that tests move by hand is noticed soon.
+// With the real clock a wait lasts until the operation's due time (nothing
+// resolves an operation earlier), bounded by maxWaitStep against clock
+// jumps.
+const (
+	pollStep    = 20 * time.Millisecond
+	maxWaitStep = time.Second
+)
 
 // await blocks until the pending operation w is resolved (by this or any
-// process), sleeping in small steps. If ctx ends first it returns ctx.Err():
-// the operation goes on in the cloud.
+// process), sleeping until its due time. If ctx ends first it returns
+// ctx.Err(): the operation goes on in the cloud.
 func (s *Sim) await(ctx context.Context, w *inFlight) error {
 	for {
 		var (
@@ -723,7 +765,10 @@ func (s *Sim) await(ctx context.Context, w *inFlight) error {
 		if done {
 			return nil
 		}
-		step := min(max(left, time.Millisecond), pollStep)
+		step := min(max(left, time.Millisecond), maxWaitStep)
+		if s.customClock {
+			step = min(step, pollStep)
+		}
 		timer := time.NewTimer(step)
 		select {
 		case <-ctx.Done():
@@ -741,8 +786,9 @@ func (s *Sim) History(ctx context.Context) ([]Operation, error) {
 	}
 	var ops []Operation
 	err := s.update(func(p *persisted) (bool, error) {
-		ops = append([]Operation(nil), p.History...)
-		return false, nil
+		var err error
+		ops, err = s.store.history()
+		return false, err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("read sim history: %w", err)
@@ -794,7 +840,7 @@ func (s *Sim) Classic(ctx context.Context) (*inventory.Inventory, error) {
 }
 
 func (s *Sim) classic(p *persisted) (*inventory.Inventory, error) {
-	b, err := json.Marshal(p.Estate)
+	b, err := json.Marshal(s.topo.estate)
 	if err != nil {
 		return nil, err
 	}

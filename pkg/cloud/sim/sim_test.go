@@ -196,7 +196,10 @@ func TestStateFilePermissions(t *testing.T) {
 		mode os.FileMode
 	}{
 		{filepath.Join(dir, "sim"), 0o700 | os.ModeDir},
+		{filepath.Join(dir, "sim", "estate.json"), 0o600},
 		{filepath.Join(dir, "sim", "state.json"), 0o600},
+		{filepath.Join(dir, "sim", "state.log"), 0o600},
+		{filepath.Join(dir, "sim", "history.jsonl"), 0o600},
 		{filepath.Join(dir, "sim", "lock"), 0o600},
 	}
 	for _, tc := range tests {
@@ -208,8 +211,8 @@ func TestStateFilePermissions(t *testing.T) {
 	}
 	entries, err := os.ReadDir(filepath.Join(dir, "sim"))
 	must(t, err)
-	if len(entries) != 2 {
-		t.Errorf("sim directory holds %d entries, want state.json and lock only (no temp files left)", len(entries))
+	if len(entries) != len(tests)-1 {
+		t.Errorf("sim directory holds %d entries, want the %d files above only (no temp files left)", len(entries), len(tests)-1)
 	}
 }
 
