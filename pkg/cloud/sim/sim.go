@@ -134,12 +134,12 @@ func Open(stateDir string, inv *inventory.Inventory, o Options) (*Sim, error) {
 				return err
 			}
 			s.topo = newTopology(e.Estate)
-			if err := st.create(e, newPersisted(s.topo)); err != nil {
+			if err := st.create(e, s.newPersisted); err != nil {
 				return err
 			}
 		} else {
 			s.topo = newTopology(e.Estate)
-			if err := st.initState(newPersisted(s.topo)); err != nil {
+			if err := st.initState(s.newPersisted); err != nil {
 				return err
 			}
 		}
@@ -169,7 +169,8 @@ func newEstate(inv *inventory.Inventory, contentSeed int64) (*estateDoc, error) 
 }
 
 // newPersisted is a fresh cloud's state: every unit in None.
-func newPersisted(t *topology) *persisted {
+func (s *Sim) newPersisted() *persisted {
+	t := s.topo
 	p := &persisted{Version: stateVersion, Units: make(map[string]*unitState, len(t.order))}
 	for _, k := range t.order {
 		p.Units[k] = &unitState{ID: t.units[k].id, State: cloud.StateNone}

@@ -432,11 +432,22 @@ func (s *store) loadEstate() (*estateDoc, error) {
 	return &e, nil
 }
 
-// errOldFormat refuses a state directory written by a build that kept
-// everything in one state.json.
+// refuseOld refuses a state directory without estate.json but with a
+// state.json: written by a build that kept everything in one state.json
+// (version 1), or damaged.
 func (s *store) refuseOld() error {
-	if _, err := os.Stat(s.path(stateFile)); errors.Is(err, fs.ErrNotExist) {
+	b, err := os.ReadFile(s.path(stateFile))
+	if errors.Is(err, fs.ErrNotExist) {
 		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read sim state: %w", err)
+	}
+	var v struct {
+		Version int `json:"version"`
+	}
+	if json.Unmarshal(b, &v) != nil || v.Version >= stateVersion {
+		return fmt.Errorf("sim state %s has no %s beside it: delete the directory %s to start a new simulated cloud", s.path(stateFile), estateFile, s.dir)
 	}
 	return fmt.Errorf("%s is a simulated cloud in an older format (one %s, no %s) that this build does not read: delete the directory %s to start a new one",
 		s.dir, stateFile, estateFile, s.dir)
@@ -444,7 +455,7 @@ func (s *store) refuseOld() error {
 
 // create writes a new cloud: estate.json first (the cloud exists once it
 // does), then the first snapshot.
-func (s *store) create(e *estateDoc, p *persisted) error {
+func (s *store) create(e *estateDoc, fresh func() *persisted) error {
 	b, err := json.Marshal(e)
 	if err != nil {
 		return fmt.Errorf("encode sim estate: %w", err)
@@ -452,13 +463,13 @@ func (s *store) create(e *estateDoc, p *persisted) error {
 	if err := s.writeAtomic(estateFile, b); err != nil {
 		return err
 	}
-	return s.initState(p)
+	return s.initState(fresh)
 }
 
 // initState writes p as the first snapshot when there is none (a crash
 // between estate.json and state.json leaves none). A log or history without
 // a snapshot is damage, not a new cloud.
-func (s *store) initState(p *persisted) error {
+func (s *store) initState(fresh func() *persisted) error {
 	if _, err := os.Stat(s.path(stateFile)); err == nil {
 		return nil
 	} else if !errors.Is(err, fs.ErrNotExist) {
@@ -476,7 +487,7 @@ func (s *store) initState(p *persisted) error {
 			return fmt.Errorf("sim state %s is missing but %s is not empty", s.path(stateFile), fi.Name())
 		}
 	}
-	b, err := json.Marshal(p)
+	b, err := json.Marshal(fresh())
 	if err != nil {
 		return fmt.Errorf("encode sim state: %w", err)
 	}
@@ -522,6 +533,7 @@ func (s *store) sync() error {
 		switch size := fi.Size(); {
 		case size > s.logEnd:
 			if err := s.replay(s.p, s.logEnd, size); err != nil {
+				s.p = nil // partly applied: reload next time
 				return err
 			}
 		case size < s.logEnd:
