@@ -21,7 +21,7 @@ import (
 //   - state: one State read (lock, check that no other process wrote: one
 //     pread of the lock file and one fstat of the log);
 //   - prepare+abort: Prepare then Abort of one unit, each appending and
-//     fsyncing one history line and one state record.
+//     fsyncing one state record (its changes and its history line).
 //
 // Both should be flat in the estate size (and in the history's length: the
 // loop's history grows by two lines an iteration). estate-bytes is the size

@@ -14,11 +14,13 @@
 // has the details): the estate is written once and decoded once per Open;
 // the mutable state is kept decoded in memory and re-read only when another
 // Sim changed it (a log grown, or a new epoch in the lock file); each
-// changing call appends and fsyncs one history line and one state record
-// with the entries it changed; the log is compacted into a snapshot
-// (written atomically) once it outgrows it. A crash leaves at most a torn
-// last line, which no one reads and the next write cuts off. A directory of
-// the older one-file format is refused: delete it to start again.
+// changing call appends and fsyncs one record holding the entries it
+// changed and its history lines, so a call's effect and its place in the
+// history are saved together or not at all; the log is compacted into a
+// snapshot (written atomically) and its history into the history file once
+// it outgrows the snapshot. A crash leaves at most a torn last line, which
+// no one reads and the next write cuts off. A directory of the older
+// one-file format is refused: delete it to start again.
 //
 // Prepare, Commit and Abort are asynchronous on the platform: each starts an
 // operation persisted with a due time (start + Latency*TimeScale) and any

@@ -27,10 +27,13 @@ import (
 //     of the directory) only when the log is compacted.
 //   - state.log: the changes since the snapshot, one JSON record a line
 //     (record), appended with O_APPEND and fsync. Record n+1 holds the new
-//     values of exactly the entries one access changed, so a changing call
-//     costs what it changed, not the size of the estate or of the history.
-//   - history.jsonl: every operation received (Operation), one a line,
-//     appended and fsynced, never rewritten; only History reads it.
+//     values of exactly the entries one access changed and the history
+//     lines of the calls it answered, so a changing call costs what it
+//     changed, not the size of the estate or of the history, and its
+//     history line and its effect are saved together or not at all.
+//   - history.jsonl: the history of the compacted records (Operation, one
+//     a line), appended at each compaction, never rewritten; History reads
+//     it, then the history lines of the log.
 //   - lock: the flock every access holds, and the log's epoch (a decimal
 //     number at its start), bumped each time the log is compacted.
 //
@@ -40,16 +43,16 @@ import (
 // pread and one fstat); a longer log is read from where it stopped; another
 // epoch means a reload of snapshot and log.
 //
-// Crashes: only complete, decodable lines count. A line cut short by a
-// crash (no newline, or not JSON) at the end of a log was never
-// acknowledged; the next access under the flock cuts it off. A changing
-// call appends its history lines first and its state record second, and
-// the record carries the history's size after it (HistEnd). A crash between
-// the two leaves history lines beyond HistEnd: they are calls the cloud
-// received whose effect was not saved (their caller got no answer, as when
-// the platform drops a request). They stay in the history, and the
-// operation counter moves past their seq, so seq stays dense and unique and
-// the fault decisions never repeat a number.
+// Crashes: only complete, decodable lines count. A record cut short by a
+// crash (no newline, or not JSON) at the end of the log was never
+// acknowledged: the call was not received (no history line, no effect, as
+// when the platform drops a request); the next access under the flock cuts
+// it off. A compaction bumps the epoch first (every other Sim reloads from
+// the files), appends the log's history lines to history.jsonl, writes the
+// snapshot with the history's new size (HistEnd), then empties the log. A
+// crash before the snapshot leaves history lines beyond the old snapshot's
+// HistEnd that the log still holds: a reload cuts them off. A crash after it
+// leaves log records the snapshot holds: replay skips them by generation.
 
 // File names inside <stateDir>/sim/.
 const (
@@ -90,8 +93,8 @@ type persisted struct {
 	Version int `json:"version"`
 	// Gen is the number of the last log record applied.
 	Gen int64 `json:"gen"`
-	// HistEnd is the size of history.jsonl once this state's calls were
-	// appended to it.
+	// HistEnd is the size of history.jsonl as of this snapshot: the history
+	// of every record up to Gen.
 	HistEnd int64 `json:"histEnd"`
 	// Units are the migration states, keyed by the folded unit id.
 	Units map[string]*unitState `json:"units"`
@@ -120,6 +123,9 @@ type persisted struct {
 	changed changes
 	// ops are the history lines of the current access.
 	ops []Operation
+	// logOps are the history lines of the log's records, not yet in
+	// history.jsonl.
+	logOps []Operation
 	// watch holds the units that may have an operation in flight (a
 	// superset), so resolving due operations does not scan every unit.
 	watch map[string]struct{}
@@ -152,7 +158,7 @@ func (p *persisted) touchNIC(k string)   { mark(&p.changed.nics, k) }
 // new value of every entry it changed (null: the entry was deleted).
 type record struct {
 	Gen      int64                   `json:"gen"`
-	HistEnd  int64                   `json:"histEnd"`
+	Ops      []Operation             `json:"ops,omitempty"`
 	Seq      int64                   `json:"seq"`
 	ReadSeq  int64                   `json:"readSeq"`
 	Units    map[string]*unitState   `json:"units,omitempty"`
@@ -177,7 +183,7 @@ func pick[V any](all map[string]*V, keys map[string]struct{}) map[string]*V {
 
 // record builds the log record of the current access.
 func (p *persisted) record() record {
-	r := record{Gen: p.Gen + 1, HistEnd: p.HistEnd, Seq: p.Seq, ReadSeq: p.ReadSeq,
+	r := record{Gen: p.Gen + 1, Ops: p.ops, Seq: p.Seq, ReadSeq: p.ReadSeq,
 		Units: pick(p.Units, p.changed.units), VMs: pick(p.VMs, p.changed.vms),
 		ARMVMs: pick(p.ARMVMs, p.changed.armVMs), Disks: pick(p.Disks, p.changed.disks),
 		Images: pick(p.Images, p.changed.images)}
@@ -212,7 +218,8 @@ func put[V any](all map[string]*V, set map[string]*V) {
 
 // apply replays a log record.
 func (p *persisted) apply(r *record) {
-	p.Gen, p.HistEnd, p.Seq, p.ReadSeq = r.Gen, r.HistEnd, r.Seq, r.ReadSeq
+	p.Gen, p.Seq, p.ReadSeq = r.Gen, r.Seq, r.ReadSeq
+	p.logOps = append(p.logOps, r.Ops...)
 	put(p.Units, r.Units)
 	for k := range r.Units {
 		mark(&p.watch, k)
@@ -347,9 +354,16 @@ type store struct {
 
 	// compactAlways: compact after every write (tests).
 	compactAlways bool
-	// afterHistory, if set, runs between a call's history append and its
-	// state record: tests use it to kill a process there.
-	afterHistory func()
+	// crashAt, if set, runs at the named points of a write ("record": before
+	// the record is appended; "archived", "snapshot": inside a compaction,
+	// after those steps): tests kill a process there.
+	crashAt func(point string)
+}
+
+func (s *store) crashPoint(name string) {
+	if s.crashAt != nil {
+		s.crashAt(name)
+	}
 }
 
 // openStore creates <stateDir>/sim (0700) and opens its lock file, log and
@@ -514,37 +528,32 @@ func (s *store) readEpoch() (int64, error) {
 
 // sync brings the decoded state up to date with the files: nothing to do
 // when no other Sim wrote since this one last looked; the new log records
-// when one did; a reload after a compaction. It also cuts off lines a crash
-// left torn, and recovers history lines whose state record a crash lost.
+// when one did; a reload after a compaction. It also cuts off what a crash
+// left torn.
 func (s *store) sync() error {
 	e, err := s.readEpoch()
 	if err != nil {
 		return err
 	}
 	if s.p == nil || e != s.epoch {
-		if err := s.reload(e); err != nil {
+		return s.reload(e)
+	}
+	fi, err := s.log.Stat()
+	if err != nil {
+		return fmt.Errorf("read sim state log: %w", err)
+	}
+	switch size := fi.Size(); {
+	case size > s.logEnd:
+		if err := s.replay(s.p, s.logEnd, size); err != nil {
+			s.p = nil // partly applied: reload next time
 			return err
 		}
-	} else {
-		fi, err := s.log.Stat()
-		if err != nil {
-			return fmt.Errorf("read sim state log: %w", err)
-		}
-		switch size := fi.Size(); {
-		case size > s.logEnd:
-			if err := s.replay(s.p, s.logEnd, size); err != nil {
-				s.p = nil // partly applied: reload next time
-				return err
-			}
-		case size < s.logEnd:
-			// Only a compaction shrinks the log, and it bumps the epoch
-			// first; reload rather than trust anything.
-			if err := s.reload(e); err != nil {
-				return err
-			}
-		}
+	case size < s.logEnd:
+		// Only a compaction shrinks the log, and it bumps the epoch
+		// first; reload rather than trust anything.
+		return s.reload(e)
 	}
-	return s.syncHistory()
+	return nil
 }
 
 // reload reads the snapshot and replays the whole log.
@@ -574,6 +583,9 @@ func (s *store) reload(epoch int64) error {
 	}
 	s.logEnd = 0
 	if err := s.replay(&p, 0, fi.Size()); err != nil {
+		return err
+	}
+	if err := s.syncHistory(&p); err != nil {
 		return err
 	}
 	s.p, s.epoch, s.snapSize = &p, epoch, int64(len(b))
@@ -621,34 +633,20 @@ func (s *store) replay(p *persisted, from, to int64) error {
 	return nil
 }
 
-// syncHistory handles a history longer than the state says: lines a call
-// appended before a crash lost its state record. Complete ones are calls
-// the cloud received: the counter moves past them. A torn tail is cut off.
-func (s *store) syncHistory() error {
-	p := s.p
+// syncHistory cuts history.jsonl back to the snapshot's HistEnd: lines
+// beyond it are a compaction's that a crash interrupted before its
+// snapshot, and the log still holds them.
+func (s *store) syncHistory(p *persisted) error {
 	fi, err := s.hist.Stat()
 	if err != nil {
 		return fmt.Errorf("read sim history: %w", err)
 	}
-	size := fi.Size()
-	if size == p.HistEnd {
-		return nil
-	}
-	if size < p.HistEnd {
+	switch size := fi.Size(); {
+	case size < p.HistEnd:
 		return fmt.Errorf("sim history %s holds %d bytes, the state says %d: it was cut", s.path(historyFile), size, p.HistEnd)
-	}
-	buf := make([]byte, size-p.HistEnd)
-	if _, err := s.hist.ReadAt(buf, p.HistEnd); err != nil {
-		return fmt.Errorf("read sim history: %w", err)
-	}
-	ops, n := decodeHistory(buf)
-	for _, op := range ops {
-		p.Seq = max(p.Seq, op.Seq)
-	}
-	p.HistEnd += n
-	if p.HistEnd < size {
+	case size > p.HistEnd:
 		if err := s.hist.Truncate(p.HistEnd); err != nil {
-			return fmt.Errorf("cut torn sim history: %w", err)
+			return fmt.Errorf("cut sim history: %w", err)
 		}
 	}
 	return nil
@@ -673,7 +671,8 @@ func decodeHistory(buf []byte) (ops []Operation, n int64) {
 	return ops, n
 }
 
-// history reads every operation received, in order.
+// history reads every operation received, in order: history.jsonl, then
+// the log's.
 func (s *store) history() ([]Operation, error) {
 	buf := make([]byte, s.p.HistEnd)
 	if _, err := s.hist.ReadAt(buf, 0); err != nil {
@@ -683,11 +682,11 @@ func (s *store) history() ([]Operation, error) {
 	if n != s.p.HistEnd {
 		return nil, fmt.Errorf("sim history %s: line at byte %d is not an operation", s.path(historyFile), n)
 	}
-	return ops, nil
+	return append(ops, s.p.logOps...), nil
 }
 
-// commit makes the current access durable: its history lines, then its
-// state record, each appended and fsynced. Then it compacts the log if it
+// commit makes the current access durable: one record (its changes and
+// its history lines), appended and fsynced. Then it compacts the log if it
 // has grown past the snapshot. After a failed write memory may be ahead of
 // the disk: the next access reloads.
 func (s *store) commit() (err error) {
@@ -698,32 +697,17 @@ func (s *store) commit() (err error) {
 			s.p = nil
 		}
 	}()
-	if len(p.ops) > 0 {
-		var b []byte
-		for _, op := range p.ops {
-			line, err := json.Marshal(op)
-			if err != nil {
-				return fmt.Errorf("encode sim history: %w", err)
-			}
-			b = append(append(b, line...), '\n')
-		}
-		if err := appendSync(s.hist, b); err != nil {
-			return fmt.Errorf("write sim history: %w", err)
-		}
-		p.HistEnd += int64(len(b))
-		if s.afterHistory != nil {
-			s.afterHistory()
-		}
-	}
 	b, err := json.Marshal(p.record())
 	if err != nil {
 		return fmt.Errorf("encode sim state record: %w", err)
 	}
 	b = append(b, '\n')
+	s.crashPoint("record")
 	if err := appendSync(s.log, b); err != nil {
 		return fmt.Errorf("write sim state log: %w", err)
 	}
 	p.Gen++
+	p.logOps = append(p.logOps, p.ops...)
 	s.logEnd += int64(len(b))
 	if s.compactAlways || s.logEnd > compactMin && s.logEnd > s.snapSize {
 		return s.compact()
@@ -738,17 +722,11 @@ func appendSync(f *os.File, b []byte) error {
 	return f.Sync()
 }
 
-// compact writes the state as a new snapshot, bumps the epoch so every other
-// Sim reloads, and empties the log. A crash after the snapshot leaves a log
-// whose records the snapshot holds: replay skips them.
+// compact bumps the epoch (so every other Sim reloads from the files, what
+// ever step a crash stops this at), appends the log's history lines to
+// history.jsonl, writes the state as a new snapshot and empties the log.
 func (s *store) compact() error {
-	b, err := json.Marshal(s.p)
-	if err != nil {
-		return fmt.Errorf("encode sim state: %w", err)
-	}
-	if err := s.writeAtomic(stateFile, b); err != nil {
-		return err
-	}
+	p := s.p
 	e := s.epoch + 1
 	if _, err := s.lock.WriteAt(fmt.Appendf(nil, "%0*d\n", epochBytes-1, e), 0); err != nil {
 		return fmt.Errorf("write sim lock file: %w", err)
@@ -756,6 +734,33 @@ func (s *store) compact() error {
 	if err := s.lock.Sync(); err != nil {
 		return fmt.Errorf("sync sim lock file: %w", err)
 	}
+	// Anything beyond HistEnd is an interrupted compaction's: the log
+	// holds it still.
+	if err := s.syncHistory(p); err != nil {
+		return err
+	}
+	var h []byte
+	for _, op := range p.logOps {
+		line, err := json.Marshal(op)
+		if err != nil {
+			return fmt.Errorf("encode sim history: %w", err)
+		}
+		h = append(append(h, line...), '\n')
+	}
+	if err := appendSync(s.hist, h); err != nil {
+		return fmt.Errorf("write sim history: %w", err)
+	}
+	s.crashPoint("archived")
+	p.HistEnd += int64(len(h))
+	b, err := json.Marshal(p)
+	if err != nil {
+		return fmt.Errorf("encode sim state: %w", err)
+	}
+	if err := s.writeAtomic(stateFile, b); err != nil {
+		return err
+	}
+	s.crashPoint("snapshot")
+	p.logOps = nil
 	if err := s.log.Truncate(0); err != nil {
 		return fmt.Errorf("compact sim state log: %w", err)
 	}

@@ -135,57 +135,74 @@ func TestTornWritesAreIgnored(t *testing.T) {
 	}
 }
 
-// A process killed between a call's history append and its state record:
-// the call was received (it stays in the history), its effect was not
-// saved, and the next call takes the next seq, so seq stays dense and
-// unique ("no Commit sent twice" is read from it).
-func TestKilledBetweenHistoryAndState(t *testing.T) {
+// A process killed in the middle of a changing call: before its record
+// reached the log, the call was not received (no history line, no
+// effect), and the next call takes its seq; after, inside the compaction
+// that followed, the call took effect and is in the history once. Either
+// way seq stays dense and every Sim, open before or after, agrees ("no
+// Commit sent twice" is read from the history).
+func TestKilledMidWrite(t *testing.T) {
 	if testing.Short() {
-		t.Skip("starts a process")
+		t.Skip("starts processes")
 	}
 	t.Parallel()
-	dir := t.TempDir()
-	a := mustOpen(t, dir, Options{})
-	ctx := t.Context()
-	mustDo(t, a.Prepare(ctx, cloudtest.Target(cloudtest.UnitNSG)))
+	for _, point := range []string{"record", "archived", "snapshot"} {
+		t.Run(point, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			a := mustOpen(t, dir, Options{})
+			ctx := t.Context()
+			mustDo(t, a.Prepare(ctx, cloudtest.Target(cloudtest.UnitNSG)))
 
-	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestCrashHelper$", "-test.count=1")
-	cmd.Env = append(os.Environ(), envCrashDir+"="+dir)
-	out, err := cmd.CombinedOutput()
-	var ee *exec.ExitError
-	if !errors.As(err, &ee) || ee.ExitCode() != crashCode {
-		t.Fatalf("helper = %v, want exit %d\n%s", err, crashCode, out)
-	}
+			cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestCrashHelper$", "-test.count=1")
+			cmd.Env = append(os.Environ(), envCrashDir+"="+dir, envCrashAt+"="+point)
+			out, err := cmd.CombinedOutput()
+			var ee *exec.ExitError
+			if !errors.As(err, &ee) || ee.ExitCode() != crashCode {
+				t.Fatalf("helper = %v, want exit %d\n%s", err, crashCode, out)
+			}
 
-	for name, s := range map[string]*Sim{"open before": a, "opened after": mustOpen(t, dir, Options{})} {
-		if st := stateOf(t, s, cloudtest.UnitNSG); st != cloud.StatePrepared {
-			t.Errorf("%s: State = %s, want Prepared: the killed Commit's effect was never saved", name, st)
-		}
-	}
-	mustDo(t, a.Commit(ctx, cloudtest.Target(cloudtest.UnitNSG)))
-	want := []string{
-		"1 Prepare nsg/suite-nsg None Succeeded",
-		"2 Commit nsg/suite-nsg Prepared Succeeded", // received; the process died before saving
-		"3 Commit nsg/suite-nsg Prepared Succeeded",
-	}
-	for name, s := range map[string]*Sim{"open before": a, "opened after": mustOpen(t, dir, Options{})} {
-		if got := ops(t, s); !slices.Equal(got, want) {
-			t.Errorf("%s: history = %q, want %q", name, got, want)
-		}
-		if st := stateOf(t, s, cloudtest.UnitNSG); st != cloud.StateCommitted {
-			t.Errorf("%s: State = %s, want Committed", name, st)
-		}
+			want := []string{"1 Prepare nsg/suite-nsg None Succeeded"}
+			st := cloud.StatePrepared
+			if point != "record" {
+				want = append(want, "2 Commit nsg/suite-nsg Prepared Succeeded")
+				st = cloud.StateCommitted
+			}
+			for name, s := range map[string]*Sim{"open before": a, "opened after": mustOpen(t, dir, Options{})} {
+				if got := stateOf(t, s, cloudtest.UnitNSG); got != st {
+					t.Errorf("%s: State = %s, want %s", name, got, st)
+				}
+				if got := ops(t, s); !slices.Equal(got, want) {
+					t.Errorf("%s: history = %q, want %q", name, got, want)
+				}
+			}
+			mustDo(t, a.Commit(ctx, cloudtest.Target(cloudtest.UnitNSG)))
+			before := cloud.StatePrepared
+			if point != "record" {
+				before = cloud.StateCommitted
+			}
+			want = append(want, fmt.Sprintf("%d Commit nsg/suite-nsg %s Succeeded", len(want)+1, before))
+			for name, s := range map[string]*Sim{"open before": a, "opened after": mustOpen(t, dir, Options{})} {
+				if got := ops(t, s); !slices.Equal(got, want) {
+					t.Errorf("%s: history after the next Commit = %q, want %q", name, got, want)
+				}
+				if got := stateOf(t, s, cloudtest.UnitNSG); got != cloud.StateCommitted {
+					t.Errorf("%s: State = %s, want Committed", name, got)
+				}
+			}
+		})
 	}
 }
 
 const (
 	envCrashDir = "SIM_TEST_CRASH_DIR"
+	envCrashAt  = "SIM_TEST_CRASH_AT"
 	crashCode   = 3
 )
 
-// TestCrashHelper is not a test: it is the process TestKilledBetweenHistory
-// AndState kills, by exiting between the history append and the state
-// record of a Commit.
+// TestCrashHelper is not a test: it is the process TestKilledMidWrite
+// kills, by exiting at the named point of a Commit's write (compacting
+// after it, so the compaction's points are reached).
 func TestCrashHelper(t *testing.T) {
 	dir := os.Getenv(envCrashDir)
 	if dir == "" {
@@ -195,9 +212,15 @@ func TestCrashHelper(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.store.afterHistory = func() { os.Exit(crashCode) }
+	at := os.Getenv(envCrashAt)
+	s.store.compactAlways = true
+	s.store.crashAt = func(point string) {
+		if point == at {
+			os.Exit(crashCode)
+		}
+	}
 	_ = s.Commit(t.Context(), cloudtest.Target(cloudtest.UnitNSG))
-	t.Fatal("Commit returned: the hook did not run")
+	t.Fatal("Commit returned: the process was not killed")
 }
 
 // A crash in the middle of a compaction, after the new snapshot and before
