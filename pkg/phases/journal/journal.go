@@ -285,25 +285,31 @@ func (j *Journal) Unit(unit string) (u UnitState, ok bool, err error) {
 
 // Units returns every unit record, by unit id.
 func (j *Journal) Units() (map[string]UnitState, error) {
-	out := map[string]UnitState{}
-	err := j.db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketUnits)
-		if b == nil {
-			return nil
-		}
-		return b.ForEach(func(k, v []byte) error {
-			u, err := DecodeUnit(v)
-			if err != nil {
-				return err
-			}
-			out[string(k)] = u
-			return nil
-		})
-	})
+	out, err := readAll(j, bucketUnits, DecodeUnit)
 	if err != nil {
 		return nil, fmt.Errorf("journal read units: %w", err)
 	}
 	return out, nil
+}
+
+// readAll decodes every record of a bucket, by key.
+func readAll[T any](j *Journal, bucket []byte, decode func([]byte) (T, error)) (map[string]T, error) {
+	out := map[string]T{}
+	err := j.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucket)
+		if b == nil {
+			return nil
+		}
+		return b.ForEach(func(k, v []byte) error {
+			x, err := decode(v)
+			if err != nil {
+				return err
+			}
+			out[string(k)] = x
+			return nil
+		})
+	})
+	return out, err
 }
 
 // Pending returns every intent without an outcome, by sequence number.
@@ -432,21 +438,7 @@ func (j *Journal) PutFindings(f Findings) error {
 
 // Findings returns every findings summary, by unit id.
 func (j *Journal) Findings() (map[string]Findings, error) {
-	out := map[string]Findings{}
-	err := j.db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketFindings)
-		if b == nil {
-			return nil
-		}
-		return b.ForEach(func(k, v []byte) error {
-			f, err := DecodeFindings(v)
-			if err != nil {
-				return err
-			}
-			out[string(k)] = f
-			return nil
-		})
-	})
+	out, err := readAll(j, bucketFindings, DecodeFindings)
 	if err != nil {
 		return nil, fmt.Errorf("journal read findings: %w", err)
 	}
