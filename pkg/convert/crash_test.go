@@ -177,15 +177,11 @@ func TestKillAtEveryBoundary(t *testing.T) {
 				t.Fatalf("worker output %q: %v", out, err)
 			}
 			want := cloudState(t, base)
-			// Every boundary by default; under the race detector every
-			// worker is several times slower, so every 5th (the
-			// in-process tests race the engine itself); -short every 7th.
+			// Every boundary, with or without the race detector; -short
+			// every 7th.
 			step := 1
-			switch {
-			case testing.Short():
+			if testing.Short() {
 				step = 7
-			case raceEnabled:
-				step = 5
 			}
 			for k := 1; k <= total; k += step {
 				dir := t.TempDir()

@@ -181,16 +181,11 @@ func TestCrashChain(t *testing.T) {
 	// cycle to keep the chain within a minute.
 	//
 	// The full estate (120 units, 200 resources) runs in the default
-	// `go test`. Under the race detector every worker process is about
-	// ten times slower (the simulator decodes its whole state file on
-	// every call), so -race runs 36 units; -short runs 24. The executor's
-	// own concurrency is raced by the in-process tests.
+	// `go test` and under the race detector (CI runs -race); -short runs
+	// 24 units.
 	size, cycle := 20, 19
-	switch {
-	case testing.Short():
+	if testing.Short() {
 		size, cycle = 4, 7
-	case raceEnabled:
-		size, cycle = 6, 11
 	}
 	for _, fault := range []float64{0, 0.10, 0.25} {
 		t.Run(fmt.Sprintf("fault=%g", fault), func(t *testing.T) {
