@@ -189,43 +189,46 @@ func (s *Server) getNetworking(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	eq := func(n string) bool { return strings.EqualFold(n, res.Name) }
 	switch res.Kind {
 	case smapi.KindVNet:
-		out := smapi.VirtualNetworkSite{Name: res.Name}
-		for _, x := range e.Sites {
-			if eq(x.Name) {
-				out = x
-			}
+		out := byName(e.Sites, res.Name, func(x smapi.VirtualNetworkSite) string { return x.Name })
+		if out.Name == "" {
+			out.Name = res.Name
 		}
 		out.MigrationState = st
 		writeXML(w, http.StatusOK, out)
 	case smapi.KindNSG:
-		out := smapi.NetworkSecurityGroup{Name: res.Name}
-		for _, x := range e.NSGs {
-			if eq(x.Name) {
-				out = x
-			}
+		out := byName(e.NSGs, res.Name, func(x smapi.NetworkSecurityGroup) string { return x.Name })
+		if out.Name == "" {
+			out.Name = res.Name
 		}
 		out.MigrationState = st
 		writeXML(w, http.StatusOK, out)
 	case smapi.KindRouteTable:
-		out := smapi.RouteTable{Name: res.Name}
-		for _, x := range e.RouteTables {
-			if eq(x.Name) {
-				out = x
-			}
+		out := byName(e.RouteTables, res.Name, func(x smapi.RouteTable) string { return x.Name })
+		if out.Name == "" {
+			out.Name = res.Name
 		}
 		out.MigrationState = st
 		writeXML(w, http.StatusOK, out)
 	case smapi.KindReservedIP:
-		out := smapi.ReservedIP{Name: res.Name}
-		for _, x := range e.ReservedIPs {
-			if eq(x.Name) {
-				out = x
-			}
+		out := byName(e.ReservedIPs, res.Name, func(x smapi.ReservedIP) string { return x.Name })
+		if out.Name == "" {
+			out.Name = res.Name
 		}
 		out.MigrationState = st
 		writeXML(w, http.StatusOK, out)
 	}
+}
+
+// byName returns the last element of list named name (case-insensitive,
+// Azure's rule), or the zero value when there is none.
+func byName[T any](list []T, name string, nameOf func(T) string) T {
+	var out T
+	for _, x := range list {
+		if strings.EqualFold(nameOf(x), name) {
+			out = x
+		}
+	}
+	return out
 }
