@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tests need on a bare Debian machine: Graphviz (the dot
 # rendering test), qemu-utils (VHD fixtures and the byte-for-byte reference),
-# Node packages from package-lock.json (Azurite), and the Go modules.
+# Node packages from package-lock.json (Azurite), the Go modules, and
+# golangci-lint at a pinned version.
 # Idempotent: does nothing that is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,3 +23,10 @@ if [ -f package-lock.json ] && [ ! -x node_modules/.bin/azurite-blob ]; then
   npm ci --no-audit --no-fund --silent
 fi
 go mod download
+# golangci-lint at the version .golangci.yml is written for, built from the
+# Go module proxy (no prebuilt binary can be downloaded here).
+lint_version=v2.15.0
+if ! command -v golangci-lint >/dev/null 2>&1 || ! golangci-lint version 2>/dev/null | grep -q "version ${lint_version#v} "; then
+  echo "deps: go install golangci-lint ${lint_version}" >&2
+  GOBIN="$(go env GOPATH)/bin" go install "github.com/golangci/golangci-lint/v2/cmd/golangci-lint@${lint_version}"
+fi

@@ -81,7 +81,7 @@ func try(path string) (s *Snapshot, ok bool, err error) {
 	if err != nil {
 		return nil, false, fmt.Errorf("snapshot of %s: %w", path, err)
 	}
-	defer src.Close()
+	defer func() { _ = src.Close() }() // read-only: a close error loses nothing
 	fi, err := src.Stat()
 	if err != nil {
 		return nil, false, fmt.Errorf("snapshot of %s: %w", path, err)
