@@ -7,7 +7,7 @@ PKGS := ./...
 all: build
 
 build:
-	$(GO) build -o bin/migrate ./cmd/migrate
+	$(GO) build -buildvcs=auto -o bin/migrate ./cmd/migrate
 
 deps:
 	./scripts/deps.sh

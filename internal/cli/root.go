@@ -94,7 +94,9 @@ NSGs, route tables and reserved IPs), and then turns unmanaged VHDs into
 managed disks.
 
 It keeps a durable journal in the state directory: an interrupted run is
-finished by "migrate resume", and an irreversible Commit is never sent twice.`,
+finished by "migrate resume", and an irreversible Commit is never sent twice.
+
+` + exitCodeHelp + "\n\n" + environmentHelp,
 		Example: `  # dry-run report of an estate
   migrate plan --inventory estate.json -o markdown > plan.md
 
@@ -125,7 +127,10 @@ finished by "migrate resume", and an irreversible Commit is never sent twice.`,
 	for _, c := range a.phaseCommands() {
 		root.AddCommand(c)
 	}
-	root.AddCommand(a.newDisksCmd(), a.newSimCmd())
+	root.AddCommand(a.newDisksCmd(), a.newSimCmd(), a.newVersionCmd())
+	root.AddCommand(helpTopics()...)
+	root.Version = readBuildInfo().String()
+	root.SetVersionTemplate("migrate {{.Version}}\n")
 	return root
 }
 
