@@ -52,7 +52,8 @@ type sharedUse struct {
 // not in a VNet, per storage account, and per NSG, route table or reserved IP
 // nothing else uses; then dependencies, waves, ranks and the critical path.
 // It returns a *CycleError naming every cycle if units depend on each other
-// in a circle.
+// in a circle, and an *InputError naming every field the platform would
+// refuse (see checkInputs) before planning anything.
 //
 // Build expects an inventory that inventory.Load accepted. A reference that
 // does not resolve is tolerated, not fatal: a deployment in an unknown VNet
@@ -68,6 +69,9 @@ type sharedUse struct {
 //
 // Cost: O(n log n) in the number of resources.
 func Build(inv *inventory.Inventory) (*Plan, error) {
+	if err := checkInputs(inv); err != nil {
+		return nil, err
+	}
 	b := &builder{
 		inv:   inv,
 		ix:    inventory.NewIndex(inv),
@@ -189,10 +193,6 @@ func (b *builder) computeUnits() {
 			b.use(u.ID, b.routeTable(s.RouteTable))
 		}
 	}
-	suffix := b.inv.Target.ResourceGroupSuffix
-	if suffix == "" {
-		suffix = inventory.DefaultResourceGroupSuffix
-	}
 	for i := range b.inv.CloudServices {
 		cs := &b.inv.CloudServices[i]
 		var u *Unit
@@ -205,7 +205,7 @@ func (b *builder) computeUnits() {
 				continue
 			}
 			u = b.newUnit(KindCloudService, cs.Name, ScopeVMNoVNet, DowntimeRestart)
-			if vn := b.destinationVNet(cs.Deployment.Destination, suffix); vn != "" {
+			if vn := b.destinationVNet(cs.Deployment.Destination); vn != "" {
 				b.dependOn(u.ID, inventory.VNetID(vn))
 			}
 		}
@@ -237,19 +237,21 @@ func (b *builder) computeUnits() {
 }
 
 // destinationVNet returns the name of the classic VNet that a not-in-VNet
-// deployment's destination is the migrated form of (VNet and resource group
-// both "<vnet><suffix>"), or "".
-func (b *builder) destinationVNet(d *inventory.Destination, suffix string) string {
-	if d == nil || !strings.EqualFold(d.VirtualNetwork, d.ResourceGroup) {
+// deployment's destination is the migrated form of, or "". A migrated VNet
+// keeps its name and lands in resource group "<vnet>-Migrated" (technical
+// deep dive, "Translation of the classic deployment model": "A new resource
+// group is created with the name -migrated"; the VNet "is migrated, with all
+// its properties"), so the destination is {resourceGroup: <vnet>-Migrated,
+// virtualNetwork: <vnet>}.
+func (b *builder) destinationVNet(d *inventory.Destination) string {
+	if d == nil {
 		return ""
 	}
-	if len(d.VirtualNetwork) <= len(suffix) || !strings.EqualFold(d.VirtualNetwork[len(d.VirtualNetwork)-len(suffix):], suffix) {
+	vn, ok := b.ix.VNets[inventory.Key(d.VirtualNetwork)]
+	if !ok || d.VirtualNetwork == "" || !strings.EqualFold(d.ResourceGroup, MigratedResourceGroup(vn.Name)) {
 		return ""
 	}
-	if vn, ok := b.ix.VNets[inventory.Key(d.VirtualNetwork[:len(d.VirtualNetwork)-len(suffix)])]; ok {
-		return vn.Name
-	}
-	return ""
+	return vn.Name
 }
 
 func roleDisks(r *inventory.Role) []string {
