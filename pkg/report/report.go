@@ -147,7 +147,12 @@ func newDocument(r Report) *document {
 			DiskBytes: u.DiskBytes,
 		})
 		d.Summary.VMs += u.VMs
-		d.Summary.DiskBytes += u.DiskBytes
+		// A VM's disks count in its own unit and again in its storage
+		// account's unit; every registered disk is in exactly one storage
+		// unit, so the total is theirs alone.
+		if u.Scope == plan.ScopeStorage {
+			d.Summary.DiskBytes += u.DiskBytes
+		}
 	}
 	fs := append([]validate.Finding(nil), r.Findings...)
 	validate.Sort(fs)
