@@ -185,6 +185,7 @@ func (b *builder) computeUnits() {
 			continue
 		}
 		u := b.newUnit(KindVNet, v.Name, ScopeVMInVNet, DowntimeNone)
+		u.Gateways = len(v.Gateways)
 		for _, gw := range v.Gateways {
 			b.own(inventory.GatewayID(v.Name, gw.Kind), u.ID)
 		}
@@ -210,6 +211,7 @@ func (b *builder) computeUnits() {
 			}
 		}
 		b.own(inventory.CloudServiceID(cs.Name), u.ID)
+		u.CloudServices++
 		b.use(u.ID, b.reservedIP(cs.ReservedIP))
 		for j := range cs.Deployment.Roles {
 			r := &cs.Deployment.Roles[j]
@@ -222,12 +224,14 @@ func (b *builder) computeUnits() {
 				continue
 			}
 			u.VMs++
+			u.VMIDs = append(u.VMIDs, inventory.VMID(cs.Name, r.Name))
 			for _, d := range roleDisks(r) {
 				ref, ok := b.ix.Disks[inventory.Key(d)]
 				if !ok {
 					continue
 				}
 				u.DiskBytes += ref.Disk.SizeGiB << 30
+				u.Disks++
 				if !ref.Account.BlobsOnly {
 					b.dependOn(inventory.StorageID(ref.Account.Name), u.ID)
 				}
@@ -312,6 +316,7 @@ func (b *builder) storageUnits() {
 			continue
 		}
 		u := b.newUnit(KindStorage, sa.Name, ScopeStorage, DowntimeNone)
+		u.Disks = len(sa.Disks)
 		for _, d := range sa.Disks {
 			u.DiskBytes += d.SizeGiB << 30
 			b.own(inventory.DiskID(sa.Name, d.Name), u.ID)

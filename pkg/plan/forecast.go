@@ -51,6 +51,23 @@ func Forecast(p *Plan, d Durations, parallel int) Estimate {
 	}
 	est.LowerBound = max(est.CriticalPath, ceilDiv(est.TotalWork, parallel))
 
+	_, ends := simulate(p, func(int) time.Duration { return per }, parallel)
+	for _, e := range ends {
+		est.Makespan = max(est.Makespan, e)
+	}
+	return est
+}
+
+// simulate runs p's units on parallel workers (at least 1) under the
+// executor's policy (see Forecast), unit i taking dur(i), and returns when
+// each unit starts and ends, indexed like p.Units. Deterministic; cost
+// O(n log n + e).
+func simulate(p *Plan, dur func(i int) time.Duration, parallel int) (starts, ends []time.Duration) {
+	if parallel < 1 {
+		parallel = 1
+	}
+	n := len(p.Units)
+	starts, ends = make([]time.Duration, n), make([]time.Duration, n)
 	index := make(map[string]int, n)
 	for i, u := range p.Units {
 		index[foldID(u.ID)] = i
@@ -80,7 +97,9 @@ func Forecast(p *Plan, d Durations, parallel int) Estimate {
 	for {
 		for free > 0 && ready.Len() > 0 {
 			i := heap.Pop(ready).(int)
-			heap.Push(running, finish{at: now + per, unit: i})
+			starts[i] = now
+			ends[i] = now + dur(i)
+			heap.Push(running, finish{at: ends[i], unit: i})
 			free--
 		}
 		if running.Len() == 0 {
@@ -98,8 +117,7 @@ func Forecast(p *Plan, d Durations, parallel int) Estimate {
 			}
 		}
 	}
-	est.Makespan = now
-	return est
+	return starts, ends
 }
 
 func ceilDiv(d time.Duration, n int) time.Duration {
