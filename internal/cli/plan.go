@@ -33,9 +33,17 @@ the run's duration from per-operation durations and --parallel.
 Formats: table (default), json, yaml, markdown (a report to keep for the
 change board) and dot (the dependency graph, for Graphviz).
 
-The forecast assumes each unit takes --prepare-time plus --commit-time. On
-the simulator they default to --sim-latency; on Azure to 15m and 5m, typical
-of the platform for a VNet of a few dozen VMs.`,
+The forecast is a range (likely and pessimistic) over the whole change
+window: every unit's Validate, Prepare and Commit, timed by a model that
+grows with what the unit holds (VMs, cloud services, disks, gateways) and is
+calibrated from Microsoft's published figures (the migration FAQ: a few tens
+of VMs in under an hour, hundreds in a few hours); each unit's management-
+plane lock from Prepare to Commit; each VM's restart (VMs not in a VNet);
+then the disk step. The Markdown report lists the model's assumptions.
+Override an operation with a measured figure in the config file
+(timing.validate, timing.prepare, timing.commit, timing.restart) or with
+--prepare-time and --commit-time; the simulator's --sim-latency does not
+change the forecast.`,
 		Example: `  migrate plan --inventory estate.json
   migrate plan --inventory estate.json -o markdown > change-board.md
   migrate plan --inventory estate.json -o dot | dot -Tsvg > plan.svg
@@ -49,8 +57,7 @@ of the platform for a VNet of a few dozen VMs.`,
 			if err != nil {
 				return err
 			}
-			est := plan.Forecast(p, a.durations(cmd, o), a.cfg.Parallel)
-			r := report.Report{Plan: p, Findings: validate.Check(inv, p), Forecast: &est}
+			r := report.Report{Plan: p, Findings: validate.Check(inv, p)}
 			// The disk step's plan is part of the report; what the target
 			// cannot hold is shown there (and by the stack-* rules).
 			po, err := o.convert.planOptions()
@@ -62,31 +69,35 @@ of the platform for a VNet of a few dozen VMs.`,
 			} else if err != nil {
 				return err
 			}
+			r.Forecast = a.timingModel(cmd, o).Window(p, a.cfg.Parallel, report.DiskJobs(r.Conversion))
 			return report.Render(a.io.Out, r, a.cfg.Output)
 		},
 	}
-	c.Flags().DurationVar(&o.prepareTime, "prepare-time", 0, "forecast: how long one Prepare takes (default: --sim-latency on sim, 15m on azure)")
+	c.Flags().DurationVar(&o.prepareTime, "prepare-time", 0, "forecast: how long one Prepare takes, whatever the unit (default: the timing model)")
 	c.Flags().BoolVar(&o.convert.stream, "stream", false, "disk step: plan streamed uploads instead of server-side Import")
 	c.Flags().StringVar(&o.convert.bandwidth, "max-bandwidth", "", "disk step: per-disk bandwidth cap to plan with (implies streaming)")
 	c.Flags().IntVar(&o.convert.iops, "max-iops", 0, "disk step: per-disk IOPS cap to plan with (implies streaming)")
 	c.Flags().StringVar(&o.convert.accountType, "account-type", "", "disk step: managed disk type for every disk")
-	c.Flags().DurationVar(&o.commitTime, "commit-time", 0, "forecast: how long one Commit takes (default: --sim-latency on sim, 5m on azure)")
+	c.Flags().DurationVar(&o.commitTime, "commit-time", 0, "forecast: how long one Commit takes, whatever the unit (default: the timing model)")
 	return c
 }
 
-// durations are the per-operation durations the forecast assumes.
-func (a *app) durations(cmd *cobra.Command, o planOpts) plan.Durations {
-	d := plan.Durations{Prepare: 15 * time.Minute, Commit: 5 * time.Minute}
-	if a.cfg.Driver == "sim" {
-		d = plan.Durations{Prepare: a.cfg.Sim.Latency, Commit: a.cfg.Sim.Latency}
+// timingModel is the forecast's model: the calibrated default, then the
+// configuration's timing section, then the flags.
+func (a *app) timingModel(cmd *cobra.Command, o planOpts) *plan.Model {
+	m := plan.DefaultModel()
+	for _, op := range plan.Operations() {
+		if d, ok := a.cfg.Timing[op]; ok {
+			m.Override(op, d)
+		}
 	}
 	if cmd.Flags().Changed("prepare-time") {
-		d.Prepare = o.prepareTime
+		m.Override(plan.OpPrepare, o.prepareTime)
 	}
 	if cmd.Flags().Changed("commit-time") {
-		d.Commit = o.commitTime
+		m.Override(plan.OpCommit, o.commitTime)
 	}
-	return d
+	return m
 }
 
 // loadPlan loads the inventory and builds its plan; a cyclic plan is bad

@@ -62,8 +62,11 @@ func fixture(t *testing.T) Report {
 		{Rule: "quota", Severity: validate.SeverityWarning, Resource: "", Unit: "",
 			Message: "No quota given for West US.", Recommendation: "Add target.quotas."},
 	}
-	est := plan.Forecast(p, plan.Durations{Validate: time.Minute, Prepare: 20 * time.Minute, Commit: 10 * time.Minute}, 2)
-	return Report{Plan: p, Findings: findings, Forecast: &est}
+	m := plan.DefaultModel()
+	m.Override(plan.OpValidate, time.Minute)
+	m.Override(plan.OpPrepare, 20*time.Minute)
+	m.Override(plan.OpCommit, 10*time.Minute)
+	return Report{Plan: p, Findings: findings, Forecast: m.Window(p, 2, nil)}
 }
 
 // conversionFixture adds the disk step's plan: an Azure Stack Hub estate
