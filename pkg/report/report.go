@@ -169,7 +169,9 @@ type diskBatchDoc struct {
 
 func dur(d time.Duration) durationDoc { return durationDoc{Text: d.String(), Seconds: seconds(d)} }
 
-func rng(r plan.Range) rangeDoc { return rangeDoc{Likely: dur(r.Likely), Pessimistic: dur(r.Pessimistic)} }
+func rng(r plan.Range) rangeDoc {
+	return rangeDoc{Likely: dur(r.Likely), Pessimistic: dur(r.Pessimistic)}
+}
 
 func newForecastDoc(w *plan.ChangeWindow) *forecastDoc {
 	f := &forecastDoc{
