@@ -8,6 +8,33 @@ import (
 	"time"
 )
 
+// renderMeta writes what a change board asks first: whose estate, where
+// to, from which inventory, when and by what, on which timing assumptions.
+func renderMeta(bw *bufio.Writer, m *Meta, f *forecastDoc) {
+	or := func(s string) string {
+		if s == "" {
+			return "–"
+		}
+		return cell(inline(s))
+	}
+	fmt.Fprintln(bw, "| | |")
+	fmt.Fprintln(bw, "| --- | --- |")
+	fmt.Fprintf(bw, "| Subscription | %s |\n", or(m.Subscription))
+	fmt.Fprintf(bw, "| Tenant | %s |\n", or(m.Tenant))
+	fmt.Fprintf(bw, "| Target cloud | %s |\n", or(m.Cloud))
+	fmt.Fprintf(bw, "| Inventory | %s |\n", or(m.InventoryFile))
+	fmt.Fprintf(bw, "| Inventory SHA-256 | %s |\n", or(m.InventorySHA256))
+	fmt.Fprintf(bw, "| Date | %s |\n", or(m.Date))
+	fmt.Fprintf(bw, "| Tool version | %s |\n", or(m.ToolVersion))
+	if f != nil && len(f.Assumptions) > 0 {
+		fmt.Fprintf(bw, "| Timing model | %s (every assumption under \"Change window\") |\n", cell(inline(f.Assumptions[0])))
+	}
+	fmt.Fprintln(bw)
+	if m.Graph != "" {
+		fmt.Fprintf(bw, "![Dependency graph](%s)\n\n", m.Graph)
+	}
+}
+
 // renderWindow writes the change window's likely timeline, as offsets from
 // its start, and the timing model's assumptions.
 func renderWindow(bw *bufio.Writer, f *forecastDoc) {
@@ -59,7 +86,11 @@ func vmDowntime(u unitDoc) string {
 func renderMarkdown(w io.Writer, d *document) error {
 	bw := bufio.NewWriter(w)
 	s := d.Summary
-	fmt.Fprint(bw, "# Migration plan\n\n## Summary\n\n")
+	fmt.Fprint(bw, "# Migration plan\n\n")
+	if m := d.meta; m != nil {
+		renderMeta(bw, m, s.Forecast)
+	}
+	fmt.Fprint(bw, "## Summary\n\n")
 	fmt.Fprintln(bw, "| | |")
 	fmt.Fprintln(bw, "| --- | --- |")
 	fmt.Fprintf(bw, "| Units | %d |\n", s.Units)

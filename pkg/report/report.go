@@ -24,6 +24,26 @@ type Report struct {
 	// Conversion is the disk step's plan (unmanaged VHDs to managed
 	// disks); optional, nil leaves it out.
 	Conversion *convert.Plan
+	// Meta is what a change board asks first; the Markdown report opens
+	// with it. Optional; other formats leave it out (they stay
+	// byte-identical run after run, and Meta has a date).
+	Meta *Meta
+}
+
+// Meta says where a report comes from.
+type Meta struct {
+	Subscription string
+	// Tenant is the Microsoft Entra tenant, "" when not configured.
+	Tenant          string
+	Cloud           string
+	InventoryFile   string
+	InventorySHA256 string
+	// Date is when the report was made, as the caller formats it.
+	Date        string
+	ToolVersion string
+	// Graph is the file name of the dependency graph drawn as an SVG
+	// beside the Markdown, "" when none was drawn.
+	Graph string
 }
 
 // Render writes r to w in format (see Formats). An unknown format is a
@@ -67,6 +87,8 @@ type document struct {
 	Summary  summaryDoc   `json:"summary" yaml:"summary"`
 	// Conversion is the disk step's plan, when given.
 	Conversion *convert.Plan `json:"conversion,omitempty" yaml:"conversion,omitempty"`
+
+	meta *Meta
 
 	// blocked are the units with an error finding; downstream the units
 	// that depend on a blocked one and so cannot run either.
@@ -212,6 +234,7 @@ func newDocument(r Report) *document {
 		Findings:   make([]findingDoc, 0, len(r.Findings)),
 		Conversion: r.Conversion,
 		plan:       p,
+		meta:       r.Meta,
 	}
 	d.Summary.Units = len(p.Units)
 	d.Summary.Waves = p.Waves

@@ -66,7 +66,9 @@ func fixture(t *testing.T) Report {
 	m.Override(plan.OpValidate, time.Minute)
 	m.Override(plan.OpPrepare, 20*time.Minute)
 	m.Override(plan.OpCommit, 10*time.Minute)
-	return Report{Plan: p, Findings: findings, Forecast: m.Window(p, 2, nil)}
+	meta := &Meta{Subscription: "6c1b0b6f-0000-4000-8000-000000000001", Cloud: "AzurePublic", InventoryFile: "estate|1.json",
+		InventorySHA256: "0123abcd", Date: "2026-12-06T00:00:00Z", ToolVersion: "test", Graph: "plan.svg"}
+	return Report{Plan: p, Findings: findings, Forecast: m.Window(p, 2, nil), Meta: meta}
 }
 
 // conversionFixture adds the disk step's plan: an Azure Stack Hub estate
