@@ -116,7 +116,7 @@ func ReadArtifact(r io.Reader) (*Artifact, error) {
 	dec.DisallowUnknownFields()
 	var a Artifact
 	if err := dec.Decode(&a); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrArtifactFormat, err)
+		return nil, fmt.Errorf("%w: %w", ErrArtifactFormat, err)
 	}
 	if a.Version != ArtifactVersion {
 		return nil, fmt.Errorf("%w: version %d, this build reads %d", ErrArtifactFormat, a.Version, ArtifactVersion)

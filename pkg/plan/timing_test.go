@@ -92,7 +92,7 @@ func TestWindow(t *testing.T) {
 		end[u.ID] = u.End
 	}
 	for i, u := range w.Units {
-		if !(u.Start < u.LockStart && u.LockStart < u.End) {
+		if u.Start >= u.LockStart || u.LockStart >= u.End {
 			t.Errorf("%s: start %s lock %s end %s", u.ID, u.Start, u.LockStart, u.End)
 		}
 		for _, d := range p.Units[i].DependsOn {
