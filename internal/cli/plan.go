@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -98,7 +99,7 @@ without it plan exits 0 whatever it found.`,
 			}
 			r.Forecast = a.timingModel(cmd, o).Window(p, a.cfg.Parallel, report.DiskJobs(r.Conversion))
 			r.Meta = a.reportMeta(inv)
-			if err := a.savePlan(inv, r, o.out); err != nil {
+			if err := a.savePlan(cmd.Context(), inv, r, o.out); err != nil {
 				return err
 			}
 			if err := report.Render(a.io.Out, r, a.cfg.Output); err != nil {
@@ -179,14 +180,14 @@ func toolVersion() string {
 // savePlan writes the saved plan (and, for a directory, the Markdown report
 // and its SVG graph) where --out says; "" writes nothing. Every file is
 // written atomically.
-func (a *app) savePlan(inv *inventory.Inventory, r report.Report, out string) error {
+func (a *app) savePlan(ctx context.Context, inv *inventory.Inventory, r report.Report, out string) error {
 	if out == "" {
 		return nil
 	}
 	dir := ""
 	if st, err := os.Stat(out); err == nil && st.IsDir() || strings.HasSuffix(out, "/") || strings.HasSuffix(out, string(os.PathSeparator)) {
 		dir = out
-		if err := os.MkdirAll(dir, 0o755); err != nil {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
 			return fmt.Errorf("plan --out: %w", err)
 		}
 		out = filepath.Join(dir, "plan.json")
@@ -224,7 +225,8 @@ func (a *app) savePlan(inv *inventory.Inventory, r report.Report, out string) er
 		if err := report.Render(&src, r, report.FormatDOT); err != nil {
 			return err
 		}
-		cmd := exec.Command(dotPath, "-Tsvg")
+		cmd := exec.CommandContext(ctx, dotPath, "-Tsvg") //nolint:gosec // dotPath is exec.LookPath("dot"); the arguments are fixed
+
 		cmd.Stdin, cmd.Stdout = &src, &svg
 		if err := cmd.Run(); err != nil {
 			return fmt.Errorf("plan --out: draw the graph with %s: %w", dotPath, err)
@@ -254,7 +256,7 @@ func (a *app) loadSavedPlan(file string) ([]string, error) {
 	if err != nil {
 		return nil, badInput(fmt.Errorf("--plan: %w", err))
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read only: nothing to lose
 	art, err := plan.ReadArtifact(f)
 	if err != nil {
 		return nil, badInput(fmt.Errorf("--plan %s: %w", file, err))
