@@ -10,6 +10,8 @@ import (
 
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
+
+	"github.com/migrate-tool/migrate/pkg/plan"
 )
 
 // Config is the typed configuration every command reads, decoded once from
@@ -26,6 +28,11 @@ type Config struct {
 	ConfigFile string
 	// Azure is the raw `azure` section, decoded by the azure driver.
 	Azure map[string]any
+	// Timing overrides the forecast's timing model per operation
+	// (`timing.validate`, `timing.prepare`, `timing.commit`,
+	// `timing.restart` in the config file): a measured or agreed duration
+	// per unit (per VM for restart).
+	Timing map[plan.Operation]time.Duration
 }
 
 // SimConfig configures the embedded simulator.
@@ -152,6 +159,18 @@ func loadConfig(flags *pflag.FlagSet, getenv func(string) string) (*Config, erro
 		return nil, badInputf("state-dir: must not be empty")
 	}
 	c.Azure = v.GetStringMap("azure")
+	c.Timing = map[plan.Operation]time.Duration{}
+	for _, op := range plan.Operations() {
+		key := "timing." + string(op)
+		if !v.IsSet(key) {
+			continue
+		}
+		d, err := parseDuration(v.Get(key))
+		if err != nil || d <= 0 {
+			return nil, badInputf("%s: want a positive duration such as 20m, got %v", key, v.Get(key))
+		}
+		c.Timing[op] = d
+	}
 	return c, nil
 }
 

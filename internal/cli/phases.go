@@ -83,6 +83,7 @@ func (a *app) newPhaseCmd(spec phaseSpec) *cobra.Command {
 
 func (a *app) newRunCmd() *cobra.Command {
 	var yes, rehearse, convertDisks bool
+	var savedPlan string
 	var cf convertFlags
 	c := &cobra.Command{
 		Use:   "run",
@@ -108,8 +109,19 @@ flight finish; the second stops at once (exit 4). Either way
 			if err := report.Validate(a.cfg.Output, "table", "json", "yaml"); err != nil {
 				return badInput(err)
 			}
+			// --plan: exactly the saved plan's units, or exit 2 if stale.
+			var units []string
+			if savedPlan != "" {
+				if convertDisks {
+					return badInputf("--plan with --convert-disks is not supported yet: run the saved plan, then migrate disks convert")
+				}
+				var err error
+				if units, err = a.loadSavedPlan(savedPlan); err != nil {
+					return err
+				}
+			}
 			if rehearse {
-				return a.execute(cmd.Context(), phases.ModeRehearse, nil)
+				return a.execute(cmd.Context(), phases.ModeRehearse, units)
 			}
 			if rehearse && convertDisks {
 				return badInputf("--rehearse and --convert-disks: a rehearsal commits nothing, so there is nothing to convert")
@@ -118,7 +130,7 @@ flight finish; the second stops at once (exit 4). Either way
 				if err := a.confirmCommit(yes); err != nil {
 					return err
 				}
-				return a.execute(cmd.Context(), phases.ModeRun, nil)
+				return a.execute(cmd.Context(), phases.ModeRun, units)
 			}
 			// The disk step's plan is checked before anything changes: a
 			// disk the target cannot hold refuses the whole run.
@@ -141,6 +153,7 @@ flight finish; the second stops at once (exit 4). Either way
 	}
 	c.Flags().BoolVar(&yes, "yes", false, "commit without asking (Commit is irreversible)")
 	c.Flags().BoolVar(&rehearse, "rehearse", false, "validate, prepare and abort: leave the estate as it was")
+	c.Flags().StringVar(&savedPlan, "plan", "", "run exactly the plan saved by migrate plan --out FILE; refused when the inventory changed since")
 	c.Flags().BoolVar(&convertDisks, "convert-disks", false, "then turn the migrated VMs' VHDs into managed disks (see migrate disks convert)")
 	cf.add(c)
 	return c

@@ -1,11 +1,22 @@
 package cli
 
 import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
 	"time"
+
+	"github.com/google/renameio/v2"
 
 	"github.com/spf13/cobra"
 
 	"github.com/migrate-tool/migrate/pkg/inventory"
+	"github.com/migrate-tool/migrate/pkg/phases/journal"
 	"github.com/migrate-tool/migrate/pkg/plan"
 	"github.com/migrate-tool/migrate/pkg/report"
 	"github.com/migrate-tool/migrate/pkg/validate"
@@ -15,6 +26,10 @@ import (
 type planOpts struct {
 	prepareTime time.Duration
 	commitTime  time.Duration
+	// out is where the saved plan goes (a file, or a directory: see Long).
+	out string
+	// detailedExitCode: exit 3 when findings block a unit.
+	detailedExitCode bool
 	// convert shapes the disk step's plan.
 	convert convertFlags
 }
@@ -33,11 +48,32 @@ the run's duration from per-operation durations and --parallel.
 Formats: table (default), json, yaml, markdown (a report to keep for the
 change board) and dot (the dependency graph, for Graphviz).
 
-The forecast assumes each unit takes --prepare-time plus --commit-time. On
-the simulator they default to --sim-latency; on Azure to 15m and 5m, typical
-of the platform for a VNet of a few dozen VMs.`,
+The forecast is a range (likely and pessimistic) over the whole change
+window: every unit's Validate, Prepare and Commit, timed by a model that
+grows with what the unit holds (VMs, cloud services, disks, gateways) and is
+calibrated from Microsoft's published figures (the migration FAQ: a few tens
+of VMs in under an hour, hundreds in a few hours); each unit's management-
+plane lock from Prepare to Commit; each VM's restart (VMs not in a VNet);
+then the disk step. The Markdown report lists the model's assumptions.
+Override an operation with a measured figure in the config file
+(timing.validate, timing.prepare, timing.commit, timing.restart) or with
+--prepare-time and --commit-time; the simulator's --sim-latency does not
+change the forecast.
+
+--out FILE saves the plan: a versioned, deterministic JSON file (the
+inventory's hash and a fingerprint of each resource, the target, the
+options, the units in order, the findings, the forecast) that
+"migrate run --plan FILE" executes exactly, refusing it once the inventory
+has changed. --out DIR (an existing directory, or a path ending in /) writes
+DIR/plan.json, and with -o markdown also DIR/plan.md and, when Graphviz's
+dot is on the PATH, DIR/plan.svg (the dependency graph, which plan.md shows).
+
+--detailed-exitcode exits 3 when findings block a unit, so CI can gate on it;
+without it plan exits 0 whatever it found.`,
 		Example: `  migrate plan --inventory estate.json
   migrate plan --inventory estate.json -o markdown > change-board.md
+  migrate plan --inventory estate.json -o markdown --out change-board/
+  migrate plan --inventory estate.json --out plan.json --detailed-exitcode && migrate run --plan plan.json --yes
   migrate plan --inventory estate.json -o dot | dot -Tsvg > plan.svg
   migrate plan --inventory estate.json -o json | jq '.units[] | select(.downtime=="restart") | .id'`,
 		Args: wantArgs(cobra.NoArgs),
@@ -49,8 +85,7 @@ of the platform for a VNet of a few dozen VMs.`,
 			if err != nil {
 				return err
 			}
-			est := plan.Forecast(p, a.durations(cmd, o), a.cfg.Parallel)
-			r := report.Report{Plan: p, Findings: validate.Check(inv, p), Forecast: &est}
+			r := report.Report{Plan: p, Findings: validate.Check(inv, p)}
 			// The disk step's plan is part of the report; what the target
 			// cannot hold is shown there (and by the stack-* rules).
 			po, err := o.convert.planOptions()
@@ -62,31 +97,178 @@ of the platform for a VNet of a few dozen VMs.`,
 			} else if err != nil {
 				return err
 			}
-			return report.Render(a.io.Out, r, a.cfg.Output)
+			r.Forecast = a.timingModel(cmd, o).Window(p, a.cfg.Parallel, report.DiskJobs(r.Conversion))
+			r.Meta = a.reportMeta(inv)
+			if err := a.savePlan(cmd.Context(), inv, r, o.out); err != nil {
+				return err
+			}
+			if err := report.Render(a.io.Out, r, a.cfg.Output); err != nil {
+				return err
+			}
+			if o.detailedExitCode && len(validate.Blocked(r.Findings)) > 0 {
+				return &ExitError{Code: ExitBlocked}
+			}
+			return nil
 		},
 	}
-	c.Flags().DurationVar(&o.prepareTime, "prepare-time", 0, "forecast: how long one Prepare takes (default: --sim-latency on sim, 15m on azure)")
+	c.Flags().StringVar(&o.out, "out", "", "save the plan to FILE (or DIR/plan.json, with the Markdown report and its SVG graph in DIR)")
+	c.Flags().BoolVar(&o.detailedExitCode, "detailed-exitcode", false, "exit 3 when findings block a unit (default: 0 for a report)")
+	c.Flags().DurationVar(&o.prepareTime, "prepare-time", 0, "forecast: how long one Prepare takes, whatever the unit (default: the timing model)")
 	c.Flags().BoolVar(&o.convert.stream, "stream", false, "disk step: plan streamed uploads instead of server-side Import")
 	c.Flags().StringVar(&o.convert.bandwidth, "max-bandwidth", "", "disk step: per-disk bandwidth cap to plan with (implies streaming)")
 	c.Flags().IntVar(&o.convert.iops, "max-iops", 0, "disk step: per-disk IOPS cap to plan with (implies streaming)")
 	c.Flags().StringVar(&o.convert.accountType, "account-type", "", "disk step: managed disk type for every disk")
-	c.Flags().DurationVar(&o.commitTime, "commit-time", 0, "forecast: how long one Commit takes (default: --sim-latency on sim, 5m on azure)")
+	c.Flags().DurationVar(&o.commitTime, "commit-time", 0, "forecast: how long one Commit takes, whatever the unit (default: the timing model)")
 	return c
 }
 
-// durations are the per-operation durations the forecast assumes.
-func (a *app) durations(cmd *cobra.Command, o planOpts) plan.Durations {
-	d := plan.Durations{Prepare: 15 * time.Minute, Commit: 5 * time.Minute}
-	if a.cfg.Driver == "sim" {
-		d = plan.Durations{Prepare: a.cfg.Sim.Latency, Commit: a.cfg.Sim.Latency}
+// timingModel is the forecast's model: the calibrated default, then the
+// configuration's timing section, then the flags.
+func (a *app) timingModel(cmd *cobra.Command, o planOpts) *plan.Model {
+	m := plan.DefaultModel()
+	for _, op := range plan.Operations() {
+		if d, ok := a.cfg.Timing[op]; ok {
+			m.Override(op, d)
+		}
 	}
 	if cmd.Flags().Changed("prepare-time") {
-		d.Prepare = o.prepareTime
+		m.Override(plan.OpPrepare, o.prepareTime)
 	}
 	if cmd.Flags().Changed("commit-time") {
-		d.Commit = o.commitTime
+		m.Override(plan.OpCommit, o.commitTime)
 	}
-	return d
+	return m
+}
+
+// reportMeta is what the Markdown report opens with.
+func (a *app) reportMeta(inv *inventory.Inventory) *report.Meta {
+	m := &report.Meta{
+		Subscription:  inv.SubscriptionID,
+		Cloud:         inv.Target.Cloud,
+		InventoryFile: a.cfg.Inventory,
+		Date:          time.Now().UTC().Format(time.RFC3339),
+		ToolVersion:   toolVersion(),
+	}
+	if t, ok := a.cfg.Azure["tenantid"].(string); ok {
+		m.Tenant = t
+	}
+	if sum, err := journal.HashFile(a.cfg.Inventory); err == nil {
+		m.InventorySHA256 = sum
+	}
+	return m
+}
+
+// toolVersion is the module version and VCS revision the binary was built
+// from, "(devel)" when unknown.
+func toolVersion() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "(devel)"
+	}
+	v := bi.Main.Version
+	if v == "" {
+		v = "(devel)"
+	}
+	for _, s := range bi.Settings {
+		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+			v += " " + s.Value[:12]
+		}
+	}
+	return v
+}
+
+// savePlan writes the saved plan (and, for a directory, the Markdown report
+// and its SVG graph) where --out says; "" writes nothing. Every file is
+// written atomically.
+func (a *app) savePlan(ctx context.Context, inv *inventory.Inventory, r report.Report, out string) error {
+	if out == "" {
+		return nil
+	}
+	dir := ""
+	if st, err := os.Stat(out); err == nil && st.IsDir() || strings.HasSuffix(out, "/") || strings.HasSuffix(out, string(os.PathSeparator)) {
+		dir = out
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return fmt.Errorf("plan --out: %w", err)
+		}
+		out = filepath.Join(dir, "plan.json")
+	}
+	findings := make([]plan.SavedFinding, 0, len(r.Findings))
+	for _, f := range r.Findings {
+		findings = append(findings, plan.SavedFinding{Rule: f.Rule, Severity: string(f.Severity), Resource: f.Resource,
+			Unit: f.Unit, Message: f.Message, Recommendation: f.Recommendation})
+	}
+	opts := plan.Options{Driver: a.cfg.Driver, Parallel: a.cfg.Parallel}
+	if len(a.cfg.Timing) > 0 {
+		opts.Timing = map[plan.Operation]string{}
+		for op, d := range a.cfg.Timing {
+			opts.Timing[op] = d.String()
+		}
+	}
+	art, err := plan.NewArtifact(inv, a.cfg.Inventory, toolVersion(), r.Plan, findings, r.Forecast, opts)
+	if err != nil {
+		return err
+	}
+	var b bytes.Buffer
+	if err := art.Write(&b); err != nil {
+		return err
+	}
+	if err := renameio.WriteFile(out, b.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("plan --out: %w", err)
+	}
+	if dir == "" || a.cfg.Output != "markdown" {
+		return nil
+	}
+	// The graph as a picture, when Graphviz is there to draw it: the DOT
+	// rendering piped through dot -Tsvg.
+	if dotPath, err := exec.LookPath("dot"); err == nil {
+		var src, svg bytes.Buffer
+		if err := report.Render(&src, r, report.FormatDOT); err != nil {
+			return err
+		}
+		cmd := exec.CommandContext(ctx, dotPath, "-Tsvg") //nolint:gosec // dotPath is exec.LookPath("dot"); the arguments are fixed
+
+		cmd.Stdin, cmd.Stdout = &src, &svg
+		if err := cmd.Run(); err != nil {
+			return fmt.Errorf("plan --out: draw the graph with %s: %w", dotPath, err)
+		}
+		if err := renameio.WriteFile(filepath.Join(dir, "plan.svg"), svg.Bytes(), 0o644); err != nil {
+			return fmt.Errorf("plan --out: %w", err)
+		}
+		m := *r.Meta // the copy on stdout does not sit beside the picture
+		m.Graph = "plan.svg"
+		r.Meta = &m
+	}
+	var md bytes.Buffer
+	if err := report.Render(&md, r, report.FormatMarkdown); err != nil {
+		return err
+	}
+	if err := renameio.WriteFile(filepath.Join(dir, "plan.md"), md.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("plan --out: %w", err)
+	}
+	return nil
+}
+
+// loadSavedPlan reads a saved plan and checks it against the inventory as
+// it is now: the unit ids to run, in the saved order, or exit 2 naming what
+// changed.
+func (a *app) loadSavedPlan(file string) ([]string, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, badInput(fmt.Errorf("--plan: %w", err))
+	}
+	defer func() { _ = f.Close() }() // read only: nothing to lose
+	art, err := plan.ReadArtifact(f)
+	if err != nil {
+		return nil, badInput(fmt.Errorf("--plan %s: %w", file, err))
+	}
+	inv, err := a.loadInventory()
+	if err != nil {
+		return nil, err
+	}
+	if err := art.Stale(inv); err != nil {
+		return nil, badInput(fmt.Errorf("--plan %s: %w", file, err))
+	}
+	return art.UnitIDs(), nil
 }
 
 // loadPlan loads the inventory and builds its plan; a cyclic plan is bad

@@ -678,11 +678,36 @@ func (d *dec) gateway(p *path, g *Gateway) {
 			g.SKU, _ = d.str(&kp)
 		case "circuit":
 			g.Circuit = d.ref(&kp)
+		case "connections":
+			it := d.items(&kp)
+			for it.next() {
+				ip := it.path()
+				d.gatewayConnection(&ip, grow(&g.Connections))
+			}
 		default:
 			d.unknown(p, o.key)
 		}
 	}
 	d.require(p, &o, "kind")
+}
+
+func (d *dec) gatewayConnection(p *path, gc *GatewayConnection) {
+	var o object
+	for d.member(p, &o) {
+		switch kp := p.field(o.key); o.key {
+		case "localNetworkSite":
+			gc.LocalNetworkSite = d.name(&kp)
+		case "addressSpace":
+			// Free text: the rule local-site-address-space reports what
+			// Resource Manager would refuse, so a report can still be drawn.
+			gc.AddressSpace = d.strList(&kp, nil)
+		case "state":
+			gc.State = d.enum(&kp, true, ConnectionConnected, "Connecting", "NotConnected", "Unknown")
+		default:
+			d.unknown(p, o.key)
+		}
+	}
+	d.require(p, &o, "localNetworkSite")
 }
 
 // peering accepts the remote VNet's name alone or {name, remoteVirtualNetwork}.
@@ -734,6 +759,8 @@ func (d *dec) cloudService(p *path, cs *CloudService) {
 			cs.Location = d.checked(&kp, nameProblem)
 		case "reservedIP":
 			cs.ReservedIP = d.ref(&kp)
+		case "affinityGroup":
+			cs.AffinityGroup = d.checked(&kp, nameProblem)
 		case "deployment":
 			d.deployment(&kp, &cs.Deployment)
 		case "roleAssignments":
@@ -855,6 +882,8 @@ func (d *dec) role(p *path, r *Role) {
 			r.AlertRules = int(d.int(&kp, 0, maxInt))
 		case "autoscale":
 			r.Autoscale = d.bool(&kp)
+		case "agentStatus":
+			r.AgentStatus = d.enum(&kp, true, AgentReady, AgentNotReady)
 		default:
 			d.unknown(p, o.key)
 		}
@@ -944,6 +973,8 @@ func (d *dec) extension(p *path, x *Extension) {
 			x.Version, _ = d.str(&kp)
 		case "format":
 			x.Format = d.enum(&kp, true, "xml", "json")
+		case "status":
+			x.Status, _ = d.str(&kp)
 		default:
 			d.unknown(p, o.key)
 		}

@@ -126,6 +126,28 @@ type Gateway struct {
 	Kind    string `json:"kind" yaml:"kind"`
 	SKU     string `json:"sku,omitempty" yaml:"sku,omitempty"`
 	Circuit string `json:"circuit,omitempty" yaml:"circuit,omitempty"`
+	// Connections are the gateway's site-to-site connections (optional):
+	// Validate does not check their state, Prepare fails on one that is not
+	// Connected.
+	Connections []GatewayConnection `json:"connections,omitempty" yaml:"connections,omitempty"`
+}
+
+// Gateway connection states, as the classic gateway reports them.
+const (
+	ConnectionConnected = "Connected"
+)
+
+// GatewayConnection is a gateway's connection to a local network site.
+type GatewayConnection struct {
+	// LocalNetworkSite names the local network site (required).
+	LocalNetworkSite string `json:"localNetworkSite" yaml:"localNetworkSite"`
+	// AddressSpace are the site's address prefixes as the classic network
+	// configuration spells them; the Resource Manager local network gateway
+	// accepts only canonical CIDR prefixes.
+	AddressSpace []string `json:"addressSpace,omitempty" yaml:"addressSpace,omitempty"`
+	// State is the connectivity state ("Connected", "Connecting",
+	// "NotConnected"); "" means not collected.
+	State string `json:"state,omitempty" yaml:"state,omitempty"`
 }
 
 // Peering is a VNet peering; RemoteVirtualNetwork is the peer's name (or
@@ -151,9 +173,13 @@ const (
 
 // CloudService is a classic hosted service with its (single) deployment.
 type CloudService struct {
-	Name            string           `json:"name" yaml:"name"`
-	Location        string           `json:"location,omitempty" yaml:"location,omitempty"`
-	ReservedIP      string           `json:"reservedIP,omitempty" yaml:"reservedIP,omitempty"`
+	Name       string `json:"name" yaml:"name"`
+	Location   string `json:"location,omitempty" yaml:"location,omitempty"`
+	ReservedIP string `json:"reservedIP,omitempty" yaml:"reservedIP,omitempty"`
+	// AffinityGroup is the affinity group the cloud service was created in
+	// (optional): such a deployment may not be in a regional scope, which
+	// Prepare refuses.
+	AffinityGroup   string           `json:"affinityGroup,omitempty" yaml:"affinityGroup,omitempty"`
 	Deployment      Deployment       `json:"deployment" yaml:"deployment"`
 	RoleAssignments []RoleAssignment `json:"roleAssignments,omitempty" yaml:"roleAssignments,omitempty"`
 }
@@ -193,7 +219,16 @@ type Role struct {
 	BootDiagnostics      *BootDiagnostics `json:"bootDiagnostics,omitempty" yaml:"bootDiagnostics,omitempty"`
 	AlertRules           int              `json:"alertRules,omitempty" yaml:"alertRules,omitempty"`
 	Autoscale            bool             `json:"autoscale,omitempty" yaml:"autoscale,omitempty"`
+	// AgentStatus is the overall VM agent status the VM reports ("Ready" or
+	// "NotReady"; optional, "" means not collected).
+	AgentStatus string `json:"agentStatus,omitempty" yaml:"agentStatus,omitempty"`
 }
+
+// VM agent statuses.
+const (
+	AgentReady    = "Ready"
+	AgentNotReady = "NotReady"
+)
 
 // Endpoint is a load-balanced or input endpoint of a role.
 type Endpoint struct {
@@ -217,7 +252,15 @@ type Extension struct {
 	Name      string `json:"name" yaml:"name"`
 	Version   string `json:"version,omitempty" yaml:"version,omitempty"`
 	Format    string `json:"format,omitempty" yaml:"format,omitempty"`
+	// Status is the extension handler status the VM reports (optional):
+	// "Ready" when reported and healthy, "NotReported" when the VM reports
+	// none, another handler status otherwise; "" means not collected.
+	Status string `json:"status,omitempty" yaml:"status,omitempty"`
 }
+
+// ExtensionNotReported is Extension.Status for an extension whose status the
+// VM does not report.
+const ExtensionNotReported = "NotReported"
 
 // DataDisk attaches a registered disk at a LUN.
 type DataDisk struct {

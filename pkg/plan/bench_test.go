@@ -45,8 +45,8 @@ func synthetic(vms int, seed uint64) *inventory.Inventory {
 			cs.Deployment.VirtualNetwork = inv.VirtualNetworks[rng.IntN(vnets)].Name
 		default:
 			if rng.IntN(3) == 0 {
-				v := inv.VirtualNetworks[rng.IntN(vnets)].Name + "-Migrated"
-				cs.Deployment.Destination = &inventory.Destination{ResourceGroup: v, VirtualNetwork: v, Subnet: "a"}
+				v := inv.VirtualNetworks[rng.IntN(vnets)].Name
+				cs.Deployment.Destination = &inventory.Destination{ResourceGroup: MigratedResourceGroup(v), VirtualNetwork: v, Subnet: "a"}
 			}
 		}
 		for r := 0; r < 5 && vm < vms; r++ {

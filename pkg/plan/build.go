@@ -52,7 +52,8 @@ type sharedUse struct {
 // not in a VNet, per storage account, and per NSG, route table or reserved IP
 // nothing else uses; then dependencies, waves, ranks and the critical path.
 // It returns a *CycleError naming every cycle if units depend on each other
-// in a circle.
+// in a circle, and an *InputError naming every field the platform would
+// refuse (see checkInputs) before planning anything.
 //
 // Build expects an inventory that inventory.Load accepted. A reference that
 // does not resolve is tolerated, not fatal: a deployment in an unknown VNet
@@ -68,6 +69,9 @@ type sharedUse struct {
 //
 // Cost: O(n log n) in the number of resources.
 func Build(inv *inventory.Inventory) (*Plan, error) {
+	if err := checkInputs(inv); err != nil {
+		return nil, err
+	}
 	b := &builder{
 		inv:   inv,
 		ix:    inventory.NewIndex(inv),
@@ -181,6 +185,7 @@ func (b *builder) computeUnits() {
 			continue
 		}
 		u := b.newUnit(KindVNet, v.Name, ScopeVMInVNet, DowntimeNone)
+		u.Gateways = len(v.Gateways)
 		for _, gw := range v.Gateways {
 			b.own(inventory.GatewayID(v.Name, gw.Kind), u.ID)
 		}
@@ -188,10 +193,6 @@ func (b *builder) computeUnits() {
 			b.use(u.ID, b.nsg(s.NetworkSecurityGroup))
 			b.use(u.ID, b.routeTable(s.RouteTable))
 		}
-	}
-	suffix := b.inv.Target.ResourceGroupSuffix
-	if suffix == "" {
-		suffix = inventory.DefaultResourceGroupSuffix
 	}
 	for i := range b.inv.CloudServices {
 		cs := &b.inv.CloudServices[i]
@@ -205,11 +206,12 @@ func (b *builder) computeUnits() {
 				continue
 			}
 			u = b.newUnit(KindCloudService, cs.Name, ScopeVMNoVNet, DowntimeRestart)
-			if vn := b.destinationVNet(cs.Deployment.Destination, suffix); vn != "" {
+			if vn := b.destinationVNet(cs.Deployment.Destination); vn != "" {
 				b.dependOn(u.ID, inventory.VNetID(vn))
 			}
 		}
 		b.own(inventory.CloudServiceID(cs.Name), u.ID)
+		u.CloudServices++
 		b.use(u.ID, b.reservedIP(cs.ReservedIP))
 		for j := range cs.Deployment.Roles {
 			r := &cs.Deployment.Roles[j]
@@ -222,12 +224,14 @@ func (b *builder) computeUnits() {
 				continue
 			}
 			u.VMs++
+			u.VMIDs = append(u.VMIDs, inventory.VMID(cs.Name, r.Name))
 			for _, d := range roleDisks(r) {
 				ref, ok := b.ix.Disks[inventory.Key(d)]
 				if !ok {
 					continue
 				}
 				u.DiskBytes += ref.Disk.SizeGiB << 30
+				u.Disks++
 				if !ref.Account.BlobsOnly {
 					b.dependOn(inventory.StorageID(ref.Account.Name), u.ID)
 				}
@@ -237,19 +241,21 @@ func (b *builder) computeUnits() {
 }
 
 // destinationVNet returns the name of the classic VNet that a not-in-VNet
-// deployment's destination is the migrated form of (VNet and resource group
-// both "<vnet><suffix>"), or "".
-func (b *builder) destinationVNet(d *inventory.Destination, suffix string) string {
-	if d == nil || !strings.EqualFold(d.VirtualNetwork, d.ResourceGroup) {
+// deployment's destination is the migrated form of, or "". A migrated VNet
+// keeps its name and lands in resource group "<vnet>-Migrated" (technical
+// deep dive, "Translation of the classic deployment model": "A new resource
+// group is created with the name -migrated"; the VNet "is migrated, with all
+// its properties"), so the destination is {resourceGroup: <vnet>-Migrated,
+// virtualNetwork: <vnet>}.
+func (b *builder) destinationVNet(d *inventory.Destination) string {
+	if d == nil {
 		return ""
 	}
-	if len(d.VirtualNetwork) <= len(suffix) || !strings.EqualFold(d.VirtualNetwork[len(d.VirtualNetwork)-len(suffix):], suffix) {
+	vn, ok := b.ix.VNets[inventory.Key(d.VirtualNetwork)]
+	if !ok || d.VirtualNetwork == "" || !strings.EqualFold(d.ResourceGroup, MigratedResourceGroup(vn.Name)) {
 		return ""
 	}
-	if vn, ok := b.ix.VNets[inventory.Key(d.VirtualNetwork[:len(d.VirtualNetwork)-len(suffix)])]; ok {
-		return vn.Name
-	}
-	return ""
+	return vn.Name
 }
 
 func roleDisks(r *inventory.Role) []string {
@@ -310,6 +316,7 @@ func (b *builder) storageUnits() {
 			continue
 		}
 		u := b.newUnit(KindStorage, sa.Name, ScopeStorage, DowntimeNone)
+		u.Disks = len(sa.Disks)
 		for _, d := range sa.Disks {
 			u.DiskBytes += d.SizeGiB << 30
 			b.own(inventory.DiskID(sa.Name, d.Name), u.ID)

@@ -51,7 +51,7 @@ func sampleInventory() *inventory.Inventory {
 				Roles:          []inventory.Role{vm("app1", "app1-os")},
 			}},
 			{Name: "legacy-svc", ReservedIP: "legacy-ip", Deployment: inventory.Deployment{
-				Destination: &inventory.Destination{ResourceGroup: "contoso-vnet-Migrated", VirtualNetwork: "Contoso-VNet-migrated", Subnet: "web"},
+				Destination: &inventory.Destination{ResourceGroup: "contoso-vnet-Migrated", VirtualNetwork: "Contoso-VNet", Subnet: "web"},
 				Roles:       []inventory.Role{vm("legacy1", "legacy1-os")},
 			}},
 			{Name: "db-svc", Deployment: inventory.Deployment{

@@ -1,8 +1,10 @@
 package plan
 
 import (
-	"container/heap"
+	"math"
 	"time"
+
+	"github.com/migrate-tool/migrate/pkg/dag"
 )
 
 // Durations are how long each platform operation takes on one unit.
@@ -51,102 +53,58 @@ func Forecast(p *Plan, d Durations, parallel int) Estimate {
 	}
 	est.LowerBound = max(est.CriticalPath, ceilDiv(est.TotalWork, parallel))
 
+	_, ends := simulate(p, func(int) time.Duration { return per }, parallel)
+	for _, e := range ends {
+		est.Makespan = max(est.Makespan, e)
+	}
+	return est
+}
+
+// simulate runs p's units on parallel workers (at least 1) under the
+// executor's policy (see Forecast), unit i taking dur(i), and returns when
+// each unit starts and ends, indexed like p.Units. It is dag.Simulate with
+// the executor's priority (Rank, then plan order), so the forecast and a
+// walk of the same graph follow one scheduler. A dependency outside the plan
+// (a plan decoded from JSON may name one) never blocks: it goes first and
+// takes no time. Deterministic; cost O((n+e) log n).
+func simulate(p *Plan, dur func(i int) time.Duration, parallel int) (starts, ends []time.Duration) {
+	n := len(p.Units)
 	index := make(map[string]int, n)
 	for i, u := range p.Units {
-		index[foldID(u.ID)] = i
+		index[u.ID] = i
 	}
-	waiting := make([]int, n)
-	dependents := make([][]int, n)
+	o := dag.WalkOptions{
+		Workers: parallel,
+		Priority: func(id string) int64 {
+			if i, ok := index[id]; ok {
+				return int64(p.Units[i].Rank)
+			}
+			return math.MaxInt64
+		},
+		Order: func(id string) int {
+			if i, ok := index[id]; ok {
+				return i
+			}
+			return -1
+		},
+	}
+	slots, _, err := p.Graph().Simulate(o, func(id string) time.Duration {
+		if i, ok := index[id]; ok {
+			return dur(i)
+		}
+		return 0
+	})
+	starts, ends = make([]time.Duration, n), make([]time.Duration, n)
+	if err != nil {
+		// A cyclic plan cannot be built or reindexed; nothing to time.
+		return starts, ends
+	}
 	for i, u := range p.Units {
-		for _, dep := range u.DependsOn {
-			j, ok := index[foldID(dep)]
-			if !ok {
-				continue // a dependency outside the plan never blocks
-			}
-			waiting[i]++
-			dependents[j] = append(dependents[j], i)
-		}
+		starts[i], ends[i] = slots[u.ID].Start, slots[u.ID].End
 	}
-	ready := &readyQueue{units: p.Units}
-	for i := range p.Units {
-		if waiting[i] == 0 {
-			ready.items = append(ready.items, i)
-		}
-	}
-	heap.Init(ready)
-	running := &finishQueue{}
-	var now time.Duration
-	free := parallel
-	for {
-		for free > 0 && ready.Len() > 0 {
-			i := heap.Pop(ready).(int)
-			heap.Push(running, finish{at: now + per, unit: i})
-			free--
-		}
-		if running.Len() == 0 {
-			break
-		}
-		now = running.items[0].at
-		for running.Len() > 0 && running.items[0].at == now {
-			f := heap.Pop(running).(finish)
-			free++
-			for _, j := range dependents[f.unit] {
-				waiting[j]--
-				if waiting[j] == 0 {
-					heap.Push(ready, j)
-				}
-			}
-		}
-	}
-	est.Makespan = now
-	return est
+	return starts, ends
 }
 
 func ceilDiv(d time.Duration, n int) time.Duration {
 	return (d + time.Duration(n) - 1) / time.Duration(n)
-}
-
-// readyQueue orders ready units by highest Rank, then plan order.
-type readyQueue struct {
-	items []int
-	units []*Unit
-}
-
-func (q *readyQueue) Len() int { return len(q.items) }
-func (q *readyQueue) Less(a, b int) bool {
-	ua, ub := q.units[q.items[a]], q.units[q.items[b]]
-	if ua.Rank != ub.Rank {
-		return ua.Rank > ub.Rank
-	}
-	return q.items[a] < q.items[b]
-}
-func (q *readyQueue) Swap(a, b int) { q.items[a], q.items[b] = q.items[b], q.items[a] }
-func (q *readyQueue) Push(x any)    { q.items = append(q.items, x.(int)) }
-func (q *readyQueue) Pop() any {
-	x := q.items[len(q.items)-1]
-	q.items = q.items[:len(q.items)-1]
-	return x
-}
-
-type finish struct {
-	at   time.Duration
-	unit int
-}
-
-// finishQueue orders running units by finish time, then plan order.
-type finishQueue struct{ items []finish }
-
-func (q *finishQueue) Len() int { return len(q.items) }
-func (q *finishQueue) Less(a, b int) bool {
-	if q.items[a].at != q.items[b].at {
-		return q.items[a].at < q.items[b].at
-	}
-	return q.items[a].unit < q.items[b].unit
-}
-func (q *finishQueue) Swap(a, b int) { q.items[a], q.items[b] = q.items[b], q.items[a] }
-func (q *finishQueue) Push(x any)    { q.items = append(q.items, x.(finish)) }
-func (q *finishQueue) Pop() any {
-	x := q.items[len(q.items)-1]
-	q.items = q.items[:len(q.items)-1]
-	return x
 }

@@ -51,6 +51,17 @@ type Unit struct {
 	Downtime  Downtime `json:"downtime"`
 	// VMs counts the virtual machine roles the unit moves.
 	VMs int `json:"vms"`
+	// VMIDs are the resource ids of the unit's VMs
+	// (cloudservice/<cs>/<vm>), in inventory order: what is down, and for
+	// how long, is reported per VM.
+	VMIDs []string `json:"vmIds,omitempty"`
+	// CloudServices counts the cloud services the unit moves; Disks the
+	// disks attached to its VMs (for a storage unit: every disk in the
+	// account); Gateways the VNet gateways it moves. With VMs they size the
+	// unit's operations in the timing model.
+	CloudServices int `json:"cloudServices,omitempty"`
+	Disks         int `json:"disks,omitempty"`
+	Gateways      int `json:"gateways,omitempty"`
 	// DiskBytes is the provisioned size of the VHDs attached to the unit's
 	// VMs (for a storage unit: of every disk in the account).
 	DiskBytes int64 `json:"diskBytes"`

@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/migrate-tool/migrate/pkg/convert"
 	"github.com/migrate-tool/migrate/pkg/inventory"
@@ -57,8 +56,7 @@ func benchLoadPlanValidate(b *testing.B, dir string, vms int) {
 		b.Fatal(err)
 	}
 	findings := validate.Check(inv, p)
-	d := plan.Durations{Prepare: 10 * time.Minute, Commit: 10 * time.Minute}
-	est := plan.Forecast(p, d, 4)
+	m := plan.DefaultModel()
 	cp, err := convert.Build(inv, convert.PlanOptions{})
 	if err != nil {
 		b.Fatal(err)
@@ -76,12 +74,12 @@ func benchLoadPlanValidate(b *testing.B, dir string, vms int) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			est := plan.Forecast(p, d, 4)
 			cp, err := convert.Build(inv, convert.PlanOptions{})
 			if err != nil {
 				b.Fatal(err)
 			}
-			r := report.Report{Plan: p, Findings: validate.Check(inv, p), Forecast: &est, Conversion: cp}
+			est := m.Window(p, 4, report.DiskJobs(cp))
+			r := report.Report{Plan: p, Findings: validate.Check(inv, p), Forecast: est, Conversion: cp}
 			if err := report.Render(io.Discard, r, report.FormatJSON); err != nil {
 				b.Fatal(err)
 			}
@@ -113,7 +111,7 @@ func benchLoadPlanValidate(b *testing.B, dir string, vms int) {
 	b.Run("forecast", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			plan.Forecast(p, d, 4)
+			m.Window(p, 4, report.DiskJobs(cp))
 		}
 	})
 	b.Run("convert", func(b *testing.B) {
@@ -126,7 +124,7 @@ func benchLoadPlanValidate(b *testing.B, dir string, vms int) {
 	})
 	b.Run("render", func(b *testing.B) {
 		b.ReportAllocs()
-		r := report.Report{Plan: p, Findings: findings, Forecast: &est, Conversion: cp}
+		r := report.Report{Plan: p, Findings: findings, Forecast: m.Window(p, 4, report.DiskJobs(cp)), Conversion: cp}
 		for b.Loop() {
 			if err := report.Render(io.Discard, r, report.FormatJSON); err != nil {
 				b.Fatal(err)

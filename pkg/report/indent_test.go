@@ -24,9 +24,9 @@ func TestIndentWriterMatchesEncoder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	est := plan.Forecast(p, plan.Durations{Prepare: 1, Commit: 1}, 4)
+	est := plan.DefaultModel().Window(p, 4, DiskJobs(cp))
 	values := map[string]any{
-		"estate":  newDocument(Report{Plan: p, Findings: validate.Check(inv, p), Forecast: &est, Conversion: cp}),
+		"estate":  newDocument(Report{Plan: p, Findings: validate.Check(inv, p), Forecast: est, Conversion: cp}),
 		"empty":   map[string]any{"a": []int{}, "b": map[string]int{}, "c": [][]int{{}, {}}, "d": map[string]any{"e": map[string]int{}}},
 		"strings": []string{`a "quoted" {[,:]} \ back\\slash`, "<html> & \u2028 \t\n", "", `\"`, `}`},
 		"scalars": []any{nil, true, false, 0, -1.5e300, "x", map[string]any{}},

@@ -8,13 +8,89 @@ import (
 	"time"
 )
 
+// renderMeta writes what a change board asks first: whose estate, where
+// to, from which inventory, when and by what, on which timing assumptions.
+func renderMeta(bw *bufio.Writer, m *Meta, f *forecastDoc) {
+	or := func(s string) string {
+		if s == "" {
+			return "–"
+		}
+		return cell(inline(s))
+	}
+	fmt.Fprintln(bw, "| | |")
+	fmt.Fprintln(bw, "| --- | --- |")
+	fmt.Fprintf(bw, "| Subscription | %s |\n", or(m.Subscription))
+	fmt.Fprintf(bw, "| Tenant | %s |\n", or(m.Tenant))
+	fmt.Fprintf(bw, "| Target cloud | %s |\n", or(m.Cloud))
+	fmt.Fprintf(bw, "| Inventory | %s |\n", or(m.InventoryFile))
+	fmt.Fprintf(bw, "| Inventory SHA-256 | %s |\n", or(m.InventorySHA256))
+	fmt.Fprintf(bw, "| Date | %s |\n", or(m.Date))
+	fmt.Fprintf(bw, "| Tool version | %s |\n", or(m.ToolVersion))
+	if f != nil && len(f.Assumptions) > 0 {
+		fmt.Fprintf(bw, "| Timing model | %s (every assumption under \"Change window\") |\n", cell(inline(f.Assumptions[0])))
+	}
+	fmt.Fprintln(bw)
+	if m.Graph != "" {
+		fmt.Fprintf(bw, "![Dependency graph](%s)\n\n", m.Graph)
+	}
+}
+
+// renderWindow writes the change window's likely timeline, as offsets from
+// its start, and the timing model's assumptions.
+func renderWindow(bw *bufio.Writer, f *forecastDoc) {
+	fmt.Fprint(bw, "\n## Change window\n\n")
+	fmt.Fprintf(bw, "Likely %s, pessimistic %s with %s, from the first Validate to the end of the disk step. Times below are the likely timeline, as offsets from the start.\n",
+		f.Total.Likely.Text, f.Total.Pessimistic.Text, plural(f.Parallel, "worker", "workers"))
+	fmt.Fprint(bw, "\n| Wave | Start | End |\n| ---: | ---: | ---: |\n")
+	for _, w := range f.Waves {
+		fmt.Fprintf(bw, "| %d | %s | %s |\n", w.Wave, w.Start.Text, w.End.Text)
+	}
+	fmt.Fprint(bw, "\nEach unit's management plane is locked from its Prepare to the end of its Commit.\n\n")
+	fmt.Fprint(bw, "| Unit | Validate | Locked from | Committed |\n| --- | ---: | ---: | ---: |\n")
+	for _, u := range f.Units {
+		fmt.Fprintf(bw, "| %s | %s | %s | %s |\n", cell(code(u.ID)), u.Start.Text, u.LockStart.Text, u.End.Text)
+	}
+	if len(f.Downtime) > 0 {
+		fmt.Fprint(bw, "\n| VM | Down for | From | To |\n| --- | --- | ---: | ---: |\n")
+		for _, d := range f.Downtime {
+			fmt.Fprintf(bw, "| %s | %s | %s | %s |\n", cell(code(d.VM)), d.Cause, d.Start.Text, d.End.Text)
+		}
+	}
+	if len(f.DiskStep) > 0 {
+		fmt.Fprint(bw, "\n| Disk batch | Start | End | VMs |\n| ---: | ---: | ---: | --- |\n")
+		for _, b := range f.DiskStep {
+			fmt.Fprintf(bw, "| %d | %s | %s | %s |\n", b.Batch, b.Start.Text, b.End.Text, cell(codeList(b.VMs, ", ")))
+		}
+	}
+	fmt.Fprint(bw, "\nTiming model:\n\n")
+	for _, a := range f.Assumptions {
+		fmt.Fprintf(bw, "- %s\n", inline(a))
+	}
+}
+
+// vmDowntime says how long each of a unit's VMs is down for the migration:
+// "–" without a forecast or VMs, "none" in a VNet.
+func vmDowntime(u unitDoc) string {
+	switch {
+	case u.VMDowntime == nil:
+		return "–"
+	case u.VMDowntime.Pessimistic.Seconds == 0:
+		return "none"
+	}
+	return fmt.Sprintf("%s (up to %s)", u.VMDowntime.Likely.Text, u.VMDowntime.Pessimistic.Text)
+}
+
 // renderMarkdown writes a report a person keeps: summary, units by wave,
 // findings grouped by unit with their recommendations, and the dependency
 // graph as a mermaid flowchart (rendered by GitHub, GitLab and most wikis).
 func renderMarkdown(w io.Writer, d *document) error {
 	bw := bufio.NewWriter(w)
 	s := d.Summary
-	fmt.Fprint(bw, "# Migration plan\n\n## Summary\n\n")
+	fmt.Fprint(bw, "# Migration plan\n\n")
+	if m := d.meta; m != nil {
+		renderMeta(bw, m, s.Forecast)
+	}
+	fmt.Fprint(bw, "## Summary\n\n")
 	fmt.Fprintln(bw, "| | |")
 	fmt.Fprintln(bw, "| --- | --- |")
 	fmt.Fprintf(bw, "| Units | %d |\n", s.Units)
@@ -30,8 +106,9 @@ func renderMarkdown(w io.Writer, d *document) error {
 		fmt.Fprintf(bw, "| Critical path | %s |\n", cell(codeList(s.CriticalPath, " → ")))
 	}
 	if f := s.Forecast; f != nil {
-		fmt.Fprintf(bw, "| Forecast | %s with %s (lower bound %s, critical path %s, total work %s) |\n",
-			f.Makespan, plural(f.Parallel, "worker", "workers"), f.LowerBound, f.CriticalPath, f.TotalWork)
+		fmt.Fprintf(bw, "| Forecast | %s likely, %s pessimistic with %s (migration %s to %s; lower bound %s, critical path %s, total work %s) |\n",
+			f.Total.Likely.Text, f.Total.Pessimistic.Text, plural(f.Parallel, "worker", "workers"),
+			f.Migration.Likely.Text, f.Migration.Pessimistic.Text, f.LowerBound.Text, f.CriticalPath.Text, f.TotalWork.Text)
 	}
 
 	fmt.Fprint(bw, "\n## Units by wave\n")
@@ -41,16 +118,20 @@ func renderMarkdown(w io.Writer, d *document) error {
 	counts := d.findingCounts()
 	for wave, units := range d.byWave() {
 		fmt.Fprintf(bw, "\n### Wave %d\n\n", wave)
-		fmt.Fprintln(bw, "| Unit | Scope | Downtime | VMs | Disk | Depends on | Findings |")
-		fmt.Fprintln(bw, "| --- | --- | --- | ---: | ---: | --- | --- |")
+		fmt.Fprintln(bw, "| Unit | Scope | Downtime | Downtime per VM | VMs | Disk | Depends on | Findings |")
+		fmt.Fprintln(bw, "| --- | --- | --- | --- | ---: | ---: | --- | --- |")
 		for _, u := range units {
 			deps := "–"
 			if len(u.DependsOn) > 0 {
 				deps = codeList(u.DependsOn, ", ")
 			}
-			fmt.Fprintf(bw, "| %s | %s | %s | %d | %s | %s | %s |\n",
-				cell(code(u.ID)), u.Scope, u.Downtime, u.VMs, gib(u.DiskBytes), cell(deps), counts[u.ID])
+			fmt.Fprintf(bw, "| %s | %s | %s | %s | %d | %s | %s | %s |\n",
+				cell(code(u.ID)), u.Scope, u.Downtime, vmDowntime(u), u.VMs, gib(u.DiskBytes), cell(deps), counts[u.ID])
 		}
+	}
+
+	if f := s.Forecast; f != nil {
+		renderWindow(bw, f)
 	}
 
 	fmt.Fprint(bw, "\n## Findings\n")

@@ -18,11 +18,32 @@ import (
 type Report struct {
 	Plan     *plan.Plan
 	Findings []validate.Finding
-	// Forecast is optional; nil leaves it out of every rendering.
-	Forecast *plan.Estimate
+	// Forecast is the change window's forecast (plan.Model.Window);
+	// optional, nil leaves it out of every rendering.
+	Forecast *plan.ChangeWindow
 	// Conversion is the disk step's plan (unmanaged VHDs to managed
 	// disks); optional, nil leaves it out.
 	Conversion *convert.Plan
+	// Meta is what a change board asks first; the Markdown report opens
+	// with it. Optional; other formats leave it out (they stay
+	// byte-identical run after run, and Meta has a date).
+	Meta *Meta
+}
+
+// Meta says where a report comes from.
+type Meta struct {
+	Subscription string
+	// Tenant is the Microsoft Entra tenant, "" when not configured.
+	Tenant          string
+	Cloud           string
+	InventoryFile   string
+	InventorySHA256 string
+	// Date is when the report was made, as the caller formats it.
+	Date        string
+	ToolVersion string
+	// Graph is the file name of the dependency graph drawn as an SVG
+	// beside the Markdown, "" when none was drawn.
+	Graph string
 }
 
 // Render writes r to w in format (see Formats). An unknown format is a
@@ -67,6 +88,8 @@ type document struct {
 	// Conversion is the disk step's plan, when given.
 	Conversion *convert.Plan `json:"conversion,omitempty" yaml:"conversion,omitempty"`
 
+	meta *Meta
+
 	// blocked are the units with an error finding; downstream the units
 	// that depend on a blocked one and so cannot run either.
 	blocked    map[string]bool
@@ -83,6 +106,9 @@ type unitDoc struct {
 	Downtime  string   `json:"downtime" yaml:"downtime"`
 	VMs       int      `json:"vms" yaml:"vms"`
 	DiskBytes int64    `json:"diskBytes" yaml:"diskBytes"`
+	// VMDowntime is how long each of the unit's VMs is down, when a forecast
+	// is given: "none" in a VNet, else the likely and pessimistic restart.
+	VMDowntime *rangeDoc `json:"vmDowntime,omitempty" yaml:"vmDowntime,omitempty"`
 }
 
 type findingDoc struct {
@@ -107,18 +133,95 @@ type summaryDoc struct {
 	Forecast     *forecastDoc `json:"forecast,omitempty" yaml:"forecast,omitempty"`
 }
 
-// forecastDoc gives each duration twice: as Go prints it for people and in
-// whole seconds for scripts.
+// forecastDoc is the change window's forecast. Each duration is given
+// twice: as Go prints it for people and in whole seconds for scripts.
 type forecastDoc struct {
-	Parallel            int    `json:"parallel" yaml:"parallel"`
-	Makespan            string `json:"makespan" yaml:"makespan"`
-	MakespanSeconds     int64  `json:"makespanSeconds" yaml:"makespanSeconds"`
-	LowerBound          string `json:"lowerBound" yaml:"lowerBound"`
-	LowerBoundSeconds   int64  `json:"lowerBoundSeconds" yaml:"lowerBoundSeconds"`
-	CriticalPath        string `json:"criticalPath" yaml:"criticalPath"`
-	CriticalPathSeconds int64  `json:"criticalPathSeconds" yaml:"criticalPathSeconds"`
-	TotalWork           string `json:"totalWork" yaml:"totalWork"`
-	TotalWorkSeconds    int64  `json:"totalWorkSeconds" yaml:"totalWorkSeconds"`
+	Parallel int `json:"parallel" yaml:"parallel"`
+	// Migration runs from the first Validate to the last Commit; Total to
+	// the end of the disk step.
+	Migration    rangeDoc       `json:"migration" yaml:"migration"`
+	Total        rangeDoc       `json:"total" yaml:"total"`
+	LowerBound   durationDoc    `json:"lowerBound" yaml:"lowerBound"`
+	CriticalPath durationDoc    `json:"criticalPath" yaml:"criticalPath"`
+	TotalWork    durationDoc    `json:"totalWork" yaml:"totalWork"`
+	Assumptions  []string       `json:"assumptions" yaml:"assumptions"`
+	Waves        []spanDoc      `json:"waves" yaml:"waves"`
+	Units        []unitSpanDoc  `json:"units" yaml:"units"`
+	Downtime     []downtimeDoc  `json:"downtime" yaml:"downtime"`
+	DiskStep     []diskBatchDoc `json:"diskStep" yaml:"diskStep"`
+}
+
+type durationDoc struct {
+	Text    string `json:"text" yaml:"text"`
+	Seconds int64  `json:"seconds" yaml:"seconds"`
+}
+
+type rangeDoc struct {
+	Likely      durationDoc `json:"likely" yaml:"likely"`
+	Pessimistic durationDoc `json:"pessimistic" yaml:"pessimistic"`
+}
+
+type spanDoc struct {
+	Wave  int         `json:"wave" yaml:"wave"`
+	Start durationDoc `json:"start" yaml:"start"`
+	End   durationDoc `json:"end" yaml:"end"`
+}
+
+type unitSpanDoc struct {
+	ID        string      `json:"id" yaml:"id"`
+	Start     durationDoc `json:"start" yaml:"start"`
+	LockStart durationDoc `json:"lockStart" yaml:"lockStart"`
+	End       durationDoc `json:"end" yaml:"end"`
+}
+
+type downtimeDoc struct {
+	VM    string      `json:"vm" yaml:"vm"`
+	Unit  string      `json:"unit,omitempty" yaml:"unit,omitempty"`
+	Cause string      `json:"cause" yaml:"cause"`
+	Start durationDoc `json:"start" yaml:"start"`
+	End   durationDoc `json:"end" yaml:"end"`
+}
+
+type diskBatchDoc struct {
+	Batch int         `json:"batch" yaml:"batch"`
+	Start durationDoc `json:"start" yaml:"start"`
+	End   durationDoc `json:"end" yaml:"end"`
+	VMs   []string    `json:"vms" yaml:"vms"`
+}
+
+func dur(d time.Duration) durationDoc { return durationDoc{Text: d.String(), Seconds: seconds(d)} }
+
+func rng(r plan.Range) rangeDoc {
+	return rangeDoc{Likely: dur(r.Likely), Pessimistic: dur(r.Pessimistic)}
+}
+
+func newForecastDoc(w *plan.ChangeWindow) *forecastDoc {
+	f := &forecastDoc{
+		Parallel:     w.Parallel,
+		Migration:    rng(plan.Range{Likely: w.Likely.Makespan, Pessimistic: w.Pessimistic.Makespan}),
+		Total:        rng(w.Total),
+		LowerBound:   dur(w.Likely.LowerBound),
+		CriticalPath: dur(w.Likely.CriticalPath),
+		TotalWork:    dur(w.Likely.TotalWork),
+		Assumptions:  append([]string{}, w.Assumptions...),
+		Waves:        []spanDoc{},
+		Units:        []unitSpanDoc{},
+		Downtime:     []downtimeDoc{},
+		DiskStep:     []diskBatchDoc{},
+	}
+	for _, x := range w.Waves {
+		f.Waves = append(f.Waves, spanDoc{Wave: x.Wave, Start: dur(x.Start), End: dur(x.End)})
+	}
+	for _, x := range w.Units {
+		f.Units = append(f.Units, unitSpanDoc{ID: x.ID, Start: dur(x.Start), LockStart: dur(x.LockStart), End: dur(x.End)})
+	}
+	for _, x := range w.Downtime {
+		f.Downtime = append(f.Downtime, downtimeDoc{VM: x.VM, Unit: x.Unit, Cause: x.Cause, Start: dur(x.Start), End: dur(x.End)})
+	}
+	for _, x := range w.DiskStep {
+		f.DiskStep = append(f.DiskStep, diskBatchDoc{Batch: x.Batch, Start: dur(x.Start), End: dur(x.End), VMs: append([]string{}, x.VMs...)})
+	}
+	return f
 }
 
 func newDocument(r Report) *document {
@@ -131,6 +234,7 @@ func newDocument(r Report) *document {
 		Findings:   make([]findingDoc, 0, len(r.Findings)),
 		Conversion: r.Conversion,
 		plan:       p,
+		meta:       r.Meta,
 	}
 	d.Summary.Units = len(p.Units)
 	d.Summary.Waves = p.Waves
@@ -147,7 +251,12 @@ func newDocument(r Report) *document {
 			DiskBytes: u.DiskBytes,
 		})
 		d.Summary.VMs += u.VMs
-		d.Summary.DiskBytes += u.DiskBytes
+		// A VM's disks count in its own unit and again in its storage
+		// account's unit; every registered disk is in exactly one storage
+		// unit, so the total is theirs alone.
+		if u.Scope == plan.ScopeStorage {
+			d.Summary.DiskBytes += u.DiskBytes
+		}
 	}
 	fs := append([]validate.Finding(nil), r.Findings...)
 	validate.Sort(fs)
@@ -180,17 +289,17 @@ func newDocument(r Report) *document {
 			d.downstream[id] = true
 		}
 	}
-	if e := r.Forecast; e != nil {
-		d.Summary.Forecast = &forecastDoc{
-			Parallel:            e.Parallel,
-			Makespan:            e.Makespan.String(),
-			MakespanSeconds:     seconds(e.Makespan),
-			LowerBound:          e.LowerBound.String(),
-			LowerBoundSeconds:   seconds(e.LowerBound),
-			CriticalPath:        e.CriticalPath.String(),
-			CriticalPathSeconds: seconds(e.CriticalPath),
-			TotalWork:           e.TotalWork.String(),
-			TotalWorkSeconds:    seconds(e.TotalWork),
+	if w := r.Forecast; w != nil {
+		d.Summary.Forecast = newForecastDoc(w)
+		byID := map[string]plan.UnitWindow{}
+		for _, uw := range w.Units {
+			byID[uw.ID] = uw
+		}
+		for i := range d.Units {
+			if uw, ok := byID[d.Units[i].ID]; ok && d.Units[i].VMs > 0 {
+				r := rng(uw.VMDowntime)
+				d.Units[i].VMDowntime = &r
+			}
 		}
 	}
 	return d
@@ -225,4 +334,24 @@ func (d *document) byWave() [][]unitDoc {
 		waves[u.Wave] = append(waves[u.Wave], u)
 	}
 	return waves
+}
+
+// DiskJobs turns the disk step's plan into the jobs of the change window's
+// forecast: each VM down for the conversion plan's estimate, likely, and
+// twice that pessimistic (the plan gives one figure, at its assumed upload
+// rate; half that rate is the pessimistic assumption). VMs the plan refuses
+// are left out: they are not converted.
+func DiskJobs(cp *convert.Plan) []plan.DiskJob {
+	if cp == nil {
+		return nil
+	}
+	var jobs []plan.DiskJob
+	for _, v := range cp.VMs {
+		if len(v.Problems) > 0 {
+			continue
+		}
+		d := time.Duration(v.DowntimeSeconds) * time.Second
+		jobs = append(jobs, plan.DiskJob{VM: v.ClassicID, Duration: plan.Range{Likely: d, Pessimistic: 2 * d}})
+	}
+	return jobs
 }

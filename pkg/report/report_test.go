@@ -43,7 +43,7 @@ func fixture(t *testing.T) Report {
 			{Name: "contoso-web", Deployment: inventory.Deployment{VirtualNetwork: "contoso-vnet",
 				Roles: []inventory.Role{{Name: "web1", Kind: inventory.RoleVirtualMachine, OSDisk: "web1-os"}}}},
 			{Name: "app svc", Deployment: inventory.Deployment{
-				Destination: &inventory.Destination{ResourceGroup: legacy + "-Migrated", VirtualNetwork: legacy + "-Migrated"},
+				Destination: &inventory.Destination{ResourceGroup: legacy + "-Migrated", VirtualNetwork: legacy},
 				Roles:       []inventory.Role{{Name: "app1", Kind: inventory.RoleVirtualMachine, OSDisk: "app1-os"}}}},
 		},
 		NetworkSecurityGroups: []inventory.NetworkSecurityGroup{{Name: "web-nsg"}, {Name: "spare-nsg"}},
@@ -62,8 +62,13 @@ func fixture(t *testing.T) Report {
 		{Rule: "quota", Severity: validate.SeverityWarning, Resource: "", Unit: "",
 			Message: "No quota given for West US.", Recommendation: "Add target.quotas."},
 	}
-	est := plan.Forecast(p, plan.Durations{Validate: time.Minute, Prepare: 20 * time.Minute, Commit: 10 * time.Minute}, 2)
-	return Report{Plan: p, Findings: findings, Forecast: &est}
+	m := plan.DefaultModel()
+	m.Override(plan.OpValidate, time.Minute)
+	m.Override(plan.OpPrepare, 20*time.Minute)
+	m.Override(plan.OpCommit, 10*time.Minute)
+	meta := &Meta{Subscription: "6c1b0b6f-0000-4000-8000-000000000001", Cloud: "AzurePublic", InventoryFile: "estate|1.json",
+		InventorySHA256: "0123abcd", Date: "2026-12-06T00:00:00Z", ToolVersion: "test", Graph: "plan.svg"}
+	return Report{Plan: p, Findings: findings, Forecast: m.Window(p, 2, nil), Meta: meta}
 }
 
 // conversionFixture adds the disk step's plan: an Azure Stack Hub estate
@@ -238,6 +243,7 @@ func TestSummaryCounts(t *testing.T) {
 	var doc struct {
 		Summary struct {
 			Units, Errors, Warnings, Infos, Waves, VMs int
+			DiskBytes                                  int64
 			Blocked                                    []string
 		}
 	}
@@ -247,6 +253,11 @@ func TestSummaryCounts(t *testing.T) {
 	s := doc.Summary
 	if s.Units != 6 || s.Errors != 1 || s.Warnings != 2 || s.Infos != 1 || s.Waves != 3 || s.VMs != 2 {
 		t.Errorf("summary %+v", s)
+	}
+	// web1-os (30 GiB) and app1-os (127 GiB), each once: their VMs' units
+	// and their storage account's unit both list them.
+	if s.DiskBytes != 157<<30 {
+		t.Errorf("summary disk volume %d GiB, want 157 GiB", s.DiskBytes>>30)
 	}
 	if want := []string{`vnet/Group rg "legacy" vnet`}; !reflect.DeepEqual(s.Blocked, want) {
 		t.Errorf("blocked %q, want %q", s.Blocked, want)

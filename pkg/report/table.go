@@ -121,7 +121,8 @@ func summaryLine(d *document) string {
 		line += fmt.Sprintf(" Critical path: %s.", strings.Join(s.CriticalPath, " -> "))
 	}
 	if f := s.Forecast; f != nil {
-		line += fmt.Sprintf(" Forecast: %s with %s (lower bound %s).", f.Makespan, plural(f.Parallel, "worker", "workers"), f.LowerBound)
+		line += fmt.Sprintf(" Forecast: %s likely, %s pessimistic with %s (migration %s to %s).", f.Total.Likely.Text, f.Total.Pessimistic.Text,
+			plural(f.Parallel, "worker", "workers"), f.Migration.Likely.Text, f.Migration.Pessimistic.Text)
 	}
 	return line
 }

@@ -21,7 +21,10 @@ var specRuleIDs = []string{
 	"classic-expressroute-circuit", "expressroute-other-subscription", "expressroute-and-vpn",
 	"app-service-environment", "hdinsight", "dynamics-lcs", "api-management", "aad-domain-services",
 	"vm-transitional-state", "blob-name-slash", "disk-size-mismatch", "private-ip-conflict",
-	"unassociated-disk", "classic-image", "rbac-classic", "vm-restart", "arm-write-throttle",
+	"unassociated-disk", "classic-image", "rbac-classic", "vm-restart",
+	"vm-provisioning-timeout", "vm-agent-not-ready", "extension-status", "not-regional-scope",
+	"gateway-connection", "local-site-address-space", "destination-vnet", "vip-dns-lost", "quotas-unchecked",
+	"arm-write-throttle",
 	"arm-quota", "stack-disk-too-large", "stack-premium-no-guarantee", "stack-no-disaster-recovery",
 }
 
@@ -107,6 +110,14 @@ func TestEveryRuleFires(t *testing.T) {
 		fired[f.Rule]++
 		if f.Unit == "" {
 			t.Errorf("finding without a unit: %+v", f)
+		}
+	}
+	// quotas-unchecked fires only without target.quotas, which arm-quota
+	// needs: it is checked on the same estate without them.
+	inv.Target.Quotas = nil
+	for _, f := range mustCheck(t, inv) {
+		if f.Rule == RuleQuotasUnchecked {
+			fired[f.Rule]++
 		}
 	}
 	for _, r := range Rules() {

@@ -21,7 +21,10 @@ func baseInventory() *inventory.Inventory {
 		SchemaVersion:   inventory.SchemaVersion,
 		SubscriptionID:  testSub,
 		DefaultLocation: testRegion,
-		Target:          inventory.Target{Cloud: inventory.CloudAzurePublic, ResourceGroupSuffix: inventory.DefaultResourceGroupSuffix},
+		// Quotas with room for everything, so quotas-unchecked stays silent.
+		Target: inventory.Target{Cloud: inventory.CloudAzurePublic, ResourceGroupSuffix: inventory.DefaultResourceGroupSuffix,
+			Quotas: map[string]inventory.Quota{testRegion: {Cores: intp(1000), NetworkInterfaces: intp(1000), PublicIPAddresses: intp(1000),
+				LoadBalancers: intp(1000), NetworkSecurityGroups: intp(1000), RouteTables: intp(1000)}}},
 		StorageAccounts: []inventory.StorageAccount{{
 			Name: "store1", Location: testRegion, AccountType: "Standard_LRS",
 			Disks: []inventory.Disk{
@@ -37,7 +40,7 @@ func baseInventory() *inventory.Inventory {
 			Name: "cs1", Location: testRegion,
 			Deployment: inventory.Deployment{
 				Name: "cs1-prod", Slot: "Production", VirtualNetwork: "vnet1",
-				Roles: []inventory.Role{testVM("vm1", "10.0.1.4", "vm1-os", "vm1-data")},
+				Roles: []inventory.Role{withEndpoint(testVM("vm1", "10.0.1.4", "vm1-os", "vm1-data"))},
 			},
 		}},
 	}
@@ -63,6 +66,13 @@ func testVM(name, ip, osDisk string, dataDisks ...string) inventory.Role {
 	for i, d := range dataDisks {
 		r.DataDisks = append(r.DataDisks, inventory.DataDisk{Disk: d, LUN: i})
 	}
+	return r
+}
+
+// withEndpoint gives a VM an input endpoint, so its cloud service's VIP
+// migrates (vip-dns-lost stays silent).
+func withEndpoint(r inventory.Role) inventory.Role {
+	r.Endpoints = []inventory.Endpoint{{Name: "https", Protocol: "tcp", PublicPort: 443, LocalPort: 443, ACL: []inventory.ACL{}}}
 	return r
 }
 

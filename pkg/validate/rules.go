@@ -33,6 +33,15 @@ const (
 	RuleClassicImage                  = "classic-image"
 	RuleRBACClassic                   = "rbac-classic"
 	RuleVMRestart                     = "vm-restart"
+	RuleVMProvisioningTimeout         = "vm-provisioning-timeout"
+	RuleVMAgentNotReady               = "vm-agent-not-ready"
+	RuleExtensionStatus               = "extension-status"
+	RuleNotRegionalScope              = "not-regional-scope"
+	RuleGatewayConnection             = "gateway-connection"
+	RuleLocalSiteAddressSpace         = "local-site-address-space"
+	RuleDestinationVNet               = "destination-vnet"
+	RuleVIPDNSLost                    = "vip-dns-lost"
+	RuleQuotasUnchecked               = "quotas-unchecked"
 	RuleARMWriteThrottle              = "arm-write-throttle"
 	RuleARMQuota                      = "arm-quota"
 	RuleStackDiskTooLarge             = "stack-disk-too-large"
@@ -50,8 +59,8 @@ const (
 type Rule struct {
 	// ID is the stable rule id.
 	ID string `json:"id"`
-	// Severity of the rule's findings. arm-quota is the one rule whose
-	// findings may be milder than this: see its Doc.
+	// Severity of the rule's findings. arm-quota, destination-vnet and
+	// vip-dns-lost may report milder findings than this: see their Doc.
 	Severity Severity `json:"severity"`
 	// Recommendation is what to do about a finding.
 	Recommendation string `json:"recommendation"`
@@ -73,8 +82,9 @@ func Rules() []Rule {
 			"remove the peering, migrate the VNet, then peer in Resource Manager",
 			"a VNet has peerings"},
 		{RuleMultipleSubnetsPerVM, SeverityError,
-			"keep one subnet; detach the secondary NIC and reattach after migration",
-			"a VM role lists more than one subnet"},
+			"move the network interfaces into one subnet, or detach the others and reattach them after migration",
+			"a VM role lists more than one distinct subnet (names compared case-insensitively); several NICs in one subnet migrate " +
+				"(technical deep dive, translation table: \"Multiple network interfaces on a VM\")"},
 		{RuleVMWithoutSubnet, SeverityError,
 			"assign a subnet, or delete the VM",
 			"a VM in a cloud service that is in a VNet lists no subnet"},
@@ -145,7 +155,7 @@ func Rules() []Rule {
 			"give one a new static address",
 			"two VMs in one VNet have the same privateIP (typically one of them deallocated; Validate does not check this)"},
 		{RuleUnassociatedDisk, SeverityWarning,
-			"its VHD moves with the storage account; delete the disk registration before the storage unit, or convert it with `migrate disks convert`",
+			"its VHD moves with the storage account; delete the disk registration before the storage unit, or copy the VHD into a managed disk with `migrate disks copy https://ACCOUNT.blob.core.windows.net/vhds/NAME.vhd?SAS disk:RG/NAME`",
 			"a registered disk that no VM uses"},
 		{RuleClassicImage, SeverityWarning,
 			"images are not migrated; their VHDs move with the account; `migrate disks` can make a managed image afterwards",
@@ -156,6 +166,39 @@ func Rules() []Rule {
 		{RuleVMRestart, SeverityInfo,
 			"Prepare stops and deallocates it; its private IP changes and its public IP is lost unless reserved",
 			"a VM in a cloud service that is not in a VNet"},
+		{RuleVMProvisioningTimeout, SeverityError,
+			"delete the VM keeping its disks and recreate it (downtime), then validate again",
+			"a VM's state is ProvisioningTimeout (\"plan for migration\", Provisioning Timed Out VM Status: \"The only way to do this is with downtime by deprovisioning/reprovisioning the VM (delete it, keep the disk, and recreate the VM)\")"},
+		{RuleVMAgentNotReady, SeverityError,
+			"give the VM outbound internet access and DNS so the agent reports Ready, or uninstall its extensions before Prepare and reinstall them after",
+			"a running VM with agentStatus NotReady and an extension that migrates (not XML) (\"common migration errors\": VM Agent ... Not Ready; " +
+				"FAQ: the agent needs outbound connectivity; \"plan for migration\": stopped deallocated VMs need no change; Validate does not check this)"},
+		{RuleExtensionStatus, SeverityError,
+			"give the VM outbound internet access and DNS so the extension reports its status, or uninstall the extension before Prepare and reinstall it after",
+			"a running VM with a non-XML extension whose status is given and is not Ready (NotReported: \"whose Status isn't being reported\"; " +
+				"another value: \"reporting Handler Status\"; \"common migration errors\")"},
+		{RuleNotRegionalScope, SeverityError,
+			"update the deployment (add an endpoint or a data disk to a VM) so the platform moves it to a regional scope, then validate again",
+			"a cloud service with VMs has affinityGroup (\"common migration errors\": \"isn't in the regional scope\"; an update operation moves a deployment to regional scope)"},
+		{RuleGatewayConnection, SeverityError,
+			"reconnect the gateway connection (or remove it) before Prepare",
+			"a gateway connection's state is given and is not Connected (technical deep dive, checks not done in the validate operation: \"A virtual network gateway connection in a disconnected state\")"},
+		{RuleLocalSiteAddressSpace, SeverityError,
+			"correct the local network site's address space to canonical CIDR prefixes before Prepare",
+			"a gateway connection's local site addressSpace holds a prefix that is not IPv4 CIDR or has host bits set (VPN Gateway classic to Resource Manager migration: " +
+				"\"CIDR validation in the Resource Manager model is stricter ... local sites with invalid CIDR ranges when migrated result in a failed state\")"},
+		{RuleDestinationVNet, SeverityError,
+			"point the destination at a VNet in the cloud service's region with room in its subnet for every VM moving in (one outside the inventory: check it on the target)",
+			"a not-in-VNet deployment's destination is a classic VNet's migrated form (<vnet>-Migrated) in another region, or its subnet has fewer free addresses " +
+				"(prefix size less the 5 Azure reserves, less the VMs already there) than the VMs moving in; " +
+				"a warning instead when the destination is not in the inventory (only the target can tell it exists)"},
+		{RuleVIPDNSLost, SeverityWarning,
+			"add an input endpoint (or reserve the IP) before Prepare to keep the address and DNS name, or plan the change",
+			"a cloud service with VMs is not in a VNet, has endpoints and no reservedIP (its VIP is released at Prepare); info instead when it has no input endpoint (its VIP and <name>.cloudapp.net are not migrated) " +
+				"(technical deep dive: \"A virtual IP can only be migrated if there is an input endpoint assigned to it\"; the cloud service name becomes the DNS name of the public IP)"},
+		{RuleQuotasUnchecked, SeverityWarning,
+			"add target.quotas (az vm list-usage, az network list-usages) so arm-quota can check them",
+			"target.quotas is absent and the inventory has VMs (\"plan for migration\": Resource Manager quotas must have capacity before migration)"},
 		{RuleARMWriteThrottle, SeverityWarning,
 			"expect the 1,200 writes/hour limit; ask for a higher limit first",
 			"a unit with more than 400 VMs"},

@@ -53,6 +53,27 @@ func ruleCases() []ruleCase {
 			}
 		}
 	}
+	vpnSite := func(state, prefix string) func(inv *inventory.Inventory) {
+		return func(inv *inventory.Inventory) {
+			inv.VirtualNetworks[0].Gateways = []inventory.Gateway{{Kind: inventory.GatewayVpn, SKU: "Basic",
+				Connections: []inventory.GatewayConnection{{LocalNetworkSite: "hq", AddressSpace: []string{prefix}, State: state}}}}
+		}
+	}
+	// destination adds cloud service "lone", not in a VNet, in region with
+	// vms VMs moving into rg/vnet subnet web.
+	destination := func(region, rg, vnet string, vms int) func(inv *inventory.Inventory) {
+		return func(inv *inventory.Inventory) {
+			cs := addCloudService(inv, "lone", "")
+			cs.Location = region
+			cs.ReservedIP = "lone-ip"
+			inv.ReservedIPs = append(inv.ReservedIPs, inventory.ReservedIP{Name: "lone-ip", Location: region})
+			cs.Deployment.Destination = &inventory.Destination{ResourceGroup: rg, VirtualNetwork: vnet, Subnet: "web"}
+			for i := 0; i < vms; i++ {
+				r := withEndpoint(inventory.Role{Name: fmt.Sprintf("lone%03d", i), Kind: inventory.RoleVirtualMachine, Size: "Standard_D1", State: "Running"})
+				cs.Deployment.Roles = append(cs.Deployment.Roles, r)
+			}
+		}
+	}
 	quota := func(cores int) func(inv *inventory.Inventory) {
 		return func(inv *inventory.Inventory) {
 			inv.Target.Quotas = map[string]inventory.Quota{"west us": {Cores: intp(cores)}}
@@ -92,14 +113,15 @@ func ruleCases() []ruleCase {
 			},
 			calm: func(inv *inventory.Inventory) { inv.VirtualNetworks[0].Peerings = []inventory.Peering{} }},
 		{name: "multiple subnets", rule: RuleMultipleSubnetsPerVM, severity: SeverityError, resource: vmRes, unit: vnetUnit,
-			msg: "is in 2 subnets (web, app)",
+			msg: "has network interfaces in 2 subnets (web, app)",
 			fire: func(inv *inventory.Inventory) {
 				inv.VirtualNetworks[0].Subnets = append(inv.VirtualNetworks[0].Subnets, inventory.Subnet{Name: "app", AddressPrefix: "10.0.2.0/24"})
 				vm1(inv).Subnets = []string{"web", "app"}
 			},
+			// Two NICs in one subnet (spelt in two cases) migrate.
 			calm: func(inv *inventory.Inventory) {
 				inv.VirtualNetworks[0].Subnets = append(inv.VirtualNetworks[0].Subnets, inventory.Subnet{Name: "app", AddressPrefix: "10.0.2.0/24"})
-				vm1(inv).Subnets = []string{"app"}
+				vm1(inv).Subnets = []string{"app", "APP"}
 			}},
 		{name: "vm without subnet", rule: RuleVMWithoutSubnet, severity: SeverityError, resource: vmRes, unit: vnetUnit,
 			msg:  "VM vm1 in HostedService cs1 is in Virtual Network vnet1 but in none of its subnets",
@@ -264,6 +286,99 @@ func ruleCases() []ruleCase {
 			fire: func(inv *inventory.Inventory) {
 				inv.CloudServices[0].RoleAssignments = []inventory.RoleAssignment{{Principal: "app", Role: "Classic Virtual Machine Contributor"}}
 			},
+			calm: nop},
+		{name: "provisioning timeout", rule: RuleVMProvisioningTimeout, severity: SeverityError, resource: vmRes, unit: vnetUnit,
+			msg:  "because it has VM vm1 in State: ProvisioningTimeout.",
+			fire: func(inv *inventory.Inventory) { vm1(inv).State = "ProvisioningTimeout" },
+			calm: func(inv *inventory.Inventory) { vm1(inv).State = "Provisioning" }},
+		{name: "agent not ready", rule: RuleVMAgentNotReady, severity: SeverityError, resource: vmRes, unit: vnetUnit,
+			msg: "VM Agent for VM vm1 in HostedService cs1 is reporting the overall agent status as Not Ready",
+			fire: func(inv *inventory.Inventory) {
+				vm1(inv).AgentStatus = inventory.AgentNotReady
+				ext("Microsoft.Azure.Diagnostics", "IaaSDiagnostics", "json")(inv)
+			},
+			// Deallocated, the agent's status does not matter.
+			calm: func(inv *inventory.Inventory) {
+				vm1(inv).AgentStatus = inventory.AgentNotReady
+				vm1(inv).State = "StoppedDeallocated"
+				ext("Microsoft.Azure.Diagnostics", "IaaSDiagnostics", "json")(inv)
+			}},
+		{name: "agent not ready without extensions", rule: RuleVMAgentNotReady, severity: SeverityError, resource: vmRes, unit: vnetUnit,
+			msg: "(it has BGInfo)",
+			fire: func(inv *inventory.Inventory) {
+				vm1(inv).AgentStatus = inventory.AgentNotReady
+				ext("Microsoft.Compute", "BGInfo", "json")(inv)
+			},
+			// Only an XML extension, which the platform skips: nothing to report.
+			calm: func(inv *inventory.Inventory) {
+				vm1(inv).AgentStatus = inventory.AgentNotReady
+				ext("Microsoft.Compute", "BGInfo", "xml")(inv)
+			}},
+		{name: "extension not reported", rule: RuleExtensionStatus, severity: SeverityError, resource: vmRes, unit: vnetUnit,
+			msg: "contains Extension IaaSDiagnostics whose Status isn't being reported from the VM",
+			fire: func(inv *inventory.Inventory) {
+				vm1(inv).Extensions = []inventory.Extension{{Publisher: "Microsoft.Azure.Diagnostics", Name: "IaaSDiagnostics", Format: "json", Status: inventory.ExtensionNotReported}}
+			},
+			calm: func(inv *inventory.Inventory) {
+				vm1(inv).Extensions = []inventory.Extension{{Publisher: "Microsoft.Azure.Diagnostics", Name: "IaaSDiagnostics", Format: "json", Status: "Ready"}}
+			}},
+		{name: "extension handler status", rule: RuleExtensionStatus, severity: SeverityError, resource: vmRes, unit: vnetUnit,
+			msg: "contains Extension IaaSDiagnostics reporting Handler Status: Unresponsive.",
+			fire: func(inv *inventory.Inventory) {
+				vm1(inv).Extensions = []inventory.Extension{{Publisher: "Microsoft.Azure.Diagnostics", Name: "IaaSDiagnostics", Format: "json", Status: "Unresponsive"}}
+			},
+			calm: func(inv *inventory.Inventory) {
+				vm1(inv).State = "Stopped"
+				vm1(inv).Extensions = []inventory.Extension{{Publisher: "Microsoft.Azure.Diagnostics", Name: "IaaSDiagnostics", Format: "json", Status: "Unresponsive"}}
+			}},
+		{name: "not regional scope", rule: RuleNotRegionalScope, severity: SeverityError, resource: "cloudservice/cs1", unit: vnetUnit,
+			msg:  "Migration isn't allowed for Deployment cs1-prod in HostedService cs1 as it isn't in the regional scope (the cloud service is in affinity group ag-west)",
+			fire: func(inv *inventory.Inventory) { inv.CloudServices[0].AffinityGroup = "ag-west" },
+			calm: nop},
+		{name: "gateway connection", rule: RuleGatewayConnection, severity: SeverityError, resource: "gateway/vnet1/Vpn", unit: vnetUnit,
+			msg:  "Virtual Network vnet1 has a Vpn gateway connection to local network site hq in state NotConnected",
+			fire: vpnSite("NotConnected", "192.168.0.0/16"),
+			calm: vpnSite(inventory.ConnectionConnected, "192.168.0.0/16")},
+		{name: "local site address space", rule: RuleLocalSiteAddressSpace, severity: SeverityError, resource: "gateway/vnet1/Vpn", unit: vnetUnit,
+			msg:  `Local network site hq (connected to Virtual Network vnet1) has address prefix "192.168.1.0/16", which Resource Manager refuses: it has host bits set (the prefix is 192.168.0.0/16).`,
+			fire: vpnSite(inventory.ConnectionConnected, "192.168.1.0/16"),
+			calm: vpnSite(inventory.ConnectionConnected, "192.168.0.0/16")},
+		{name: "local site address space not cidr", rule: RuleLocalSiteAddressSpace, severity: SeverityError, resource: "gateway/vnet1/Vpn", unit: vnetUnit,
+			msg:  "it is not an IPv4 prefix in CIDR notation",
+			fire: vpnSite(inventory.ConnectionConnected, "192.168.0.0-192.168.255.255"),
+			calm: vpnSite("", "10.10.0.0/16")},
+		{name: "destination in another region", rule: RuleDestinationVNet, severity: SeverityError, resource: "cloudservice/lone", unit: "cloudservice/lone",
+			msg:  "HostedService lone is in East US but its destination virtual network vnet1 is in West US",
+			fire: destination("East US", "vnet1-Migrated", "vnet1", 1),
+			calm: destination(testRegion, "vnet1-Migrated", "vnet1", 1)},
+		{name: "destination subnet full", rule: RuleDestinationVNet, severity: SeverityError, resource: "cloudservice/lone", unit: "cloudservice/lone",
+			// web is a /24: 251 usable, vm1 uses one.
+			msg:  "Subnet web (10.0.1.0/24) of virtual network vnet1 has 251 usable addresses, 1 used by its VMs, but 251 VMs move into it (HostedService lone).",
+			fire: destination(testRegion, "vnet1-Migrated", "vnet1", 251),
+			calm: destination(testRegion, "vnet1-Migrated", "vnet1", 250)},
+		{name: "destination outside the inventory", rule: RuleDestinationVNet, severity: SeverityWarning, resource: "cloudservice/lone", unit: "cloudservice/lone",
+			msg:  "moves into virtual network hub in resource group network-rg, which isn't a classic virtual network of this inventory",
+			fire: destination(testRegion, "network-rg", "hub", 1),
+			calm: destination(testRegion, "vnet1-Migrated", "vnet1", 1)},
+		{name: "vip released", rule: RuleVIPDNSLost, severity: SeverityWarning, resource: "cloudservice/cs1", unit: "cloudservice/cs1",
+			msg: "HostedService cs1 isn't in a virtual network and its VIP isn't reserved: Prepare deallocates its VMs, so the VIP is released",
+			fire: func(inv *inventory.Inventory) {
+				inv.CloudServices[0].Deployment.VirtualNetwork = ""
+				vm1(inv).Subnets = nil
+			},
+			calm: func(inv *inventory.Inventory) {
+				inv.CloudServices[0].Deployment.VirtualNetwork = ""
+				vm1(inv).Subnets = nil
+				inv.ReservedIPs = []inventory.ReservedIP{{Name: "cs1-ip", Location: testRegion}}
+				inv.CloudServices[0].ReservedIP = "cs1-ip"
+			}},
+		{name: "vip and dns name not migrated", rule: RuleVIPDNSLost, severity: SeverityInfo, resource: "cloudservice/cs1", unit: vnetUnit,
+			msg:  "HostedService cs1 has no input endpoint, so its VIP and its DNS name cs1.cloudapp.net are not migrated",
+			fire: func(inv *inventory.Inventory) { vm1(inv).Endpoints = nil },
+			calm: nop},
+		{name: "quotas unchecked", rule: RuleQuotasUnchecked, severity: SeverityWarning, resource: "", unit: "",
+			msg:  "target.quotas is not given, so the Resource Manager quotas that Prepare needs for 1 VMs",
+			fire: func(inv *inventory.Inventory) { inv.Target.Quotas = nil },
 			calm: nop},
 		{name: "vm restart", rule: RuleVMRestart, severity: SeverityInfo, resource: vmRes, unit: "cloudservice/cs1",
 			msg: "VM vm1 in HostedService cs1 isn't in a virtual network: Prepare stops, deallocates and restarts it",

@@ -30,11 +30,23 @@ func checkEndpointACL(c *checker) {
 	})
 }
 
+// checkMultipleSubnets fires on a VM whose NICs are in more than one
+// subnet: a VM with several NICs in one subnet migrates, each NIC becoming a
+// network interface resource (technical deep dive, "Multiple network
+// interfaces on a VM"). Subnet names compare case-insensitively.
 func checkMultipleSubnets(c *checker) {
 	c.eachVM(func(cs *inventory.CloudService, r *inventory.Role) {
-		if len(r.Subnets) > 1 {
-			c.add(vmID(cs, r), fmt.Sprintf("%s is in %d subnets (%s); migration supports one subnet (one network interface) per VM.",
-				vmName(cs, r), len(r.Subnets), strings.Join(r.Subnets, ", ")))
+		var distinct []string
+		seen := map[string]bool{}
+		for _, s := range r.Subnets {
+			if k := inventory.Key(s); !seen[k] {
+				seen[k] = true
+				distinct = append(distinct, s)
+			}
+		}
+		if len(distinct) > 1 {
+			c.add(vmID(cs, r), fmt.Sprintf("%s has network interfaces in %d subnets (%s); migration supports the network interfaces of a VM in one subnet only.",
+				vmName(cs, r), len(distinct), strings.Join(distinct, ", ")))
 		}
 	})
 }
@@ -220,7 +232,7 @@ func isStableState(state string) bool {
 
 func checkVMTransitionalState(c *checker) {
 	c.eachVM(func(cs *inventory.CloudService, r *inventory.Role) {
-		if !isStableState(r.State) {
+		if !isStableState(r.State) && !isProvisioningTimeout(r.State) {
 			c.add(vmID(cs, r), fmt.Sprintf("Migration isn't allowed for HostedService %s because it has VM %s in State: %s. Migration is allowed only when the VM is in one of the following states - Running, Stopped, Stopped Deallocated.",
 				cs.Name, r.Name, r.State))
 		}
