@@ -255,16 +255,24 @@ func (a *app) copyDisk(ctx context.Context, srcArg, dstArg string, f copyFlags, 
 		return err
 	}
 	defer src.Close()
+	if o.Checkpoint, err = a.checkpointPath(f.checkpoint, dstArg); err != nil {
+		return err
+	}
+	// Nothing has been opened for writing yet, and nothing will be if the
+	// destination is the source or a file of it.
+	if err := a.checkDistinct(srcArg, src, f.keyFile, dstArg, o.Checkpoint); err != nil {
+		return err
+	}
 	if manifest != nil {
 		// Every MAC is verified before a single byte is written.
 		if err := manifest.Verify(ctx); err != nil {
 			return fmt.Errorf("verify %s: %w", disks.RedactURL(srcArg), err)
 		}
 	}
-	if o.Checkpoint, err = a.checkpointPath(f.checkpoint, dstArg); err != nil {
-		return err
-	}
 	if !f.resume {
+		if err := os.MkdirAll(filepath.Dir(o.Checkpoint), 0o700); err != nil {
+			return fmt.Errorf("checkpoint: %w", err)
+		}
 		_ = os.Remove(o.Checkpoint)
 	} else if _, err := os.Stat(o.Checkpoint); err != nil {
 		return badInputf("--resume: no checkpoint at %s (%v)", o.Checkpoint, err)
@@ -338,13 +346,10 @@ func (a *app) checkpointPath(explicit, dst string) (string, error) {
 }
 
 // stateCheckpoint is a checkpoint file in the state directory named after
-// a location that carries no secret.
+// a location that carries no secret. Its folder is made by the copy, once
+// the copy is known to be allowed.
 func (a *app) stateCheckpoint(location string) (string, error) {
-	dir := filepath.Join(a.cfg.StateDir, "copies")
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return "", fmt.Errorf("checkpoint: %w", err)
-	}
-	return filepath.Join(dir, shortHash(location)+".checkpoint"), nil
+	return filepath.Join(a.cfg.StateDir, "copies", shortHash(location)+".checkpoint"), nil
 }
 
 func isURL(s string) bool {

@@ -477,6 +477,16 @@ func (d *Disk) fromParent(ctx context.Context, p []byte, off int64) error {
 	return d.parent.ReadAt(ctx, p, off)
 }
 
+// Files lists the files of the disk and its parent chain, this disk first,
+// as they were opened: everything a copy from it reads.
+func (d *Disk) Files() []string {
+	var out []string
+	for p := d; p != nil; p = p.parent {
+		out = append(out, p.path)
+	}
+	return out
+}
+
 // Close closes the file and the parent chain.
 func (d *Disk) Close() error {
 	var err error
