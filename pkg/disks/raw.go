@@ -93,10 +93,24 @@ func ReopenRaw(path string, size int64) (*RawSink, error) {
 	return openRawSink(path, size, 0)
 }
 
+// PlainMode is the mode of every file of plain disk data the tool writes:
+// a disk holds whatever its VM kept (keys, password hashes, customer data),
+// so it is the owner's alone, as its encrypted staging image is.
+const PlainMode = 0o600
+
 func openRawSink(path string, size int64, flags int) (*RawSink, error) {
-	f, err := os.OpenFile(path, os.O_RDWR|flags, 0o644)
+	f, err := os.OpenFile(path, os.O_RDWR|flags, PlainMode)
 	if err != nil {
 		return nil, fmt.Errorf("open raw destination: %w", err)
+	}
+	if flags&os.O_TRUNC != 0 {
+		// Whatever the umask, and whatever mode a file being replaced
+		// had: a fresh copy is created 0600. (A resumed copy keeps the
+		// mode its first run gave it.)
+		if err := f.Chmod(PlainMode); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("open raw destination: %w", err)
+		}
 	}
 	if err := f.Truncate(size); err != nil {
 		f.Close()
