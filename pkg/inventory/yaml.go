@@ -1,8 +1,10 @@
 package inventory
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"strconv"
 	"strings"
@@ -23,11 +25,19 @@ func yamlToJSON(data []byte, o options) (out string, err error) {
 		}
 	}()
 	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
 		return "", fmt.Errorf("invalid YAML: %w", err)
 	}
 	if doc.Kind == 0 {
 		return "", errors.New("empty document, expected an inventory")
+	}
+	// An inventory is one document: a second one, valid or not, is an
+	// estate the operator may believe was read (yaml.Unmarshal reads the
+	// first and ignores the rest).
+	var next yaml.Node
+	if err := dec.Decode(&next); !errors.Is(err, io.EOF) {
+		return "", fmt.Errorf("line %d: a second YAML document starts here; an inventory file holds exactly one", secondDocLine(data, next.Line))
 	}
 	c := &yamlConv{budget: 4*len(data) + 1024, maxDepth: o.maxDepth}
 	c.b.Grow(len(data) + len(data)/2)
@@ -152,4 +162,51 @@ func quoteJSON(s string) string {
 	}
 	b.WriteByte('"')
 	return b.String()
+}
+
+// secondDocLine is the line where the second document of data starts: the
+// first document marker ("---" or, after "...", the next content) at the
+// start of a line once the first document has content. yaml.v3 gives no
+// offsets for a document it could not parse, so the markers are found here;
+// fallback is the line yaml.v3 gave for a second document it did parse.
+func secondDocLine(data []byte, fallback int) int {
+	content := false
+	ended := 0
+	for i, line := range strings.Split(string(data), "\n") {
+		n := i + 1
+		line = strings.TrimSuffix(line, "\r")
+		marker := func(m string) bool {
+			return strings.HasPrefix(line, m) && (len(line) == 3 || line[3] == ' ' || line[3] == '\t')
+		}
+		trimmed := strings.TrimSpace(line)
+		switch {
+		case marker("---"):
+			if content || ended > 0 {
+				return n
+			}
+			if strings.TrimSpace(line[3:]) != "" && !strings.HasPrefix(strings.TrimSpace(line[3:]), "#") {
+				content = true // "--- value" starts the first document's content
+			}
+		case marker("..."):
+			if content {
+				ended = n
+				content = false
+			}
+		case trimmed == "" || strings.HasPrefix(trimmed, "#"):
+		case strings.HasPrefix(line, "%") && !content:
+			// A directive belongs to the document after it.
+			if ended > 0 {
+				return n
+			}
+		default:
+			if ended > 0 {
+				return n
+			}
+			content = true
+		}
+	}
+	if fallback > 0 {
+		return fallback
+	}
+	return 1
 }
