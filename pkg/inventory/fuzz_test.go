@@ -32,6 +32,8 @@ func FuzzParse(f *testing.F) {
 	f.Add("x.json", []byte(`{"\udc00":"a\ud800\u0041"}`))
 	f.Add("x.yaml", []byte("schemaVersion: 1\n---\nschemaVersion: 2\n"))
 	f.Add("x.yaml", []byte("a: 1\n...\n%YAML 1.2\n--- [\n"))
+	// Aliases are counted in bytes before they are expanded (issue 13).
+	f.Add("x.yaml", []byte("a: &x [1, &y \"s\"]\nb: [*x, *x, *y, &z {k: *x}, *z]\n"))
 	f.Fuzz(func(t *testing.T, file string, data []byte) {
 		inv, err := inventory.Parse(file, data)
 		if err != nil {
