@@ -67,7 +67,7 @@ of the platform for a VNet of a few dozen VMs.`,
 	}
 	c.Flags().DurationVar(&o.prepareTime, "prepare-time", 0, "forecast: how long one Prepare takes (default: --sim-latency on sim, 15m on azure)")
 	c.Flags().BoolVar(&o.convert.stream, "stream", false, "disk step: plan streamed uploads instead of server-side Import")
-	c.Flags().StringVar(&o.convert.bandwidth, "max-bandwidth", "", "disk step: per-disk bandwidth cap to plan with (implies streaming)")
+	c.Flags().StringVar(&o.convert.bandwidth, "max-bandwidth", "", "disk step: per-disk bandwidth cap to plan with, at least 1KiB (implies streaming)")
 	c.Flags().IntVar(&o.convert.iops, "max-iops", 0, "disk step: per-disk IOPS cap to plan with (implies streaming)")
 	c.Flags().StringVar(&o.convert.accountType, "account-type", "", "disk step: managed disk type for every disk")
 	c.Flags().DurationVar(&o.commitTime, "commit-time", 0, "forecast: how long one Commit takes (default: --sim-latency on sim, 5m on azure)")
