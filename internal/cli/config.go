@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"strings"
 	"time"
@@ -209,7 +210,18 @@ func parseInt(x any) (int, error) {
 	return 0, fmt.Errorf("want a whole number, got %v", x)
 }
 
+// parseFloat accepts finite numbers only: NaN compares false with every
+// bound, so "--sim-fault-rate NaN" passed a 0..1 check and made every call
+// fault.
 func parseFloat(x any) (float64, error) {
+	f, err := parseAnyFloat(x)
+	if err == nil && (math.IsNaN(f) || math.IsInf(f, 0)) {
+		return 0, fmt.Errorf("want a finite number, got %v", x)
+	}
+	return f, err
+}
+
+func parseAnyFloat(x any) (float64, error) {
 	switch t := x.(type) {
 	case float64:
 		return t, nil

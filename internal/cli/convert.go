@@ -38,7 +38,7 @@ func (f *convertFlags) add(c *cobra.Command) {
 	c.Flags().StringVar(&f.keyFile, "key-file", "", "key-encryption key for --staging: 32 raw bytes, mode 0600 or stricter")
 	c.Flags().StringVar(&f.cipher, "cipher", "xts-aes-128", "staging cipher: xts-aes-128 or xts-aes-256")
 	c.Flags().BoolVar(&f.stream, "stream", false, "stream every disk through this machine (Upload) instead of a server-side Import")
-	c.Flags().StringVar(&f.bandwidth, "max-bandwidth", "", "cap each disk's streamed copy, bytes per second (e.g. 145MB); implies --stream")
+	c.Flags().StringVar(&f.bandwidth, "max-bandwidth", "", "cap each disk's streamed copy, bytes per second (e.g. 145MB; at least 1KiB, 0 for none); implies --stream")
 	c.Flags().IntVar(&f.iops, "max-iops", 0, "cap each disk's streamed copy, write calls per second; implies --stream")
 	c.Flags().StringVar(&f.accountType, "account-type", "", "managed disk type for every disk (Premium_LRS, Standard_LRS, StandardSSD_LRS); default: from the storage account")
 }
@@ -47,13 +47,11 @@ func (f *convertFlags) add(c *cobra.Command) {
 // bad value).
 func (f *convertFlags) planOptions() (convert.PlanOptions, error) {
 	o := convert.PlanOptions{Staging: f.staging != "", Stream: f.stream, MaxIOPS: f.iops, AccountType: f.accountType}
-	if f.bandwidth != "" {
-		bw, err := disks.ParseBandwidth(f.bandwidth)
-		if err != nil {
-			return o, badInputf("--max-bandwidth: %v", err)
-		}
-		o.MaxBandwidth = bw
+	bw, err := parseBandwidthFlag(f.bandwidth)
+	if err != nil {
+		return o, err
 	}
+	o.MaxBandwidth = bw
 	if f.iops < 0 {
 		return o, badInputf("--max-iops must not be negative")
 	}

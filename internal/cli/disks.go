@@ -126,9 +126,9 @@ type copyFlags struct {
 func (f *copyFlags) add(c *cobra.Command, encrypting bool) {
 	c.Flags().BoolVar(&f.resume, "resume", false, "continue an interrupted copy from its checkpoint")
 	c.Flags().StringVar(&f.checkpoint, "checkpoint", "", "checkpoint file (default: beside a local DST, else in the state directory)")
-	c.Flags().StringVar(&f.bandwidth, "max-bandwidth", "", "cap the bytes written per second, e.g. 145MB or 16MiB")
+	c.Flags().StringVar(&f.bandwidth, "max-bandwidth", "", "cap the bytes written per second, e.g. 145MB or 16MiB; at least 1KiB (a smaller cap is a unit slip), 0 for none")
 	c.Flags().IntVar(&f.iops, "max-iops", 0, "cap the write calls per second, e.g. 2300")
-	c.Flags().IntVar(&f.workers, "workers", 0, "chunks in flight (default: the copier's)")
+	c.Flags().IntVar(&f.workers, "workers", 0, "chunks in flight, at most 64 (each holds 4 MiB of memory; default: the copier's 4)")
 	c.Flags().StringVar(&f.keyFile, "key-file", "", "key-encryption key: 32 raw bytes, mode 0600 or stricter")
 	c.Flags().StringVar(&f.location, "location", "", "a new managed disk's location (disk: destinations; default: the inventory's defaultLocation)")
 	c.Flags().StringVar(&f.accountType, "account-type", "Standard_LRS", "a new managed disk's type (disk: destinations)")
@@ -214,15 +214,15 @@ func (a *app) copyDisk(ctx context.Context, srcArg, dstArg string, f copyFlags, 
 		return badInput(err)
 	}
 	o := disks.CopyOptions{MaxIOPS: f.iops, Workers: f.workers, Resume: f.resume}
-	if f.bandwidth != "" {
-		bw, err := disks.ParseBandwidth(f.bandwidth)
-		if err != nil {
-			return badInputf("--max-bandwidth: %v", err)
-		}
-		o.MaxBandwidth = bw
+	var err error
+	if o.MaxBandwidth, err = parseBandwidthFlag(f.bandwidth); err != nil {
+		return err
 	}
-	if f.iops < 0 || f.workers < 0 {
-		return badInputf("--max-iops and --workers must not be negative")
+	if f.iops < 0 {
+		return badInputf("--max-iops must not be negative")
+	}
+	if err := checkWorkers(f.workers); err != nil {
+		return err
 	}
 	srcStaging := strings.HasPrefix(srcArg, stagingPrefix)
 	dstStaging := strings.HasPrefix(dstArg, stagingPrefix)
@@ -255,16 +255,24 @@ func (a *app) copyDisk(ctx context.Context, srcArg, dstArg string, f copyFlags, 
 		return err
 	}
 	defer src.Close()
+	if o.Checkpoint, err = a.checkpointPath(f.checkpoint, dstArg); err != nil {
+		return err
+	}
+	// Nothing has been opened for writing yet, and nothing will be if the
+	// destination is the source or a file of it.
+	if err := a.checkDistinct(srcArg, src, f.keyFile, dstArg, o.Checkpoint); err != nil {
+		return err
+	}
 	if manifest != nil {
 		// Every MAC is verified before a single byte is written.
 		if err := manifest.Verify(ctx); err != nil {
 			return fmt.Errorf("verify %s: %w", disks.RedactURL(srcArg), err)
 		}
 	}
-	if o.Checkpoint, err = a.checkpointPath(f.checkpoint, dstArg); err != nil {
-		return err
-	}
 	if !f.resume {
+		if err := os.MkdirAll(filepath.Dir(o.Checkpoint), 0o700); err != nil {
+			return fmt.Errorf("checkpoint: %w", err)
+		}
 		_ = os.Remove(o.Checkpoint)
 	} else if _, err := os.Stat(o.Checkpoint); err != nil {
 		return badInputf("--resume: no checkpoint at %s (%v)", o.Checkpoint, err)
@@ -338,13 +346,10 @@ func (a *app) checkpointPath(explicit, dst string) (string, error) {
 }
 
 // stateCheckpoint is a checkpoint file in the state directory named after
-// a location that carries no secret.
+// a location that carries no secret. Its folder is made by the copy, once
+// the copy is known to be allowed.
 func (a *app) stateCheckpoint(location string) (string, error) {
-	dir := filepath.Join(a.cfg.StateDir, "copies")
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return "", fmt.Errorf("checkpoint: %w", err)
-	}
-	return filepath.Join(dir, shortHash(location)+".checkpoint"), nil
+	return filepath.Join(a.cfg.StateDir, "copies", shortHash(location)+".checkpoint"), nil
 }
 
 func isURL(s string) bool {

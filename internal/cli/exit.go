@@ -77,8 +77,11 @@ func isInputError(err error) bool {
 	var ke *staging.KeyFileError
 	var ce *plan.CycleError
 	var pe *azure.ProviderError
+	var nr *disks.NotRegularError
+	var le *vhd.LoopError
 	switch {
-	case errors.As(err, &fe), errors.As(err, &ke), errors.As(err, &ce), errors.As(err, &pe):
+	case errors.As(err, &fe), errors.As(err, &ke), errors.As(err, &ce), errors.As(err, &pe),
+		errors.As(err, &nr), errors.As(err, &le):
 		return true
 	case errors.Is(err, staging.ErrWrongKey), errors.Is(err, staging.ErrFormat),
 		errors.Is(err, vhd.ErrSizeNotMiB), errors.Is(err, disks.ErrBadRate),

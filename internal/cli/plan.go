@@ -115,7 +115,7 @@ without it plan exits 0 whatever it found.`,
 	c.Flags().BoolVar(&o.detailedExitCode, "detailed-exitcode", false, "exit 3 when findings block a unit (default: 0 for a report)")
 	c.Flags().DurationVar(&o.prepareTime, "prepare-time", 0, "forecast: how long one Prepare takes, whatever the unit (default: the timing model)")
 	c.Flags().BoolVar(&o.convert.stream, "stream", false, "disk step: plan streamed uploads instead of server-side Import")
-	c.Flags().StringVar(&o.convert.bandwidth, "max-bandwidth", "", "disk step: per-disk bandwidth cap to plan with (implies streaming)")
+	c.Flags().StringVar(&o.convert.bandwidth, "max-bandwidth", "", "disk step: per-disk bandwidth cap to plan with, at least 1KiB (implies streaming)")
 	c.Flags().IntVar(&o.convert.iops, "max-iops", 0, "disk step: per-disk IOPS cap to plan with (implies streaming)")
 	c.Flags().StringVar(&o.convert.accountType, "account-type", "", "disk step: managed disk type for every disk")
 	c.Flags().DurationVar(&o.commitTime, "commit-time", 0, "forecast: how long one Commit takes, whatever the unit (default: the timing model)")

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"sync/atomic"
 	"syscall"
 
@@ -108,8 +109,16 @@ finished by "migrate resume", and an irreversible Commit is never sent twice.
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			if cmd.HasAvailableSubCommands() {
+				// A command group only prints help or refuses an
+				// unknown command: no configuration needed.
+				return nil
+			}
 			cfg, err := loadConfig(cmd.Flags(), a.io.Getenv)
 			if err != nil {
+				return err
+			}
+			if err := checkStateDir(cfg.StateDir); err != nil {
 				return err
 			}
 			a.cfg = cfg
@@ -131,7 +140,49 @@ finished by "migrate resume", and an irreversible Commit is never sent twice.
 	root.AddCommand(helpTopics()...)
 	root.Version = readBuildInfo().String()
 	root.SetVersionTemplate("migrate {{.Version}}\n")
+	refuseUnknownCommands(root)
 	return root
+}
+
+// refuseUnknownCommands makes every command group (root, disks, sim, ...)
+// answer an unknown subcommand, typos included, with a usage error (exit
+// 2) and cobra's suggestions; without args a group prints its help. Cobra
+// on its own makes "migrate paln" an untyped error (exit 1) and "migrate
+// disks cpy" the group's help (exit 0).
+func refuseUnknownCommands(c *cobra.Command) {
+	for _, sub := range c.Commands() {
+		refuseUnknownCommands(sub)
+	}
+	if !c.HasSubCommands() || c.Runnable() {
+		return
+	}
+	c.Args = cobra.ArbitraryArgs
+	c.RunE = func(cmd *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return cmd.Help()
+		}
+		msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+		if cmd.SuggestionsMinimumDistance <= 0 {
+			cmd.SuggestionsMinimumDistance = 2 // cobra's own default
+		}
+		if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+			msg += "\n\nDid you mean this?\n\t" + strings.Join(s, "\n\t")
+		}
+		return badInput(fmt.Errorf("%s\n\nRun '%s --help' for usage.", msg, cmd.CommandPath()))
+	}
+}
+
+// checkStateDir refuses (exit 2), before anything is created, a state
+// directory that is a file or lies under one.
+func checkStateDir(dir string) error {
+	fi, err := os.Stat(dir)
+	switch {
+	case err == nil && !fi.IsDir():
+		return badInputf("--state-dir %s is a file, not a directory", dir)
+	case errors.Is(err, syscall.ENOTDIR):
+		return badInputf("--state-dir %s: a part of the path is a file, not a directory", dir)
+	}
+	return nil
 }
 
 // wantArgs wraps a cobra positional-args check so a violation is exit 2.

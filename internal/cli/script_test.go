@@ -69,6 +69,7 @@ func TestScript(t *testing.T) {
 func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
 	return map[string]func(ts *testscript.TestScript, neg bool, args []string){
 		"container": cmdContainer,
+		"vhd":       cmdVHD,
 		// waitfile FILE waits (at most 60s) until FILE exists.
 		"waitfile": func(ts *testscript.TestScript, neg bool, args []string) {
 			if neg || len(args) != 1 {

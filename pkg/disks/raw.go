@@ -17,11 +17,13 @@ type RawFile struct {
 
 var _ Source = (*RawFile)(nil)
 
-// OpenRaw opens a raw image. Its Allocated comes from SEEK_DATA/SEEK_HOLE
-// where the file system supports them, so the holes of a sparse image cost
-// nothing; elsewhere it is the whole file.
+// OpenRaw opens a raw image: a regular file or a block device (anything
+// else is a *NotRegularError, found without blocking on a FIFO). Its
+// Allocated comes from SEEK_DATA/SEEK_HOLE where the file system supports
+// them, so the holes of a sparse image cost nothing; elsewhere it is the
+// whole file.
 func OpenRaw(path string) (*RawFile, error) {
-	f, err := os.Open(path)
+	f, err := OpenRegular(path, true)
 	if err != nil {
 		return nil, fmt.Errorf("open raw image: %w", err)
 	}
@@ -30,7 +32,15 @@ func OpenRaw(path string) (*RawFile, error) {
 		f.Close()
 		return nil, fmt.Errorf("open raw image: %w", err)
 	}
-	return &RawFile{f: f, size: st.Size()}, nil
+	size := st.Size()
+	if !st.Mode().IsRegular() {
+		// A block device's stat size is 0: its end is its size.
+		if size, err = f.Seek(0, io.SeekEnd); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("open raw image: size of %s: %w", path, err)
+		}
+	}
+	return &RawFile{f: f, size: size}, nil
 }
 
 // Size is the file's size.
@@ -93,10 +103,27 @@ func ReopenRaw(path string, size int64) (*RawSink, error) {
 	return openRawSink(path, size, 0)
 }
 
+// PlainMode is the mode of every file of plain disk data the tool writes:
+// a disk holds whatever its VM kept (keys, password hashes, customer data),
+// so it is the owner's alone, as its encrypted staging image is.
+const PlainMode = 0o600
+
 func openRawSink(path string, size int64, flags int) (*RawSink, error) {
-	f, err := os.OpenFile(path, os.O_RDWR|flags, 0o644)
+	if err := CheckWritable(path); err != nil {
+		return nil, fmt.Errorf("open raw destination: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|flags, PlainMode)
 	if err != nil {
 		return nil, fmt.Errorf("open raw destination: %w", err)
+	}
+	if flags&os.O_TRUNC != 0 {
+		// Whatever the umask, and whatever mode a file being replaced
+		// had: a fresh copy is created 0600. (A resumed copy keeps the
+		// mode its first run gave it.)
+		if err := f.Chmod(PlainMode); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("open raw destination: %w", err)
+		}
 	}
 	if err := f.Truncate(size); err != nil {
 		f.Close()

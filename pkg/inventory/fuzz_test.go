@@ -27,6 +27,13 @@ func FuzzParse(f *testing.F) {
 	f.Add("x.yaml", []byte("schemaVersion: 1\nsubscriptionId: 6c1b0b6f-0000-4000-8000-000000000001\n"))
 	f.Add("x.json", []byte(`{"a":"\ud800\udc00\u00e9\n"}`))
 	f.Add("x", []byte(`[1e5, -0.5, true, null]`))
+	// Lone surrogates and second YAML documents are refused (issue 15).
+	f.Add("x.json", []byte(`{"a":"\ud800"}`))
+	f.Add("x.json", []byte(`{"\udc00":"a\ud800\u0041"}`))
+	f.Add("x.yaml", []byte("schemaVersion: 1\n---\nschemaVersion: 2\n"))
+	f.Add("x.yaml", []byte("a: 1\n...\n%YAML 1.2\n--- [\n"))
+	// Aliases are counted in bytes before they are expanded (issue 13).
+	f.Add("x.yaml", []byte("a: &x [1, &y \"s\"]\nb: [*x, *x, *y, &z {k: *x}, *z]\n"))
 	f.Fuzz(func(t *testing.T, file string, data []byte) {
 		inv, err := inventory.Parse(file, data)
 		if err != nil {

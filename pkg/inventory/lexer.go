@@ -253,18 +253,21 @@ func (l *lexer) strSlow(start int) string {
 			}
 			j += 4
 			if utf16.IsSurrogate(r) {
-				// A pair is two escapes; a lone half becomes U+FFFD, as
-				// encoding/json does.
-				if r2, ok := hex4(l.s, j+2); ok && j+1 < len(l.s) && l.s[j] == '\\' && l.s[j+1] == 'u' {
-					if d := utf16.DecodeRune(r, r2); d != utf8.RuneError {
-						j += 6
-						r = d
-					} else {
-						r = utf8.RuneError
-					}
-				} else {
-					r = utf8.RuneError
+				// A pair is two escapes. A lone half is refused: encoding/json
+				// turns it into U+FFFD, which would silently rename a
+				// resource (a name Azure would never show).
+				r2, ok := hex4(l.s, j+2)
+				ok = ok && j+1 < len(l.s) && l.s[j] == '\\' && l.s[j+1] == 'u'
+				d := utf8.RuneError
+				if ok {
+					d = utf16.DecodeRune(r, r2)
 				}
+				if d == utf8.RuneError {
+					l.fail(j-6, "lone UTF-16 surrogate \\u%04x in string (a surrogate is only valid as the first half of a pair, \\ud800-\\udbff then \\udc00-\\udfff)", r)
+					return ""
+				}
+				j += 6
+				r = d
 			}
 			b = utf8.AppendRune(b, r)
 		default:

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"syscall"
 )
 
 // KEKSize is the size of the key-encryption key and of the key file.
@@ -13,7 +14,9 @@ const KEKSize = 32
 // bytes whose mode grants nothing beyond 0600. Any other file is a
 // *KeyFileError (exit 2); no error includes the file's content.
 func LoadKeyFile(path string) ([]byte, error) {
-	f, err := os.Open(path)
+	// O_NONBLOCK: a FIFO opens at once (and is refused below as not a
+	// regular file) instead of blocking until something writes to it.
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, &KeyFileError{Path: path, Reason: "cannot open", Err: err}
 	}

@@ -46,6 +46,9 @@ type Disk struct {
 	// bitmap is read once whatever the number of reads.
 	full   []atomic.Uint32
 	parent *Disk
+	// above are the disks of the chain above this one, the child first:
+	// a parent locator leading back to one of them is a loop.
+	above []link
 
 	checks []string
 }
@@ -53,9 +56,17 @@ type Disk struct {
 var _ disks.Source = (*Disk)(nil)
 
 // Open opens and validates the VHD at path, following a differencing disk's
-// parent locators. A file that breaks the format gives a *FormatError.
+// parent locators. A file that breaks the format gives a *FormatError, a
+// chain that loops a *LoopError, and a path (or a parent) that is not a
+// regular file a *disks.NotRegularError, found without blocking.
 func Open(path string) (*Disk, error) {
-	return open(path, 1)
+	return open(path, nil)
+}
+
+// link is one disk of a chain being opened: its path and what stat said.
+type link struct {
+	path string
+	fi   os.FileInfo
 }
 
 // backing is the file under a Disk: an *os.File, or bytes in the fuzz test.
@@ -64,8 +75,8 @@ type backing interface {
 	io.Closer
 }
 
-func open(path string, depth int) (*Disk, error) {
-	f, err := os.Open(path)
+func open(path string, above []link) (*Disk, error) {
+	f, err := disks.OpenRegular(path, false)
 	if err != nil {
 		return nil, fmt.Errorf("open VHD: %w", err)
 	}
@@ -74,14 +85,17 @@ func open(path string, depth int) (*Disk, error) {
 		f.Close()
 		return nil, fmt.Errorf("stat VHD: %w", err)
 	}
-	return openFrom(path, f, st.Size(), depth)
+	return openFrom(path, f, st, st.Size(), above)
 }
 
 // openFrom validates the VHD held by f, of size bytes, named path (for
-// messages and to find a differencing disk's parent). It closes f on error.
-func openFrom(path string, f backing, size int64, depth int) (*Disk, error) {
+// messages and to find a differencing disk's parent), fi its stat (nil in
+// the fuzz test), above the disks of the chain above it. It closes f on
+// error.
+func openFrom(path string, f backing, fi os.FileInfo, size int64, above []link) (*Disk, error) {
 	d := &Disk{path: path, f: f, fileSize: size}
-	if err := d.load(depth); err != nil {
+	d.above = append(append([]link(nil), above...), link{path, fi})
+	if err := d.load(len(d.above)); err != nil {
 		d.Close()
 		var fe *FormatError
 		if errors.As(err, &fe) && fe.Path == "" {
@@ -240,12 +254,27 @@ func (d *Disk) openParent(depth int) error {
 	}
 	var tried []string
 	for _, c := range candidates {
-		if _, err := os.Stat(c); err != nil {
+		fi, err := os.Stat(c)
+		if err != nil {
 			tried = append(tried, c)
 			continue
 		}
-		p, err := open(c, depth+1)
+		for _, l := range d.above {
+			if l.fi != nil && os.SameFile(l.fi, fi) {
+				chain := make([]string, 0, len(d.above)+1)
+				for _, l := range d.above {
+					chain = append(chain, l.path)
+				}
+				return &LoopError{Chain: append(chain, c)}
+			}
+		}
+		p, err := open(c, d.above)
 		if err != nil {
+			var le *LoopError
+			if errors.As(err, &le) {
+				// Said once, naming the whole loop, not once per disk.
+				return err
+			}
 			return fmt.Errorf("parent of %s: %w", d.path, err)
 		}
 		d.parent = p
@@ -475,6 +504,16 @@ func (d *Disk) fromParent(ctx context.Context, p []byte, off int64) error {
 		return nil
 	}
 	return d.parent.ReadAt(ctx, p, off)
+}
+
+// Files lists the files of the disk and its parent chain, this disk first,
+// as they were opened: everything a copy from it reads.
+func (d *Disk) Files() []string {
+	var out []string
+	for p := d; p != nil; p = p.parent {
+		out = append(out, p.path)
+	}
+	return out
 }
 
 // Close closes the file and the parent chain.

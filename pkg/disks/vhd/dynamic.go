@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"time"
 	"unicode/utf16"
+
+	"github.com/migrate-tool/migrate/pkg/disks"
 )
 
 // DefaultBlockSize is the block size of dynamic disks made by Hyper-V and
@@ -121,8 +123,12 @@ func CreateDynamic(path string, size int64, o DynamicOptions) (*DynamicWriter, e
 	binary.BigEndian.PutUint32(h[36:], checksum(h, offHeaderChecksum))
 	w.header = h
 	w.footer = buildFooter(typ, size, FooterSize, id, time.Now())
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_TRUNC, disks.PlainMode)
 	if err != nil {
+		return nil, fmt.Errorf("create dynamic VHD: %w", err)
+	}
+	if err := f.Chmod(disks.PlainMode); err != nil {
+		f.Close()
 		return nil, fmt.Errorf("create dynamic VHD: %w", err)
 	}
 	w.f = f

@@ -3,6 +3,7 @@ package vhd
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // FormatError reports a VHD that breaks the format: the byte offset in the
@@ -32,4 +33,16 @@ var ErrSizeNotMiB = errors.New("virtual size is not a whole number of MiB")
 
 func formatErr(path string, off int64, field, format string, args ...any) *FormatError {
 	return &FormatError{Path: path, Offset: off, Field: field, Problem: fmt.Sprintf(format, args...)}
+}
+
+// LoopError is a differencing chain whose parent locators lead back to a
+// disk already in it. Chain lists the files in the order they were opened,
+// the child first and the file met twice last. Callers map it to "bad
+// input" (exit 2).
+type LoopError struct {
+	Chain []string
+}
+
+func (e *LoopError) Error() string {
+	return fmt.Sprintf("vhd %s: the parent chain loops: %s", e.Chain[0], strings.Join(e.Chain, " -> "))
 }

@@ -80,7 +80,7 @@ func FuzzOpen(f *testing.F) {
 			return // larger parts add nothing but time
 		}
 		b := assemble(footer, header, bat, data)
-		d, err := openFrom("/nonexistent-fuzz-dir/f.vhd", memFile{bytes.NewReader(b)}, int64(len(b)), 1)
+		d, err := openFrom("/nonexistent-fuzz-dir/f.vhd", memFile{bytes.NewReader(b)}, nil, int64(len(b)), nil)
 		if err != nil {
 			return
 		}
@@ -115,7 +115,7 @@ func TestAssembleSplit(t *testing.T) {
 			file[700] = 1
 		}
 		b := assemble(split(file, dynamic))
-		if _, err := openFrom("seed.vhd", memFile{bytes.NewReader(b)}, int64(len(b)), 1); err != nil {
+		if _, err := openFrom("seed.vhd", memFile{bytes.NewReader(b)}, nil, int64(len(b)), nil); err != nil {
 			t.Errorf("dynamic=%v: seed rejected: %v", dynamic, err)
 		}
 	}
