@@ -133,6 +133,9 @@ func (s *Sim) change(ctx context.Context, op, unitID string, state func(p *persi
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if err := s.refuseReadOnly(op, unitID); err != nil {
+		return err
+	}
 	err := s.update(func(p *persisted) (bool, error) {
 		p.Seq++
 		d := decide(s.o.Seed, streamOps, p.Seq, s.o.FaultRate, true)

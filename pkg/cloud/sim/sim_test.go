@@ -196,10 +196,7 @@ func TestStateFilePermissions(t *testing.T) {
 		mode os.FileMode
 	}{
 		{filepath.Join(dir, "sim"), 0o700 | os.ModeDir},
-		{filepath.Join(dir, "sim", "estate.json"), 0o600},
-		{filepath.Join(dir, "sim", "state.json"), 0o600},
-		{filepath.Join(dir, "sim", "state.log"), 0o600},
-		{filepath.Join(dir, "sim", "history.jsonl"), 0o600},
+		{filepath.Join(dir, "sim", "sim.db"), 0o600},
 		{filepath.Join(dir, "sim", "lock"), 0o600},
 	}
 	for _, tc := range tests {
