@@ -727,11 +727,8 @@ func (s *Sim) apply(p *persisted, op string, tg target, st *unitState) (*inFligh
 			return nil, refuse
 		}
 		during, final = cloud.StatePreparing, cloud.StatePrepared
-		if need, free, region, ok := s.cores(p, tg.u); ok && need > free {
+		if fail = s.quotaFailure(p, tg.u); fail != nil {
 			final = cloud.StatePrepareFailed
-			fail = &failure{Code: "QuotaExceeded", Message: fmt.Sprintf(
-				"Operation results in exceeding quota limits of Core. Maximum allowed: %d, Current in use: %d, Additional requested: %d in region %s.",
-				free+s.coresInUse(p, region), s.coresInUse(p, region), need, region)}
 		}
 	case OpCommit:
 		switch st.State {
@@ -770,20 +767,95 @@ func pendingOutcome(pd *pending, id string) error {
 	return &cloud.OperationError{Op: pd.Op, Unit: id, Code: pd.Failure.Code, Message: pd.Failure.Message}
 }
 
-// cores reports the cores unit u needs and how many are free in its region,
-// when target.quotas gives a core count for that region.
-func (s *Sim) cores(p *persisted, u *unit) (need, free int, region string, ok bool) {
-	q, found := lookupQuota(s.topo.estate.Target.Quotas, u.region)
-	if !found || q.Cores == nil {
-		return 0, 0, u.region, false
-	}
-	need = u.vmCount()
-	return need, *q.Cores - s.coresInUse(p, u.region), u.region, true
+// quota is one regional Resource Manager quota Prepare checks. The
+// planning guide lists the quotas that stop a migration: "Network
+// Interfaces, Load Balancers, Public IPs, Static Public IPs, Cores, Network
+// Security Groups, Route Tables" (MicrosoftDocs/azure-docs,
+// articles/virtual-machines/migration-classic-resource-manager-plan.md,
+// "Azure Resource Manager Quotas"); Validate does not check them, Prepare
+// fails (the FAQ: "What if I hit a Quota error while preparing ...? We
+// recommend that you abort your migration and then log a support request
+// ..."), leaving the unit PrepareFailed.
+type quota struct {
+	limit func(q inventory.Quota) *int
+	// need is what the unit's Prepare makes of it.
+	need func(t *topology, u *unit) int
+	fail func(limit, inUse, need int, region string) *failure
 }
 
-// coresInUse counts the cores of units whose Resource Manager VMs exist or
-// are being made in region: Preparing through Committed.
-func (s *Sim) coresInUse(p *persisted, region string) int {
+// quotas are checked in this order; the first exceeded fails the Prepare.
+var quotas = []quota{
+	{
+		limit: func(q inventory.Quota) *int { return q.Cores },
+		// 1 core per VM: the sim keeps no VM size table.
+		need: func(_ *topology, u *unit) int { return u.vmCount() },
+		// Resource Manager compute's quota message.
+		fail: func(limit, inUse, need int, region string) *failure {
+			return &failure{Code: "QuotaExceeded", Message: fmt.Sprintf(
+				"Operation results in exceeding quota limits of Core. Maximum allowed: %d, Current in use: %d, Additional requested: %d in region %s.",
+				limit, inUse, need, region)}
+		},
+	},
+	networkQuota(func(q inventory.Quota) *int { return q.NetworkInterfaces }, typeNIC, "QuotaExceeded", "network interfaces"),
+	// PublicIPCountLimitReached and its message are the network resource
+	// provider's, as MicrosoftDocs/azure-docs quotes them (Azure Databricks
+	// troubleshooting, "Cloud provider launch failure ...
+	// (PublicIPCountLimitReached)"); the other network quotas answer in
+	// the same words.
+	networkQuota(func(q inventory.Quota) *int { return q.PublicIPAddresses }, typePublicIP, "PublicIPCountLimitReached", "public IP addresses"),
+	networkQuota(func(q inventory.Quota) *int { return q.LoadBalancers }, typeLoadBalancer, "QuotaExceeded", "load balancers"),
+	networkQuota(func(q inventory.Quota) *int { return q.NetworkSecurityGroups }, typeNSG, "QuotaExceeded", "network security groups"),
+	networkQuota(func(q inventory.Quota) *int { return q.RouteTables }, typeRouteTable, "QuotaExceeded", "route tables"),
+}
+
+// networkQuota counts the unit's Resource Manager resources of one type.
+func networkQuota(limit func(inventory.Quota) *int, resType, code, what string) quota {
+	return quota{
+		limit: limit,
+		need: func(t *topology, u *unit) int {
+			n := 0
+			for _, r := range t.armResources(u) {
+				if r.Type == resType {
+					n++
+				}
+			}
+			return n
+		},
+		fail: func(limit, _, _ int, _ string) *failure {
+			return &failure{Code: code, Message: fmt.Sprintf(
+				"Cannot create more than %d %s for this subscription in this region.", limit, what)}
+		},
+	}
+}
+
+// quotaFailure is the failure of u's Prepare when it would exceed a quota
+// target.quotas gives for u's region, counting what the units Preparing
+// through Committed in that region hold; nil when it fits.
+func (s *Sim) quotaFailure(p *persisted, u *unit) *failure {
+	q, found := lookupQuota(s.topo.estate.Target.Quotas, u.region)
+	if !found {
+		return nil
+	}
+	for _, k := range quotas {
+		limit := k.limit(q)
+		if limit == nil {
+			continue
+		}
+		need := k.need(s.topo, u)
+		if need == 0 {
+			continue
+		}
+		inUse := s.inUse(p, u.region, func(o *unit) int { return k.need(s.topo, o) })
+		if inUse+need > *limit {
+			return k.fail(*limit, inUse, need, u.region)
+		}
+	}
+	return nil
+}
+
+// inUse sums count over the units whose Resource Manager resources exist
+// or are being made in region: Preparing through Committed.
+func (s *Sim) inUse(p *persisted, region string, count func(*unit) int) int {
 	n := 0
 	for k, st := range p.Units {
 		u := s.topo.units[k]
@@ -795,7 +867,7 @@ func (s *Sim) coresInUse(p *persisted, region string) int {
 			if st.Pending != nil && st.Pending.Final == cloud.StatePrepareFailed {
 				continue
 			}
-			n += u.vmCount()
+			n += count(u)
 		}
 	}
 	return n

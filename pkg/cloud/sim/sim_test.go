@@ -722,3 +722,70 @@ func TestBeginPoll(t *testing.T) {
 		t.Fatal("Begin(Validate) accepted: Validate is synchronous")
 	}
 }
+
+// Prepare fails for every regional Resource Manager quota the planning
+// guide lists (migration-classic-resource-manager-plan.md, "Azure Resource
+// Manager Quotas"), counting what units Preparing through Committed hold;
+// the unit is left PrepareFailed with the platform's code and message, and
+// Validate says nothing of quotas.
+func TestNetworkQuotas(t *testing.T) {
+	t.Parallel()
+	n := func(v int) *int { return &v }
+	tests := []struct {
+		name    string
+		quota   inventory.Quota
+		first   string // prepared first, fitting the quota; "" for none
+		unit    string
+		code    string
+		message string
+	}{
+		{"public IPs", inventory.Quota{PublicIPAddresses: n(0)}, "", cloudtest.UnitReservedIP,
+			"PublicIPCountLimitReached", "Cannot create more than 0 public IP addresses for this subscription in this region."},
+		{"public IPs in use", inventory.Quota{PublicIPAddresses: n(1)}, cloudtest.UnitReservedIP, cloudtest.UnitLegacy,
+			"PublicIPCountLimitReached", "Cannot create more than 1 public IP addresses for this subscription in this region."},
+		{"network interfaces", inventory.Quota{NetworkInterfaces: n(0)}, "", cloudtest.UnitLegacy,
+			"QuotaExceeded", "Cannot create more than 0 network interfaces for this subscription in this region."},
+		{"load balancers", inventory.Quota{LoadBalancers: n(0)}, "", cloudtest.UnitLegacy,
+			"QuotaExceeded", "Cannot create more than 0 load balancers for this subscription in this region."},
+		{"network security groups", inventory.Quota{NetworkSecurityGroups: n(0)}, "", cloudtest.UnitNSG,
+			"QuotaExceeded", "Cannot create more than 0 network security groups for this subscription in this region."},
+		{"route tables", inventory.Quota{RouteTables: n(0)}, "", "routetable/suite-rt",
+			"QuotaExceeded", "Cannot create more than 0 route tables for this subscription in this region."},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			inv := cloudtest.Inventory()
+			inv.RouteTables = append(inv.RouteTables, inventory.RouteTable{Name: "suite-rt", Location: "West US"})
+			inv.Target.Quotas = map[string]inventory.Quota{"West US": tc.quota}
+			s := open(t, t.TempDir(), inv, sim.Options{})
+			ctx := t.Context()
+			if tc.first != "" {
+				must(t, s.Prepare(ctx, cloudtest.Target(tc.first)))
+			}
+			msgs, err := s.Validate(ctx, cloudtest.Target(tc.unit))
+			must(t, err)
+			if slices.ContainsFunc(msgs, func(m cloud.Message) bool { return strings.Contains(m.Message, "Cannot create") }) {
+				t.Errorf("Validate speaks of quotas: %+v", msgs)
+			}
+			err = s.Prepare(ctx, cloudtest.Target(tc.unit))
+			var oe *cloud.OperationError
+			if !errors.As(err, &oe) || oe.Code != tc.code || oe.Message != tc.message {
+				t.Fatalf("Prepare = %v, want *cloud.OperationError %s %q", err, tc.code, tc.message)
+			}
+			if st := mustState(t, s, tc.unit); st != cloud.StatePrepareFailed {
+				t.Fatalf("State = %s, want PrepareFailed", st)
+			}
+			// Abort, fix, retry, as the FAQ says: without the quota the
+			// Prepare goes through.
+			must(t, s.Abort(ctx, cloudtest.Target(tc.unit)))
+			if tc.first != "" {
+				must(t, s.Abort(ctx, cloudtest.Target(tc.first)))
+				must(t, s.Prepare(ctx, cloudtest.Target(tc.unit)))
+				if st := mustState(t, s, tc.unit); st != cloud.StatePrepared {
+					t.Fatalf("State after freeing the quota = %s, want Prepared", st)
+				}
+			}
+		})
+	}
+}
