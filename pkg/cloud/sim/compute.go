@@ -21,7 +21,7 @@ import (
 // disks and images (cloud.Compute) and their data (cloud.DiskData).
 //
 // Commit turns each VM of the unit into a Resource Manager VM in resource
-// group <cloud service><suffix>, named as the role, in the cloud service's
+// group <cloud service>-Migrated, named as the role, in the cloud service's
 // location, with its size, availability set, NIC <vm>-PrimaryNic, OS type
 // (the OS disk's os, default Windows) and its disks as unmanaged disks (the
 // classic VHD URI, size sizeGiB<<30, data disks at their LUNs); running,

@@ -789,3 +789,46 @@ func TestNetworkQuotas(t *testing.T) {
 		})
 	}
 }
+
+// The platform names the resource groups: <name>-Migrated for every cloud
+// service, VNet and standalone resource, whatever target.resourceGroupSuffix
+// asks, and the VNet keeps its classic name inside <vnet>-Migrated
+// (migration-classic-resource-manager-deep-dive.md, "Translation of the
+// classic deployment model to Resource Manager resources"). While the unit
+// is Prepared they are listed, not yet committed (read-only).
+func TestResourceGroupsAlwaysMigrated(t *testing.T) {
+	t.Parallel()
+	inv := cloudtest.Inventory()
+	inv.Target.ResourceGroupSuffix = "-Moved"
+	s := open(t, t.TempDir(), inv, sim.Options{})
+	ctx := t.Context()
+	for _, u := range []string{cloudtest.UnitVNet, cloudtest.UnitLegacy, cloudtest.UnitNSG} {
+		must(t, s.Prepare(ctx, cloudtest.Target(u)))
+	}
+	res, err := s.Resources(ctx)
+	must(t, err)
+	groups := map[string]bool{}
+	for _, r := range res {
+		if r.Committed {
+			t.Errorf("%s %s/%s committed while its unit is Prepared", r.Type, r.ResourceGroup, r.Name)
+		}
+		if !strings.HasSuffix(r.ResourceGroup, "-Migrated") {
+			t.Errorf("%s %s in resource group %s, want <name>-Migrated", r.Type, r.Name, r.ResourceGroup)
+		}
+		groups[r.ResourceGroup] = true
+	}
+	for _, g := range []string{cloudtest.VNet + "-Migrated", cloudtest.ServiceWeb + "-Migrated", cloudtest.ServiceLegacy + "-Migrated", cloudtest.NSG + "-Migrated"} {
+		if !groups[g] {
+			t.Errorf("no resource group %s in %v", g, groups)
+		}
+	}
+	if !slices.ContainsFunc(res, func(r sim.ARMResource) bool {
+		return r.Type == "Microsoft.Network/virtualNetworks" && r.Name == cloudtest.VNet && r.ResourceGroup == cloudtest.VNet+"-Migrated"
+	}) {
+		t.Errorf("VNet %s not in %s under its own name: %+v", cloudtest.VNet, cloudtest.VNet+"-Migrated", res)
+	}
+	must(t, s.Commit(ctx, cloudtest.Target(cloudtest.UnitLegacy)))
+	if _, err := s.GetVM(ctx, cloudtest.ServiceLegacy+"-Migrated", "legacy1"); err != nil {
+		t.Errorf("committed VM legacy1 not in %s-Migrated: %v", cloudtest.ServiceLegacy, err)
+	}
+}
