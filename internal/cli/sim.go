@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -29,7 +30,10 @@ func (a *app) newSimHistoryCmd() *cobra.Command {
 operation) the simulated cloud in the state directory received, in order, with
 the migration state each call found and its result (Succeeded, Failed, or the
 transient fault it was answered with). It is how a run proves that no Commit
-reached a unit twice.`,
+reached a unit twice.
+
+It only reads: it takes no lock and changes nothing in the state directory,
+so it answers while a run or sim serve is using the simulator.`,
 		Example: `  migrate sim history
   migrate sim history -o json | jq '[.operations[] | select(.op=="Commit" and .stateBefore=="Committed")] | length'`,
 		Args: wantArgs(cobra.NoArgs),
@@ -37,14 +41,22 @@ reached a unit twice.`,
 			if err := report.Validate(a.cfg.Output, "table", "json", "yaml"); err != nil {
 				return badInput(err)
 			}
-			s, _, err := a.openConfiguredSim(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			ops, err := s.History(cmd.Context())
-			if err != nil {
+			// A reader: no lock, nothing written, and an answer while a run
+			// or `sim serve` holds the simulator.
+			var ops []sim.Operation
+			s, err := sim.OpenReadOnly(cmd.Context(), a.cfg.StateDir, sim.Options{})
+			switch {
+			case errors.Is(err, sim.ErrNoCloud):
+				// Nothing has been run against the simulator here: it
+				// received nothing.
+				fmt.Fprintf(a.io.ErrOut, "migrate: no simulated cloud in %s yet\n", a.cfg.StateDir)
+			case err != nil:
 				return fmt.Errorf("sim history: %w", err)
+			default:
+				defer s.Close()
+				if ops, err = s.History(cmd.Context()); err != nil {
+					return fmt.Errorf("sim history: %w", err)
+				}
 			}
 			if ops == nil {
 				ops = []sim.Operation{}

@@ -18,15 +18,15 @@ import (
 // units), with no latency and no faults, so the numbers are the sim's own
 // cost per call, which the executor pays several times per unit:
 //
-//   - state: one State read (lock, check that no other process wrote: one
-//     pread of the lock file and one fstat of the log);
-//   - prepare+abort: Prepare then Abort of one unit, each appending and
-//     fsyncing one state record (its changes and its history line).
+//   - state: one State read (lock, open sim.db, check in one read
+//     transaction that no other process wrote since, close);
+//   - prepare+abort: Prepare then Abort of one unit, each committing one
+//     bbolt transaction (its changes and its history line).
 //
 // Both should be flat in the estate size (and in the history's length: the
-// loop's history grows by two lines an iteration). estate-bytes is the size
-// of estate.json (decoded once, at Open); state-bytes the size of the
-// mutable state (state.json and state.log) when the cloud was built.
+// loop's history grows by two lines an iteration). state-bytes is the size
+// of sim.db (estate, decoded once at Open, and mutable state) when the
+// cloud was built.
 // BENCHMARKS.md uses these numbers to explain the run's makespan.
 func BenchmarkAccess(b *testing.B) {
 	for _, vms := range []int{100, 1000, 2400, 5000} {
@@ -61,7 +61,7 @@ func BenchmarkAccess(b *testing.B) {
 			}
 			return n
 		}
-		estateBytes, stateBytes := size("estate.json"), size("state.json", "state.log")
+		stateBytes := size("sim.db")
 		ctx := context.Background()
 		name := fmt.Sprintf("vms=%d/units=%d", vms, len(p.Units))
 		b.Run(name+"/state", func(b *testing.B) {
@@ -71,7 +71,6 @@ func BenchmarkAccess(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			b.ReportMetric(float64(estateBytes), "estate-bytes")
 			b.ReportMetric(float64(stateBytes), "state-bytes")
 		})
 		b.Run(name+"/prepare+abort", func(b *testing.B) {
@@ -84,7 +83,6 @@ func BenchmarkAccess(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			b.ReportMetric(float64(estateBytes), "estate-bytes")
 			b.ReportMetric(float64(stateBytes), "state-bytes")
 		})
 		if err := s.Close(); err != nil {

@@ -21,7 +21,7 @@ import (
 // disks and images (cloud.Compute) and their data (cloud.DiskData).
 //
 // Commit turns each VM of the unit into a Resource Manager VM in resource
-// group <cloud service><suffix>, named as the role, in the cloud service's
+// group <cloud service>-Migrated, named as the role, in the cloud service's
 // location, with its size, availability set, NIC <vm>-PrimaryNic, OS type
 // (the OS disk's os, default Windows) and its disks as unmanaged disks (the
 // classic VHD URI, size sizeGiB<<30, data disks at their LUNs); running,
@@ -131,6 +131,9 @@ func (s *Sim) commitVMs(p *persisted, u *unit) {
 // makes the change (its error is the call's answer, recorded Failed).
 func (s *Sim) change(ctx context.Context, op, unitID string, state func(p *persisted) string, apply func(p *persisted) error) error {
 	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := s.refuseReadOnly(op, unitID); err != nil {
 		return err
 	}
 	err := s.update(func(p *persisted) (bool, error) {

@@ -4,23 +4,27 @@
 //
 // A Sim builds its classic estate from the inventory on the first Open and
 // keeps everything (each unit's migration state, the Resource Manager
-// resources it made, operations in flight, the operation history) under
-// <stateDir>/sim/, changed only under an exclusive flock. So separate
-// processes (`migrate validate`, then `migrate prepare`, then `migrate
-// commit`) and parallel goroutines all see one consistent cloud. Later Opens
-// ignore the inventory passed: the persisted cloud is the truth.
+// resources it made, operations in flight, the operation history) in one
+// bbolt file, <stateDir>/sim/sim.db, changed only under an exclusive flock.
+// So separate processes (`migrate validate`, then `migrate prepare`, then
+// `migrate commit`, or `sim serve` beside them) and parallel goroutines all
+// see one consistent cloud. Later Opens ignore the inventory passed: the
+// persisted cloud is the truth.
 //
-// What a call costs does not grow with the estate or the history (store.go
-// has the details): the estate is written once and decoded once per Open;
-// the mutable state is kept decoded in memory and re-read only when another
-// Sim changed it (a log grown, or a new epoch in the lock file); each
-// changing call appends and fsyncs one record holding the entries it
-// changed and its history lines, so a call's effect and its place in the
-// history are saved together or not at all; the log is compacted into a
-// snapshot (written atomically) and its history into the history file once
-// it outgrows the snapshot. A crash leaves at most a torn last line, which
-// no one reads and the next write cuts off. A directory of the older
-// one-file format is refused: delete it to start again.
+// Each changing call is one bbolt transaction holding its effect and its
+// history line, so both are saved or neither is, and a crash leaves the
+// last committed call (store.go has the layout). The estate is written
+// once and decoded once per Open; the mutable state is kept decoded in
+// memory and re-read only when another Sim committed since. bbolt replaced
+// a log-structured store of this package's own: it gives the same
+// guarantees (atomic, durable, crash-consistent) without the code.
+//
+// OpenReadOnly is for commands that only look (`sim history`, status): it
+// takes no lock, creates and changes nothing under the state directory,
+// and answers while another process holds the simulator, by reading a
+// consistent copy (pkg/boltsnap). A damaged state file is reported as a
+// *DamageError, never repaired; a state directory written by an earlier
+// release (JSON files) is refused with a *LegacyError, left as it is.
 //
 // Prepare, Commit and Abort are asynchronous on the platform: each starts an
 // operation persisted with a due time (start + Latency*TimeScale) and any

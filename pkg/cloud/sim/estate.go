@@ -88,15 +88,21 @@ func unitKey(kind, name string) string { return inventory.Key(kind + "/" + name)
 
 func newTopology(inv *inventory.Inventory) *topology {
 	t := &topology{
-		estate:  inv,
-		ix:      inventory.NewIndex(inv),
-		suffix:  inv.Target.ResourceGroupSuffix,
+		estate: inv,
+		ix:     inventory.NewIndex(inv),
+		// The platform names the resource groups itself, whatever
+		// target.resourceGroupSuffix says: "a new resource group is
+		// created for every cloud service with the naming pattern
+		// <cloudservicename>-migrated", and for a virtual network "a new
+		// resource group is created with the name -migrated", the VNet
+		// keeping its name inside it (MicrosoftDocs/azure-docs,
+		// articles/virtual-machines/migration-classic-resource-manager-deep-dive.md,
+		// "Translation of the classic deployment model to Resource Manager
+		// resources").
+		suffix:  inventory.DefaultResourceGroupSuffix,
 		units:   map[string]*unit{},
 		aliases: map[string]alias{},
 		vmUnit:  map[string]string{},
-	}
-	if t.suffix == "" {
-		t.suffix = inventory.DefaultResourceGroupSuffix
 	}
 	add := func(u *unit) *unit {
 		k := inventory.Key(u.id)
@@ -242,7 +248,7 @@ func (u *unit) vmCount() int {
 }
 
 // armResources lists the Resource Manager resources the unit's migration
-// makes, in resource group <name><suffix> of the VNet, each cloud service,
+// makes, in resource group <name>-Migrated of the VNet, each cloud service,
 // or the standalone resource.
 func (t *topology) armResources(u *unit) []ARMResource {
 	var out []ARMResource

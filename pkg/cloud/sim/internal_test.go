@@ -2,10 +2,14 @@ package sim
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/migrate-tool/migrate/pkg/cloud"
 	"github.com/migrate-tool/migrate/pkg/cloud/cloudtest"
@@ -150,9 +154,11 @@ func TestDecide(t *testing.T) {
 	}
 }
 
-// FuzzLoadState: a damaged snapshot or log is an error, never a panic, and
-// what loads can be opened and used. Each input is a state.json and a
-// state.log (split at the first NUL byte) beside a good estate.json.
+// FuzzLoadState: entries of sim.db that do not decode as written are an
+// error naming them, never a panic, and what loads can be opened and used.
+// Each input is the values of a unit, a Resource Manager VM, a finished
+// operation, a history line and the counters (split at NUL bytes), put
+// into a good sim.db.
 func FuzzLoadState(f *testing.F) {
 	dir := f.TempDir()
 	s, err := Open(dir, cloudtest.Inventory(), Options{})
@@ -163,43 +169,66 @@ func FuzzLoadState(f *testing.F) {
 		f.Fatal(err)
 	}
 	s.Close()
-	read := func(name string) []byte {
-		b, err := os.ReadFile(filepath.Join(dir, "sim", name))
-		if err != nil {
-			f.Fatal(err)
-		}
-		return b
+	good, err := os.ReadFile(filepath.Join(dir, "sim", dbFile))
+	if err != nil {
+		f.Fatal(err)
 	}
-	estate, snapshot, log := read(estateFile), read(stateFile), read(logFile)
-	join := func(snap, log []byte) []byte { return append(append(append([]byte(nil), snap...), 0), log...) }
-	f.Add(join(snapshot, log))
-	f.Add(join(snapshot, log[:len(log)-7]))
-	f.Add(join([]byte(`{"version":2}`), nil))
-	f.Add(join([]byte(`{"version":2,"units":{"vnet/x":null,"nsg/y":{"state":"Preparing","pending":{"seq":1,"op":"Prepare","final":"Prepared"}}}}`), nil))
-	f.Add(join([]byte(`{"version":2}`), []byte(`{"gen":1,"seq":1,"units":{"nsg/suite-nsg":null},"armVms":{"a/b":null},"nics":{"x":null}}`+"\n")))
+	join := func(parts ...string) []byte { return []byte(strings.Join(parts, "\x00")) }
+	f.Add(join(`{"id":"nsg/suite-nsg","state":"None"}`, `{"resourceGroup":"a","name":"b"}`, `{"op":"Prepare","unit":"vnet/x"}`, `{"seq":1,"op":"Prepare"}`, `{"gen":9,"seq":1}`))
+	f.Add(join(`{"state":"Preparing","pending":{"seq":1,"op":"Prepare","final":"Prepared"}}`, `null`, `{}`, `[]`, `{"gen":"x"}`))
+	f.Add(join(`{"state":"Committ`, `{`, ``, `null`, ``))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		snap, log, _ := bytes.Cut(data, []byte{0})
+		parts := bytes.SplitN(data, []byte{0}, 5)
 		dir := t.TempDir()
-		if err := os.MkdirAll(filepath.Join(dir, "sim"), 0o700); err != nil {
+		path := filepath.Join(dir, "sim", dbFile)
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 			t.Fatal(err)
 		}
-		for name, b := range map[string][]byte{estateFile: estate, stateFile: snap, logFile: log} {
-			if err := os.WriteFile(filepath.Join(dir, "sim", name), b, 0o600); err != nil {
-				t.Fatal(err)
-			}
+		if err := os.WriteFile(path, good, 0o600); err != nil {
+			t.Fatal(err)
 		}
-		s, err := Open(dir, nil, Options{})
+		db, err := bolt.Open(path, 0o600, nil)
 		if err != nil {
-			return
+			t.Fatal(err)
 		}
-		defer s.Close()
-		for _, u := range cloudtest.Units() {
-			_, _ = s.State(t.Context(), cloudtest.Target(u))
-			_, _ = s.Validate(t.Context(), cloudtest.Target(u))
+		puts := []struct{ bucket, key []byte }{
+			{bucketUnits, []byte("nsg/suite-nsg")},
+			{bucketARMVMs, []byte("a/b")},
+			{bucketFinished, binary.BigEndian.AppendUint64(nil, 1)},
+			{bucketHistory, binary.BigEndian.AppendUint64(nil, 99)},
+			{bucketMeta, keyCounters},
 		}
-		_, _ = s.Classic(t.Context())
-		_, _ = s.Resources(t.Context())
-		_, _ = s.History(t.Context())
-		_, _ = s.ListVMs(t.Context())
+		if err := db.Update(func(tx *bolt.Tx) error {
+			for i, v := range parts {
+				if err := tx.Bucket(puts[i].bucket).Put(puts[i].key, v); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			_ = db.Close()
+			return // a value bbolt refuses (empty key is not possible here; too large)
+		}
+		if err := db.Close(); err != nil {
+			t.Fatal(err)
+		}
+		for _, open := range []func() (*Sim, error){
+			func() (*Sim, error) { return OpenReadOnly(t.Context(), dir, Options{}) },
+			func() (*Sim, error) { return Open(dir, nil, Options{}) },
+		} {
+			s, err := open()
+			if err != nil {
+				continue
+			}
+			for _, u := range cloudtest.Units() {
+				_, _ = s.State(t.Context(), cloudtest.Target(u))
+				_, _ = s.Validate(t.Context(), cloudtest.Target(u))
+			}
+			_, _ = s.Classic(t.Context())
+			_, _ = s.Resources(t.Context())
+			_, _ = s.History(t.Context())
+			_, _ = s.ListVMs(t.Context())
+			_ = s.Close()
+		}
 	})
 }

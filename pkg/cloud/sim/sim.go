@@ -5,10 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"sort"
 	"strings"
 	"sync"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/migrate-tool/migrate/pkg/cloud"
 	"github.com/migrate-tool/migrate/pkg/inventory"
@@ -100,11 +104,13 @@ var (
 	_ cloud.DiskData   = (*Sim)(nil)
 )
 
-// Open opens the simulated cloud kept in <stateDir>/sim. The first Open
-// builds the classic estate from inv, every resource in migration state
-// None. Later Opens load the persisted cloud and ignore inv (which may be
-// nil): the cloud is the truth, as the real one would be, even if the
-// inventory passed has changed since.
+// Open opens the simulated cloud kept in <stateDir>/sim for reading and
+// writing. The first Open builds the classic estate from inv, every
+// resource in migration state None. Later Opens load the persisted cloud
+// and ignore inv (which may be nil): the cloud is the truth, as the real
+// one would be, even if the inventory passed has changed since. A state
+// directory written by an earlier release is refused (*LegacyError), a
+// damaged one reported (*DamageError); neither is changed.
 func Open(stateDir string, inv *inventory.Inventory, o Options) (*Sim, error) {
 	if o.TimeScale == 0 {
 		o.TimeScale = 1
@@ -115,38 +121,10 @@ func Open(stateDir string, inv *inventory.Inventory, o Options) (*Sim, error) {
 	}
 	st, err := openStore(stateDir)
 	if err != nil {
-		return nil, fmt.Errorf("open sim: %w", err)
+		return nil, fmt.Errorf("open sim in %s: %w", stateDir, err)
 	}
 	s := &Sim{o: o, store: st, customClock: custom}
-	err = s.locked(func() error {
-		e, err := st.loadEstate()
-		if err != nil {
-			return err
-		}
-		if e == nil {
-			if err := st.refuseOld(); err != nil {
-				return err
-			}
-			if inv == nil {
-				return errors.New("no simulated cloud in the state directory yet, and no inventory to build one from")
-			}
-			if e, err = newEstate(inv, o.Seed); err != nil {
-				return err
-			}
-			s.topo = newTopology(e.Estate)
-			if err := st.create(e, s.newPersisted); err != nil {
-				return err
-			}
-		} else {
-			s.topo = newTopology(e.Estate)
-			if err := st.initState(s.newPersisted); err != nil {
-				return err
-			}
-		}
-		s.contentSeed = e.ContentSeed
-		return st.sync()
-	})
-	if err != nil {
+	if err := s.load(inv); err != nil {
 		_ = st.close()
 		return nil, fmt.Errorf("open sim in %s: %w", stateDir, err)
 	}
@@ -154,8 +132,121 @@ func Open(stateDir string, inv *inventory.Inventory, o Options) (*Sim, error) {
 	return s, nil
 }
 
-// newEstate builds estate.json from a deep copy of inv, so later changes to
-// the caller's inventory cannot reach it.
+// load builds the cloud from inv when the state directory has none, or
+// checks and loads the one there, holding the flock.
+func (s *Sim) load(inv *inventory.Inventory) (err error) {
+	st := s.store
+	if err := st.lock.Lock(); err != nil {
+		return fmt.Errorf("lock sim state: %w", err)
+	}
+	defer func() {
+		if uerr := st.lock.Unlock(); uerr != nil && err == nil {
+			err = fmt.Errorf("unlock sim state: %w", uerr)
+		}
+	}()
+	fi, err := os.Stat(st.path(dbFile))
+	exists := err == nil
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("open sim state: %w", err)
+	}
+	if exists && fi.Size() == 0 {
+		return st.damage("the file", errors.New("it is empty"))
+	}
+	if !exists && inv == nil {
+		return ErrNoCloud
+	}
+	var db *bolt.DB
+	if err := st.guard(func() (err error) { db, err = st.openDB(!exists); return err }); err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := db.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("close sim state: %w", cerr)
+		}
+	}()
+	var e *estateDoc
+	err = st.guard(func() error {
+		return db.View(func(tx *bolt.Tx) error {
+			if exists {
+				if err := st.checkFile(tx, fi.Size()); err != nil {
+					return err
+				}
+			}
+			var err error
+			e, err = st.loadEstate(tx)
+			if err != nil || e == nil {
+				return err
+			}
+			s.topo = newTopology(e.Estate)
+			return st.sync(tx)
+		})
+	})
+	if err != nil {
+		return err
+	}
+	if e == nil {
+		// No cloud yet (or a file whose building a crash interrupted).
+		if inv == nil {
+			return ErrNoCloud
+		}
+		if e, err = newEstate(inv, s.o.Seed); err != nil {
+			return err
+		}
+		s.topo = newTopology(e.Estate)
+		if err := st.create(db, e, s.newPersisted()); err != nil {
+			return err
+		}
+	}
+	s.contentSeed = e.ContentSeed
+	return nil
+}
+
+// OpenReadOnly opens the simulated cloud in <stateDir>/sim for reading
+// only, as status and `sim history` need: it takes no lock, creates nothing
+// and changes no byte under stateDir, and it answers while another process
+// holds the simulator for writing, since it reads a consistent copy of the
+// state (pkg/boltsnap) taken when it opens. The Sim it returns sees the
+// cloud as of that copy, with operations whose due time has passed since
+// shown finished (as the next writer will record them). Its changing calls
+// (Validate, Prepare, Commit, Abort, Begin and the disk step's) return
+// ErrReadOnly; its reads are never faulted (a fault draws from the
+// persisted read counter, which a reader cannot advance), so
+// Options.FaultRate is ignored and only Options.Now matters. Close removes
+// the copy.
+//
+// No cloud in stateDir is ErrNoCloud; an earlier release's directory a
+// *LegacyError; a damaged state a *DamageError.
+func OpenReadOnly(ctx context.Context, stateDir string, o Options) (*Sim, error) {
+	if o.TimeScale == 0 {
+		o.TimeScale = 1
+	}
+	custom := o.Now != nil
+	if !custom {
+		o.Now = time.Now
+	}
+	o.FaultRate = 0
+	st, e, err := openReadOnly(ctx, stateDir)
+	if err != nil {
+		return nil, fmt.Errorf("open sim in %s read-only: %w", stateDir, err)
+	}
+	s := &Sim{o: o, store: st, customClock: custom, topo: newTopology(e.Estate), contentSeed: e.ContentSeed}
+	s.vhds = s.topo.vhds()
+	return s, nil
+}
+
+// ReadOnly reports whether s was opened with OpenReadOnly.
+func (s *Sim) ReadOnly() bool { return s.store.snap != nil }
+
+// refuseReadOnly is the first check of every changing call.
+func (s *Sim) refuseReadOnly(op, unitID string) error {
+	if s.ReadOnly() {
+		return fmt.Errorf("%s %s: %w", strings.ToLower(op), unitID, ErrReadOnly)
+	}
+	return nil
+}
+
+// newEstate builds the estate document from a deep copy of inv, so later
+// changes to the caller's inventory cannot reach it.
 func newEstate(inv *inventory.Inventory, contentSeed int64) (*estateDoc, error) {
 	b, err := json.Marshal(inv)
 	if err != nil {
@@ -165,13 +256,13 @@ func newEstate(inv *inventory.Inventory, contentSeed int64) (*estateDoc, error) 
 	if err := json.Unmarshal(b, &estate); err != nil {
 		return nil, fmt.Errorf("copy inventory: %w", err)
 	}
-	return &estateDoc{Version: stateVersion, Estate: &estate, ContentSeed: contentSeed}, nil
+	return &estateDoc{Estate: &estate, ContentSeed: contentSeed}, nil
 }
 
 // newPersisted is a fresh cloud's state: every unit in None.
 func (s *Sim) newPersisted() *persisted {
 	t := s.topo
-	p := &persisted{Version: stateVersion, Units: make(map[string]*unitState, len(t.order))}
+	p := &persisted{Units: make(map[string]*unitState, len(t.order))}
 	for _, k := range t.order {
 		p.Units[k] = &unitState{ID: t.units[k].id, State: cloud.StateNone}
 	}
@@ -179,7 +270,8 @@ func (s *Sim) newPersisted() *persisted {
 	return p
 }
 
-// Close releases the lock file. Operations in flight go on in the cloud.
+// Close releases the lock file (or removes a read-only Sim's copy).
+// Operations in flight go on in the cloud.
 func (s *Sim) Close() error { return s.store.close() }
 
 // scale applies the time scale.
@@ -187,46 +279,29 @@ func (s *Sim) scale(d time.Duration) time.Duration {
 	return time.Duration(float64(d) * s.o.TimeScale)
 }
 
-// locked runs fn holding both this Sim's mutex and the flock.
-func (s *Sim) locked(fn func() error) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.store.acquire(); err != nil {
-		return err
-	}
-	err := fn()
-	if uerr := s.store.release(); err == nil {
-		err = uerr
-	}
-	return err
-}
-
 // update is one read-modify-write of the cloud: catch up with what other
 // Sims wrote, resolve operations whose time has come (any access does,
-// whichever process makes it), run fn, and append what changed if anything
-// did. fn must not change anything when it reports dirty false.
+// whichever process makes it), run fn, and save what changed if anything
+// did, in one transaction. fn must not change anything when it reports
+// dirty false.
 func (s *Sim) update(fn func(p *persisted) (dirty bool, err error)) error {
-	return s.locked(func() error {
-		if err := s.store.sync(); err != nil {
-			return err
-		}
-		p := s.store.p
-		p.forget()
+	return s.access(func(_ *bolt.Tx, p *persisted) (bool, error) {
 		dirty := s.resolveDue(p)
-		var err error
-		if fn != nil {
-			var d bool
-			d, err = fn(p)
-			dirty = dirty || d
+		if fn == nil {
+			return dirty, nil
 		}
-		if !dirty {
-			p.forget()
-			return err
-		}
-		if cerr := s.store.commit(); cerr != nil {
-			return errors.Join(err, cerr)
-		}
-		return err
+		d, err := fn(p)
+		return dirty || d, err
+	})
+}
+
+// access runs fn holding this Sim's mutex, in one store access.
+func (s *Sim) access(fn func(tx *bolt.Tx, p *persisted) (bool, error)) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.store.access(func(tx *bolt.Tx, p *persisted) (bool, error) {
+		p.forget()
+		return fn(tx, p)
 	})
 }
 
@@ -396,6 +471,9 @@ func (s *Sim) Validate(ctx context.Context, t cloud.Target) ([]cloud.Message, er
 	if err != nil {
 		return nil, err
 	}
+	if err := s.refuseReadOnly(OpValidate, tg.id); err != nil {
+		return nil, err
+	}
 	var msgs []cloud.Message
 	err = s.update(func(p *persisted) (bool, error) {
 		p.Seq++
@@ -531,6 +609,9 @@ func (s *Sim) start(ctx context.Context, op string, t cloud.Target) (call, error
 	if err != nil {
 		return call{}, err
 	}
+	if err := s.refuseReadOnly(op, tg.id); err != nil {
+		return call{}, err
+	}
 	c := call{id: tg.id}
 	err = s.update(func(p *persisted) (bool, error) {
 		p.Seq++
@@ -646,11 +727,8 @@ func (s *Sim) apply(p *persisted, op string, tg target, st *unitState) (*inFligh
 			return nil, refuse
 		}
 		during, final = cloud.StatePreparing, cloud.StatePrepared
-		if need, free, region, ok := s.cores(p, tg.u); ok && need > free {
+		if fail = s.quotaFailure(p, tg.u); fail != nil {
 			final = cloud.StatePrepareFailed
-			fail = &failure{Code: "QuotaExceeded", Message: fmt.Sprintf(
-				"Operation results in exceeding quota limits of Core. Maximum allowed: %d, Current in use: %d, Additional requested: %d in region %s.",
-				free+s.coresInUse(p, region), s.coresInUse(p, region), need, region)}
 		}
 	case OpCommit:
 		switch st.State {
@@ -689,20 +767,95 @@ func pendingOutcome(pd *pending, id string) error {
 	return &cloud.OperationError{Op: pd.Op, Unit: id, Code: pd.Failure.Code, Message: pd.Failure.Message}
 }
 
-// cores reports the cores unit u needs and how many are free in its region,
-// when target.quotas gives a core count for that region.
-func (s *Sim) cores(p *persisted, u *unit) (need, free int, region string, ok bool) {
-	q, found := lookupQuota(s.topo.estate.Target.Quotas, u.region)
-	if !found || q.Cores == nil {
-		return 0, 0, u.region, false
-	}
-	need = u.vmCount()
-	return need, *q.Cores - s.coresInUse(p, u.region), u.region, true
+// quota is one regional Resource Manager quota Prepare checks. The
+// planning guide lists the quotas that stop a migration: "Network
+// Interfaces, Load Balancers, Public IPs, Static Public IPs, Cores, Network
+// Security Groups, Route Tables" (MicrosoftDocs/azure-docs,
+// articles/virtual-machines/migration-classic-resource-manager-plan.md,
+// "Azure Resource Manager Quotas"); Validate does not check them, Prepare
+// fails (the FAQ: "What if I hit a Quota error while preparing ...? We
+// recommend that you abort your migration and then log a support request
+// ..."), leaving the unit PrepareFailed.
+type quota struct {
+	limit func(q inventory.Quota) *int
+	// need is what the unit's Prepare makes of it.
+	need func(t *topology, u *unit) int
+	fail func(limit, inUse, need int, region string) *failure
 }
 
-// coresInUse counts the cores of units whose Resource Manager VMs exist or
-// are being made in region: Preparing through Committed.
-func (s *Sim) coresInUse(p *persisted, region string) int {
+// quotas are checked in this order; the first exceeded fails the Prepare.
+var quotas = []quota{
+	{
+		limit: func(q inventory.Quota) *int { return q.Cores },
+		// 1 core per VM: the sim keeps no VM size table.
+		need: func(_ *topology, u *unit) int { return u.vmCount() },
+		// Resource Manager compute's quota message.
+		fail: func(limit, inUse, need int, region string) *failure {
+			return &failure{Code: "QuotaExceeded", Message: fmt.Sprintf(
+				"Operation results in exceeding quota limits of Core. Maximum allowed: %d, Current in use: %d, Additional requested: %d in region %s.",
+				limit, inUse, need, region)}
+		},
+	},
+	networkQuota(func(q inventory.Quota) *int { return q.NetworkInterfaces }, typeNIC, "QuotaExceeded", "network interfaces"),
+	// PublicIPCountLimitReached and its message are the network resource
+	// provider's, as MicrosoftDocs/azure-docs quotes them (Azure Databricks
+	// troubleshooting, "Cloud provider launch failure ...
+	// (PublicIPCountLimitReached)"); the other network quotas answer in
+	// the same words.
+	networkQuota(func(q inventory.Quota) *int { return q.PublicIPAddresses }, typePublicIP, "PublicIPCountLimitReached", "public IP addresses"),
+	networkQuota(func(q inventory.Quota) *int { return q.LoadBalancers }, typeLoadBalancer, "QuotaExceeded", "load balancers"),
+	networkQuota(func(q inventory.Quota) *int { return q.NetworkSecurityGroups }, typeNSG, "QuotaExceeded", "network security groups"),
+	networkQuota(func(q inventory.Quota) *int { return q.RouteTables }, typeRouteTable, "QuotaExceeded", "route tables"),
+}
+
+// networkQuota counts the unit's Resource Manager resources of one type.
+func networkQuota(limit func(inventory.Quota) *int, resType, code, what string) quota {
+	return quota{
+		limit: limit,
+		need: func(t *topology, u *unit) int {
+			n := 0
+			for _, r := range t.armResources(u) {
+				if r.Type == resType {
+					n++
+				}
+			}
+			return n
+		},
+		fail: func(limit, _, _ int, _ string) *failure {
+			return &failure{Code: code, Message: fmt.Sprintf(
+				"Cannot create more than %d %s for this subscription in this region.", limit, what)}
+		},
+	}
+}
+
+// quotaFailure is the failure of u's Prepare when it would exceed a quota
+// target.quotas gives for u's region, counting what the units Preparing
+// through Committed in that region hold; nil when it fits.
+func (s *Sim) quotaFailure(p *persisted, u *unit) *failure {
+	q, found := lookupQuota(s.topo.estate.Target.Quotas, u.region)
+	if !found {
+		return nil
+	}
+	for _, k := range quotas {
+		limit := k.limit(q)
+		if limit == nil {
+			continue
+		}
+		need := k.need(s.topo, u)
+		if need == 0 {
+			continue
+		}
+		inUse := s.inUse(p, u.region, func(o *unit) int { return k.need(s.topo, o) })
+		if inUse+need > *limit {
+			return k.fail(*limit, inUse, need, u.region)
+		}
+	}
+	return nil
+}
+
+// inUse sums count over the units whose Resource Manager resources exist
+// or are being made in region: Preparing through Committed.
+func (s *Sim) inUse(p *persisted, region string, count func(*unit) int) int {
 	n := 0
 	for k, st := range p.Units {
 		u := s.topo.units[k]
@@ -714,7 +867,7 @@ func (s *Sim) coresInUse(p *persisted, region string) int {
 			if st.Pending != nil && st.Pending.Final == cloud.StatePrepareFailed {
 				continue
 			}
-			n += u.vmCount()
+			n += count(u)
 		}
 	}
 	return n
@@ -786,10 +939,10 @@ func (s *Sim) History(ctx context.Context) ([]Operation, error) {
 		return nil, err
 	}
 	var ops []Operation
-	err := s.update(func(p *persisted) (bool, error) {
+	err := s.access(func(tx *bolt.Tx, p *persisted) (bool, error) {
 		var err error
-		ops, err = s.store.history()
-		return false, err
+		ops, err = s.store.history(tx)
+		return s.resolveDue(p), err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("read sim history: %w", err)

@@ -196,10 +196,7 @@ func TestStateFilePermissions(t *testing.T) {
 		mode os.FileMode
 	}{
 		{filepath.Join(dir, "sim"), 0o700 | os.ModeDir},
-		{filepath.Join(dir, "sim", "estate.json"), 0o600},
-		{filepath.Join(dir, "sim", "state.json"), 0o600},
-		{filepath.Join(dir, "sim", "state.log"), 0o600},
-		{filepath.Join(dir, "sim", "history.jsonl"), 0o600},
+		{filepath.Join(dir, "sim", "sim.db"), 0o600},
 		{filepath.Join(dir, "sim", "lock"), 0o600},
 	}
 	for _, tc := range tests {
@@ -723,5 +720,115 @@ func TestBeginPoll(t *testing.T) {
 	}
 	if _, err := s.Begin(ctx, sim.OpValidate, nsg); err == nil {
 		t.Fatal("Begin(Validate) accepted: Validate is synchronous")
+	}
+}
+
+// Prepare fails for every regional Resource Manager quota the planning
+// guide lists (migration-classic-resource-manager-plan.md, "Azure Resource
+// Manager Quotas"), counting what units Preparing through Committed hold;
+// the unit is left PrepareFailed with the platform's code and message, and
+// Validate says nothing of quotas.
+func TestNetworkQuotas(t *testing.T) {
+	t.Parallel()
+	n := func(v int) *int { return &v }
+	tests := []struct {
+		name    string
+		quota   inventory.Quota
+		first   string // prepared first, fitting the quota; "" for none
+		unit    string
+		code    string
+		message string
+	}{
+		{"public IPs", inventory.Quota{PublicIPAddresses: n(0)}, "", cloudtest.UnitReservedIP,
+			"PublicIPCountLimitReached", "Cannot create more than 0 public IP addresses for this subscription in this region."},
+		{"public IPs in use", inventory.Quota{PublicIPAddresses: n(1)}, cloudtest.UnitReservedIP, cloudtest.UnitLegacy,
+			"PublicIPCountLimitReached", "Cannot create more than 1 public IP addresses for this subscription in this region."},
+		{"network interfaces", inventory.Quota{NetworkInterfaces: n(0)}, "", cloudtest.UnitLegacy,
+			"QuotaExceeded", "Cannot create more than 0 network interfaces for this subscription in this region."},
+		{"load balancers", inventory.Quota{LoadBalancers: n(0)}, "", cloudtest.UnitLegacy,
+			"QuotaExceeded", "Cannot create more than 0 load balancers for this subscription in this region."},
+		{"network security groups", inventory.Quota{NetworkSecurityGroups: n(0)}, "", cloudtest.UnitNSG,
+			"QuotaExceeded", "Cannot create more than 0 network security groups for this subscription in this region."},
+		{"route tables", inventory.Quota{RouteTables: n(0)}, "", "routetable/suite-rt",
+			"QuotaExceeded", "Cannot create more than 0 route tables for this subscription in this region."},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			inv := cloudtest.Inventory()
+			inv.RouteTables = append(inv.RouteTables, inventory.RouteTable{Name: "suite-rt", Location: "West US"})
+			inv.Target.Quotas = map[string]inventory.Quota{"West US": tc.quota}
+			s := open(t, t.TempDir(), inv, sim.Options{})
+			ctx := t.Context()
+			if tc.first != "" {
+				must(t, s.Prepare(ctx, cloudtest.Target(tc.first)))
+			}
+			msgs, err := s.Validate(ctx, cloudtest.Target(tc.unit))
+			must(t, err)
+			if slices.ContainsFunc(msgs, func(m cloud.Message) bool { return strings.Contains(m.Message, "Cannot create") }) {
+				t.Errorf("Validate speaks of quotas: %+v", msgs)
+			}
+			err = s.Prepare(ctx, cloudtest.Target(tc.unit))
+			var oe *cloud.OperationError
+			if !errors.As(err, &oe) || oe.Code != tc.code || oe.Message != tc.message {
+				t.Fatalf("Prepare = %v, want *cloud.OperationError %s %q", err, tc.code, tc.message)
+			}
+			if st := mustState(t, s, tc.unit); st != cloud.StatePrepareFailed {
+				t.Fatalf("State = %s, want PrepareFailed", st)
+			}
+			// Abort, fix, retry, as the FAQ says: without the quota the
+			// Prepare goes through.
+			must(t, s.Abort(ctx, cloudtest.Target(tc.unit)))
+			if tc.first != "" {
+				must(t, s.Abort(ctx, cloudtest.Target(tc.first)))
+				must(t, s.Prepare(ctx, cloudtest.Target(tc.unit)))
+				if st := mustState(t, s, tc.unit); st != cloud.StatePrepared {
+					t.Fatalf("State after freeing the quota = %s, want Prepared", st)
+				}
+			}
+		})
+	}
+}
+
+// The platform names the resource groups: <name>-Migrated for every cloud
+// service, VNet and standalone resource, whatever target.resourceGroupSuffix
+// asks, and the VNet keeps its classic name inside <vnet>-Migrated
+// (migration-classic-resource-manager-deep-dive.md, "Translation of the
+// classic deployment model to Resource Manager resources"). While the unit
+// is Prepared they are listed, not yet committed (read-only).
+func TestResourceGroupsAlwaysMigrated(t *testing.T) {
+	t.Parallel()
+	inv := cloudtest.Inventory()
+	inv.Target.ResourceGroupSuffix = "-Moved"
+	s := open(t, t.TempDir(), inv, sim.Options{})
+	ctx := t.Context()
+	for _, u := range []string{cloudtest.UnitVNet, cloudtest.UnitLegacy, cloudtest.UnitNSG} {
+		must(t, s.Prepare(ctx, cloudtest.Target(u)))
+	}
+	res, err := s.Resources(ctx)
+	must(t, err)
+	groups := map[string]bool{}
+	for _, r := range res {
+		if r.Committed {
+			t.Errorf("%s %s/%s committed while its unit is Prepared", r.Type, r.ResourceGroup, r.Name)
+		}
+		if !strings.HasSuffix(r.ResourceGroup, "-Migrated") {
+			t.Errorf("%s %s in resource group %s, want <name>-Migrated", r.Type, r.Name, r.ResourceGroup)
+		}
+		groups[r.ResourceGroup] = true
+	}
+	for _, g := range []string{cloudtest.VNet + "-Migrated", cloudtest.ServiceWeb + "-Migrated", cloudtest.ServiceLegacy + "-Migrated", cloudtest.NSG + "-Migrated"} {
+		if !groups[g] {
+			t.Errorf("no resource group %s in %v", g, groups)
+		}
+	}
+	if !slices.ContainsFunc(res, func(r sim.ARMResource) bool {
+		return r.Type == "Microsoft.Network/virtualNetworks" && r.Name == cloudtest.VNet && r.ResourceGroup == cloudtest.VNet+"-Migrated"
+	}) {
+		t.Errorf("VNet %s not in %s under its own name: %+v", cloudtest.VNet, cloudtest.VNet+"-Migrated", res)
+	}
+	must(t, s.Commit(ctx, cloudtest.Target(cloudtest.UnitLegacy)))
+	if _, err := s.GetVM(ctx, cloudtest.ServiceLegacy+"-Migrated", "legacy1"); err != nil {
+		t.Errorf("committed VM legacy1 not in %s-Migrated: %v", cloudtest.ServiceLegacy, err)
 	}
 }

@@ -1,80 +1,148 @@
 package sim
 
 import (
-	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strconv"
-	"syscall"
+	"runtime/debug"
+	"strings"
 	"time"
 
+	"github.com/gofrs/flock"
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+
+	"github.com/migrate-tool/migrate/pkg/boltsnap"
 	"github.com/migrate-tool/migrate/pkg/cloud"
 	"github.com/migrate-tool/migrate/pkg/inventory"
 )
 
 // The state directory <stateDir>/sim/ holds:
 //
-//   - estate.json: the classic estate as first built from the inventory and
-//     the content seed. Written once (atomically) and never changed, so each
-//     Sim decodes it once, at Open.
-//   - state.json: a snapshot of the mutable state (persisted), as of
-//     generation Gen. Replaced atomically (temp file, fsync, rename, fsync
-//     of the directory) only when the log is compacted.
-//   - state.log: the changes since the snapshot, one JSON record a line
-//     (record), appended with O_APPEND and fsync. Record n+1 holds the new
-//     values of exactly the entries one access changed and the history
-//     lines of the calls it answered, so a changing call costs what it
-//     changed, not the size of the estate or of the history, and its
-//     history line and its effect are saved together or not at all.
-//   - history.jsonl: the history of the compacted records (Operation, one
-//     a line), appended at each compaction, never rewritten; History reads
-//     it, then the history lines of the log.
-//   - lock: the flock every access holds, and the log's epoch (a decimal
-//     number at its start), bumped each time the log is compacted.
+//   - sim.db: a bbolt file holding the whole cloud. Bucket meta: format (the
+//     layout's version), instance (a random id made with the cloud, so a Sim
+//     notices the file being replaced under it) and counters (the
+//     generation, bumped by every write, and the operation and read
+//     counters the faults derive from). Bucket estate: estate (estateDoc,
+//     written once; in a bucket of its own because bbolt rewrites the
+//     whole leaf of a changed key, and meta changes at every write). Buckets units,
+//     vms, armVms, disks, images and nics: one JSON value per folded key.
+//     Bucket finished: operation id (8 bytes big-endian) to its outcome.
+//     Bucket history: the operations received, keyed by the bucket's
+//     sequence, in order.
+//   - lock: the flock a writing access holds for one read-modify-write. It
+//     is a blocking flock on a file of its own because bbolt's own lock on
+//     sim.db is polled every 50 ms; bbolt's lock stays as a second line
+//     (a deleted lock file lets two writers in, and bbolt still serializes
+//     them).
+//   - disks/ and corrupt-disks (compute.go).
 //
-// Each Sim keeps the state decoded in memory and, under the flock, checks
-// whether another Sim (this process or another) changed it: the epoch is
-// unchanged and the log has the size it knows means nothing changed (one
-// pread and one fstat); a longer log is read from where it stopped; another
-// epoch means a reload of snapshot and log.
+// Each changing call is one bbolt transaction holding its state change and
+// its history lines, so both are saved or neither is; bbolt's copy-on-write
+// commit means a crash leaves the last committed transaction, never a torn
+// one. Each Sim keeps the state decoded in memory and re-reads it only when
+// another Sim (this process or another) committed since: the generation in
+// meta/counters says so.
 //
-// Crashes: only complete, decodable lines count. A record cut short by a
-// crash (no newline, or not JSON) at the end of the log was never
-// acknowledged: the call was not received (no history line, no effect, as
-// when the platform drops a request); the next access under the flock cuts
-// it off. A compaction bumps the epoch first (every other Sim reloads from
-// the files), appends the log's history lines to history.jsonl, writes the
-// snapshot with the history's new size (HistEnd), then empties the log. A
-// crash before the snapshot leaves history lines beyond the old snapshot's
-// HistEnd that the log still holds: a reload cuts them off. A crash after it
-// leaves log records the snapshot holds: replay skips them by generation.
+// A writing access opens sim.db, works in one transaction and closes it
+// again, so other processes (a `migrate resume` after a `migrate run`, `sim
+// serve` beside a CLI) take turns on the one cloud. Readers (OpenReadOnly)
+// take no lock at all: they read a boltsnap copy, so they answer while a
+// writer holds the file, and change nothing under the state directory.
+//
+// Damage is reported, never repaired: sim.db is checked with bbolt's own
+// consistency check when it is opened, a file shorter than its meta page
+// says is refused before anything maps it, bbolt's panics and memory faults
+// on a damaged page are turned into a *DamageError, and an entry that does
+// not decode names its bucket and key.
 
 // File names inside <stateDir>/sim/.
 const (
-	estateFile  = "estate.json"
-	stateFile   = "state.json"
-	logFile     = "state.log"
-	historyFile = "history.jsonl"
-	lockFile    = "lock"
-	// stateVersion is bumped when the persisted shape changes incompatibly.
-	// Version 1 was one state.json holding estate, state and history.
-	stateVersion = 2
-	// compactMin is the log size below which it is never compacted; above
-	// it, it is compacted once larger than the snapshot, so compaction costs
-	// O(1) amortized per byte appended.
-	compactMin = 1 << 20
-	// epochBytes is how much of the lock file holds the epoch.
-	epochBytes = 20
+	dbFile   = "sim.db"
+	lockFile = "lock"
+	// formatVersion is meta/format. 1 and 2 were the JSON layouts of the
+	// previous releases (legacyFiles).
+	formatVersion = "3"
+	// boltTimeout bounds the wait for bbolt's own lock, which only another
+	// writer that went around the lock file can hold.
+	boltTimeout = 30 * time.Second
 )
 
-// estateDoc is estate.json.
+// legacyFiles are what the previous releases kept in <stateDir>/sim/.
+var legacyFiles = []string{"estate.json", "state.json", "state.log", "history.jsonl"}
+
+var (
+	bucketMeta     = []byte("meta")
+	bucketEstate   = []byte("estate")
+	bucketUnits    = []byte("units")
+	bucketVMs      = []byte("vms")
+	bucketARMVMs   = []byte("armVms")
+	bucketDisks    = []byte("disks")
+	bucketImages   = []byte("images")
+	bucketNICs     = []byte("nics")
+	bucketFinished = []byte("finished")
+	bucketHistory  = []byte("history")
+
+	allBuckets = [][]byte{bucketMeta, bucketEstate, bucketUnits, bucketVMs, bucketARMVMs, bucketDisks,
+		bucketImages, bucketNICs, bucketFinished, bucketHistory}
+
+	keyFormat   = []byte("format")
+	keyInstance = []byte("instance")
+	keyEstate   = []byte("estate")
+	keyCounters = []byte("counters")
+)
+
+// ErrNoCloud means the state directory holds no simulated cloud: nothing
+// has been run against the simulator there yet. It satisfies
+// errors.Is(err, fs.ErrNotExist) too.
+var ErrNoCloud = fmt.Errorf("no simulated cloud in the state directory yet: %w", fs.ErrNotExist)
+
+// ErrReadOnly answers a changing call on a Sim opened with OpenReadOnly.
+var ErrReadOnly = errors.New("the simulator was opened read-only")
+
+// LegacyError refuses a state directory written by a previous release (the
+// JSON files of LegacyFiles, no sim.db). Nothing was read into the new
+// format and nothing was changed.
+type LegacyError struct {
+	// Dir is <stateDir>/sim.
+	Dir string
+	// Files are the previous release's files found there.
+	Files []string
+}
+
+func (e *LegacyError) Error() string {
+	return fmt.Sprintf("%s holds a simulated cloud written by an earlier release of migrate (%s), which this release does not read: "+
+		"finish or abort that migration with the release that started it, or move %s aside to start a new simulated cloud (every unit in None)",
+		e.Dir, strings.Join(e.Files, ", "), e.Dir)
+}
+
+// DamageError reports a simulator state file that cannot be read as
+// written: cut short, a damaged page, an entry that does not decode. It is
+// never repaired: the file is left as found.
+type DamageError struct {
+	// Path is sim.db's path.
+	Path string
+	// What names the damaged part (a bucket and key, "the file").
+	What string
+	Err  error
+}
+
+func (e *DamageError) Error() string {
+	return fmt.Sprintf("the simulated cloud's state %s is damaged (%s: %v): nothing was changed; "+
+		"move %s aside to start a new simulated cloud", e.Path, e.What, e.Err, filepath.Dir(e.Path))
+}
+
+func (e *DamageError) Unwrap() error { return e.Err }
+
+// estateDoc is estate/estate.
 type estateDoc struct {
-	Version int `json:"version"`
 	// Estate is the classic estate as first built from the inventory. It
 	// never changes: what stands now is derived from it and the units'
 	// states.
@@ -85,47 +153,45 @@ type estateDoc struct {
 	ContentSeed int64 `json:"contentSeed,omitempty"`
 }
 
-// persisted is the mutable state of the simulated cloud: state.json's shape,
-// and what each Sim keeps decoded in memory. Every process that opens the
-// same state directory changes it only under the flock, so they all see one
-// cloud.
-type persisted struct {
-	Version int `json:"version"`
-	// Gen is the number of the last log record applied.
-	Gen int64 `json:"gen"`
-	// HistEnd is the size of history.jsonl as of this snapshot: the history
-	// of every record up to Gen.
-	HistEnd int64 `json:"histEnd"`
-	// Units are the migration states, keyed by the folded unit id.
-	Units map[string]*unitState `json:"units"`
-	// VMs hold per-VM state keyed by the folded VM resource id
-	// (cloudservice/<cs>/<vm>).
-	VMs map[string]*vmState `json:"vms"`
-	// Seq numbers every operation received (history), ReadSeq every State
+// counters is meta/counters.
+type counters struct {
+	// Gen is bumped by every committed write.
+	Gen uint64 `json:"gen"`
+	// Seq numbers every operation received (history), ReadSeq every faulted
 	// read; fault decisions derive from (seed, counter), so every process
 	// continues one sequence.
-	Seq int64 `json:"seq"`
+	Seq     int64 `json:"seq"`
+	ReadSeq int64 `json:"readSeq"`
+}
+
+// persisted is the mutable state of the simulated cloud as each Sim keeps
+// it decoded in memory. Every process that opens the same state directory
+// changes it only under the flock, so they all see one cloud.
+type persisted struct {
+	// Units are the migration states, keyed by the folded unit id.
+	Units map[string]*unitState
+	// VMs hold per-VM state keyed by the folded VM resource id
+	// (cloudservice/<cs>/<vm>).
+	VMs map[string]*vmState
+	// Seq and ReadSeq: see counters.
+	Seq, ReadSeq int64
 	// Finished holds the outcome of every operation that ran, by id (the
 	// Seq of the call that started it), for Poll.
-	Finished map[int64]finished `json:"finished"`
-	ReadSeq  int64              `json:"readSeq"`
+	Finished map[int64]finished
 
 	// The disk step's Resource Manager compute (compute.go): VMs made by
 	// Commit, managed disks, images and NICs, keyed by the folded
 	// "<resource group>/<name>".
-	ARMVMs map[string]*cloud.VM    `json:"armVms"`
-	Disks  map[string]*managedDisk `json:"disks"`
-	Images map[string]*cloud.Image `json:"images"`
-	NICs   map[string]string       `json:"nics"`
+	ARMVMs map[string]*cloud.VM
+	Disks  map[string]*managedDisk
+	Images map[string]*cloud.Image
+	NICs   map[string]string
 
-	// changed names the entries the current access changed: the next log
-	// record holds them.
+	// changed names the entries the current access changed: its
+	// transaction writes them.
 	changed changes
 	// ops are the history lines of the current access.
 	ops []Operation
-	// logOps are the history lines of the log's records, not yet in
-	// history.jsonl.
-	logOps []Operation
 	// watch holds the units that may have an operation in flight (a
 	// superset), so resolving due operations does not scan every unit.
 	watch map[string]struct{}
@@ -154,100 +220,14 @@ func (p *persisted) touchDisk(k string)  { mark(&p.changed.disks, k) }
 func (p *persisted) touchImage(k string) { mark(&p.changed.images, k) }
 func (p *persisted) touchNIC(k string)   { mark(&p.changed.nics, k) }
 
-// record is one line of state.log: the counters after one access and the
-// new value of every entry it changed (null: the entry was deleted).
-type record struct {
-	Gen      int64                   `json:"gen"`
-	Ops      []Operation             `json:"ops,omitempty"`
-	Seq      int64                   `json:"seq"`
-	ReadSeq  int64                   `json:"readSeq"`
-	Units    map[string]*unitState   `json:"units,omitempty"`
-	VMs      map[string]*vmState     `json:"vms,omitempty"`
-	Finished map[int64]finished      `json:"finished,omitempty"`
-	ARMVMs   map[string]*cloud.VM    `json:"armVms,omitempty"`
-	Disks    map[string]*managedDisk `json:"disks,omitempty"`
-	Images   map[string]*cloud.Image `json:"images,omitempty"`
-	NICs     map[string]*string      `json:"nics,omitempty"`
-}
-
-func pick[V any](all map[string]*V, keys map[string]struct{}) map[string]*V {
-	if len(keys) == 0 {
-		return nil
-	}
-	out := make(map[string]*V, len(keys))
-	for k := range keys {
-		out[k] = all[k] // nil when deleted
-	}
-	return out
-}
-
-// record builds the log record of the current access.
-func (p *persisted) record() record {
-	r := record{Gen: p.Gen + 1, Ops: p.ops, Seq: p.Seq, ReadSeq: p.ReadSeq,
-		Units: pick(p.Units, p.changed.units), VMs: pick(p.VMs, p.changed.vms),
-		ARMVMs: pick(p.ARMVMs, p.changed.armVMs), Disks: pick(p.Disks, p.changed.disks),
-		Images: pick(p.Images, p.changed.images)}
-	if len(p.changed.nics) > 0 {
-		r.NICs = make(map[string]*string, len(p.changed.nics))
-		for k := range p.changed.nics {
-			if v, ok := p.NICs[k]; ok {
-				r.NICs[k] = &v
-			} else {
-				r.NICs[k] = nil
-			}
-		}
-	}
-	if len(p.changed.finished) > 0 {
-		r.Finished = make(map[int64]finished, len(p.changed.finished))
-		for _, id := range p.changed.finished {
-			r.Finished[id] = p.Finished[id]
-		}
-	}
-	return r
-}
-
-func put[V any](all map[string]*V, set map[string]*V) {
-	for k, v := range set {
-		if v == nil {
-			delete(all, k)
-		} else {
-			all[k] = v
-		}
-	}
-}
-
-// apply replays a log record.
-func (p *persisted) apply(r *record) {
-	p.Gen, p.Seq, p.ReadSeq = r.Gen, r.Seq, r.ReadSeq
-	p.logOps = append(p.logOps, r.Ops...)
-	put(p.Units, r.Units)
-	for k := range r.Units {
-		mark(&p.watch, k)
-	}
-	put(p.VMs, r.VMs)
-	put(p.ARMVMs, r.ARMVMs)
-	put(p.Disks, r.Disks)
-	put(p.Images, r.Images)
-	for k, v := range r.NICs {
-		if v == nil {
-			delete(p.NICs, k)
-		} else {
-			p.NICs[k] = *v
-		}
-	}
-	for id, f := range r.Finished {
-		p.Finished[id] = f
-	}
-}
-
 // forget drops the current access's change set.
 func (p *persisted) forget() {
 	p.changed = changes{}
 	p.ops = nil
 }
 
-// fill makes every map non-nil and drops nil entries (a hand-edited or
-// damaged file), so no access meets a nil pointer.
+// fill makes every map non-nil and finds the units with an operation in
+// flight.
 func (p *persisted) fill() {
 	p.Units = nonNil(p.Units)
 	p.VMs = nonNil(p.VMs)
@@ -338,25 +318,24 @@ type vmState struct {
 }
 
 // store is the state directory and one Sim's decoded copy of its state.
-// Its methods are called holding the flock (and the Sim's mutex).
+// Its methods are called holding the Sim's mutex.
 type store struct {
-	dir  string
-	lock *os.File
-	log  *os.File // state.log, O_APPEND
-	hist *os.File // history.jsonl, O_APPEND
+	dir string
+	// lock is the lock file's flock (writers); nil when read-only.
+	lock *flock.Flock
+	// snap is the copy a read-only Sim reads; nil when writing.
+	snap *boltsnap.Snapshot
 
-	// p is the state as of the log's first logEnd bytes in epoch epoch; nil
-	// until loaded, or after a failed write left memory ahead of the disk.
-	p        *persisted
-	epoch    int64
-	logEnd   int64
-	snapSize int64
+	// instance is meta/instance of the cloud this Sim opened.
+	instance string
+	// p is the state as of generation gen; nil until loaded, or after a
+	// failed write left memory ahead of the file.
+	p   *persisted
+	gen uint64
 
-	// compactAlways: compact after every write (tests).
-	compactAlways bool
-	// crashAt, if set, runs at the named points of a write ("record": before
-	// the record is appended; "archived", "snapshot": inside a compaction,
-	// after those steps): tests kill a process there.
+	// crashAt, if set, runs at the named points of a write ("commit":
+	// before the transaction commits; "committed": after): tests kill a
+	// process there.
 	crashAt func(point string)
 }
 
@@ -366,464 +345,491 @@ func (s *store) crashPoint(name string) {
 	}
 }
 
-// openStore creates <stateDir>/sim (0700) and opens its lock file, log and
-// history (0600).
+func (s *store) path(name string) string { return filepath.Join(s.dir, name) }
+
+func (s *store) damage(what string, err error) error {
+	return &DamageError{Path: s.path(dbFile), What: what, Err: err}
+}
+
+// legacy returns a *LegacyError when dir holds a previous release's files
+// and no sim.db. It only looks.
+func legacy(dir string) error {
+	if _, err := os.Lstat(filepath.Join(dir, dbFile)); err == nil {
+		return nil
+	}
+	var found []string
+	for _, name := range legacyFiles {
+		if _, err := os.Lstat(filepath.Join(dir, name)); err == nil {
+			found = append(found, name)
+		}
+	}
+	if len(found) == 0 {
+		return nil
+	}
+	return &LegacyError{Dir: dir, Files: found}
+}
+
+// openStore prepares a writing store over <stateDir>/sim: it refuses a
+// previous release's directory before creating anything, then creates the
+// directory (0700).
 func openStore(stateDir string) (*store, error) {
 	dir := filepath.Join(stateDir, "sim")
+	if err := legacy(dir); err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create sim state directory: %w", err)
 	}
-	s := &store{dir: dir}
-	var err error
-	if s.lock, err = os.OpenFile(filepath.Join(dir, lockFile), os.O_RDWR|os.O_CREATE, 0o600); err != nil {
-		return nil, fmt.Errorf("open sim lock file: %w", err)
-	}
-	return s, nil
+	return &store{dir: dir, lock: flock.New(filepath.Join(dir, lockFile), flock.SetPermissions(0o600))}, nil
 }
 
-// openLogs opens state.log and history.jsonl, creating them; called under
-// the flock once the estate exists, so a refused old-format directory gets
-// no new files.
-func (s *store) openLogs() error {
-	var err error
-	if s.log == nil {
-		if s.log, err = os.OpenFile(s.path(logFile), os.O_RDWR|os.O_APPEND|os.O_CREATE, 0o600); err != nil {
-			return fmt.Errorf("open sim state log: %w", err)
+// guard runs fn, turning bbolt's panics and memory faults on a damaged file
+// into a *DamageError. Only code reading or writing sim.db runs under it,
+// so a bug elsewhere still panics as one.
+func (s *store) guard(fn func() error) (err error) {
+	old := debug.SetPanicOnFault(true)
+	defer func() {
+		debug.SetPanicOnFault(old)
+		if r := recover(); r != nil {
+			s.p = nil
+			err = s.damage("the file", fmt.Errorf("%v", r))
 		}
-	}
-	if s.hist == nil {
-		if s.hist, err = os.OpenFile(s.path(historyFile), os.O_RDWR|os.O_APPEND|os.O_CREATE, 0o600); err != nil {
-			return fmt.Errorf("open sim history: %w", err)
-		}
-	}
-	return nil
+	}()
+	return fn()
 }
 
-func (s *store) path(name string) string { return filepath.Join(s.dir, name) }
-
-// acquire takes the exclusive flock. It blocks: holders keep it only for
-// one read-modify-write, never while an operation's latency passes.
-func (s *store) acquire() error {
-	for {
-		err := syscall.Flock(int(s.lock.Fd()), syscall.LOCK_EX)
-		if errors.Is(err, syscall.EINTR) {
-			continue
+// openDB opens sim.db for writing. Unless create, the file must exist and
+// not be empty: bbolt would make a new cloud of a missing or emptied file,
+// silently dropping the one that was there.
+func (s *store) openDB(create bool) (*bolt.DB, error) {
+	path := s.path(dbFile)
+	o := &bolt.Options{Timeout: boltTimeout}
+	if !create {
+		fi, err := os.Stat(path)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("sim state %s is gone from the state directory", path)
 		}
 		if err != nil {
-			return fmt.Errorf("lock sim state: %w", err)
+			return nil, fmt.Errorf("open sim state: %w", err)
 		}
-		return nil
+		if fi.Size() == 0 {
+			return nil, s.damage("the file", errors.New("it is empty"))
+		}
+		o.OpenFile = func(name string, flag int, perm os.FileMode) (*os.File, error) {
+			return os.OpenFile(name, flag&^os.O_CREATE, perm)
+		}
 	}
+	db, err := bolt.Open(path, 0o600, o)
+	switch {
+	case errors.Is(err, berrors.ErrTimeout):
+		return nil, fmt.Errorf("sim state %s is held by another process that did not take %s", path, s.path(lockFile))
+	case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrChecksum), errors.Is(err, berrors.ErrVersionMismatch):
+		return nil, s.damage("the file", err)
+	case err != nil:
+		return nil, fmt.Errorf("open sim state %s: %w", path, err)
+	}
+	return db, nil
 }
 
-// release drops the flock.
-func (s *store) release() error {
-	if err := syscall.Flock(int(s.lock.Fd()), syscall.LOCK_UN); err != nil {
-		return fmt.Errorf("unlock sim state: %w", err)
+// checkFile is run once per Open: the file is as long as its meta page
+// says (a cut file would fault where bbolt maps pages past its end), and
+// bbolt's consistency check passes.
+func (s *store) checkFile(tx *bolt.Tx, fileSize int64) error {
+	if want := tx.Size(); fileSize < want {
+		return s.damage("the file", fmt.Errorf("cut short: %d bytes, its last transaction wrote %d", fileSize, want))
+	}
+	var errs []error
+	for err := range tx.Check() { // drained whole: Check's goroutine blocks otherwise
+		if len(errs) < 5 {
+			errs = append(errs, err)
+		}
+	}
+	if len(errs) > 0 {
+		return s.damage("bbolt consistency check", errors.Join(errs...))
 	}
 	return nil
 }
 
-// loadEstate reads estate.json; a missing file is (nil, nil).
-func (s *store) loadEstate() (*estateDoc, error) {
-	b, err := os.ReadFile(s.path(estateFile))
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
+// loadEstate reads estate/estate and meta/instance; an empty file (a crash
+// between bbolt's initialisation of a new file and the transaction that
+// builds the cloud) is (nil, nil).
+func (s *store) loadEstate(tx *bolt.Tx) (*estateDoc, error) {
+	meta := tx.Bucket(bucketMeta)
+	if meta == nil {
+		empty := true
+		_ = tx.ForEach(func([]byte, *bolt.Bucket) error { empty = false; return nil })
+		if empty {
+			return nil, nil
+		}
+		return nil, s.damage("bucket meta", errors.New("missing"))
 	}
-	if err != nil {
-		return nil, fmt.Errorf("read sim estate: %w", err)
+	if f := string(meta.Get(keyFormat)); f != formatVersion {
+		return nil, fmt.Errorf("sim state %s: format %q, this build reads %s", s.path(dbFile), f, formatVersion)
+	}
+	for _, b := range allBuckets {
+		if tx.Bucket(b) == nil {
+			return nil, s.damage("bucket "+string(b), errors.New("missing"))
+		}
 	}
 	var e estateDoc
-	if err := json.Unmarshal(b, &e); err != nil {
-		return nil, fmt.Errorf("decode sim estate %s: %w", s.path(estateFile), err)
-	}
-	if e.Version != stateVersion {
-		return nil, fmt.Errorf("sim estate %s: version %d, this build reads %d", s.path(estateFile), e.Version, stateVersion)
+	if err := json.Unmarshal(tx.Bucket(bucketEstate).Get(keyEstate), &e); err != nil {
+		return nil, s.damage("estate/estate", err)
 	}
 	if e.Estate == nil {
-		return nil, fmt.Errorf("sim estate %s: no estate", s.path(estateFile))
+		return nil, s.damage("estate/estate", errors.New("no estate"))
 	}
+	s.instance = string(meta.Get(keyInstance))
 	return &e, nil
 }
 
-// refuseOld refuses a state directory without estate.json but with a
-// state.json: written by a build that kept everything in one state.json
-// (version 1), or damaged.
-func (s *store) refuseOld() error {
-	b, err := os.ReadFile(s.path(stateFile))
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("read sim state: %w", err)
-	}
-	var v struct {
-		Version int `json:"version"`
-	}
-	if json.Unmarshal(b, &v) != nil || v.Version >= stateVersion {
-		return fmt.Errorf("sim state %s has no %s beside it: delete the directory %s to start a new simulated cloud", s.path(stateFile), estateFile, s.dir)
-	}
-	return fmt.Errorf("%s is a simulated cloud in an older format (one %s, no %s) that this build does not read: delete the directory %s to start a new one",
-		s.dir, stateFile, estateFile, s.dir)
-}
-
-// create writes a new cloud: estate.json first (the cloud exists once it
-// does), then the first snapshot.
-func (s *store) create(e *estateDoc, fresh func() *persisted) error {
-	b, err := json.Marshal(e)
+// create builds a new cloud in one transaction: estate, instance, every
+// unit's state. A crash before it commits leaves an empty file, which the
+// next Open builds again.
+func (s *store) create(db *bolt.DB, e *estateDoc, p *persisted) error {
+	eb, err := json.Marshal(e)
 	if err != nil {
 		return fmt.Errorf("encode sim estate: %w", err)
 	}
-	if err := s.writeAtomic(estateFile, b); err != nil {
-		return err
+	var id [16]byte
+	if _, err := rand.Read(id[:]); err != nil {
+		return fmt.Errorf("make sim instance id: %w", err)
 	}
-	return s.initState(fresh)
+	instance := hex.EncodeToString(id[:])
+	for k := range p.Units {
+		mark(&p.changed.units, k)
+	}
+	err = s.guard(func() error {
+		return db.Update(func(tx *bolt.Tx) error {
+			for _, b := range allBuckets {
+				if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+					return fmt.Errorf("create sim bucket %s: %w", b, err)
+				}
+			}
+			meta := tx.Bucket(bucketMeta)
+			for k, v := range map[string][]byte{string(keyFormat): []byte(formatVersion), string(keyInstance): []byte(instance)} {
+				if err := meta.Put([]byte(k), v); err != nil {
+					return fmt.Errorf("write sim meta/%s: %w", k, err)
+				}
+			}
+			if err := tx.Bucket(bucketEstate).Put(keyEstate, eb); err != nil {
+				return fmt.Errorf("write sim estate: %w", err)
+			}
+			return s.save(tx, p, 0)
+		})
+	})
+	p.forget()
+	if err != nil {
+		return fmt.Errorf("create sim state: %w", err)
+	}
+	s.instance, s.p, s.gen = instance, p, 1
+	return nil
 }
 
-// initState writes p as the first snapshot when there is none (a crash
-// between estate.json and state.json leaves none). A log or history without
-// a snapshot is damage, not a new cloud.
-func (s *store) initState(fresh func() *persisted) error {
-	if _, err := os.Stat(s.path(stateFile)); err == nil {
-		return nil
-	} else if !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("read sim state: %w", err)
+// access runs fn on the up-to-date state in one transaction: under the
+// flock, with sim.db open for writing, when writing; on the snapshot when
+// read-only. When fn reports dirty, what it changed (p.changed, p.ops) is
+// written in the same transaction, with the counters; a read-only store
+// only forgets it (the changes a reader makes are resolutions of due
+// operations, which the next writer makes too). fn must not change
+// anything when it reports dirty false.
+func (s *store) access(fn func(tx *bolt.Tx, p *persisted) (dirty bool, err error)) (err error) {
+	if s.snap != nil {
+		return s.view(fn)
 	}
-	if err := s.openLogs(); err != nil {
+	if err := s.lock.Lock(); err != nil {
+		return fmt.Errorf("lock sim state: %w", err)
+	}
+	defer func() {
+		if uerr := s.lock.Unlock(); uerr != nil && err == nil {
+			err = fmt.Errorf("unlock sim state: %w", uerr)
+		}
+	}()
+	var db *bolt.DB
+	if err := s.guard(func() (err error) { db, err = s.openDB(false); return err }); err != nil {
 		return err
 	}
-	for _, f := range []*os.File{s.log, s.hist} {
-		fi, err := f.Stat()
-		if err != nil {
+	defer func() {
+		if cerr := db.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("close sim state: %w", cerr)
+		}
+	}()
+	var tx *bolt.Tx
+	err = s.guard(func() error {
+		var err error
+		if tx, err = db.Begin(true); err != nil {
 			return fmt.Errorf("read sim state: %w", err)
 		}
-		if fi.Size() != 0 {
-			return fmt.Errorf("sim state %s is missing but %s is not empty", s.path(stateFile), fi.Name())
+		return s.sync(tx)
+	})
+	if err != nil {
+		if tx != nil {
+			_ = tx.Rollback()
 		}
-	}
-	b, err := json.Marshal(fresh())
-	if err != nil {
-		return fmt.Errorf("encode sim state: %w", err)
-	}
-	return s.writeAtomic(stateFile, b)
-}
-
-// readEpoch reads the log's epoch from the lock file (empty: 0).
-func (s *store) readEpoch() (int64, error) {
-	var b [epochBytes]byte
-	n, err := s.lock.ReadAt(b[:], 0)
-	if err != nil && !errors.Is(err, io.EOF) {
-		return 0, fmt.Errorf("read sim lock file: %w", err)
-	}
-	t := bytes.TrimSpace(b[:n])
-	if len(t) == 0 {
-		return 0, nil
-	}
-	e, err := strconv.ParseInt(string(t), 10, 64)
-	if err != nil {
-		return 0, fmt.Errorf("sim lock file %s: epoch %q: %w", s.path(lockFile), t, err)
-	}
-	return e, nil
-}
-
-// sync brings the decoded state up to date with the files: nothing to do
-// when no other Sim wrote since this one last looked; the new log records
-// when one did; a reload after a compaction. It also cuts off what a crash
-// left torn.
-func (s *store) sync() error {
-	e, err := s.readEpoch()
-	if err != nil {
 		return err
 	}
-	if s.p == nil || e != s.epoch {
-		return s.reload(e)
+	dirty, ferr := fn(tx, s.p)
+	if !dirty {
+		s.p.forget()
+		if rerr := tx.Rollback(); rerr != nil {
+			return errors.Join(ferr, fmt.Errorf("end sim state read: %w", rerr))
+		}
+		return ferr
 	}
-	fi, err := s.log.Stat()
-	if err != nil {
-		return fmt.Errorf("read sim state log: %w", err)
-	}
-	switch size := fi.Size(); {
-	case size > s.logEnd:
-		if err := s.replay(s.p, s.logEnd, size); err != nil {
-			s.p = nil // partly applied: reload next time
+	p := s.p
+	err = s.guard(func() error {
+		if err := s.save(tx, p, s.gen); err != nil {
 			return err
 		}
-	case size < s.logEnd:
-		// Only a compaction shrinks the log, and it bumps the epoch
-		// first; reload rather than trust anything.
-		return s.reload(e)
+		s.crashPoint("commit")
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("write sim state: %w", err)
+		}
+		return nil
+	})
+	p.forget()
+	if err != nil {
+		_ = tx.Rollback()
+		s.p = nil // memory is ahead of the file: reload next time
+		return errors.Join(ferr, err)
 	}
-	return nil
+	s.gen++
+	s.crashPoint("committed")
+	return ferr
 }
 
-// reload reads the snapshot and replays the whole log.
-func (s *store) reload(epoch int64) error {
-	s.p = nil
-	b, err := os.ReadFile(s.path(stateFile))
-	if errors.Is(err, fs.ErrNotExist) {
-		return errors.New("sim state is gone from the state directory")
-	}
-	if err != nil {
+// view is access for a read-only store.
+func (s *store) view(fn func(tx *bolt.Tx, p *persisted) (bool, error)) error {
+	var tx *bolt.Tx
+	if err := s.guard(func() (err error) { tx, err = s.snap.DB.Begin(false); return err }); err != nil {
 		return fmt.Errorf("read sim state: %w", err)
 	}
-	var p persisted
-	if err := json.Unmarshal(b, &p); err != nil {
-		return fmt.Errorf("decode sim state %s: %w", s.path(stateFile), err)
+	defer tx.Rollback()
+	_, err := fn(tx, s.p)
+	s.p.forget()
+	return err
+}
+
+// sync brings the decoded state up to date: nothing to do when no other
+// Sim committed since this one last looked, a reload otherwise.
+func (s *store) sync(tx *bolt.Tx) error {
+	meta := tx.Bucket(bucketMeta)
+	if meta == nil {
+		return s.damage("bucket meta", errors.New("missing"))
 	}
-	if p.Version != stateVersion {
-		return fmt.Errorf("sim state %s: version %d, this build reads %d", s.path(stateFile), p.Version, stateVersion)
+	if got := string(meta.Get(keyInstance)); got != s.instance {
+		return fmt.Errorf("the simulated cloud in %s was replaced by another one while this process had it open", s.dir)
+	}
+	var c counters
+	if err := json.Unmarshal(meta.Get(keyCounters), &c); err != nil {
+		return s.damage("meta/counters", err)
+	}
+	if s.p != nil && c.Gen == s.gen {
+		return nil
+	}
+	s.p = nil
+	p := &persisted{Seq: c.Seq, ReadSeq: c.ReadSeq, Units: map[string]*unitState{}, VMs: map[string]*vmState{},
+		ARMVMs: map[string]*cloud.VM{}, Disks: map[string]*managedDisk{}, Images: map[string]*cloud.Image{},
+		NICs: map[string]string{}, Finished: map[int64]finished{}}
+	if err := errors.Join(
+		loadBucket(s, tx, bucketUnits, p.Units),
+		loadBucket(s, tx, bucketVMs, p.VMs),
+		loadBucket(s, tx, bucketARMVMs, p.ARMVMs),
+		loadBucket(s, tx, bucketDisks, p.Disks),
+		loadBucket(s, tx, bucketImages, p.Images),
+	); err != nil {
+		return err
+	}
+	if err := tx.Bucket(bucketNICs).ForEach(func(k, v []byte) error {
+		var owner string
+		if err := json.Unmarshal(v, &owner); err != nil {
+			return s.damage(fmt.Sprintf("nics/%s", k), err)
+		}
+		p.NICs[string(k)] = owner
+		return nil
+	}); err != nil {
+		return err
+	}
+	if err := tx.Bucket(bucketFinished).ForEach(func(k, v []byte) error {
+		var f finished
+		if len(k) != 8 {
+			return s.damage(fmt.Sprintf("finished/%x", k), errors.New("not an operation id"))
+		}
+		if err := json.Unmarshal(v, &f); err != nil {
+			return s.damage(fmt.Sprintf("finished/%d", binary.BigEndian.Uint64(k)), err)
+		}
+		p.Finished[int64(binary.BigEndian.Uint64(k))] = f
+		return nil
+	}); err != nil {
+		return err
 	}
 	p.fill()
-	if err := s.openLogs(); err != nil {
-		return err
-	}
-	fi, err := s.log.Stat()
-	if err != nil {
-		return fmt.Errorf("read sim state log: %w", err)
-	}
-	s.logEnd = 0
-	if err := s.replay(&p, 0, fi.Size()); err != nil {
-		return err
-	}
-	if err := s.syncHistory(&p); err != nil {
-		return err
-	}
-	s.p, s.epoch, s.snapSize = &p, epoch, int64(len(b))
+	s.p, s.gen = p, c.Gen
 	return nil
 }
 
-// replay applies the log's records in [from, to) to p and moves logEnd past
-// the last complete one. Records the snapshot holds already (a crash
-// between a compaction's snapshot and its truncation of the log) are
-// skipped; a gap in the generations is damage. A torn tail is cut off.
-func (s *store) replay(p *persisted, from, to int64) error {
-	buf := make([]byte, to-from)
-	if _, err := s.log.ReadAt(buf, from); err != nil {
-		return fmt.Errorf("read sim state log: %w", err)
-	}
-	good := from
-	for len(buf) > 0 {
-		i := bytes.IndexByte(buf, '\n')
-		if i < 0 {
-			break // torn: the write never completed
+// loadBucket decodes every entry of bucket name into m; one that does not
+// decode (or decodes to null) is damage, named by bucket and key.
+func loadBucket[V any](s *store, tx *bolt.Tx, name []byte, m map[string]*V) error {
+	return tx.Bucket(name).ForEach(func(k, v []byte) error {
+		var x *V
+		if err := json.Unmarshal(v, &x); err != nil {
+			return s.damage(fmt.Sprintf("%s/%s", name, k), err)
 		}
-		var r record
-		if err := json.Unmarshal(buf[:i], &r); err != nil {
-			if i+1 == len(buf) {
-				break // torn: the last line, never acknowledged
+		if x == nil {
+			return s.damage(fmt.Sprintf("%s/%s", name, k), errors.New("null"))
+		}
+		m[string(k)] = x
+		return nil
+	})
+}
+
+// save writes the current access's changes, history lines and counters
+// (generation gen+1) into tx.
+func (s *store) save(tx *bolt.Tx, p *persisted, gen uint64) error {
+	if err := errors.Join(
+		saveBucket(tx, bucketUnits, p.Units, p.changed.units),
+		saveBucket(tx, bucketVMs, p.VMs, p.changed.vms),
+		saveBucket(tx, bucketARMVMs, p.ARMVMs, p.changed.armVMs),
+		saveBucket(tx, bucketDisks, p.Disks, p.changed.disks),
+		saveBucket(tx, bucketImages, p.Images, p.changed.images),
+	); err != nil {
+		return err
+	}
+	nics := tx.Bucket(bucketNICs)
+	for k := range p.changed.nics {
+		var err error
+		if owner, ok := p.NICs[k]; ok {
+			err = putJSON(nics, []byte(k), owner)
+		} else {
+			err = nics.Delete([]byte(k))
+		}
+		if err != nil {
+			return fmt.Errorf("write sim nics/%s: %w", k, err)
+		}
+	}
+	fin := tx.Bucket(bucketFinished)
+	for _, id := range p.changed.finished {
+		if err := putJSON(fin, binary.BigEndian.AppendUint64(nil, uint64(id)), p.Finished[id]); err != nil {
+			return fmt.Errorf("write sim finished/%d: %w", id, err)
+		}
+	}
+	hist := tx.Bucket(bucketHistory)
+	for _, op := range p.ops {
+		n, err := hist.NextSequence()
+		if err == nil {
+			err = putJSON(hist, binary.BigEndian.AppendUint64(nil, n), op)
+		}
+		if err != nil {
+			return fmt.Errorf("write sim history: %w", err)
+		}
+	}
+	if err := putJSON(tx.Bucket(bucketMeta), keyCounters, counters{Gen: gen + 1, Seq: p.Seq, ReadSeq: p.ReadSeq}); err != nil {
+		return fmt.Errorf("write sim counters: %w", err)
+	}
+	return nil
+}
+
+func saveBucket[V any](tx *bolt.Tx, name []byte, m map[string]*V, keys map[string]struct{}) error {
+	b := tx.Bucket(name)
+	for k := range keys {
+		var err error
+		if v, ok := m[k]; ok && v != nil {
+			err = putJSON(b, []byte(k), v)
+		} else {
+			err = b.Delete([]byte(k))
+		}
+		if err != nil {
+			return fmt.Errorf("write sim %s/%s: %w", name, k, err)
+		}
+	}
+	return nil
+}
+
+func putJSON(b *bolt.Bucket, k []byte, v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return b.Put(k, data)
+}
+
+// history reads every operation received, in order.
+func (s *store) history(tx *bolt.Tx) ([]Operation, error) {
+	var ops []Operation
+	err := s.guard(func() error {
+		return tx.Bucket(bucketHistory).ForEach(func(k, v []byte) error {
+			var op Operation
+			if err := json.Unmarshal(v, &op); err != nil {
+				return s.damage(fmt.Sprintf("history/%x", k), err)
 			}
-			return fmt.Errorf("sim state log %s at byte %d: %w", s.path(logFile), good, err)
-		}
-		switch {
-		case r.Gen <= p.Gen:
-		case r.Gen == p.Gen+1:
-			p.apply(&r)
-		default:
-			return fmt.Errorf("sim state log %s at byte %d: record %d after %d", s.path(logFile), good, r.Gen, p.Gen)
-		}
-		good += int64(i) + 1
-		buf = buf[i+1:]
-	}
-	s.logEnd = good
-	if good < to {
-		if err := s.log.Truncate(good); err != nil {
-			return fmt.Errorf("cut torn sim state log: %w", err)
-		}
-	}
-	return nil
+			ops = append(ops, op)
+			return nil
+		})
+	})
+	return ops, err
 }
 
-// syncHistory cuts history.jsonl back to the snapshot's HistEnd: lines
-// beyond it are a compaction's that a crash interrupted before its
-// snapshot, and the log still holds them.
-func (s *store) syncHistory(p *persisted) error {
-	fi, err := s.hist.Stat()
+// openReadOnly opens a read-only store over <stateDir>/sim: a boltsnap copy
+// of sim.db, checked and decoded. It creates nothing under stateDir.
+func openReadOnly(ctx context.Context, stateDir string) (*store, *estateDoc, error) {
+	dir := filepath.Join(stateDir, "sim")
+	if err := legacy(dir); err != nil {
+		return nil, nil, err
+	}
+	s := &store{dir: dir}
+	fi, err := os.Stat(s.path(dbFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil, ErrNoCloud
+	}
 	if err != nil {
-		return fmt.Errorf("read sim history: %w", err)
+		return nil, nil, fmt.Errorf("open sim state: %w", err)
 	}
-	switch size := fi.Size(); {
-	case size < p.HistEnd:
-		return fmt.Errorf("sim history %s holds %d bytes, the state says %d: it was cut", s.path(historyFile), size, p.HistEnd)
-	case size > p.HistEnd:
-		if err := s.hist.Truncate(p.HistEnd); err != nil {
-			return fmt.Errorf("cut sim history: %w", err)
+	if fi.Size() == 0 {
+		return nil, nil, s.damage("the file", errors.New("it is empty"))
+	}
+	var snapErr error
+	_ = s.guard(func() error { s.snap, snapErr = boltsnap.Open(ctx, s.path(dbFile)); return nil })
+	if s.snap == nil {
+		if snapErr == nil || errors.Is(snapErr, boltsnap.ErrBusy) || errors.Is(snapErr, ctx.Err()) || errors.Is(snapErr, fs.ErrNotExist) {
+			return nil, nil, fmt.Errorf("read sim state: %w", errors.Join(snapErr, errors.New("no snapshot")))
 		}
+		return nil, nil, s.damage("the file", snapErr)
 	}
-	return nil
-}
-
-// decodeHistory decodes history lines, stopping at the first torn one; n is
-// the size of the complete lines.
-func decodeHistory(buf []byte) (ops []Operation, n int64) {
-	for len(buf) > 0 {
-		i := bytes.IndexByte(buf, '\n')
-		if i < 0 {
-			break
-		}
-		var op Operation
-		if err := json.Unmarshal(buf[:i], &op); err != nil {
-			break
-		}
-		ops = append(ops, op)
-		n += int64(i) + 1
-		buf = buf[i+1:]
-	}
-	return ops, n
-}
-
-// history reads every operation received, in order: history.jsonl, then
-// the log's.
-func (s *store) history() ([]Operation, error) {
-	buf := make([]byte, s.p.HistEnd)
-	if _, err := s.hist.ReadAt(buf, 0); err != nil {
-		return nil, fmt.Errorf("read sim history: %w", err)
-	}
-	ops, n := decodeHistory(buf)
-	if n != s.p.HistEnd {
-		return nil, fmt.Errorf("sim history %s: line at byte %d is not an operation", s.path(historyFile), n)
-	}
-	return append(ops, s.p.logOps...), nil
-}
-
-// commit makes the current access durable: one record (its changes and
-// its history lines), appended and fsynced. Then it compacts the log if it
-// has grown past the snapshot. After a failed write memory may be ahead of
-// the disk: the next access reloads.
-func (s *store) commit() (err error) {
-	p := s.p
-	defer func() {
-		p.forget()
-		if err != nil {
-			s.p = nil
-		}
-	}()
-	b, err := json.Marshal(p.record())
+	var e *estateDoc
+	err = s.guard(func() error {
+		return s.snap.DB.View(func(tx *bolt.Tx) error {
+			fi, err := os.Stat(s.snap.DB.Path())
+			if err != nil {
+				return fmt.Errorf("read sim state snapshot: %w", err)
+			}
+			if err := s.checkFile(tx, fi.Size()); err != nil {
+				return err
+			}
+			if e, err = s.loadEstate(tx); err != nil {
+				return err
+			}
+			if e == nil {
+				return ErrNoCloud
+			}
+			return s.sync(tx)
+		})
+	})
 	if err != nil {
-		return fmt.Errorf("encode sim state record: %w", err)
+		_ = s.snap.Close()
+		return nil, nil, err
 	}
-	b = append(b, '\n')
-	s.crashPoint("record")
-	if err := appendSync(s.log, b); err != nil {
-		return fmt.Errorf("write sim state log: %w", err)
-	}
-	p.Gen++
-	p.logOps = append(p.logOps, p.ops...)
-	s.logEnd += int64(len(b))
-	if s.compactAlways || s.logEnd > compactMin && s.logEnd > s.snapSize {
-		return s.compact()
-	}
-	return nil
-}
-
-func appendSync(f *os.File, b []byte) error {
-	if _, err := f.Write(b); err != nil {
-		return err
-	}
-	return f.Sync()
-}
-
-// compact bumps the epoch (so every other Sim reloads from the files, what
-// ever step a crash stops this at), appends the log's history lines to
-// history.jsonl, writes the state as a new snapshot and empties the log.
-func (s *store) compact() error {
-	p := s.p
-	e := s.epoch + 1
-	if _, err := s.lock.WriteAt(fmt.Appendf(nil, "%0*d\n", epochBytes-1, e), 0); err != nil {
-		return fmt.Errorf("write sim lock file: %w", err)
-	}
-	if err := s.lock.Sync(); err != nil {
-		return fmt.Errorf("sync sim lock file: %w", err)
-	}
-	// Anything beyond HistEnd is an interrupted compaction's: the log
-	// holds it still.
-	if err := s.syncHistory(p); err != nil {
-		return err
-	}
-	var h []byte
-	for _, op := range p.logOps {
-		line, err := json.Marshal(op)
-		if err != nil {
-			return fmt.Errorf("encode sim history: %w", err)
-		}
-		h = append(append(h, line...), '\n')
-	}
-	if err := appendSync(s.hist, h); err != nil {
-		return fmt.Errorf("write sim history: %w", err)
-	}
-	s.crashPoint("archived")
-	p.HistEnd += int64(len(h))
-	b, err := json.Marshal(p)
-	if err != nil {
-		return fmt.Errorf("encode sim state: %w", err)
-	}
-	if err := s.writeAtomic(stateFile, b); err != nil {
-		return err
-	}
-	s.crashPoint("snapshot")
-	p.logOps = nil
-	if err := s.log.Truncate(0); err != nil {
-		return fmt.Errorf("compact sim state log: %w", err)
-	}
-	if err := s.log.Sync(); err != nil {
-		return fmt.Errorf("compact sim state log: %w", err)
-	}
-	s.epoch, s.logEnd, s.snapSize = e, 0, int64(len(b))
-	return nil
-}
-
-// writeAtomic replaces name with b: a temp file in the same directory,
-// fsync, rename, fsync the directory, so a crash leaves either the old or
-// the new file, never a torn one.
-func (s *store) writeAtomic(name string, b []byte) error {
-	tmp, err := os.CreateTemp(s.dir, name+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("write sim %s: %w", name, err)
-	}
-	tmpName := tmp.Name()
-	ok := false
-	defer func() {
-		if !ok {
-			_ = tmp.Close()
-			_ = os.Remove(tmpName)
-		}
-	}()
-	// CreateTemp makes 0600 already; say so explicitly, it is the contract.
-	if err := tmp.Chmod(0o600); err != nil {
-		return fmt.Errorf("write sim %s: %w", name, err)
-	}
-	if _, err := tmp.Write(b); err != nil {
-		return fmt.Errorf("write sim %s: %w", name, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("sync sim %s: %w", name, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write sim %s: %w", name, err)
-	}
-	if err := os.Rename(tmpName, s.path(name)); err != nil {
-		return fmt.Errorf("replace sim %s: %w", name, err)
-	}
-	ok = true
-	d, err := os.Open(s.dir)
-	if err != nil {
-		return fmt.Errorf("sync sim state directory: %w", err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("sync sim state directory: %w", err)
-	}
-	return nil
+	return s, e, nil
 }
 
 func (s *store) close() error {
-	var errs []error
-	for _, f := range []*os.File{s.log, s.hist} {
-		if f != nil {
-			errs = append(errs, f.Close())
+	if s.snap != nil {
+		if err := s.snap.Close(); err != nil {
+			return fmt.Errorf("close sim state snapshot: %w", err)
 		}
+		return nil
 	}
 	if err := s.lock.Close(); err != nil {
-		errs = append(errs, fmt.Errorf("close sim lock file: %w", err))
+		return fmt.Errorf("close sim lock file: %w", err)
 	}
-	return errors.Join(errs...)
+	return nil
 }

@@ -1,14 +1,21 @@
 package sim
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/gofrs/flock"
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/migrate-tool/migrate/pkg/cloud"
 	"github.com/migrate-tool/migrate/pkg/cloud/cloudtest"
@@ -45,108 +52,56 @@ func mustDo(t *testing.T, err error) {
 }
 
 // A Sim keeps the state decoded between calls; another Sim's writes (as
-// another process's) must still be seen by its next call, whether they
-// were appended to the log or compacted into a new snapshot.
+// another process's) must still be seen by its next call.
 func TestSeesOtherSimsChanges(t *testing.T) {
 	t.Parallel()
-	for _, compact := range []bool{false, true} {
-		t.Run(fmt.Sprintf("compact=%v", compact), func(t *testing.T) {
-			t.Parallel()
-			dir := t.TempDir()
-			a, b := mustOpen(t, dir, Options{}), mustOpen(t, dir, Options{})
-			a.store.compactAlways, b.store.compactAlways = compact, compact
-			ctx := t.Context()
-			if st := stateOf(t, b, cloudtest.UnitNSG); st != cloud.StateNone {
-				t.Fatalf("b: State = %s before anything, want None", st)
-			}
-			mustDo(t, a.Prepare(ctx, cloudtest.Target(cloudtest.UnitNSG)))
-			if st := stateOf(t, b, cloudtest.UnitNSG); st != cloud.StatePrepared {
-				t.Fatalf("b: State after a's Prepare = %s, want Prepared", st)
-			}
-			mustDo(t, b.Commit(ctx, cloudtest.Target(cloudtest.UnitNSG)))
-			mustDo(t, b.Prepare(ctx, cloudtest.Target(cloudtest.UnitLegacy)))
-			if st := stateOf(t, a, cloudtest.UnitNSG); st != cloud.StateCommitted {
-				t.Fatalf("a: State after b's Commit = %s, want Committed", st)
-			}
-			mustDo(t, a.Abort(ctx, cloudtest.Target(cloudtest.UnitLegacy)))
-			want := []string{
-				"1 Prepare nsg/suite-nsg None Succeeded",
-				"2 Commit nsg/suite-nsg Prepared Succeeded",
-				"3 Prepare cloudservice/suite-legacy None Succeeded",
-				"4 Abort cloudservice/suite-legacy Prepared Succeeded",
-			}
-			for name, s := range map[string]*Sim{"a": a, "b": b, "fresh": mustOpen(t, dir, Options{})} {
-				if got := ops(t, s); !slices.Equal(got, want) {
-					t.Errorf("%s: history = %q, want %q", name, got, want)
-				}
-				if st := stateOf(t, s, cloudtest.UnitLegacy); st != cloud.StateNone {
-					t.Errorf("%s: State(legacy) = %s, want None", name, st)
-				}
-			}
-			if compact {
-				fi, err := os.Stat(filepath.Join(dir, "sim", logFile))
-				mustDo(t, err)
-				if fi.Size() != 0 {
-					t.Errorf("log holds %d bytes after compacting every write, want 0", fi.Size())
-				}
-			}
-		})
-	}
-}
-
-// A crash mid-write leaves a torn line at the end of the log or the
-// history: it was never acknowledged, so every Sim reads the state before
-// it, and the next write cuts it off and goes on from there.
-func TestTornWritesAreIgnored(t *testing.T) {
-	t.Parallel()
 	dir := t.TempDir()
-	a := mustOpen(t, dir, Options{})
+	a, b := mustOpen(t, dir, Options{}), mustOpen(t, dir, Options{})
 	ctx := t.Context()
+	if st := stateOf(t, b, cloudtest.UnitNSG); st != cloud.StateNone {
+		t.Fatalf("b: State = %s before anything, want None", st)
+	}
 	mustDo(t, a.Prepare(ctx, cloudtest.Target(cloudtest.UnitNSG)))
-	before := ops(t, a)
-
-	// The torn tails of a Commit that never completed: part of its history
-	// line, part of its state record.
-	appendTo := func(name, text string) {
-		f, err := os.OpenFile(filepath.Join(dir, "sim", name), os.O_WRONLY|os.O_APPEND, 0)
-		mustDo(t, err)
-		_, err = f.WriteString(text)
-		mustDo(t, errors.Join(err, f.Close()))
+	if st := stateOf(t, b, cloudtest.UnitNSG); st != cloud.StatePrepared {
+		t.Fatalf("b: State after a's Prepare = %s, want Prepared", st)
 	}
-	appendTo(historyFile, `{"seq":2,"op":"Commit","unit":"nsg/su`)
-	appendTo(logFile, `{"gen":3,"histEnd":999,"seq":2,"units":{"nsg/suite-nsg":{"id":"nsg/suite-nsg","state":"Committ`)
-
-	for name, s := range map[string]*Sim{"open before": a, "opened after": mustOpen(t, dir, Options{})} {
-		if st := stateOf(t, s, cloudtest.UnitNSG); st != cloud.StatePrepared {
-			t.Errorf("%s: State = %s after a torn Commit, want Prepared", name, st)
+	mustDo(t, b.Commit(ctx, cloudtest.Target(cloudtest.UnitNSG)))
+	mustDo(t, b.Prepare(ctx, cloudtest.Target(cloudtest.UnitLegacy)))
+	if st := stateOf(t, a, cloudtest.UnitNSG); st != cloud.StateCommitted {
+		t.Fatalf("a: State after b's Commit = %s, want Committed", st)
+	}
+	mustDo(t, a.Abort(ctx, cloudtest.Target(cloudtest.UnitLegacy)))
+	want := []string{
+		"1 Prepare nsg/suite-nsg None Succeeded",
+		"2 Commit nsg/suite-nsg Prepared Succeeded",
+		"3 Prepare cloudservice/suite-legacy None Succeeded",
+		"4 Abort cloudservice/suite-legacy Prepared Succeeded",
+	}
+	ro, err := OpenReadOnly(ctx, dir, Options{})
+	mustDo(t, err)
+	defer ro.Close()
+	for name, s := range map[string]*Sim{"a": a, "b": b, "fresh": mustOpen(t, dir, Options{}), "read-only": ro} {
+		if got := ops(t, s); !slices.Equal(got, want) {
+			t.Errorf("%s: history = %q, want %q", name, got, want)
 		}
-		if got := ops(t, s); !slices.Equal(got, before) {
-			t.Errorf("%s: history = %q, want %q", name, got, before)
+		if st := stateOf(t, s, cloudtest.UnitLegacy); st != cloud.StateNone {
+			t.Errorf("%s: State(legacy) = %s, want None", name, st)
 		}
-	}
-	mustDo(t, a.Commit(ctx, cloudtest.Target(cloudtest.UnitNSG)))
-	want := append(before, "2 Commit nsg/suite-nsg Prepared Succeeded")
-	c := mustOpen(t, dir, Options{})
-	if got := ops(t, c); !slices.Equal(got, want) {
-		t.Fatalf("history after the next Commit = %q, want %q", got, want)
-	}
-	if st := stateOf(t, c, cloudtest.UnitNSG); st != cloud.StateCommitted {
-		t.Fatalf("State after the next Commit = %s, want Committed", st)
 	}
 }
 
-// A process killed in the middle of a changing call: before its record
-// reached the log, the call was not received (no history line, no
-// effect), and the next call takes its seq; after, inside the compaction
-// that followed, the call took effect and is in the history once. Either
-// way seq stays dense and every Sim, open before or after, agrees ("no
-// Commit sent twice" is read from the history).
+// A process killed in the middle of a changing call: before its
+// transaction committed, the call was not received (no history line, no
+// effect), and the next call takes its seq; after, the call took effect and
+// is in the history once. Either way seq stays dense and every Sim, open
+// before or after, agrees ("no Commit sent twice" is read from the
+// history).
 func TestKilledMidWrite(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts processes")
 	}
 	t.Parallel()
-	for _, point := range []string{"record", "archived", "snapshot"} {
+	for _, point := range []string{"commit", "committed"} {
 		t.Run(point, func(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
@@ -164,7 +119,7 @@ func TestKilledMidWrite(t *testing.T) {
 
 			want := []string{"1 Prepare nsg/suite-nsg None Succeeded"}
 			st := cloud.StatePrepared
-			if point != "record" {
+			if point == "committed" {
 				want = append(want, "2 Commit nsg/suite-nsg Prepared Succeeded")
 				st = cloud.StateCommitted
 			}
@@ -178,7 +133,7 @@ func TestKilledMidWrite(t *testing.T) {
 			}
 			mustDo(t, a.Commit(ctx, cloudtest.Target(cloudtest.UnitNSG)))
 			before := cloud.StatePrepared
-			if point != "record" {
+			if point == "committed" {
 				before = cloud.StateCommitted
 			}
 			want = append(want, fmt.Sprintf("%d Commit nsg/suite-nsg %s Succeeded", len(want)+1, before))
@@ -201,8 +156,7 @@ const (
 )
 
 // TestCrashHelper is not a test: it is the process TestKilledMidWrite
-// kills, by exiting at the named point of a Commit's write (compacting
-// after it, so the compaction's points are reached).
+// kills, by exiting at the named point of a Commit's write.
 func TestCrashHelper(t *testing.T) {
 	dir := os.Getenv(envCrashDir)
 	if dir == "" {
@@ -213,7 +167,6 @@ func TestCrashHelper(t *testing.T) {
 		t.Fatal(err)
 	}
 	at := os.Getenv(envCrashAt)
-	s.store.compactAlways = true
 	s.store.crashAt = func(point string) {
 		if point == at {
 			os.Exit(crashCode)
@@ -223,64 +176,246 @@ func TestCrashHelper(t *testing.T) {
 	t.Fatal("Commit returned: the process was not killed")
 }
 
-// A crash in the middle of a compaction, after the new snapshot and before
-// the log was emptied, leaves log records the snapshot holds already: they
-// are skipped, not applied twice.
-func TestCompactionCrashLeavesOldLog(t *testing.T) {
-	t.Parallel()
-	dir := t.TempDir()
-	a := mustOpen(t, dir, Options{})
-	ctx := t.Context()
-	mustDo(t, a.Prepare(ctx, cloudtest.Target(cloudtest.UnitNSG)))
-	mustDo(t, a.Commit(ctx, cloudtest.Target(cloudtest.UnitNSG)))
-	log, err := os.ReadFile(filepath.Join(dir, "sim", logFile))
-	mustDo(t, err)
-	a.store.compactAlways = true
-	mustDo(t, a.Prepare(ctx, cloudtest.Target(cloudtest.UnitLegacy)))
-	// Put the old records back, as if the crash came before the truncation.
-	mustDo(t, os.WriteFile(filepath.Join(dir, "sim", logFile), log, 0o600))
+// tree is the SHA-256 of every file under dir, by relative path.
+func tree(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	mustDo(t, filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, path)
+		if d.IsDir() {
+			out[rel+"/"] = "dir"
+			return nil
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(b)
+		out[rel] = hex.EncodeToString(sum[:])
+		return nil
+	}))
+	return out
+}
 
-	b := mustOpen(t, dir, Options{})
-	if st := stateOf(t, b, cloudtest.UnitLegacy); st != cloud.StatePrepared {
-		t.Fatalf("State(legacy) = %s, want Prepared", st)
+func sameTree(t *testing.T, what string, before, after map[string]string) {
+	t.Helper()
+	for k, v := range before {
+		if after[k] != v {
+			t.Errorf("%s changed %s", what, k)
+		}
 	}
-	mustDo(t, b.Abort(ctx, cloudtest.Target(cloudtest.UnitLegacy)))
-	want := []string{
-		"1 Prepare nsg/suite-nsg None Succeeded",
-		"2 Commit nsg/suite-nsg Prepared Succeeded",
-		"3 Prepare cloudservice/suite-legacy None Succeeded",
-		"4 Abort cloudservice/suite-legacy Prepared Succeeded",
-	}
-	if got := ops(t, mustOpen(t, dir, Options{})); !slices.Equal(got, want) {
-		t.Fatalf("history = %q, want %q", got, want)
+	for k := range after {
+		if _, ok := before[k]; !ok {
+			t.Errorf("%s created %s", what, k)
+		}
 	}
 }
 
-// A state directory of the older format (one state.json) is refused with
-// what to do, and left as it was.
-func TestOldFormatRefused(t *testing.T) {
+// The state directory written by the previous releases (one state.json;
+// then estate.json, state.json, state.log and history.jsonl) is refused
+// with what to do, by both opens, and left exactly as it was: nothing is
+// created beside it.
+func TestLegacyRefused(t *testing.T) {
+	t.Parallel()
+	for name, files := range map[string]map[string]string{
+		"v1": {"state.json": `{"version":1,"estate":{},"units":{},"history":[]}`},
+		"v2": {
+			"estate.json":   `{"version":2,"estate":{}}`,
+			"state.json":    `{"version":2,"gen":1,"histEnd":0}`,
+			"state.log":     `{"gen":2,"seq":1}` + "\n",
+			"history.jsonl": "",
+			"lock":          "00000000000000000001\n",
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			mustDo(t, os.MkdirAll(filepath.Join(dir, "sim"), 0o700))
+			for f, b := range files {
+				mustDo(t, os.WriteFile(filepath.Join(dir, "sim", f), []byte(b), 0o600))
+			}
+			before := tree(t, dir)
+			_, err := Open(dir, cloudtest.Inventory(), Options{})
+			var le *LegacyError
+			if !errors.As(err, &le) {
+				t.Fatalf("Open = %v, want *LegacyError", err)
+			}
+			for _, want := range []string{"earlier release", "move " + filepath.Join(dir, "sim") + " aside"} {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q does not say %q", err, want)
+				}
+			}
+			if _, err := OpenReadOnly(t.Context(), dir, Options{}); !errors.As(err, &le) {
+				t.Errorf("OpenReadOnly = %v, want *LegacyError", err)
+			}
+			sameTree(t, "refusing", before, tree(t, dir))
+		})
+	}
+}
+
+// Readers never write: OpenReadOnly and every read through it change no
+// byte under the state directory and create nothing there, also while
+// another process holds the simulator for writing (its lock file and
+// bbolt's own lock on sim.db), which they do not wait for.
+func TestReadOnlyChangesNothing(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	mustDo(t, os.MkdirAll(filepath.Join(dir, "sim"), 0o700))
-	old := []byte(`{"version":1,"estate":{},"units":{},"history":[]}`)
-	mustDo(t, os.WriteFile(filepath.Join(dir, "sim", stateFile), old, 0o600))
-	_, err := Open(dir, cloudtest.Inventory(), Options{})
-	if err == nil {
-		t.Fatal("Open over an old-format state directory succeeded")
+	ctx := t.Context()
+	mustDo(t, mustOpen(t, dir, Options{}).Prepare(ctx, cloudtest.Target(cloudtest.UnitNSG)))
+	// An operation in flight, due long ago by the reader's clock: the
+	// reader shows it finished without recording it.
+	_, err := mustOpen(t, dir, Options{Latency: time.Hour}).Begin(ctx, OpPrepare, cloudtest.Target(cloudtest.UnitLegacy))
+	mustDo(t, err)
+
+	// The writer holds everything a writing access holds.
+	held := flock.New(filepath.Join(dir, "sim", lockFile))
+	mustDo(t, held.Lock())
+	defer held.Unlock()
+	db, err := bolt.Open(filepath.Join(dir, "sim", dbFile), 0o600, &bolt.Options{Timeout: time.Second})
+	mustDo(t, err)
+	defer db.Close()
+
+	before := tree(t, dir)
+	later := func() time.Time { return time.Now().Add(2 * time.Hour) }
+	r, err := OpenReadOnly(ctx, dir, Options{Now: later, FaultRate: 1})
+	mustDo(t, err)
+	if got := ops(t, r); len(got) != 2 {
+		t.Errorf("history = %q, want the two Prepares", got)
 	}
-	for _, want := range []string{"older format", "delete the directory"} {
-		if !strings.Contains(err.Error(), want) {
-			t.Errorf("error %q does not say %q", err, want)
+	for unit, want := range map[string]cloud.State{cloudtest.UnitNSG: cloud.StatePrepared, cloudtest.UnitLegacy: cloud.StatePrepared, cloudtest.UnitVNet: cloud.StateNone} {
+		if got := stateOf(t, r, unit); got != want {
+			t.Errorf("State(%s) = %s, want %s", unit, got, want)
 		}
 	}
-	b, err := os.ReadFile(filepath.Join(dir, "sim", stateFile))
-	mustDo(t, err)
-	if string(b) != string(old) {
-		t.Error("the refused state file was changed")
+	if _, err := r.Classic(ctx); err != nil {
+		t.Error(err)
 	}
-	entries, err := os.ReadDir(filepath.Join(dir, "sim"))
+	if _, err := r.Resources(ctx); err != nil {
+		t.Error(err)
+	}
+	if _, err := r.ListVMs(ctx); err != nil {
+		t.Error(err)
+	}
+	for name, err := range map[string]error{
+		"Prepare":  r.Prepare(ctx, cloudtest.Target(cloudtest.UnitVNet)),
+		"Commit":   r.Commit(ctx, cloudtest.Target(cloudtest.UnitNSG)),
+		"Validate": func() error { _, err := r.Validate(ctx, cloudtest.Target(cloudtest.UnitVNet)); return err }(),
+		"StartVM":  r.StartVM(ctx, "rg", "vm"),
+	} {
+		if !errors.Is(err, ErrReadOnly) {
+			t.Errorf("%s on a read-only Sim = %v, want ErrReadOnly", name, err)
+		}
+	}
+	mustDo(t, r.Close())
+	sameTree(t, "a read-only open", before, tree(t, dir))
+
+	empty := t.TempDir()
+	if _, err := OpenReadOnly(ctx, empty, Options{}); !errors.Is(err, ErrNoCloud) {
+		t.Errorf("OpenReadOnly of an empty state directory = %v, want ErrNoCloud", err)
+	}
+	if entries, _ := os.ReadDir(empty); len(entries) != 0 {
+		t.Errorf("OpenReadOnly of an empty state directory created %v", entries)
+	}
+}
+
+// A damaged sim.db is reported as a *DamageError (or, for a page no one
+// reads, not at all), by both opens, never with a panic and never repaired:
+// the file is left as found. Cut short anywhere, emptied, each page zeroed
+// in turn, an entry that does not decode.
+func TestDamageReported(t *testing.T) {
+	t.Parallel()
+	src := t.TempDir()
+	s := mustOpen(t, src, Options{})
+	ctx := t.Context()
+	for _, u := range []string{cloudtest.UnitNSG, cloudtest.UnitLegacy, cloudtest.UnitVNet} {
+		mustDo(t, s.Prepare(ctx, cloudtest.Target(u)))
+	}
+	mustDo(t, s.Commit(ctx, cloudtest.Target(cloudtest.UnitNSG)))
+	mustDo(t, s.Close())
+	good, err := os.ReadFile(filepath.Join(src, "sim", dbFile))
 	mustDo(t, err)
-	if len(entries) != 2 { // state.json and the lock file
-		t.Errorf("refusing wrote files: %d entries", len(entries))
+	// Past its high-water mark a bbolt file holds space it grew into and
+	// never used: cutting or zeroing that loses nothing.
+	var pageSize, hwm int
+	{
+		db, err := bolt.Open(filepath.Join(src, "sim", dbFile), 0o600, &bolt.Options{ReadOnly: true})
+		mustDo(t, err)
+		pageSize = db.Info().PageSize
+		mustDo(t, db.View(func(tx *bolt.Tx) error { hwm = int(tx.Size()); return nil }))
+		mustDo(t, db.Close())
+	}
+
+	type variant struct {
+		name string
+		data []byte
+		// must: the damage is on pages every open reads.
+		must bool
+	}
+	variants := []variant{
+		{"empty", nil, true},
+		{"half", good[:hwm/2], true},
+		{"cut mid-page", good[:hwm-pageSize/2], true},
+	}
+	for pg := 0; pg*pageSize < hwm; pg++ {
+		b := slices.Clone(good)
+		clear(b[pg*pageSize : (pg+1)*pageSize])
+		// Zeroing the newest meta page is a commit torn by a crash, which
+		// bbolt answers with the previous transaction, as it should; no
+		// check tells them apart.
+		variants = append(variants, variant{fmt.Sprintf("page %d zeroed", pg), b, false})
+	}
+	{
+		dir := t.TempDir()
+		mustDo(t, os.MkdirAll(filepath.Join(dir, "sim"), 0o700))
+		path := filepath.Join(dir, "sim", dbFile)
+		mustDo(t, os.WriteFile(path, good, 0o600))
+		db, err := bolt.Open(path, 0o600, nil)
+		mustDo(t, err)
+		mustDo(t, db.Update(func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketUnits).Put([]byte("nsg/suite-nsg"), []byte(`{"state":`))
+		}))
+		mustDo(t, db.Close())
+		b, err := os.ReadFile(path)
+		mustDo(t, err)
+		variants = append(variants, variant{"unit entry", b, true})
+	}
+	reported := 0
+	for _, v := range variants {
+		dir := t.TempDir()
+		mustDo(t, os.MkdirAll(filepath.Join(dir, "sim"), 0o700))
+		mustDo(t, os.WriteFile(filepath.Join(dir, "sim", dbFile), v.data, 0o600))
+		before := tree(t, filepath.Join(dir, "sim"))
+		ro, roErr := OpenReadOnly(ctx, dir, Options{})
+		if roErr == nil {
+			_, _ = ro.History(ctx)
+			_ = ro.Close()
+		}
+		rw, rwErr := Open(dir, nil, Options{})
+		if rwErr == nil {
+			_, _ = rw.History(ctx)
+			_, _ = rw.State(ctx, cloudtest.Target(cloudtest.UnitNSG))
+			_ = rw.Close()
+		}
+		var de *DamageError
+		for mode, err := range map[string]error{"read-only": roErr, "read-write": rwErr} {
+			switch {
+			case err == nil && v.must:
+				t.Errorf("%s: %s open succeeded", v.name, mode)
+			case err != nil && !errors.As(err, &de):
+				t.Errorf("%s: %s open = %v, want *DamageError", v.name, mode, err)
+			}
+		}
+		if roErr != nil {
+			reported++
+		}
+		after := tree(t, filepath.Join(dir, "sim"))
+		delete(after, lockFile) // the writer's lock file, created empty
+		sameTree(t, v.name+": opening", before, after)
+	}
+	if reported < len(variants)/2 {
+		t.Errorf("only %d of %d damaged files were reported", reported, len(variants))
 	}
 }
