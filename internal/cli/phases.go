@@ -108,11 +108,11 @@ flight finish; the second stops at once (exit 4). Either way
 			if err := report.Validate(a.cfg.Output, "table", "json", "yaml"); err != nil {
 				return badInput(err)
 			}
+			if rehearse && convertDisks {
+				return badInputf("--rehearse and --convert-disks: a rehearsal commits nothing, so there is nothing to convert (nothing was changed)")
+			}
 			if rehearse {
 				return a.execute(cmd.Context(), phases.ModeRehearse, nil)
-			}
-			if rehearse && convertDisks {
-				return badInputf("--rehearse and --convert-disks: a rehearsal commits nothing, so there is nothing to convert")
 			}
 			if !convertDisks {
 				if err := a.confirmCommit(yes); err != nil {

@@ -8,9 +8,11 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/migrate-tool/migrate/pkg/cloud"
 	"github.com/migrate-tool/migrate/pkg/disks"
 	"github.com/migrate-tool/migrate/pkg/phases"
 	"github.com/migrate-tool/migrate/pkg/phases/journal"
+	"github.com/migrate-tool/migrate/pkg/plan"
 	"github.com/migrate-tool/migrate/pkg/report"
 )
 
@@ -28,13 +30,18 @@ The inventory is the one given, or the one the last run recorded.`,
 			if err := report.Validate(a.cfg.Output, "table", "json", "yaml"); err != nil {
 				return badInput(err)
 			}
-			j, err := a.openJournal("status")
+			j, err := a.openReadJournal(cmd.Context())
 			if err != nil {
 				return err
 			}
-			defer j.Close()
+			if j != nil {
+				defer j.Close()
+				if h, ok := j.Holder(); ok {
+					fmt.Fprintf(a.io.ErrOut, "migrate: %s holds %s: this is its journal as of now\n", h, a.cfg.StateDir)
+				}
+			}
 			invPath := a.cfg.Inventory
-			if invPath == "" {
+			if invPath == "" && j != nil {
 				run, err := j.Run()
 				if err != nil && !errors.Is(err, journal.ErrNoRun) {
 					return fmt.Errorf("status: %w", err)
@@ -44,7 +51,7 @@ The inventory is the one given, or the one the last run recorded.`,
 			if invPath == "" {
 				return badInputf("status: no inventory given and no run recorded in %s", a.cfg.StateDir)
 			}
-			s, err := a.openSession(cmd.Context(), "status", invPath, j, nil)
+			s, err := a.openStatusSession(cmd.Context(), invPath, j)
 			if err != nil {
 				return err
 			}
@@ -78,6 +85,49 @@ The inventory is the one given, or the one the last run recorded.`,
 			return nil
 		},
 	}
+}
+
+// openReadJournal opens the state directory's journal read-only (no lock,
+// nothing written or created); nil when there is none yet. A damaged one
+// is exit 1 naming the damage.
+func (a *app) openReadJournal(ctx context.Context) (*journal.Journal, error) {
+	j, err := journal.OpenReadOnly(ctx, a.cfg.StateDir)
+	switch {
+	case errors.Is(err, journal.ErrNoJournal):
+		return nil, nil
+	case err != nil:
+		return nil, &ExitError{Code: ExitFailed, Err: err}
+	}
+	return j, nil
+}
+
+// openStatusSession opens what status reads. With no journal on the
+// simulator nothing has run in the state directory, so the simulated cloud
+// is the inventory's untouched estate: status answers from the plan
+// without opening (and so creating) the simulator there.
+func (a *app) openStatusSession(ctx context.Context, invPath string, j *journal.Journal) (*session, error) {
+	if j == nil && a.cfg.Driver == "sim" {
+		s := &session{readOnly: true}
+		inv, err := a.loadInventoryFrom(invPath)
+		if err != nil {
+			return nil, err
+		}
+		s.inv = inv
+		if s.plan, err = plan.Build(inv); err != nil {
+			return nil, badInput(err)
+		}
+		s.driver = untouched{}
+		return s, nil
+	}
+	return a.openReadSession(ctx, invPath, j)
+}
+
+// untouched is the platform as a state directory without a journal knows
+// it on the simulator: no unit has been sent anything.
+type untouched struct{ cloud.Migrator }
+
+func (untouched) State(context.Context, cloud.Target) (cloud.State, error) {
+	return cloud.StateNone, nil
 }
 
 func orNone(s string) string {
@@ -158,7 +208,9 @@ func (a *app) resume(ctx context.Context, j *journal.Journal) error {
 	}
 	vms := conv.VMs
 	if conv.FromRun {
-		s, err := a.openSession(ctx, "resume", invPath, nil, nil)
+		// The journal this command holds: opening it again would wait on
+		// its own lock.
+		s, err := a.openSession(ctx, "resume", invPath, j, nil)
 		if err != nil {
 			return err
 		}

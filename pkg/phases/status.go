@@ -47,9 +47,12 @@ type StatusDocument struct {
 // only. States are read with up to 8 reads in flight; a transient fault is
 // retried after its Retry-After (a few times), then reported in Err.
 func Status(ctx context.Context, j *journal.Journal, driver cloud.Migrator, p *plan.Plan, targets func(*plan.Unit) cloud.Target) ([]UnitStatus, error) {
-	recs, err := j.Units()
-	if err != nil {
-		return nil, err
+	recs := map[string]journal.UnitState{}
+	if j != nil {
+		var err error
+		if recs, err = j.Units(); err != nil {
+			return nil, err
+		}
 	}
 	if targets == nil {
 		targets = func(u *plan.Unit) cloud.Target {

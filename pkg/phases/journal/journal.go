@@ -1,6 +1,7 @@
 package journal
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -13,15 +14,19 @@ import (
 	"sort"
 	"time"
 
+	"github.com/gofrs/flock"
 	bolt "go.etcd.io/bbolt"
 	bolterrors "go.etcd.io/bbolt/errors"
+
+	"github.com/migrate-tool/migrate/pkg/boltsnap"
 )
 
 // FileName is the journal's file name inside the state directory.
 const FileName = "journal.db"
 
-// lockTimeout is how long Open waits for the file lock: long enough to
-// ride out a status read finishing, short enough to answer at once.
+// lockTimeout is how long Open waits for the state directory's lock: long
+// enough to ride out another writer closing, short enough to answer at
+// once.
 const lockTimeout = 100 * time.Millisecond
 
 var (
@@ -39,6 +44,11 @@ var ErrNoJournal = errors.New("no journal in state directory")
 // ErrReadOnly is returned by writes to a journal opened with OpenReadOnly.
 var ErrReadOnly = errors.New("journal opened read-only")
 
+// ErrReplaced means journal.db was deleted or replaced while this process
+// held the state directory: whatever is at the path now is not the journal
+// this process has been writing, so it stops before sending anything more.
+var ErrReplaced = errors.New("journal.db was deleted or replaced while this process held the state directory")
+
 // Journal is an open journal. It is safe for concurrent use: bbolt
 // serialises writers, and each write is one fsynced transaction.
 type Journal struct {
@@ -46,19 +56,58 @@ type Journal struct {
 	dir      string
 	readOnly bool
 	now      func() time.Time
+	// lock is the writer's hold on the state directory (nil read-only).
+	lock *flock.Flock
+	// ident is journal.db as the writer opened it, compared with the path
+	// before each write.
+	ident os.FileInfo
+	// snap is the private copy a read-only journal reads.
+	snap *boltsnap.Snapshot
 }
 
 // Open opens (creating if needed) the journal in stateDir as its one
-// writer. stateDir is created with mode 0700, journal.db with 0600. If
-// another process (or another Open in this process) holds the journal, Open
-// returns a *LockedError naming the holder after a short wait. On success
-// it records holder in lock.json for others to name; a zero PID, Host or
-// Since is filled in with this process's.
+// writer. stateDir is created with mode 0700, journal.db with 0600.
+//
+// The state directory's lock is the separate file <stateDir>/lock, taken
+// with flock before journal.db is opened and held until Close, so deleting
+// or replacing journal.db cannot let a second writer in. If another process
+// (or another Open in this process) holds it, Open returns a *LockedError
+// naming the holder after a short wait. On success it records holder in
+// lock.json for others to name; a zero PID, Host or Since is filled in with
+// this process's. A damaged journal is a *DamagedError.
 func Open(stateDir string, holder Holder) (*Journal, error) {
 	if err := os.MkdirAll(stateDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create state directory: %w", err)
 	}
-	db, err := bolt.Open(filepath.Join(stateDir, FileName), 0o600, &bolt.Options{Timeout: lockTimeout})
+	lk, err := lockDir(stateDir)
+	if err != nil {
+		return nil, err
+	}
+	j, err := openLocked(stateDir, holder)
+	if err != nil {
+		_ = lk.Unlock()
+		return nil, err
+	}
+	j.lock = lk
+	return j, nil
+}
+
+func openLocked(stateDir string, holder Holder) (*Journal, error) {
+	if holder.PID == 0 {
+		holder.PID = os.Getpid()
+	}
+	if holder.Host == "" {
+		holder.Host, _ = os.Hostname()
+	}
+	if holder.Since.IsZero() {
+		holder.Since = time.Now()
+	}
+	holder.Since = holder.Since.UTC().Truncate(time.Second)
+	if err := writeHolder(stateDir, holder); err != nil {
+		return nil, err
+	}
+	path := filepath.Join(stateDir, FileName)
+	db, err := openChecked(path, &bolt.Options{Timeout: lockTimeout})
 	if err != nil {
 		if errors.Is(err, bolterrors.ErrTimeout) {
 			return nil, &LockedError{Dir: stateDir, Holder: readHolder(stateDir)}
@@ -76,50 +125,62 @@ func Open(stateDir string, holder Holder) (*Journal, error) {
 		db.Close()
 		return nil, fmt.Errorf("initialise journal in %s: %w", stateDir, err)
 	}
-	if holder.PID == 0 {
-		holder.PID = os.Getpid()
-	}
-	if holder.Host == "" {
-		holder.Host, _ = os.Hostname()
-	}
-	if holder.Since.IsZero() {
-		holder.Since = time.Now()
-	}
-	holder.Since = holder.Since.UTC().Truncate(time.Second)
-	if err := writeHolder(stateDir, holder); err != nil {
+	// The lock is held, so nothing else may replace the file between
+	// bbolt's open and this stat.
+	ident, err := os.Stat(path)
+	if err != nil {
 		db.Close()
-		return nil, err
+		return nil, fmt.Errorf("open journal in %s: %w", stateDir, err)
 	}
-	return &Journal{db: db, dir: stateDir, now: time.Now}, nil
+	return &Journal{db: db, dir: stateDir, now: time.Now, ident: ident}, nil
 }
 
-// OpenReadOnly opens the journal for reading, as status does. It takes a
-// shared lock, so it refuses (*LockedError, after the same short wait) while
-// a writer holds the journal, and it keeps writers out while open: close it
-// promptly. A state directory without a journal is ErrNoJournal.
-func OpenReadOnly(stateDir string) (*Journal, error) {
+// OpenReadOnly opens the journal for reading, as status does. It takes no
+// lock and never writes: it reads a consistent snapshot (package boltsnap),
+// so it answers while a writer holds the state directory, and Holder names
+// that writer. A state directory without a journal is ErrNoJournal; a
+// damaged journal is a *DamagedError.
+func OpenReadOnly(ctx context.Context, stateDir string) (*Journal, error) {
 	path := filepath.Join(stateDir, FileName)
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("%s: %w", stateDir, ErrNoJournal)
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: lockTimeout, ReadOnly: true})
+	snap, err := boltsnap.Open(ctx, path)
 	if err != nil {
-		if errors.Is(err, bolterrors.ErrTimeout) {
-			return nil, &LockedError{Dir: stateDir, Holder: readHolder(stateDir)}
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("%s: %w", stateDir, ErrNoJournal)
 		}
-		return nil, fmt.Errorf("open journal in %s: %w", stateDir, err)
+		if errors.Is(err, boltsnap.ErrBusy) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+			return nil, fmt.Errorf("read journal in %s: %w", stateDir, err)
+		}
+		return nil, &DamagedError{Path: path, Err: err}
 	}
-	return &Journal{db: db, dir: stateDir, readOnly: true, now: time.Now}, nil
+	if err := check(snap.DB); err != nil {
+		_ = snap.Close()
+		return nil, &DamagedError{Path: path, Err: err}
+	}
+	return &Journal{db: snap.DB, dir: stateDir, readOnly: true, now: time.Now, snap: snap}, nil
 }
 
 // Close releases the journal and its lock.
 func (j *Journal) Close() error {
-	if !j.readOnly {
-		// Best effort: a stale lock.json is harmless (it is overwritten by
-		// the next holder), removing it only keeps the directory tidy.
-		_ = os.Remove(filepath.Join(j.dir, lockFile))
+	if j.snap != nil {
+		if err := j.snap.Close(); err != nil {
+			return fmt.Errorf("close journal: %w", err)
+		}
+		return nil
 	}
-	if err := j.db.Close(); err != nil {
+	// Best effort: a stale lock.json is harmless (the lock file, not it,
+	// is the truth), removing it only keeps the directory tidy and tells
+	// readers nobody holds it.
+	_ = os.Remove(filepath.Join(j.dir, lockFile))
+	err := j.db.Close()
+	if j.lock != nil {
+		if uerr := j.lock.Unlock(); uerr != nil && err == nil {
+			err = uerr
+		}
+	}
+	if err != nil {
 		return fmt.Errorf("close journal: %w", err)
 	}
 	return nil
@@ -137,8 +198,22 @@ func (j *Journal) update(what string, fn func(tx *bolt.Tx) error) error {
 	if j.readOnly {
 		return fmt.Errorf("%s: %w", what, ErrReadOnly)
 	}
+	if err := j.same(); err != nil {
+		return fmt.Errorf("journal %s: %w", what, err)
+	}
 	if err := j.db.Update(fn); err != nil {
 		return fmt.Errorf("journal %s: %w", what, err)
+	}
+	return nil
+}
+
+// same checks that journal.db at its path is still the file this writer
+// opened: one stat per write, small beside the fsync that follows.
+func (j *Journal) same() error {
+	path := filepath.Join(j.dir, FileName)
+	fi, err := os.Stat(path)
+	if err != nil || !os.SameFile(fi, j.ident) {
+		return fmt.Errorf("%w: %s (stop: `migrate status --rebuild` rebuilds a journal from the platform)", ErrReplaced, path)
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package journal
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -39,25 +40,71 @@ func TestLockedErrorNamesHolder(t *testing.T) {
 	}
 	defer j.Close()
 
-	for name, open := range map[string]func() (*Journal, error){
-		"writer":    func() (*Journal, error) { return Open(dir, Holder{Command: "migrate status"}) },
-		"read-only": func() (*Journal, error) { return OpenReadOnly(dir) },
-	} {
-		t.Run(name, func(t *testing.T) {
-			j2, err := open()
-			if err == nil {
-				j2.Close()
-				t.Fatal("second open succeeded while the journal is held")
-			}
-			var le *LockedError
-			if !errors.As(err, &le) || !errors.Is(err, ErrLocked) {
-				t.Fatalf("err = %v, want *LockedError", err)
-			}
-			want := "state directory " + dir + " is in use by migrate run (pid 1234 on host x) since 2026-11-22T01:02:03Z"
-			if err.Error() != want {
-				t.Errorf("message:\n got %s\nwant %s", err, want)
-			}
-		})
+	j2, err := Open(dir, Holder{Command: "migrate resume"})
+	if err == nil {
+		j2.Close()
+		t.Fatal("second open succeeded while the journal is held")
+	}
+	var le *LockedError
+	if !errors.As(err, &le) || !errors.Is(err, ErrLocked) {
+		t.Fatalf("err = %v, want *LockedError", err)
+	}
+	want := "state directory " + dir + " is in use by migrate run (pid 1234 on host x) since 2026-11-22T01:02:03Z"
+	if err.Error() != want {
+		t.Errorf("message:\n got %s\nwant %s", err, want)
+	}
+}
+
+// A reader takes no lock: it answers while the writer holds the state
+// directory, names the writer, and the writer keeps writing meanwhile.
+func TestReadOnlyAnswersWhileHeld(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), ".migrate")
+	j, err := Open(dir, Holder{Command: "migrate run"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	if err := j.SetPhase("vnet/a", "Prepared", ""); err != nil {
+		t.Fatal(err)
+	}
+	r, err := OpenReadOnly(context.Background(), dir)
+	if err != nil {
+		t.Fatalf("read-only open while held: %v", err)
+	}
+	defer r.Close()
+	if err := j.SetPhase("vnet/a", "Committed", ""); err != nil {
+		t.Fatalf("writer blocked by a reader: %v", err)
+	}
+	u, ok, err := r.Unit("vnet/a")
+	if err != nil || !ok || u.Phase != "Prepared" {
+		t.Errorf("reader's unit = %+v %v %v, want the snapshot's Prepared", u, ok, err)
+	}
+	h, ok := r.Holder()
+	if !ok || h.Command != "migrate run" || h.PID != os.Getpid() {
+		t.Errorf("Holder = %+v %v, want this process's migrate run", h, ok)
+	}
+}
+
+// Deleting journal.db under a writer neither lets a second writer in nor
+// lets the first write on into a file nobody will read.
+func TestDeletedJournalStopsWriter(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), ".migrate")
+	j, err := Open(dir, testHolder())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	if err := os.Remove(filepath.Join(dir, FileName)); err != nil {
+		t.Fatal(err)
+	}
+	if j2, err := Open(dir, Holder{Command: "migrate run"}); !errors.Is(err, ErrLocked) {
+		if err == nil {
+			j2.Close()
+		}
+		t.Fatalf("second writer after deleting journal.db: %v, want ErrLocked", err)
+	}
+	if _, err := j.Intent("vnet/a", "Prepare", 1, "Preparing"); !errors.Is(err, ErrReplaced) {
+		t.Fatalf("write after deletion: %v, want ErrReplaced", err)
 	}
 }
 
@@ -105,7 +152,7 @@ func TestDurableAcrossReopen(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	j, err = OpenReadOnly(dir)
+	j, err = OpenReadOnly(context.Background(), dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,7 +189,7 @@ func TestDurableAcrossReopen(t *testing.T) {
 }
 
 func TestOpenReadOnlyWithoutJournal(t *testing.T) {
-	if _, err := OpenReadOnly(t.TempDir()); !errors.Is(err, ErrNoJournal) {
+	if _, err := OpenReadOnly(context.Background(), t.TempDir()); !errors.Is(err, ErrNoJournal) {
 		t.Errorf("err = %v, want ErrNoJournal", err)
 	}
 }
