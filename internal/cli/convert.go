@@ -98,6 +98,9 @@ type convertRecord struct {
 	// units that committed.
 	FromRun  bool `json:"fromRun,omitempty"`
 	Finished bool `json:"finished"`
+	// Abandoned: given up by `migrate resume --abandon` (Finished is set
+	// too, so older builds do not resume it either).
+	Abandoned bool `json:"abandoned,omitempty"`
 }
 
 const convertDocKey = "cli/convert"

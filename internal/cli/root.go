@@ -25,6 +25,8 @@ type app struct {
 	// resumeStaging is resume's --staging: a fresh SAS for the disk
 	// step's staging container.
 	resumeStaging string
+	// warnedRehearsal: the units a rehearsal left prepared were named.
+	warnedRehearsal bool
 }
 
 // Main runs the migrate command line with args and returns the exit code.

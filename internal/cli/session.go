@@ -109,6 +109,7 @@ func (a *app) newSession(ctx context.Context, s *session, command, invPath strin
 		}
 		s.closers = append(s.closers, s.journal.Close)
 	}
+	a.warnRehearsal(s.journal)
 	d, closeDriver, err := a.openDriver(ctx, inv, s.journal)
 	if err != nil {
 		return fail(err)
@@ -116,6 +117,21 @@ func (a *app) newSession(ctx context.Context, s *session, command, invPath strin
 	s.driver = d
 	s.closers = append(s.closers, closeDriver)
 	return s, nil
+}
+
+// warnRehearsal says which units a rehearsal left Prepared, once per
+// command: until a resume (or a new rehearsal) aborts them their classic
+// management plane stays locked.
+func (a *app) warnRehearsal(j *journal.Journal) {
+	if j == nil || a.warnedRehearsal {
+		return
+	}
+	left, err := j.RehearsalLeft()
+	if err != nil || len(left) == 0 {
+		return
+	}
+	a.warnedRehearsal = true
+	fmt.Fprintf(a.io.ErrOut, "migrate: a rehearsal that did not finish left %s prepared: `migrate resume` (or a new `migrate run --rehearse`) aborts them\n", strings.Join(left, ", "))
 }
 
 // openDriver opens the configured cloud driver. j, when given, keeps the

@@ -36,6 +36,7 @@ The inventory is the one given, or the one the last run recorded.`,
 			}
 			if j != nil {
 				defer j.Close()
+				a.warnRehearsal(j)
 				if h, ok := j.Holder(); ok {
 					fmt.Fprintf(a.io.ErrOut, "migrate: %s holds %s: this is its journal as of now\n", h, a.cfg.StateDir)
 				}
@@ -145,14 +146,21 @@ func joinNote(a, b string) string {
 }
 
 func (a *app) newResumeCmd() *cobra.Command {
+	var abandonAll bool
 	c := &cobra.Command{
 		Use:   "resume",
 		Short: "Finish what an interrupted run (or phase command) left",
 		Long: `resume reads the journal, settles every operation that was in flight when the
 previous command stopped by reading the unit's state from the platform
-(nothing is sent before that), and then repeats the recorded command on the
-units that have not reached its goal. A Commit is never sent to a unit the
-platform reports committed or committing.
+(nothing is sent before that), and then repeats every unfinished command
+the journal keeps, oldest first, on the units that have not reached its
+goal; a unit named by a later unfinished command is left to that one. It
+says which command it is resuming. A Commit is never sent to a unit the
+platform reports committed or committing. A rehearsal is finished by
+aborting every unit it prepared.
+
+--abandon gives the unfinished commands up instead: resume forgets them and
+their units keep the phases they reached.
 
 The inventory is the one the interrupted command recorded; resume refuses to
 continue if it changed since.`,
@@ -168,44 +176,58 @@ continue if it changed since.`,
 				return err
 			}
 			defer j.Close()
+			if abandonAll {
+				return a.abandon(j)
+			}
 			return a.resume(cmd.Context(), j)
 		},
 	}
+	c.Flags().BoolVar(&abandonAll, "abandon", false, "give up every unfinished command instead of finishing it: resume forgets them, units keep the phases they reached")
 	c.Flags().StringVar(&a.resumeStaging, "staging", "", "the disk step's staging container URL with a fresh SAS (the journal keeps none)")
 	return c
 }
 
-// resume finishes the recorded phase command, then the recorded disk step.
+// resume finishes every unfinished phase command the journal records,
+// oldest first, then the recorded disk step.
 func (a *app) resume(ctx context.Context, j *journal.Journal) error {
-	run, err := j.Run()
-	hasRun := err == nil
-	if err != nil && !errors.Is(err, journal.ErrNoRun) {
+	runs, err := j.Unfinished()
+	if err != nil {
 		return fmt.Errorf("resume: %w", err)
 	}
 	conv, hasConv, err := getConvertRecord(j)
 	if err != nil {
 		return fmt.Errorf("resume: %w", err)
 	}
-	pendingRun := hasRun && run.Finished == nil
 	pendingConv := hasConv && !conv.Finished
-	if !pendingRun && !pendingConv {
+	if len(runs) == 0 && !pendingConv {
 		return badInput(phases.ErrNothingToResume)
 	}
 	invPath := a.cfg.Inventory
-	if invPath == "" && hasRun {
-		invPath = run.InventoryPath
+	if invPath == "" {
+		if len(runs) > 0 {
+			invPath = runs[len(runs)-1].InventoryPath
+		} else if run, err := j.Run(); err == nil {
+			invPath = run.InventoryPath
+		}
 		a.cfg.Inventory = invPath
 	}
 	var runErr error
-	if pendingRun {
-		runErr = a.resumeRun(ctx, j, invPath)
-		if code := exitCode(runErr); code == ExitInterrupted || code == ExitBadInput || ctx.Err() != nil {
-			return runErr
+	for i, run := range runs {
+		fmt.Fprintf(a.io.ErrOut, "migrate: resuming %s\n", phases.Describe(run))
+		// A unit named by a later unfinished command is that command's:
+		// the operator's latest word on a unit wins.
+		err := a.resumeRun(ctx, j, run, later(runs[i+1:]))
+		if code := exitCode(err); code == ExitInterrupted || code == ExitBadInput || ctx.Err() != nil {
+			return err
+		}
+		if worse(err, runErr) {
+			runErr = err
 		}
 	}
 	if !pendingConv {
 		return runErr
 	}
+	fmt.Fprintln(a.io.ErrOut, "migrate: resuming the disk step")
 	vms := conv.VMs
 	if conv.FromRun {
 		// The journal this command holds: opening it again would wait on
@@ -238,16 +260,69 @@ func (a *app) resume(ctx context.Context, j *journal.Journal) error {
 	return runErr
 }
 
-// resumeRun finishes the phase command the journal recorded.
-func (a *app) resumeRun(ctx context.Context, j *journal.Journal, invPath string) error {
-	s, err := a.openSession(ctx, "resume", invPath, j, nil)
+// worse reports whether err should replace prev as the outcome: an
+// operation that failed matters more than findings.
+func worse(err, prev error) bool {
+	if err == nil {
+		return false
+	}
+	if prev == nil {
+		return true
+	}
+	return exitCode(err) == ExitFailed && exitCode(prev) != ExitFailed
+}
+
+// later are the units named by later commands; a later command over every
+// unit (run, rehearse) claims none, since it waits for the earlier ones.
+func later(runs []journal.Run) map[string]bool {
+	out := map[string]bool{}
+	for _, r := range runs {
+		for _, u := range r.Units {
+			out[u] = true
+		}
+	}
+	return out
+}
+
+// abandon gives up every unfinished command (and the disk step) so resume
+// no longer finishes them; units keep the phases they reached.
+func (a *app) abandon(j *journal.Journal) error {
+	runs, err := j.Unfinished()
+	if err != nil {
+		return fmt.Errorf("resume --abandon: %w", err)
+	}
+	conv, hasConv, err := getConvertRecord(j)
+	if err != nil {
+		return fmt.Errorf("resume --abandon: %w", err)
+	}
+	if len(runs) == 0 && !(hasConv && !conv.Finished) {
+		return badInput(phases.ErrNothingToResume)
+	}
+	for _, r := range runs {
+		if err := j.AbandonRun(r.ID); err != nil {
+			return err
+		}
+		fmt.Fprintf(a.io.ErrOut, "migrate: abandoned %s\n", phases.Describe(r))
+	}
+	if hasConv && !conv.Finished {
+		conv.Finished, conv.Abandoned = true, true
+		if err := putConvertRecord(j, conv); err != nil {
+			return fmt.Errorf("journal: %w", err)
+		}
+		fmt.Fprintln(a.io.ErrOut, "migrate: abandoned the disk step")
+	}
+	return nil
+}
+
+// resumeRun finishes one recorded phase command, leaving out the units in
+// skip.
+func (a *app) resumeRun(ctx context.Context, j *journal.Journal, run journal.Run, skip map[string]bool) error {
+	s, err := a.openSession(ctx, "resume", run.InventoryPath, j, nil)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	prog := a.newProgress(len(s.plan.Units))
-	defer prog.Close()
-	o, err := phases.ResumeOptions(a.phaseOptions(s, "", nil, prog.Event))
+	o, err := phases.ResumeCommand(a.phaseOptions(s, "", nil, nil), run)
 	if err != nil {
 		var ice *phases.InventoryChangedError
 		if errors.As(err, &ice) {
@@ -255,6 +330,21 @@ func (a *app) resumeRun(ctx context.Context, j *journal.Journal, invPath string)
 		}
 		return fmt.Errorf("resume: %w", err)
 	}
+	if len(skip) > 0 {
+		var units []string
+		for _, id := range unitsOrAll(s, o.Units) {
+			if !skip[id] {
+				units = append(units, id)
+			}
+		}
+		if len(units) == 0 {
+			return j.FinishRun(run.ID)
+		}
+		o.Units = units
+	}
+	prog := a.newProgress(len(unitsOrAll(s, o.Units)))
+	defer prog.Close()
+	o.Events = prog.Event
 	ex, err := phases.New(o)
 	if err != nil {
 		return err

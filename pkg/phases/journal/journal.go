@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/gofrs/flock"
@@ -63,6 +64,12 @@ type Journal struct {
 	ident os.FileInfo
 	// snap is the private copy a read-only journal reads.
 	snap *boltsnap.Snapshot
+
+	mu sync.Mutex
+	// current is the command this process began or resumed; rehearsing
+	// says it is a rehearsal, whose Prepares are marked on their units.
+	current    uint64
+	rehearsing bool
 }
 
 // Open opens (creating if needed) the journal in stateDir as its one
@@ -270,6 +277,7 @@ func (j *Journal) Intent(unit, op string, attempt int, phase string) (uint64, er
 		seq = r.Seq
 		u.Pending = &r
 		u.LastOp = op
+		_, u.Rehearsal = j.currentID()
 		if phase != "" {
 			u.Phase = phase
 		}
@@ -387,6 +395,27 @@ func readAll[T any](j *Journal, bucket []byte, decode func([]byte) (T, error)) (
 	return out, err
 }
 
+// RehearsalLeft returns the units a rehearsal prepared and has not yet
+// aborted, sorted: a rehearsal killed before it finished leaves them with
+// their classic management plane locked until resume aborts them.
+func (j *Journal) RehearsalLeft() ([]string, error) {
+	units, err := j.Units()
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for id, u := range units {
+		switch u.Phase {
+		case "Preparing", "Prepared", "PrepareFailed", "Aborting", "AbortFailed":
+			if u.Rehearsal {
+				out = append(out, id)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
 // Pending returns every intent without an outcome, by sequence number.
 func (j *Journal) Pending() ([]Record, error) {
 	units, err := j.Units()
@@ -426,22 +455,121 @@ func (j *Journal) Log() ([]Record, error) {
 	return out, nil
 }
 
-// BeginRun records the metadata of a new command, replacing the previous
-// one's.
+// bucketCommands keeps every command that changed the journal, by ID,
+// until it is finished or abandoned; meta/run keeps the latest (as older
+// builds wrote only that).
+var bucketCommands = []byte("commands")
+
+// BeginRun records a new command and makes it the one this Journal's
+// intents and EndRun belong to. Earlier unfinished commands are kept: a
+// later command never replaces an interrupted one (resume finishes both).
 func (j *Journal) BeginRun(r Run) error {
 	if r.Started.IsZero() {
 		r.Started = j.stamp()
 	}
-	return j.update("begin run", func(tx *bolt.Tx) error {
+	err := j.update("begin run", func(tx *bolt.Tx) error {
+		if err := adoptLegacyRun(tx); err != nil {
+			return err
+		}
+		b, err := tx.CreateBucketIfNotExists(bucketCommands)
+		if err != nil {
+			return err
+		}
+		id, err := b.NextSequence()
+		if err != nil {
+			return err
+		}
+		r.ID = id
+		if err := putJSON(b, seqKey(id), r); err != nil {
+			return err
+		}
 		return putJSON(tx.Bucket(bucketMeta), keyRun, r)
 	})
+	if err == nil {
+		j.setCurrent(r)
+	}
+	return err
 }
 
-// ResumeRun counts a resume of the recorded run and clears its end marks.
-func (j *Journal) ResumeRun() error {
-	return j.update("resume run", func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketMeta)
-		v := b.Get(keyRun)
+// adoptLegacyRun moves the unfinished run of a journal written before the
+// commands bucket existed into it, so it is kept, not replaced.
+func adoptLegacyRun(tx *bolt.Tx) error {
+	if b := tx.Bucket(bucketCommands); b != nil {
+		return nil
+	}
+	b, err := tx.CreateBucket(bucketCommands)
+	if err != nil {
+		return err
+	}
+	v := tx.Bucket(bucketMeta).Get(keyRun)
+	if v == nil {
+		return nil
+	}
+	r, err := DecodeRun(v)
+	if err != nil {
+		return err
+	}
+	if r.Finished != nil {
+		return nil
+	}
+	id, err := b.NextSequence()
+	if err != nil {
+		return err
+	}
+	r.ID = id
+	if err := putJSON(b, seqKey(id), r); err != nil {
+		return err
+	}
+	// meta/run names it by its new ID, so a resume of "ID 0" finds it.
+	return putJSON(tx.Bucket(bucketMeta), keyRun, r)
+}
+
+func (j *Journal) setCurrent(r Run) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.current = r.ID
+	j.rehearsing = r.Rehearse
+}
+
+func (j *Journal) currentID() (uint64, bool) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.current, j.rehearsing
+}
+
+// ResumeRun counts a resume of the unfinished command id, clears its end
+// marks and makes it the current command.
+func (j *Journal) ResumeRun(id uint64) error {
+	var r Run
+	err := j.updateCommand("resume run", id, func(c *Run) error {
+		c.Resumes++
+		c.Finished = nil
+		c.Interrupted = false
+		r = *c
+		return nil
+	})
+	if err == nil {
+		j.setCurrent(r)
+	}
+	return err
+}
+
+// updateCommand changes the recorded command id (0: the legacy meta/run
+// of a journal written before IDs) and keeps meta/run in step when it is
+// the latest.
+func (j *Journal) updateCommand(what string, id uint64, fn func(*Run) error) error {
+	return j.update(what, func(tx *bolt.Tx) error {
+		if err := adoptLegacyRun(tx); err != nil {
+			return err
+		}
+		meta := tx.Bucket(bucketMeta)
+		b := tx.Bucket(bucketCommands)
+		var v []byte
+		if id != 0 {
+			v = b.Get(seqKey(id))
+		} else {
+			v = meta.Get(keyRun)
+		}
 		if v == nil {
 			return ErrNoRun
 		}
@@ -449,40 +577,62 @@ func (j *Journal) ResumeRun() error {
 		if err != nil {
 			return err
 		}
-		r.Resumes++
-		r.Finished = nil
-		r.Interrupted = false
-		return putJSON(b, keyRun, r)
+		if err := fn(&r); err != nil {
+			return err
+		}
+		if r.ID != 0 {
+			if err := putJSON(b, seqKey(r.ID), r); err != nil {
+				return err
+			}
+		}
+		if latest := meta.Get(keyRun); latest != nil {
+			if l, err := DecodeRun(latest); err == nil && l.ID == r.ID {
+				return putJSON(meta, keyRun, r)
+			}
+		}
+		return nil
 	})
 }
 
-// EndRun marks the recorded run finished, or interrupted with work half
-// done.
+// EndRun marks the current command finished, or interrupted with work
+// half done (kept for resume).
 func (j *Journal) EndRun(interrupted bool) error {
-	return j.update("end run", func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketMeta)
-		v := b.Get(keyRun)
-		if v == nil {
-			return ErrNoRun
-		}
-		r, err := DecodeRun(v)
-		if err != nil {
-			return err
-		}
+	id, _ := j.currentID()
+	return j.updateCommand("end run", id, func(r *Run) error {
 		r.Interrupted = interrupted
 		r.Finished = nil
 		if !interrupted {
 			t := j.stamp()
 			r.Finished = &t
 		}
-		return putJSON(b, keyRun, r)
+		return nil
+	})
+}
+
+// FinishRun marks the recorded command id finished without running it: a
+// later command did its work (a new rehearsal finishes an old one).
+func (j *Journal) FinishRun(id uint64) error {
+	return j.updateCommand("finish run", id, func(r *Run) error {
+		t := j.stamp()
+		r.Finished, r.Interrupted = &t, false
+		return nil
+	})
+}
+
+// AbandonRun marks the unfinished command id abandoned: the operator said
+// resume must not finish it. Its units keep the phases they reached.
+func (j *Journal) AbandonRun(id uint64) error {
+	return j.updateCommand("abandon run", id, func(r *Run) error {
+		t := j.stamp()
+		r.Abandoned = &t
+		return nil
 	})
 }
 
 // ErrNoRun means the journal records no command yet.
 var ErrNoRun = errors.New("journal records no run")
 
-// Run returns the recorded run metadata, or ErrNoRun.
+// Run returns the latest recorded command, or ErrNoRun.
 func (j *Journal) Run() (Run, error) {
 	var r Run
 	err := j.db.View(func(tx *bolt.Tx) error {
@@ -502,6 +652,48 @@ func (j *Journal) Run() (Run, error) {
 		return Run{}, fmt.Errorf("journal read run: %w", err)
 	}
 	return r, nil
+}
+
+// Unfinished returns every command neither finished nor abandoned, oldest
+// first. A journal written before commands had IDs gives its one
+// unfinished run with ID 0.
+func (j *Journal) Unfinished() ([]Run, error) {
+	var out []Run
+	err := j.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketCommands)
+		if b == nil {
+			meta := tx.Bucket(bucketMeta)
+			if meta == nil {
+				return nil
+			}
+			v := meta.Get(keyRun)
+			if v == nil {
+				return nil
+			}
+			r, err := DecodeRun(v)
+			if err != nil {
+				return err
+			}
+			if r.Finished == nil && r.Abandoned == nil {
+				out = append(out, r)
+			}
+			return nil
+		}
+		return b.ForEach(func(_, v []byte) error {
+			r, err := DecodeRun(v)
+			if err != nil {
+				return err
+			}
+			if r.Finished == nil && r.Abandoned == nil {
+				out = append(out, r)
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("journal read commands: %w", err)
+	}
+	return out, nil
 }
 
 // PutFindings records the findings summary of one unit.

@@ -3,6 +3,7 @@ package journal
 import (
 	"context"
 	"errors"
+	bolt "go.etcd.io/bbolt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -235,5 +236,85 @@ func TestDecodeRecord(t *testing.T) {
 				t.Errorf("DecodeRecord(%s) err = %v, want ok=%v", tt.in, err, tt.ok)
 			}
 		})
+	}
+}
+
+// A later command never replaces an unfinished one: each is kept until it
+// is finished or abandoned (issue 15 item 4).
+func TestUnfinishedCommandsKept(t *testing.T) {
+	j, err := Open(t.TempDir(), testHolder())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	if err := j.BeginRun(Run{Command: "run"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.EndRun(true); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.BeginRun(Run{Command: "abort", Units: []string{"vnet/a"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.EndRun(false); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.BeginRun(Run{Command: "prepare", Units: []string{"vnet/b"}}); err != nil {
+		t.Fatal(err)
+	}
+	// Killed: no EndRun.
+	runs, err := j.Unfinished()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(runs) != 2 || runs[0].Command != "run" || !runs[0].Interrupted || runs[1].Command != "prepare" {
+		t.Fatalf("unfinished = %+v, want the interrupted run and the killed prepare", runs)
+	}
+	if err := j.ResumeRun(runs[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.EndRun(false); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.AbandonRun(runs[1].ID); err != nil {
+		t.Fatal(err)
+	}
+	if runs, err := j.Unfinished(); err != nil || len(runs) != 0 {
+		t.Errorf("after resume and abandon: %+v %v, want none", runs, err)
+	}
+}
+
+// A journal written before commands were numbered (meta/run only) keeps
+// its unfinished run: a new command adopts it instead of replacing it.
+func TestLegacyRunAdopted(t *testing.T) {
+	dir := t.TempDir()
+	j, err := Open(dir, testHolder())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	legacy := `{"command":"run","units":null,"rehearse":false,"inventoryPath":"inv.json","inventorySha256":"abc","started":"2026-11-22T01:02:03Z","interrupted":true}`
+	if err := j.db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketMeta).Put(keyRun, []byte(legacy))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	runs, err := j.Unfinished()
+	if err != nil || len(runs) != 1 || runs[0].ID != 0 || runs[0].InventoryPath != "inv.json" {
+		t.Fatalf("legacy unfinished = %+v %v", runs, err)
+	}
+	// Resumed as ID 0, as an older resume would name it, and killed.
+	if err := j.ResumeRun(0); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.BeginRun(Run{Command: "commit", Units: []string{"vnet/a"}}); err != nil {
+		t.Fatal(err)
+	}
+	runs, err = j.Unfinished()
+	if err != nil || len(runs) != 2 || runs[0].Command != "run" || runs[0].ID == 0 || runs[1].Command != "commit" {
+		t.Fatalf("after a new command = %+v %v, want the legacy run kept first", runs, err)
+	}
+	if runs[0].Resumes != 1 {
+		t.Errorf("legacy run resumes = %d, want 1", runs[0].Resumes)
 	}
 }
