@@ -224,7 +224,7 @@ func (a *app) convertDisks(ctx context.Context, f convertFlags, vms []string, j 
 	prog := a.newConvertProgress()
 	o := convert.Options{
 		Plan: cp, VMs: vms, Compute: compute, Data: data, Journal: j,
-		Parallel: a.cfg.Parallel, Staging: f.staging, KEK: kek, Cipher: f.cipher,
+		Parallel: a.cfg.Parallel, Drain: a.drain, Staging: f.staging, KEK: kek, Cipher: f.cipher,
 		MaxBandwidth: po.MaxBandwidth, MaxIOPS: po.MaxIOPS, StateDir: a.cfg.StateDir,
 		Events: prog.Event,
 	}

@@ -68,7 +68,7 @@ func (a *app) newPhaseCmd(spec phaseSpec) *cobra.Command {
 				return badInput(err)
 			}
 			if spec.irreversible {
-				if err := a.confirmCommit(yes); err != nil {
+				if err := a.confirmCommit(cmd.Context(), yes); err != nil {
 					return err
 				}
 			}
@@ -115,7 +115,7 @@ flight finish; the second stops at once (exit 4). Either way
 				return a.execute(cmd.Context(), phases.ModeRehearse, nil)
 			}
 			if !convertDisks {
-				if err := a.confirmCommit(yes); err != nil {
+				if err := a.confirmCommit(cmd.Context(), yes); err != nil {
 					return err
 				}
 				return a.execute(cmd.Context(), phases.ModeRun, nil)
@@ -133,7 +133,7 @@ flight finish; the second stops at once (exit 4). Either way
 			if _, err := conversionPlan(inv, po); err != nil {
 				return err
 			}
-			if err := a.confirmCommit(yes); err != nil {
+			if err := a.confirmCommit(cmd.Context(), yes); err != nil {
 				return err
 			}
 			return a.runAndConvert(cmd.Context(), cf)
@@ -212,8 +212,9 @@ func (a *app) committedVMs(ctx context.Context, s *session) ([]string, error) {
 }
 
 // confirmCommit asks on a terminal, or needs --yes; otherwise it refuses
-// before anything is opened or changed.
-func (a *app) confirmCommit(yes bool) error {
+// before anything is opened or changed. An interrupt at the prompt cancels
+// the command: exit 1, nothing changed.
+func (a *app) confirmCommit(ctx context.Context, yes bool) error {
 	if yes {
 		return nil
 	}
@@ -221,11 +222,24 @@ func (a *app) confirmCommit(yes bool) error {
 		return badInputf("commit is irreversible: pass --yes to commit without a terminal to confirm on (nothing was changed)")
 	}
 	fmt.Fprint(a.io.ErrOut, "Commit is irreversible: the classic resources will be removed. Type yes to commit: ")
-	line, _ := bufio.NewReader(a.io.In).ReadString('\n')
-	if strings.TrimSpace(strings.ToLower(line)) != "yes" {
-		return badInputf("commit not confirmed (nothing was changed)")
+	answer := make(chan string, 1)
+	go func() {
+		// Left blocked on the terminal after an interrupt; the process
+		// ends soon after.
+		line, _ := bufio.NewReader(a.io.In).ReadString('\n')
+		answer <- line
+	}()
+	select {
+	case line := <-answer:
+		if strings.TrimSpace(strings.ToLower(line)) != "yes" {
+			return badInputf("commit not confirmed (nothing was changed)")
+		}
+		return nil
+	case <-a.drain:
+	case <-ctx.Done():
 	}
-	return nil
+	fmt.Fprintln(a.io.ErrOut)
+	return &ExitError{Code: ExitFailed, Err: errors.New("commit cancelled at the prompt (nothing was changed)")}
 }
 
 // execute runs one phase command and prints its result.

@@ -64,28 +64,44 @@ The inventory is the one given, or the one the last run recorded.`,
 			if st == nil {
 				st = []phases.UnitStatus{}
 			}
-			switch a.cfg.Output {
-			case "json", "yaml":
-				return writeStructured(a.io.Out, a.cfg.Output, phases.StatusDocument{Units: st})
-			}
-			t := newTable(a.io.Out, "UNIT", "PHASE", "UPDATED", "NOTE")
+			unreadable := 0
 			for _, u := range st {
-				note := ""
-				switch {
-				case u.Err != nil:
-					note = "platform state unreadable: " + u.Err.Error()
-				case u.Differs:
-					note = fmt.Sprintf("journal said %s; the platform's state wins", orNone(string(u.Journal)))
+				if u.Err != nil {
+					unreadable++
 				}
-				if u.Pending != "" {
-					note = joinNote(note, u.Pending+" in flight or interrupted: `migrate resume` settles it")
-				}
-				t.row(u.ID, string(u.Phase), u.Updated.UTC().Format(time.RFC3339), note)
 			}
-			t.flush()
+			if err := a.printStatus(st); err != nil {
+				return err
+			}
+			if unreadable > 0 {
+				return &ExitError{Code: ExitFailed, Err: fmt.Errorf("status: the platform state of %d unit(s) could not be read: their phase is the journal's", unreadable)}
+			}
 			return nil
 		},
 	}
+}
+
+func (a *app) printStatus(st []phases.UnitStatus) error {
+	switch a.cfg.Output {
+	case "json", "yaml":
+		return writeStructured(a.io.Out, a.cfg.Output, phases.StatusDocument{Units: st})
+	}
+	t := newTable(a.io.Out, "UNIT", "PHASE", "UPDATED", "NOTE")
+	for _, u := range st {
+		note := ""
+		switch {
+		case u.Err != nil:
+			note = "platform state unreadable: " + u.Err.Error()
+		case u.Differs:
+			note = fmt.Sprintf("journal said %s; the platform's state wins", orNone(string(u.Journal)))
+		}
+		if u.Pending != "" {
+			note = joinNote(note, u.Pending+" in flight or interrupted: `migrate resume` settles it")
+		}
+		t.row(u.ID, string(u.Phase), u.Updated.UTC().Format(time.RFC3339), note)
+	}
+	t.flush()
+	return nil
 }
 
 // openReadJournal opens the state directory's journal read-only (no lock,

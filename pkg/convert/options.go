@@ -72,6 +72,11 @@ type Options struct {
 	Journal *journal.Journal
 	// Parallel bounds the VMs converted at once; 0 means 4.
 	Parallel int
+	// Drain, when closed, is the first stage of an interrupt: no VM
+	// starts any more (a VM not yet begun is reported interrupted); the
+	// VMs in flight go on, so none is left deallocated longer than its own
+	// conversion. Cancelling Run's context is the second stage. May be nil.
+	Drain <-chan struct{}
 	// Staging is where the encrypted staging images of a plan built with
 	// PlanOptions.Staging go, one per disk named after it: a local folder
 	// or a blob container URL with a SAS (staging.NewStore); KEK (32
