@@ -34,6 +34,9 @@ type UnitStatus struct {
 	// Err is set when the platform's state could not be read; Phase is
 	// then the journal's.
 	Err error `json:"-"`
+	// Error is Err's text in the JSON document: a reader of `status -o
+	// json` must see that the phase is the journal's alone.
+	Error string `json:"error,omitempty"`
 }
 
 // StatusDocument is the `status -o json` document.
@@ -79,6 +82,7 @@ func Status(ctx context.Context, j *journal.Journal, driver cloud.Migrator, p *p
 			switch {
 			case err != nil:
 				st.Err = err
+				st.Error = "platform state unreadable: " + err.Error()
 				st.Phase = st.Journal
 				if st.Phase == "" {
 					st.Phase = Planned
