@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -17,7 +18,8 @@ import (
 )
 
 func (a *app) newStatusCmd() *cobra.Command {
-	return &cobra.Command{
+	var rebuild bool
+	c := &cobra.Command{
 		Use:   "status",
 		Short: "Every unit's phase from the journal, reconciled with the cloud",
 		Long: `status prints each unit's phase as the journal records it, checked against the
@@ -29,6 +31,9 @@ The inventory is the one given, or the one the last run recorded.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := report.Validate(a.cfg.Output, "table", "json", "yaml"); err != nil {
 				return badInput(err)
+			}
+			if rebuild {
+				return a.rebuild(cmd.Context())
 			}
 			j, err := a.openReadJournal(cmd.Context())
 			if err != nil {
@@ -79,6 +84,48 @@ The inventory is the one given, or the one the last run recorded.`,
 			return nil
 		},
 	}
+	c.Flags().BoolVar(&rebuild, "rebuild", false, "for a damaged journal: keep it aside (renamed with the time) and build a new one from the platform's state of every unit of the inventory's plan")
+	return c
+}
+
+// rebuild replaces a damaged journal by one read back from the platform.
+func (a *app) rebuild(ctx context.Context) error {
+	if a.cfg.Inventory == "" {
+		return badInputf("status --rebuild: give --inventory: the damaged journal cannot say which one")
+	}
+	host, _ := os.Hostname()
+	j, aside, err := journal.Rebuild(a.cfg.StateDir, journal.Holder{Host: host, PID: os.Getpid(), Command: "migrate status --rebuild", Since: time.Now().UTC()}, time.Now())
+	switch {
+	case errors.Is(err, journal.ErrNotDamaged):
+		return badInputf("status --rebuild: %v (it may hold unfinished commands: `migrate resume` finishes them)", err)
+	case errors.Is(err, journal.ErrLocked):
+		return &ExitError{Code: ExitFailed, Err: err}
+	case err != nil:
+		return err
+	}
+	defer j.Close()
+	if aside != "" {
+		fmt.Fprintf(a.io.ErrOut, "migrate: the damaged journal is kept as %s\n", aside)
+	}
+	s, err := a.openSession(ctx, "status --rebuild", a.cfg.Inventory, j, nil)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	st, err := phases.Rebuild(ctx, j, s.driver, s.plan, phases.TargetsFor(s.inv))
+	if err != nil {
+		return fmt.Errorf("status --rebuild: %w", err)
+	}
+	if err := a.printStatus(st); err != nil {
+		return err
+	}
+	for _, u := range st {
+		if u.Err != nil {
+			return &ExitError{Code: ExitFailed, Err: errors.New("status --rebuild: some units' state could not be read: run it again once the platform answers")}
+		}
+	}
+	fmt.Fprintln(a.io.ErrOut, "migrate: journal rebuilt from the platform; commands recorded in the damaged one are not resumed: run them again")
+	return nil
 }
 
 func (a *app) printStatus(st []phases.UnitStatus) error {

@@ -141,3 +141,40 @@ func readState(ctx context.Context, d cloud.Migrator, t cloud.Target) (cloud.Sta
 	}
 	return "", err
 }
+
+// Rebuild fills j, a new journal, with every unit's phase as the platform
+// reports it: what `migrate status --rebuild` does after a damaged journal
+// was moved aside. A unit whose classic resource is gone is taken as
+// committed (the platform removes it on Commit). A unit whose state cannot
+// be read is recorded nothing and reported in Err. Nothing is sent to the
+// platform but reads.
+func Rebuild(ctx context.Context, j *journal.Journal, driver cloud.Migrator, p *plan.Plan, targets func(*plan.Unit) cloud.Target) ([]UnitStatus, error) {
+	if targets == nil {
+		targets = func(u *plan.Unit) cloud.Target {
+			return cloud.Target{Unit: u.ID, Kind: string(u.Kind), Name: u.Name}
+		}
+	}
+	now := time.Now().UTC().Truncate(time.Second)
+	out := make([]UnitStatus, len(p.Units))
+	for i, u := range p.Units {
+		st := UnitStatus{ID: u.ID, Updated: now}
+		s, err := readState(ctx, driver, targets(u))
+		if errors.Is(err, cloud.ErrNotFound) {
+			s, err = cloud.StateCommitted, nil
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			st.Err, st.Error, st.Phase = err, "platform state unreadable: "+err.Error(), Planned
+			out[i] = st
+			continue
+		}
+		st.Phase = PhaseOf(s, journal.UnitState{})
+		if err := j.SetPhase(u.ID, string(st.Phase), "rebuilt from the platform's state"); err != nil {
+			return nil, err
+		}
+		out[i] = st
+	}
+	return out, nil
+}

@@ -152,6 +152,9 @@ func OpenReadOnly(ctx context.Context, stateDir string) (*Journal, error) {
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("%s: %w", stateDir, ErrNoJournal)
 	}
+	if err := checkLength(path); err != nil {
+		return nil, err
+	}
 	snap, err := boltsnap.Open(ctx, path)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
