@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"time"
 
 	"github.com/migrate-tool/migrate/pkg/cloud"
@@ -150,4 +151,6 @@ func (o *Options) defaults() error {
 }
 
 // backoff is the wait before attempt+1 without a Retry-After.
-func (o *Options) backoff(attempt int) time.Duration { return retry.Backoff(attempt, o.TimeScale) }
+func (o *Options) backoff(attempt int) time.Duration {
+	return retry.Jittered(attempt, o.TimeScale, rand.Float64())
+}

@@ -119,27 +119,17 @@ func commitRecorded(rec journal.UnitState) bool {
 	return rec.LastOp == string(OpCommit) || Phase(rec.Phase) == Committing || Phase(rec.Phase) == Committed
 }
 
-// readState reads a state for status, retrying a few transient faults.
+// readState reads a state for status, retrying a few transient faults
+// with the one retry policy (a Retry-After honoured, else jittered
+// backoff).
 func readState(ctx context.Context, d cloud.Migrator, t cloud.Target) (cloud.State, error) {
-	var err error
-	for attempt := 1; attempt <= 5; attempt++ {
-		var s cloud.State
+	var s cloud.State
+	err := retry.Do(ctx, retry.Policy{MaxAttempts: 4, Transient: cloud.IsTransient}, func(ctx context.Context) error {
+		var err error
 		s, err = d.State(ctx, t)
-		if err == nil {
-			return s, nil
-		}
-		ra, ok := cloud.IsTransient(err)
-		if !ok {
-			return "", err
-		}
-		if ra <= 0 {
-			ra = time.Second
-		}
-		if err := retry.Sleep(ctx, ra); err != nil {
-			return "", err
-		}
-	}
-	return "", err
+		return err
+	})
+	return s, err
 }
 
 // Rebuild fills j, a new journal, with every unit's phase as the platform
