@@ -96,6 +96,9 @@ type convertRecord struct {
 	// units that committed.
 	FromRun  bool `json:"fromRun,omitempty"`
 	Finished bool `json:"finished"`
+	// Abandoned: given up by `migrate resume --abandon` (Finished is set
+	// too, so older builds do not resume it either).
+	Abandoned bool `json:"abandoned,omitempty"`
 }
 
 const convertDocKey = "cli/convert"
@@ -219,7 +222,7 @@ func (a *app) convertDisks(ctx context.Context, f convertFlags, vms []string, j 
 	prog := a.newConvertProgress()
 	o := convert.Options{
 		Plan: cp, VMs: vms, Compute: compute, Data: data, Journal: j,
-		Parallel: a.cfg.Parallel, Staging: f.staging, KEK: kek, Cipher: f.cipher,
+		Parallel: a.cfg.Parallel, Drain: a.drain, Staging: f.staging, KEK: kek, Cipher: f.cipher,
 		MaxBandwidth: po.MaxBandwidth, MaxIOPS: po.MaxIOPS, StateDir: a.cfg.StateDir,
 		Events: prog.Event,
 	}

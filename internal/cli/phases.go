@@ -68,7 +68,7 @@ func (a *app) newPhaseCmd(spec phaseSpec) *cobra.Command {
 				return badInput(err)
 			}
 			if spec.irreversible {
-				if err := a.confirmCommit(yes); err != nil {
+				if err := a.confirmCommit(cmd.Context(), yes); err != nil {
 					return err
 				}
 			}
@@ -109,6 +109,9 @@ flight finish; the second stops at once (exit 4). Either way
 			if err := report.Validate(a.cfg.Output, "table", "json", "yaml"); err != nil {
 				return badInput(err)
 			}
+			if rehearse && convertDisks {
+				return badInputf("--rehearse and --convert-disks: a rehearsal commits nothing, so there is nothing to convert (nothing was changed)")
+			}
 			// --plan: exactly the saved plan's units, or exit 2 if stale.
 			var units []string
 			if savedPlan != "" {
@@ -123,11 +126,8 @@ flight finish; the second stops at once (exit 4). Either way
 			if rehearse {
 				return a.execute(cmd.Context(), phases.ModeRehearse, units)
 			}
-			if rehearse && convertDisks {
-				return badInputf("--rehearse and --convert-disks: a rehearsal commits nothing, so there is nothing to convert")
-			}
 			if !convertDisks {
-				if err := a.confirmCommit(yes); err != nil {
+				if err := a.confirmCommit(cmd.Context(), yes); err != nil {
 					return err
 				}
 				return a.execute(cmd.Context(), phases.ModeRun, units)
@@ -145,7 +145,7 @@ flight finish; the second stops at once (exit 4). Either way
 			if _, err := conversionPlan(inv, po); err != nil {
 				return err
 			}
-			if err := a.confirmCommit(yes); err != nil {
+			if err := a.confirmCommit(cmd.Context(), yes); err != nil {
 				return err
 			}
 			return a.runAndConvert(cmd.Context(), cf)
@@ -225,8 +225,9 @@ func (a *app) committedVMs(ctx context.Context, s *session) ([]string, error) {
 }
 
 // confirmCommit asks on a terminal, or needs --yes; otherwise it refuses
-// before anything is opened or changed.
-func (a *app) confirmCommit(yes bool) error {
+// before anything is opened or changed. An interrupt at the prompt cancels
+// the command: exit 1, nothing changed.
+func (a *app) confirmCommit(ctx context.Context, yes bool) error {
 	if yes {
 		return nil
 	}
@@ -234,11 +235,24 @@ func (a *app) confirmCommit(yes bool) error {
 		return badInputf("commit is irreversible: pass --yes to commit without a terminal to confirm on (nothing was changed)")
 	}
 	fmt.Fprint(a.io.ErrOut, "Commit is irreversible: the classic resources will be removed. Type yes to commit: ")
-	line, _ := bufio.NewReader(a.io.In).ReadString('\n')
-	if strings.TrimSpace(strings.ToLower(line)) != "yes" {
-		return badInputf("commit not confirmed (nothing was changed)")
+	answer := make(chan string, 1)
+	go func() {
+		// Left blocked on the terminal after an interrupt; the process
+		// ends soon after.
+		line, _ := bufio.NewReader(a.io.In).ReadString('\n')
+		answer <- line
+	}()
+	select {
+	case line := <-answer:
+		if strings.TrimSpace(strings.ToLower(line)) != "yes" {
+			return badInputf("commit not confirmed (nothing was changed)")
+		}
+		return nil
+	case <-a.drain:
+	case <-ctx.Done():
 	}
-	return nil
+	fmt.Fprintln(a.io.ErrOut)
+	return &ExitError{Code: ExitFailed, Err: errors.New("commit cancelled at the prompt (nothing was changed)")}
 }
 
 // execute runs one phase command and prints its result.

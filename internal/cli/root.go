@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -26,11 +27,16 @@ type app struct {
 	// resumeStaging is resume's --staging: a fresh SAS for the disk
 	// step's staging container.
 	resumeStaging string
+	// warnedRehearsal: the units a rehearsal left prepared were named.
+	warnedRehearsal bool
+	// exit ends the process at the second interrupt; os.Exit outside
+	// tests.
+	exit func(int)
 }
 
 // Main runs the migrate command line with args and returns the exit code.
 func Main(ctx context.Context, args []string, streams *IOStreams) int {
-	a := &app{io: streams, drain: make(chan struct{})}
+	a := &app{io: streams, drain: make(chan struct{}), exit: os.Exit}
 	ctx, stop := a.handleInterrupts(ctx)
 	defer stop()
 
@@ -43,16 +49,58 @@ func Main(ctx context.Context, args []string, streams *IOStreams) int {
 	code := exitCode(err)
 	if err != nil {
 		var ee *ExitError
-		if !errors.As(err, &ee) || ee.Err != nil {
+		switch {
+		case errors.Is(err, context.Canceled):
+			// Go's bare "context canceled" says nothing to an operator.
+			fmt.Fprintln(streams.ErrOut, "migrate: interrupted")
+		case !errors.As(err, &ee) || ee.Err != nil:
 			fmt.Fprintf(streams.ErrOut, "migrate: %v\n", err)
 		}
+	}
+	if code == ExitInterrupted {
+		a.printContinue()
 	}
 	return code
 }
 
+// printContinue prints the exact command that continues an interrupted
+// one, on its own line, with the state directory and configuration file
+// the operator gave.
+func (a *app) printContinue() {
+	fmt.Fprintf(a.io.ErrOut, "migrate: interrupted with work half done; this continues it:\n%s\n", a.resumeCommand())
+}
+
+func (a *app) resumeCommand() string {
+	cmd := "migrate resume"
+	if a.cfg == nil {
+		return cmd
+	}
+	if a.cfg.StateDir != "" && filepath.Clean(a.cfg.StateDir) != ".migrate" {
+		cmd += " --state-dir " + shellQuote(a.cfg.StateDir)
+	}
+	if a.cfg.ConfigFile != "" {
+		cmd += " --config " + shellQuote(a.cfg.ConfigFile)
+	}
+	return cmd
+}
+
+// shellQuote quotes s for a POSIX shell when it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r == '/' || r == '.' || r == '-' || r == '_' || r == ':' || r == '=' || r == '+' || r == ',' || r == '@' ||
+			(r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9'))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
 // handleInterrupts implements the two-stage Ctrl-C: the first SIGINT or
-// SIGTERM closes drain (no new units; in-flight ones finish), the second
-// cancels the context (stop now; the journal keeps what resume needs).
+// SIGTERM closes drain (nothing new starts anywhere: no unit, VM or disk;
+// the calls in flight finish), the second ends the process at once, even
+// one blocked in a system call. That is safe for the same reason a kill -9
+// is: every journal write is one fsynced transaction, and resume settles
+// every intent left open by reading the platform first.
 func (a *app) handleInterrupts(parent context.Context) (context.Context, func()) {
 	ctx, cancel := context.WithCancel(parent)
 	sigs := make(chan os.Signal, 2)
@@ -71,8 +119,10 @@ func (a *app) handleInterrupts(parent context.Context) (context.Context, func())
 					close(a.drain)
 					continue
 				}
-				fmt.Fprintln(a.io.ErrOut, "migrate: stopping now; `migrate resume` continues")
 				cancel()
+				fmt.Fprintln(a.io.ErrOut, "migrate: stopping now")
+				a.printContinue()
+				a.exit(ExitInterrupted)
 				return
 			}
 		}

@@ -20,6 +20,10 @@ import (
 // scenarios, so the end-to-end tests run the real command line in its own
 // process (kill -9 included).
 func TestMain(m *testing.M) {
+	if os.Getenv(envActAsMigrate) == "1" {
+		// The crash suites re-execute the test binary as migrate.
+		os.Exit(Main(context.Background(), os.Args[1:], System()))
+	}
 	testscript.Main(m, map[string]func(){
 		"migrate": func() { os.Exit(Main(context.Background(), os.Args[1:], System())) },
 	})

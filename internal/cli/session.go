@@ -29,8 +29,11 @@ type session struct {
 	journal  *journal.Journal
 	driver   cloud.Migrator
 	// units are the unit ids the operator named, as the plan spells them.
-	units   []string
-	closers []func() error
+	units []string
+	// readOnly: the session reads (status); it opens no journal of its
+	// own and takes no lock.
+	readOnly bool
+	closers  []func() error
 }
 
 func (s *session) Close() error {
@@ -58,12 +61,23 @@ func (a *app) openJournal(command string) (*journal.Journal, error) {
 }
 
 // openSession loads everything a phase command needs. invPath overrides
-// the configured inventory (resume uses the one its run recorded).
+// the configured inventory (resume uses the one its run recorded). A
+// journal passed in stays the caller's to close; without one, the session
+// takes the state directory's lock and opens it.
 //
 // Named units are checked against the plan before anything is opened.
 func (a *app) openSession(ctx context.Context, command, invPath string, j *journal.Journal, args []string) (*session, error) {
-	// A journal passed in stays the caller's to close.
-	s := &session{journal: j}
+	return a.newSession(ctx, &session{journal: j}, command, invPath, args)
+}
+
+// openReadSession is openSession for a command that only reads: j (nil
+// when the state directory has no journal) is read-only and nothing is
+// locked or created.
+func (a *app) openReadSession(ctx context.Context, invPath string, j *journal.Journal) (*session, error) {
+	return a.newSession(ctx, &session{journal: j, readOnly: true}, "", invPath, nil)
+}
+
+func (a *app) newSession(ctx context.Context, s *session, command, invPath string, args []string) (*session, error) {
 	fail := func(err error) (*session, error) {
 		_ = s.Close()
 		return nil, err
@@ -89,12 +103,13 @@ func (a *app) openSession(ctx context.Context, command, invPath string, j *journ
 		return fail(err)
 	}
 	s.findings = validate.Check(inv, s.plan)
-	if s.journal == nil {
+	if s.journal == nil && !s.readOnly {
 		if s.journal, err = a.openJournal(command); err != nil {
 			return fail(err)
 		}
 		s.closers = append(s.closers, s.journal.Close)
 	}
+	a.warnRehearsal(s.journal)
 	d, closeDriver, err := a.openDriver(ctx, inv, s.journal)
 	if err != nil {
 		return fail(err)
@@ -102,6 +117,21 @@ func (a *app) openSession(ctx context.Context, command, invPath string, j *journ
 	s.driver = d
 	s.closers = append(s.closers, closeDriver)
 	return s, nil
+}
+
+// warnRehearsal says which units a rehearsal left Prepared, once per
+// command: until a resume (or a new rehearsal) aborts them their classic
+// management plane stays locked.
+func (a *app) warnRehearsal(j *journal.Journal) {
+	if j == nil || a.warnedRehearsal {
+		return
+	}
+	left, err := j.RehearsalLeft()
+	if err != nil || len(left) == 0 {
+		return
+	}
+	a.warnedRehearsal = true
+	fmt.Fprintf(a.io.ErrOut, "migrate: a rehearsal that did not finish left %s prepared: `migrate resume` (or a new `migrate run --rehearse`) aborts them\n", strings.Join(left, ", "))
 }
 
 // openDriver opens the configured cloud driver. j, when given, keeps the

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -137,6 +138,9 @@ func try(path string) (s *Snapshot, ok bool, err error) {
 // openCopy opens the copy read-only and returns the transaction it opened
 // at. bbolt panics on some damaged files; that is returned as an error.
 func openCopy(path string) (db *bolt.DB, txid uint64, err error) {
+	// A file cut short faults (SIGBUS) when bbolt reads past its end
+	// through the memory map: a panic recovered below, not a crash.
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
 		if r := recover(); r != nil {
 			if db != nil {

@@ -2,11 +2,11 @@ package convert
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/migrate-tool/migrate/pkg/cloud"
+	"github.com/migrate-tool/migrate/pkg/retry"
 )
 
 // intent durably records that op is about to be sent to target.
@@ -149,20 +149,10 @@ func (w *vmWork) checkRetry(ctx context.Context, check func(context.Context) (bo
 // retry runs a call that changes nothing (a read, opening data) until it
 // is not a transient fault, up to MaxAttempts.
 func (w *vmWork) retry(ctx context.Context, what string, fn func(context.Context) error) error {
-	for attempt := 1; ; attempt++ {
-		err := fn(ctx)
-		after, ok := cloud.IsTransient(err)
-		if err == nil || !ok || attempt >= w.e.o.MaxAttempts {
-			return err
-		}
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		if after <= 0 {
-			after = w.e.o.backoff(attempt)
-		}
-		if serr := w.e.o.Sleep(ctx, after); serr != nil {
-			return errors.Join(err, serr)
-		}
-	}
+	err := retry.Do(ctx, retry.Policy{
+		MaxAttempts: w.e.o.MaxAttempts, Scale: w.e.o.TimeScale, Transient: cloud.IsTransient, Sleep: w.e.o.Sleep,
+	}, fn)
+	// what names the read for a reader of this code; callers wrap err.
+	_ = what
+	return err
 }

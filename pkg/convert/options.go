@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"time"
 
 	"github.com/migrate-tool/migrate/pkg/cloud"
@@ -72,6 +73,11 @@ type Options struct {
 	Journal *journal.Journal
 	// Parallel bounds the VMs converted at once; 0 means 4.
 	Parallel int
+	// Drain, when closed, is the first stage of an interrupt: no VM
+	// starts any more (a VM not yet begun is reported interrupted); the
+	// VMs in flight go on, so none is left deallocated longer than its own
+	// conversion. Cancelling Run's context is the second stage. May be nil.
+	Drain <-chan struct{}
 	// Staging is where the encrypted staging images of a plan built with
 	// PlanOptions.Staging go, one per disk named after it: a local folder
 	// or a blob container URL with a SAS (staging.NewStore); KEK (32
@@ -145,4 +151,6 @@ func (o *Options) defaults() error {
 }
 
 // backoff is the wait before attempt+1 without a Retry-After.
-func (o *Options) backoff(attempt int) time.Duration { return retry.Backoff(attempt, o.TimeScale) }
+func (o *Options) backoff(attempt int) time.Duration {
+	return retry.Jittered(attempt, o.TimeScale, rand.Float64())
+}

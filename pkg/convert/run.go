@@ -128,6 +128,10 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	g.SetLimit(o.Parallel)
 	for i, v := range sel {
 		g.Go(func() error {
+			if e.draining() {
+				res.VMs[i] = VMResult{ID: v.ID, Status: StatusInterrupted, Reason: "not started: interrupted (migrate resume continues)"}
+				return nil
+			}
 			r, err := e.runVM(gctx, v)
 			res.VMs[i] = r
 			var je *journalError
@@ -177,6 +181,19 @@ func selectVMs(p *Plan, ids []string) ([]*VMPlan, error) {
 type engine struct {
 	o    Options
 	evMu sync.Mutex
+}
+
+// draining reports whether the first stage of an interrupt has come.
+func (e *engine) draining() bool {
+	if e.o.Drain == nil {
+		return false
+	}
+	select {
+	case <-e.o.Drain:
+		return true
+	default:
+		return false
+	}
 }
 
 func (e *engine) event(ev Event) {

@@ -2,10 +2,14 @@ package convert_test
 
 import (
 	"context"
+	"errors"
+	"sync"
 	"testing"
 
+	"github.com/migrate-tool/migrate/pkg/cloud"
 	"github.com/migrate-tool/migrate/pkg/cloud/sim"
 	"github.com/migrate-tool/migrate/pkg/convert"
+	"github.com/migrate-tool/migrate/pkg/disks"
 )
 
 func TestConvertEstates(t *testing.T) {
@@ -126,5 +130,48 @@ func checkOps(t testing.TB, hist []sim.Operation) {
 		if n > 1 {
 			t.Errorf("%s: upload ended %d times", u, n)
 		}
+	}
+}
+
+// flakyOpen fails every VHD's first open with a transient fault, as a
+// 503 from listKeys does on Azure. For tests.
+type flakyOpen struct {
+	cloud.DiskData
+	mu     sync.Mutex
+	opened map[string]bool
+}
+
+func (f *flakyOpen) OpenVHD(ctx context.Context, uri string) (disks.Source, error) {
+	f.mu.Lock()
+	first := !f.opened[uri]
+	f.opened[uri] = true
+	f.mu.Unlock()
+	if first {
+		return nil, &cloud.TransientError{Fault: cloud.FaultServiceUnavailable, Err: errors.New("listKeys: 503")}
+	}
+	return f.DiskData.OpenVHD(ctx, uri)
+}
+
+// A transient fault opening the VHD for an upload or a stage is retried
+// like every other read: it does not fail the VM (issue 13 item 4).
+func TestOpenVHDRetried(t *testing.T) {
+	for _, po := range []convert.PlanOptions{{Stream: true}, {Staging: true}} {
+		ctx := context.Background()
+		inv := loadEstate(t, "small.json")
+		dir := t.TempDir()
+		migrate(t, dir, inv)
+		e := openEnv(t, dir, sim.Options{})
+		before := vmsByID(t, ctx, e.reader)
+		p := buildPlan(t, inv, po)
+		o := e.options(p)
+		o.Data = &flakyOpen{DiskData: e.sim, opened: map[string]bool{}}
+		if po.Staging {
+			o.Staging, o.KEK = t.TempDir(), make([]byte, 32)
+		}
+		res, err := convert.Run(ctx, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkConverted(t, ctx, e.reader, p, before, res)
 	}
 }

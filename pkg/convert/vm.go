@@ -377,9 +377,9 @@ func (w *vmWork) stage(ctx context.Context, d cloud.VMDisk, dr *diskRecord, dp D
 	}
 	bw, iops := w.caps(dp)
 	return w.copyLeg(ctx, OpStage, target, func(ctx context.Context) (string, error) {
-		src, err := w.e.o.Data.OpenVHD(ctx, d.VHDURI)
+		src, err := w.openVHD(ctx, d.VHDURI)
 		if err != nil {
-			return "", fmt.Errorf("open VHD: %w", err)
+			return "", err
 		}
 		defer src.Close()
 		sink, err := staging.NewSink(ctx, st, w.e.o.KEK, w.e.o.Cipher, src.Size())
@@ -396,6 +396,19 @@ func (w *vmWork) stage(ctx context.Context, d cloud.VMDisk, dr *diskRecord, dp D
 		}
 		return hexSum(sum.ContentSHA256), nil
 	}, func(sum string) { dr.Staged, dr.SourceSHA256 = true, sum })
+}
+
+// openVHD opens a source VHD for reading, retrying transient faults (a
+// 503 from listKeys, a throttled read) like every other read: one fault
+// must not fail a whole VM (issue 13 item 4).
+func (w *vmWork) openVHD(ctx context.Context, uri string) (disks.Source, error) {
+	var src disks.Source
+	err := w.retry(ctx, "open VHD", func(ctx context.Context) error {
+		var err error
+		src, err = w.e.o.Data.OpenVHD(ctx, uri)
+		return err
+	})
+	return src, err
 }
 
 // upload is the streamed copy into a disk made with CreateUpload: from the
@@ -459,9 +472,9 @@ func (w *vmWork) upload(ctx context.Context, d cloud.VMDisk, dr *diskRecord, dp 
 			}
 			src, manifest = s, s.Manifest()
 		} else {
-			s, err := w.e.o.Data.OpenVHD(ctx, d.VHDURI)
+			s, err := w.openVHD(ctx, d.VHDURI)
 			if err != nil {
-				return "", fmt.Errorf("open VHD: %w", err)
+				return "", err
 			}
 			defer s.Close()
 			src = s

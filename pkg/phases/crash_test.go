@@ -276,7 +276,7 @@ func checkCrashInvariants(t *testing.T, base, dir string, size int) {
 		t.Errorf("resources differ from the uninterrupted run's:\n got %v\nwant %v", b, a)
 	}
 
-	j, err := journal.OpenReadOnly(dir)
+	j, err := journal.OpenReadOnly(context.Background(), dir)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -186,7 +186,7 @@ func (e *Executor) Run(ctx context.Context) (Result, error) {
 	changes := e.o.Mode != ModeValidate
 	if changes {
 		if e.o.resumed {
-			err = j.ResumeRun()
+			err = j.ResumeRun(e.o.resumeID)
 		} else {
 			err = j.BeginRun(journal.Run{
 				Command: string(e.o.Mode), Units: e.o.Units, Rehearse: e.o.Mode == ModeRehearse,
@@ -252,11 +252,44 @@ func (e *Executor) Run(ctx context.Context) (Result, error) {
 	}
 	res.count()
 	if changes {
-		if err := j.EndRun(res.Interrupted); err != nil && e.failed() == nil {
+		// A command stopped by a journal failure (a full disk) is kept
+		// unfinished like an interrupted one: resume finishes it.
+		if err := j.EndRun(res.Interrupted || e.failed() != nil); err != nil && e.failed() == nil {
 			e.setFatal(err)
+		}
+		if !res.Interrupted && e.failed() == nil && len(e.o.Units) == 0 {
+			if err := e.finishSubsumed(); err != nil {
+				e.setFatal(err)
+			}
 		}
 	}
 	return res, e.failed()
+}
+
+// finishSubsumed marks finished the earlier unfinished commands whose work
+// this whole-plan command, just ended, has done: a whole rehearsal aborted
+// what every earlier rehearsal left prepared; a whole run took every unit
+// as far as an earlier run, prepare or commit would have.
+func (e *Executor) finishSubsumed() error {
+	runs, err := e.o.Journal.Unfinished()
+	if err != nil {
+		return err
+	}
+	for _, r := range runs {
+		subsumed := false
+		switch e.o.Mode {
+		case ModeRehearse:
+			subsumed = r.Command == string(ModeRehearse)
+		case ModeRun:
+			subsumed = r.Command == string(ModeRun) || r.Command == string(ModePrepare) || r.Command == string(ModeCommit)
+		}
+		if subsumed {
+			if err := e.o.Journal.FinishRun(r.ID); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // skipDownstream marks every unit downstream of id that has not started as

@@ -118,6 +118,8 @@ type Options struct {
 	Now func() time.Time
 
 	resumed bool
+	// resumeID is the recorded command being resumed.
+	resumeID uint64
 }
 
 // ErrUnknownUnit is wrapped by the error for a selected unit id the plan

@@ -615,7 +615,12 @@ func TestCancelLeavesIntentForReconciliation(t *testing.T) {
 func TestResumeRefusesChangedInventory(t *testing.T) {
 	h := newHarness(t)
 	p := testPlan("vnet/a")
-	h.run(h.opts(ModeRun, p))
+	// A command killed before it finished (resume leaves finished ones
+	// alone).
+	o0 := h.opts(ModeRun, p)
+	if err := h.j.BeginRun(journal.Run{Command: "run", InventoryPath: o0.Inventory.Path, InventorySHA256: o0.Inventory.SHA256}); err != nil {
+		t.Fatal(err)
+	}
 	o := h.opts("", p)
 	o.Inventory.SHA256 = "bbb"
 	_, err := Resume(context.Background(), o)

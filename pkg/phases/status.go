@@ -34,6 +34,9 @@ type UnitStatus struct {
 	// Err is set when the platform's state could not be read; Phase is
 	// then the journal's.
 	Err error `json:"-"`
+	// Error is Err's text in the JSON document: a reader of `status -o
+	// json` must see that the phase is the journal's alone.
+	Error string `json:"error,omitempty"`
 }
 
 // StatusDocument is the `status -o json` document.
@@ -47,9 +50,12 @@ type StatusDocument struct {
 // only. States are read with up to 8 reads in flight; a transient fault is
 // retried after its Retry-After (a few times), then reported in Err.
 func Status(ctx context.Context, j *journal.Journal, driver cloud.Migrator, p *plan.Plan, targets func(*plan.Unit) cloud.Target) ([]UnitStatus, error) {
-	recs, err := j.Units()
-	if err != nil {
-		return nil, err
+	recs := map[string]journal.UnitState{}
+	if j != nil {
+		var err error
+		if recs, err = j.Units(); err != nil {
+			return nil, err
+		}
 	}
 	if targets == nil {
 		targets = func(u *plan.Unit) cloud.Target {
@@ -76,6 +82,7 @@ func Status(ctx context.Context, j *journal.Journal, driver cloud.Migrator, p *p
 			switch {
 			case err != nil:
 				st.Err = err
+				st.Error = "platform state unreadable: " + err.Error()
 				st.Phase = st.Journal
 				if st.Phase == "" {
 					st.Phase = Planned
@@ -112,25 +119,52 @@ func commitRecorded(rec journal.UnitState) bool {
 	return rec.LastOp == string(OpCommit) || Phase(rec.Phase) == Committing || Phase(rec.Phase) == Committed
 }
 
-// readState reads a state for status, retrying a few transient faults.
+// readState reads a state for status, retrying a few transient faults
+// with the one retry policy (a Retry-After honoured, else jittered
+// backoff).
 func readState(ctx context.Context, d cloud.Migrator, t cloud.Target) (cloud.State, error) {
-	var err error
-	for attempt := 1; attempt <= 5; attempt++ {
-		var s cloud.State
+	var s cloud.State
+	err := retry.Do(ctx, retry.Policy{MaxAttempts: 4, Transient: cloud.IsTransient}, func(ctx context.Context) error {
+		var err error
 		s, err = d.State(ctx, t)
-		if err == nil {
-			return s, nil
-		}
-		ra, ok := cloud.IsTransient(err)
-		if !ok {
-			return "", err
-		}
-		if ra <= 0 {
-			ra = time.Second
-		}
-		if err := retry.Sleep(ctx, ra); err != nil {
-			return "", err
+		return err
+	})
+	return s, err
+}
+
+// Rebuild fills j, a new journal, with every unit's phase as the platform
+// reports it: what `migrate status --rebuild` does after a damaged journal
+// was moved aside. A unit whose classic resource is gone is taken as
+// committed (the platform removes it on Commit). A unit whose state cannot
+// be read is recorded nothing and reported in Err. Nothing is sent to the
+// platform but reads.
+func Rebuild(ctx context.Context, j *journal.Journal, driver cloud.Migrator, p *plan.Plan, targets func(*plan.Unit) cloud.Target) ([]UnitStatus, error) {
+	if targets == nil {
+		targets = func(u *plan.Unit) cloud.Target {
+			return cloud.Target{Unit: u.ID, Kind: string(u.Kind), Name: u.Name}
 		}
 	}
-	return "", err
+	now := time.Now().UTC().Truncate(time.Second)
+	out := make([]UnitStatus, len(p.Units))
+	for i, u := range p.Units {
+		st := UnitStatus{ID: u.ID, Updated: now}
+		s, err := readState(ctx, driver, targets(u))
+		if errors.Is(err, cloud.ErrNotFound) {
+			s, err = cloud.StateCommitted, nil
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			st.Err, st.Error, st.Phase = err, "platform state unreadable: "+err.Error(), Planned
+			out[i] = st
+			continue
+		}
+		st.Phase = PhaseOf(s, journal.UnitState{})
+		if err := j.SetPhase(u.ID, string(st.Phase), "rebuilt from the platform's state"); err != nil {
+			return nil, err
+		}
+		out[i] = st
+	}
+	return out, nil
 }

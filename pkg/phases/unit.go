@@ -51,17 +51,27 @@ func (e *Executor) unit(ctx context.Context, u *plan.Unit, ext []string) UnitRes
 		return fail(err)
 	}
 	r.Phase = ph
+	goals := e.goals()
 	if e.o.Mode == ModeRehearse {
 		switch ph {
 		case Planned, Validated, Aborted:
 		default:
-			r.Outcome = OutcomeSkipped
-			r.Reason = "in phase " + string(ph) + ": a rehearsal leaves it alone"
-			return r
+			rec, _, err := e.o.Journal.Unit(u.ID)
+			if err != nil {
+				return fail(e.jerr(err))
+			}
+			if !rec.Rehearsal || ph == Committed || ph == CommitFailed {
+				r.Outcome = OutcomeSkipped
+				r.Reason = "in phase " + string(ph) + ": a rehearsal leaves it alone"
+				return r
+			}
+			// A rehearsal (this one, or one killed before it finished)
+			// prepared it: a rehearsal is finished by aborting it.
+			goals = []Phase{Aborted}
 		}
 	}
 	validated := e.o.SkipPlatformValidate
-	for _, goal := range e.goals() {
+	for _, goal := range goals {
 	steps:
 		for {
 			st := Next(goal, ph)

@@ -1,6 +1,7 @@
 package journal
 
 import (
+	"context"
 	"errors"
 	"path/filepath"
 	"testing"
@@ -38,7 +39,7 @@ func TestDocs(t *testing.T) {
 	}
 
 	// Documents survive a reopen, read-only included.
-	r, err := OpenReadOnly(dir)
+	r, err := OpenReadOnly(context.Background(), dir)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package journal
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -11,17 +12,22 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"sync"
 	"time"
 
+	"github.com/gofrs/flock"
 	bolt "go.etcd.io/bbolt"
 	bolterrors "go.etcd.io/bbolt/errors"
+
+	"github.com/migrate-tool/migrate/pkg/boltsnap"
 )
 
 // FileName is the journal's file name inside the state directory.
 const FileName = "journal.db"
 
-// lockTimeout is how long Open waits for the file lock: long enough to
-// ride out a status read finishing, short enough to answer at once.
+// lockTimeout is how long Open waits for the state directory's lock: long
+// enough to ride out another writer closing, short enough to answer at
+// once.
 const lockTimeout = 100 * time.Millisecond
 
 var (
@@ -39,6 +45,11 @@ var ErrNoJournal = errors.New("no journal in state directory")
 // ErrReadOnly is returned by writes to a journal opened with OpenReadOnly.
 var ErrReadOnly = errors.New("journal opened read-only")
 
+// ErrReplaced means journal.db was deleted or replaced while this process
+// held the state directory: whatever is at the path now is not the journal
+// this process has been writing, so it stops before sending anything more.
+var ErrReplaced = errors.New("journal.db was deleted or replaced while this process held the state directory")
+
 // Journal is an open journal. It is safe for concurrent use: bbolt
 // serialises writers, and each write is one fsynced transaction.
 type Journal struct {
@@ -46,19 +57,64 @@ type Journal struct {
 	dir      string
 	readOnly bool
 	now      func() time.Time
+	// lock is the writer's hold on the state directory (nil read-only).
+	lock *flock.Flock
+	// ident is journal.db as the writer opened it, compared with the path
+	// before each write.
+	ident os.FileInfo
+	// snap is the private copy a read-only journal reads.
+	snap *boltsnap.Snapshot
+
+	mu sync.Mutex
+	// current is the command this process began or resumed; rehearsing
+	// says it is a rehearsal, whose Prepares are marked on their units.
+	current    uint64
+	rehearsing bool
 }
 
 // Open opens (creating if needed) the journal in stateDir as its one
-// writer. stateDir is created with mode 0700, journal.db with 0600. If
-// another process (or another Open in this process) holds the journal, Open
-// returns a *LockedError naming the holder after a short wait. On success
-// it records holder in lock.json for others to name; a zero PID, Host or
-// Since is filled in with this process's.
+// writer. stateDir is created with mode 0700, journal.db with 0600.
+//
+// The state directory's lock is the separate file <stateDir>/lock, taken
+// with flock before journal.db is opened and held until Close, so deleting
+// or replacing journal.db cannot let a second writer in. If another process
+// (or another Open in this process) holds it, Open returns a *LockedError
+// naming the holder after a short wait. On success it records holder in
+// lock.json for others to name; a zero PID, Host or Since is filled in with
+// this process's. A damaged journal is a *DamagedError.
 func Open(stateDir string, holder Holder) (*Journal, error) {
 	if err := os.MkdirAll(stateDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create state directory: %w", err)
 	}
-	db, err := bolt.Open(filepath.Join(stateDir, FileName), 0o600, &bolt.Options{Timeout: lockTimeout})
+	lk, err := lockDir(stateDir)
+	if err != nil {
+		return nil, err
+	}
+	j, err := openLocked(stateDir, holder)
+	if err != nil {
+		_ = lk.Unlock()
+		return nil, err
+	}
+	j.lock = lk
+	return j, nil
+}
+
+func openLocked(stateDir string, holder Holder) (*Journal, error) {
+	if holder.PID == 0 {
+		holder.PID = os.Getpid()
+	}
+	if holder.Host == "" {
+		holder.Host, _ = os.Hostname()
+	}
+	if holder.Since.IsZero() {
+		holder.Since = time.Now()
+	}
+	holder.Since = holder.Since.UTC().Truncate(time.Second)
+	if err := writeHolder(stateDir, holder); err != nil {
+		return nil, err
+	}
+	path := filepath.Join(stateDir, FileName)
+	db, err := openChecked(path, &bolt.Options{Timeout: lockTimeout})
 	if err != nil {
 		if errors.Is(err, bolterrors.ErrTimeout) {
 			return nil, &LockedError{Dir: stateDir, Holder: readHolder(stateDir)}
@@ -76,50 +132,65 @@ func Open(stateDir string, holder Holder) (*Journal, error) {
 		db.Close()
 		return nil, fmt.Errorf("initialise journal in %s: %w", stateDir, err)
 	}
-	if holder.PID == 0 {
-		holder.PID = os.Getpid()
-	}
-	if holder.Host == "" {
-		holder.Host, _ = os.Hostname()
-	}
-	if holder.Since.IsZero() {
-		holder.Since = time.Now()
-	}
-	holder.Since = holder.Since.UTC().Truncate(time.Second)
-	if err := writeHolder(stateDir, holder); err != nil {
+	// The lock is held, so nothing else may replace the file between
+	// bbolt's open and this stat.
+	ident, err := os.Stat(path)
+	if err != nil {
 		db.Close()
-		return nil, err
+		return nil, fmt.Errorf("open journal in %s: %w", stateDir, err)
 	}
-	return &Journal{db: db, dir: stateDir, now: time.Now}, nil
+	return &Journal{db: db, dir: stateDir, now: time.Now, ident: ident}, nil
 }
 
-// OpenReadOnly opens the journal for reading, as status does. It takes a
-// shared lock, so it refuses (*LockedError, after the same short wait) while
-// a writer holds the journal, and it keeps writers out while open: close it
-// promptly. A state directory without a journal is ErrNoJournal.
-func OpenReadOnly(stateDir string) (*Journal, error) {
+// OpenReadOnly opens the journal for reading, as status does. It takes no
+// lock and never writes: it reads a consistent snapshot (package boltsnap),
+// so it answers while a writer holds the state directory, and Holder names
+// that writer. A state directory without a journal is ErrNoJournal; a
+// damaged journal is a *DamagedError.
+func OpenReadOnly(ctx context.Context, stateDir string) (*Journal, error) {
 	path := filepath.Join(stateDir, FileName)
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("%s: %w", stateDir, ErrNoJournal)
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: lockTimeout, ReadOnly: true})
-	if err != nil {
-		if errors.Is(err, bolterrors.ErrTimeout) {
-			return nil, &LockedError{Dir: stateDir, Holder: readHolder(stateDir)}
-		}
-		return nil, fmt.Errorf("open journal in %s: %w", stateDir, err)
+	if err := checkLength(path); err != nil {
+		return nil, err
 	}
-	return &Journal{db: db, dir: stateDir, readOnly: true, now: time.Now}, nil
+	snap, err := boltsnap.Open(ctx, path)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("%s: %w", stateDir, ErrNoJournal)
+		}
+		if errors.Is(err, boltsnap.ErrBusy) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+			return nil, fmt.Errorf("read journal in %s: %w", stateDir, err)
+		}
+		return nil, &DamagedError{Path: path, Err: err}
+	}
+	if err := check(snap.DB); err != nil {
+		_ = snap.Close()
+		return nil, &DamagedError{Path: path, Err: err}
+	}
+	return &Journal{db: snap.DB, dir: stateDir, readOnly: true, now: time.Now, snap: snap}, nil
 }
 
 // Close releases the journal and its lock.
 func (j *Journal) Close() error {
-	if !j.readOnly {
-		// Best effort: a stale lock.json is harmless (it is overwritten by
-		// the next holder), removing it only keeps the directory tidy.
-		_ = os.Remove(filepath.Join(j.dir, lockFile))
+	if j.snap != nil {
+		if err := j.snap.Close(); err != nil {
+			return fmt.Errorf("close journal: %w", err)
+		}
+		return nil
 	}
-	if err := j.db.Close(); err != nil {
+	// Best effort: a stale lock.json is harmless (the lock file, not it,
+	// is the truth), removing it only keeps the directory tidy and tells
+	// readers nobody holds it.
+	_ = os.Remove(filepath.Join(j.dir, lockFile))
+	err := j.db.Close()
+	if j.lock != nil {
+		if uerr := j.lock.Unlock(); uerr != nil && err == nil {
+			err = uerr
+		}
+	}
+	if err != nil {
 		return fmt.Errorf("close journal: %w", err)
 	}
 	return nil
@@ -137,8 +208,22 @@ func (j *Journal) update(what string, fn func(tx *bolt.Tx) error) error {
 	if j.readOnly {
 		return fmt.Errorf("%s: %w", what, ErrReadOnly)
 	}
+	if err := j.same(); err != nil {
+		return fmt.Errorf("journal %s: %w", what, err)
+	}
 	if err := j.db.Update(fn); err != nil {
 		return fmt.Errorf("journal %s: %w", what, err)
+	}
+	return nil
+}
+
+// same checks that journal.db at its path is still the file this writer
+// opened: one stat per write, small beside the fsync that follows.
+func (j *Journal) same() error {
+	path := filepath.Join(j.dir, FileName)
+	fi, err := os.Stat(path)
+	if err != nil || !os.SameFile(fi, j.ident) {
+		return fmt.Errorf("%w: %s (stop: `migrate status --rebuild` rebuilds a journal from the platform)", ErrReplaced, path)
 	}
 	return nil
 }
@@ -195,6 +280,7 @@ func (j *Journal) Intent(unit, op string, attempt int, phase string) (uint64, er
 		seq = r.Seq
 		u.Pending = &r
 		u.LastOp = op
+		_, u.Rehearsal = j.currentID()
 		if phase != "" {
 			u.Phase = phase
 		}
@@ -312,6 +398,27 @@ func readAll[T any](j *Journal, bucket []byte, decode func([]byte) (T, error)) (
 	return out, err
 }
 
+// RehearsalLeft returns the units a rehearsal prepared and has not yet
+// aborted, sorted: a rehearsal killed before it finished leaves them with
+// their classic management plane locked until resume aborts them.
+func (j *Journal) RehearsalLeft() ([]string, error) {
+	units, err := j.Units()
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for id, u := range units {
+		switch u.Phase {
+		case "Preparing", "Prepared", "PrepareFailed", "Aborting", "AbortFailed":
+			if u.Rehearsal {
+				out = append(out, id)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
 // Pending returns every intent without an outcome, by sequence number.
 func (j *Journal) Pending() ([]Record, error) {
 	units, err := j.Units()
@@ -351,22 +458,121 @@ func (j *Journal) Log() ([]Record, error) {
 	return out, nil
 }
 
-// BeginRun records the metadata of a new command, replacing the previous
-// one's.
+// bucketCommands keeps every command that changed the journal, by ID,
+// until it is finished or abandoned; meta/run keeps the latest (as older
+// builds wrote only that).
+var bucketCommands = []byte("commands")
+
+// BeginRun records a new command and makes it the one this Journal's
+// intents and EndRun belong to. Earlier unfinished commands are kept: a
+// later command never replaces an interrupted one (resume finishes both).
 func (j *Journal) BeginRun(r Run) error {
 	if r.Started.IsZero() {
 		r.Started = j.stamp()
 	}
-	return j.update("begin run", func(tx *bolt.Tx) error {
+	err := j.update("begin run", func(tx *bolt.Tx) error {
+		if err := adoptLegacyRun(tx); err != nil {
+			return err
+		}
+		b, err := tx.CreateBucketIfNotExists(bucketCommands)
+		if err != nil {
+			return err
+		}
+		id, err := b.NextSequence()
+		if err != nil {
+			return err
+		}
+		r.ID = id
+		if err := putJSON(b, seqKey(id), r); err != nil {
+			return err
+		}
 		return putJSON(tx.Bucket(bucketMeta), keyRun, r)
 	})
+	if err == nil {
+		j.setCurrent(r)
+	}
+	return err
 }
 
-// ResumeRun counts a resume of the recorded run and clears its end marks.
-func (j *Journal) ResumeRun() error {
-	return j.update("resume run", func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketMeta)
-		v := b.Get(keyRun)
+// adoptLegacyRun moves the unfinished run of a journal written before the
+// commands bucket existed into it, so it is kept, not replaced.
+func adoptLegacyRun(tx *bolt.Tx) error {
+	if b := tx.Bucket(bucketCommands); b != nil {
+		return nil
+	}
+	b, err := tx.CreateBucket(bucketCommands)
+	if err != nil {
+		return err
+	}
+	v := tx.Bucket(bucketMeta).Get(keyRun)
+	if v == nil {
+		return nil
+	}
+	r, err := DecodeRun(v)
+	if err != nil {
+		return err
+	}
+	if r.Finished != nil {
+		return nil
+	}
+	id, err := b.NextSequence()
+	if err != nil {
+		return err
+	}
+	r.ID = id
+	if err := putJSON(b, seqKey(id), r); err != nil {
+		return err
+	}
+	// meta/run names it by its new ID, so a resume of "ID 0" finds it.
+	return putJSON(tx.Bucket(bucketMeta), keyRun, r)
+}
+
+func (j *Journal) setCurrent(r Run) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.current = r.ID
+	j.rehearsing = r.Rehearse
+}
+
+func (j *Journal) currentID() (uint64, bool) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.current, j.rehearsing
+}
+
+// ResumeRun counts a resume of the unfinished command id, clears its end
+// marks and makes it the current command.
+func (j *Journal) ResumeRun(id uint64) error {
+	var r Run
+	err := j.updateCommand("resume run", id, func(c *Run) error {
+		c.Resumes++
+		c.Finished = nil
+		c.Interrupted = false
+		r = *c
+		return nil
+	})
+	if err == nil {
+		j.setCurrent(r)
+	}
+	return err
+}
+
+// updateCommand changes the recorded command id (0: the legacy meta/run
+// of a journal written before IDs) and keeps meta/run in step when it is
+// the latest.
+func (j *Journal) updateCommand(what string, id uint64, fn func(*Run) error) error {
+	return j.update(what, func(tx *bolt.Tx) error {
+		if err := adoptLegacyRun(tx); err != nil {
+			return err
+		}
+		meta := tx.Bucket(bucketMeta)
+		b := tx.Bucket(bucketCommands)
+		var v []byte
+		if id != 0 {
+			v = b.Get(seqKey(id))
+		} else {
+			v = meta.Get(keyRun)
+		}
 		if v == nil {
 			return ErrNoRun
 		}
@@ -374,40 +580,62 @@ func (j *Journal) ResumeRun() error {
 		if err != nil {
 			return err
 		}
-		r.Resumes++
-		r.Finished = nil
-		r.Interrupted = false
-		return putJSON(b, keyRun, r)
+		if err := fn(&r); err != nil {
+			return err
+		}
+		if r.ID != 0 {
+			if err := putJSON(b, seqKey(r.ID), r); err != nil {
+				return err
+			}
+		}
+		if latest := meta.Get(keyRun); latest != nil {
+			if l, err := DecodeRun(latest); err == nil && l.ID == r.ID {
+				return putJSON(meta, keyRun, r)
+			}
+		}
+		return nil
 	})
 }
 
-// EndRun marks the recorded run finished, or interrupted with work half
-// done.
+// EndRun marks the current command finished, or interrupted with work
+// half done (kept for resume).
 func (j *Journal) EndRun(interrupted bool) error {
-	return j.update("end run", func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketMeta)
-		v := b.Get(keyRun)
-		if v == nil {
-			return ErrNoRun
-		}
-		r, err := DecodeRun(v)
-		if err != nil {
-			return err
-		}
+	id, _ := j.currentID()
+	return j.updateCommand("end run", id, func(r *Run) error {
 		r.Interrupted = interrupted
 		r.Finished = nil
 		if !interrupted {
 			t := j.stamp()
 			r.Finished = &t
 		}
-		return putJSON(b, keyRun, r)
+		return nil
+	})
+}
+
+// FinishRun marks the recorded command id finished without running it: a
+// later command did its work (a new rehearsal finishes an old one).
+func (j *Journal) FinishRun(id uint64) error {
+	return j.updateCommand("finish run", id, func(r *Run) error {
+		t := j.stamp()
+		r.Finished, r.Interrupted = &t, false
+		return nil
+	})
+}
+
+// AbandonRun marks the unfinished command id abandoned: the operator said
+// resume must not finish it. Its units keep the phases they reached.
+func (j *Journal) AbandonRun(id uint64) error {
+	return j.updateCommand("abandon run", id, func(r *Run) error {
+		t := j.stamp()
+		r.Abandoned = &t
+		return nil
 	})
 }
 
 // ErrNoRun means the journal records no command yet.
 var ErrNoRun = errors.New("journal records no run")
 
-// Run returns the recorded run metadata, or ErrNoRun.
+// Run returns the latest recorded command, or ErrNoRun.
 func (j *Journal) Run() (Run, error) {
 	var r Run
 	err := j.db.View(func(tx *bolt.Tx) error {
@@ -427,6 +655,48 @@ func (j *Journal) Run() (Run, error) {
 		return Run{}, fmt.Errorf("journal read run: %w", err)
 	}
 	return r, nil
+}
+
+// Unfinished returns every command neither finished nor abandoned, oldest
+// first. A journal written before commands had IDs gives its one
+// unfinished run with ID 0.
+func (j *Journal) Unfinished() ([]Run, error) {
+	var out []Run
+	err := j.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketCommands)
+		if b == nil {
+			meta := tx.Bucket(bucketMeta)
+			if meta == nil {
+				return nil
+			}
+			v := meta.Get(keyRun)
+			if v == nil {
+				return nil
+			}
+			r, err := DecodeRun(v)
+			if err != nil {
+				return err
+			}
+			if r.Finished == nil && r.Abandoned == nil {
+				out = append(out, r)
+			}
+			return nil
+		}
+		return b.ForEach(func(_, v []byte) error {
+			r, err := DecodeRun(v)
+			if err != nil {
+				return err
+			}
+			if r.Finished == nil && r.Abandoned == nil {
+				out = append(out, r)
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("journal read commands: %w", err)
+	}
+	return out, nil
 }
 
 // PutFindings records the findings summary of one unit.

@@ -1,7 +1,9 @@
 package journal
 
 import (
+	"context"
 	"errors"
+	bolt "go.etcd.io/bbolt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -39,25 +41,71 @@ func TestLockedErrorNamesHolder(t *testing.T) {
 	}
 	defer j.Close()
 
-	for name, open := range map[string]func() (*Journal, error){
-		"writer":    func() (*Journal, error) { return Open(dir, Holder{Command: "migrate status"}) },
-		"read-only": func() (*Journal, error) { return OpenReadOnly(dir) },
-	} {
-		t.Run(name, func(t *testing.T) {
-			j2, err := open()
-			if err == nil {
-				j2.Close()
-				t.Fatal("second open succeeded while the journal is held")
-			}
-			var le *LockedError
-			if !errors.As(err, &le) || !errors.Is(err, ErrLocked) {
-				t.Fatalf("err = %v, want *LockedError", err)
-			}
-			want := "state directory " + dir + " is in use by migrate run (pid 1234 on host x) since 2026-11-22T01:02:03Z"
-			if err.Error() != want {
-				t.Errorf("message:\n got %s\nwant %s", err, want)
-			}
-		})
+	j2, err := Open(dir, Holder{Command: "migrate resume"})
+	if err == nil {
+		j2.Close()
+		t.Fatal("second open succeeded while the journal is held")
+	}
+	var le *LockedError
+	if !errors.As(err, &le) || !errors.Is(err, ErrLocked) {
+		t.Fatalf("err = %v, want *LockedError", err)
+	}
+	want := "state directory " + dir + " is in use by migrate run (pid 1234 on host x) since 2026-11-22T01:02:03Z"
+	if err.Error() != want {
+		t.Errorf("message:\n got %s\nwant %s", err, want)
+	}
+}
+
+// A reader takes no lock: it answers while the writer holds the state
+// directory, names the writer, and the writer keeps writing meanwhile.
+func TestReadOnlyAnswersWhileHeld(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), ".migrate")
+	j, err := Open(dir, Holder{Command: "migrate run"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	if err := j.SetPhase("vnet/a", "Prepared", ""); err != nil {
+		t.Fatal(err)
+	}
+	r, err := OpenReadOnly(context.Background(), dir)
+	if err != nil {
+		t.Fatalf("read-only open while held: %v", err)
+	}
+	defer r.Close()
+	if err := j.SetPhase("vnet/a", "Committed", ""); err != nil {
+		t.Fatalf("writer blocked by a reader: %v", err)
+	}
+	u, ok, err := r.Unit("vnet/a")
+	if err != nil || !ok || u.Phase != "Prepared" {
+		t.Errorf("reader's unit = %+v %v %v, want the snapshot's Prepared", u, ok, err)
+	}
+	h, ok := r.Holder()
+	if !ok || h.Command != "migrate run" || h.PID != os.Getpid() {
+		t.Errorf("Holder = %+v %v, want this process's migrate run", h, ok)
+	}
+}
+
+// Deleting journal.db under a writer neither lets a second writer in nor
+// lets the first write on into a file nobody will read.
+func TestDeletedJournalStopsWriter(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), ".migrate")
+	j, err := Open(dir, testHolder())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	if err := os.Remove(filepath.Join(dir, FileName)); err != nil {
+		t.Fatal(err)
+	}
+	if j2, err := Open(dir, Holder{Command: "migrate run"}); !errors.Is(err, ErrLocked) {
+		if err == nil {
+			j2.Close()
+		}
+		t.Fatalf("second writer after deleting journal.db: %v, want ErrLocked", err)
+	}
+	if _, err := j.Intent("vnet/a", "Prepare", 1, "Preparing"); !errors.Is(err, ErrReplaced) {
+		t.Fatalf("write after deletion: %v, want ErrReplaced", err)
 	}
 }
 
@@ -105,7 +153,7 @@ func TestDurableAcrossReopen(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	j, err = OpenReadOnly(dir)
+	j, err = OpenReadOnly(context.Background(), dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,7 +190,7 @@ func TestDurableAcrossReopen(t *testing.T) {
 }
 
 func TestOpenReadOnlyWithoutJournal(t *testing.T) {
-	if _, err := OpenReadOnly(t.TempDir()); !errors.Is(err, ErrNoJournal) {
+	if _, err := OpenReadOnly(context.Background(), t.TempDir()); !errors.Is(err, ErrNoJournal) {
 		t.Errorf("err = %v, want ErrNoJournal", err)
 	}
 }
@@ -188,5 +236,85 @@ func TestDecodeRecord(t *testing.T) {
 				t.Errorf("DecodeRecord(%s) err = %v, want ok=%v", tt.in, err, tt.ok)
 			}
 		})
+	}
+}
+
+// A later command never replaces an unfinished one: each is kept until it
+// is finished or abandoned (issue 15 item 4).
+func TestUnfinishedCommandsKept(t *testing.T) {
+	j, err := Open(t.TempDir(), testHolder())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	if err := j.BeginRun(Run{Command: "run"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.EndRun(true); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.BeginRun(Run{Command: "abort", Units: []string{"vnet/a"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.EndRun(false); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.BeginRun(Run{Command: "prepare", Units: []string{"vnet/b"}}); err != nil {
+		t.Fatal(err)
+	}
+	// Killed: no EndRun.
+	runs, err := j.Unfinished()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(runs) != 2 || runs[0].Command != "run" || !runs[0].Interrupted || runs[1].Command != "prepare" {
+		t.Fatalf("unfinished = %+v, want the interrupted run and the killed prepare", runs)
+	}
+	if err := j.ResumeRun(runs[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.EndRun(false); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.AbandonRun(runs[1].ID); err != nil {
+		t.Fatal(err)
+	}
+	if runs, err := j.Unfinished(); err != nil || len(runs) != 0 {
+		t.Errorf("after resume and abandon: %+v %v, want none", runs, err)
+	}
+}
+
+// A journal written before commands were numbered (meta/run only) keeps
+// its unfinished run: a new command adopts it instead of replacing it.
+func TestLegacyRunAdopted(t *testing.T) {
+	dir := t.TempDir()
+	j, err := Open(dir, testHolder())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	legacy := `{"command":"run","units":null,"rehearse":false,"inventoryPath":"inv.json","inventorySha256":"abc","started":"2026-11-22T01:02:03Z","interrupted":true}`
+	if err := j.db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketMeta).Put(keyRun, []byte(legacy))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	runs, err := j.Unfinished()
+	if err != nil || len(runs) != 1 || runs[0].ID != 0 || runs[0].InventoryPath != "inv.json" {
+		t.Fatalf("legacy unfinished = %+v %v", runs, err)
+	}
+	// Resumed as ID 0, as an older resume would name it, and killed.
+	if err := j.ResumeRun(0); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.BeginRun(Run{Command: "commit", Units: []string{"vnet/a"}}); err != nil {
+		t.Fatal(err)
+	}
+	runs, err = j.Unfinished()
+	if err != nil || len(runs) != 2 || runs[0].Command != "run" || runs[0].ID == 0 || runs[1].Command != "commit" {
+		t.Fatalf("after a new command = %+v %v, want the legacy run kept first", runs, err)
+	}
+	if runs[0].Resumes != 1 {
+		t.Errorf("legacy run resumes = %d, want 1", runs[0].Resumes)
 	}
 }

@@ -65,6 +65,9 @@ type UnitState struct {
 	// Error is the error text of the latest failed outcome, cleared by the
 	// next success.
 	Error string `json:"error,omitempty"`
+	// Rehearsal is set when the latest intent was a rehearsal's: a unit
+	// a rehearsal left Prepared is the rehearsal's to abort.
+	Rehearsal bool `json:"rehearsal,omitempty"`
 }
 
 // Findings summarises the validation findings of one unit.
@@ -76,9 +79,12 @@ type Findings struct {
 	Rules    []string `json:"rules,omitempty"`
 }
 
-// Run is the metadata of the latest command that changed the journal, so
-// that resume can repeat it.
+// Run is the metadata of a command that changed the journal, so that
+// resume can repeat it.
 type Run struct {
+	// ID numbers the commands of a journal from 1; 0 is the one run of a
+	// journal written before commands were numbered.
+	ID uint64 `json:"id,omitempty"`
 	// Command is the phases mode: validate, prepare, commit, abort, run or
 	// rehearse.
 	Command string `json:"command"`
@@ -96,6 +102,9 @@ type Run struct {
 	Finished *time.Time `json:"finished,omitempty"`
 	// Interrupted is set when the run ended with work half done.
 	Interrupted bool `json:"interrupted,omitempty"`
+	// Abandoned is set when the operator gave the command up (`migrate
+	// resume --abandon`): resume no longer finishes it.
+	Abandoned *time.Time `json:"abandoned,omitempty"`
 }
 
 // ErrBadRecord is matched (errors.Is) by every decoding error of a record

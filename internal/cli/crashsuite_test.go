@@ -1,0 +1,148 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"testing"
+)
+
+// envActAsMigrate makes the test binary act as the migrate command (see
+// TestMain), for the crash suites that kill it.
+const envActAsMigrate = "MIGRATE_CLI_ACT_AS_MIGRATE"
+
+// migrateProc runs the test binary as migrate in dir with the extra
+// environment, and returns its exit code (-1 for a kill) and stderr.
+func migrateProc(t *testing.T, dir string, env []string, args ...string) (int, string, []byte) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Dir = dir
+	inv, err := filepath.Abs(filepath.Join("..", "..", "testdata", "estates", "small.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Env = append(os.Environ(), envActAsMigrate+"=1", "NO_COLOR=1", "MIGRATE_SIM_TIME_SCALE=0.001", "MIGRATE_INVENTORY="+inv)
+	cmd.Env = append(cmd.Env, env...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err = cmd.Run()
+	var ee *exec.ExitError
+	switch {
+	case errors.As(err, &ee):
+		return ee.ExitCode(), stderr.String(), stdout.Bytes()
+	case err != nil:
+		t.Fatalf("migrate %v: %v", args, err)
+	}
+	return 0, stderr.String(), stdout.Bytes()
+}
+
+// resumeUntilDone runs resume until it exits 0 (or 2: nothing left), at
+// most a few times: each resume may itself meet a fault, never a kill.
+func resumeUntilDone(t *testing.T, dir string, args ...string) {
+	t.Helper()
+	for i := 0; i < 5; i++ {
+		code, stderr, _ := migrateProc(t, dir, nil, append([]string{"resume"}, args...)...)
+		switch code {
+		case 0, 2:
+			return
+		case 1:
+			t.Fatalf("resume: exit 1: %s", stderr)
+		}
+	}
+	t.Fatal("resume did not finish in 5 attempts")
+}
+
+type statusDoc struct {
+	Units []struct {
+		ID    string `json:"id"`
+		Phase string `json:"phase"`
+	} `json:"units"`
+}
+
+func phasesOf(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	code, stderr, out := migrateProc(t, dir, nil, "status", "-o", "json")
+	if code != 0 {
+		t.Fatalf("status: exit %d: %s", code, stderr)
+	}
+	var doc statusDoc
+	if err := json.Unmarshal(out, &doc); err != nil {
+		t.Fatalf("status -o json: %v", err)
+	}
+	got := map[string]string{}
+	for _, u := range doc.Units {
+		got[u.ID] = u.Phase
+	}
+	return got
+}
+
+// A rehearsal killed at any journal boundary is finished by resume: no
+// unit is left prepared (its classic management plane locked), none
+// committed (issue 15 item 3).
+func TestCrashSuiteRehearsal(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kills a process at every journal boundary")
+	}
+	for n := 1; n < 200; n++ {
+		dir := t.TempDir()
+		code, stderr, _ := migrateProc(t, dir, []string{"MIGRATE_TEST_KILL_AT_BOUNDARY=" + strconv.Itoa(n)}, "run", "--rehearse")
+		if code == 0 {
+			if n == 1 {
+				t.Fatal("the rehearsal reached no journal boundary")
+			}
+			return // past the last boundary
+		}
+		if code != -1 {
+			t.Fatalf("boundary %d: run --rehearse exit %d, want a kill: %s", n, code, stderr)
+		}
+		resumeUntilDone(t, dir)
+		for id, ph := range phasesOf(t, dir) {
+			switch ph {
+			case "Planned", "Validated", "Aborted":
+			default:
+				t.Errorf("boundary %d: %s left %s", n, id, ph)
+			}
+		}
+	}
+	t.Fatal("more than 200 boundaries")
+}
+
+// A new rehearsal after a killed one finishes it too: it aborts what the
+// old one left prepared, and until then every command names those units.
+func TestNewRehearsalFinishesKilledOne(t *testing.T) {
+	dir := t.TempDir()
+	if code, _, _ := migrateProc(t, dir, []string{"MIGRATE_TEST_KILL_AT_BOUNDARY=8"}, "run", "--rehearse"); code != -1 {
+		t.Fatalf("run --rehearse: exit %d, want a kill", code)
+	}
+	left := 0
+	for _, ph := range phasesOf(t, dir) {
+		if ph == "Prepared" {
+			left++
+		}
+	}
+	if left == 0 {
+		t.Fatal("the killed rehearsal left nothing prepared: pick another boundary")
+	}
+	code, stderr, _ := migrateProc(t, dir, nil, "status")
+	if code != 0 || !regexpMatch(`a rehearsal that did not finish left .* prepared`, stderr) {
+		t.Errorf("status: exit %d, stderr %q: want the units the rehearsal left prepared named", code, stderr)
+	}
+	if code, stderr, _ := migrateProc(t, dir, nil, "run", "--rehearse"); code != 0 {
+		t.Fatalf("second rehearsal: exit %d: %s", code, stderr)
+	}
+	for id, ph := range phasesOf(t, dir) {
+		if ph == "Prepared" || ph == "Committed" {
+			t.Errorf("%s left %s", id, ph)
+		}
+	}
+	if code, _, _ := migrateProc(t, dir, nil, "resume"); code != 2 {
+		t.Errorf("resume after the second rehearsal: exit %d, want 2 (nothing to resume)", code)
+	}
+}
+
+func regexpMatch(re, s string) bool { return regexp.MustCompile(re).MatchString(s) }
