@@ -271,7 +271,10 @@ func errorStatus(err error) (status int, code, msg string, retryAfter time.Durat
 	case errors.Is(err, cloud.ErrNotFound):
 		return http.StatusNotFound, "ResourceNotFound", err.Error(), 0
 	case errors.As(err, &se):
-		return http.StatusConflict, "BadRequest", fmt.Sprintf("%s is not allowed for %s in migration state %s.", se.Op, se.Unit, se.State), 0
+		// A call refused for the unit's state is 409 ConflictError, the
+		// Service Management error table's code for a conflict
+		// (learn.microsoft.com/previous-versions/azure/ee460801).
+		return http.StatusConflict, "ConflictError", fmt.Sprintf("%s is not allowed for %s in migration state %s.", se.Op, se.Unit, se.State), 0
 	case errors.As(err, &te):
 		switch te.Fault {
 		case cloud.FaultThrottled:
