@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"math"
 	"net/http"
@@ -86,9 +85,8 @@ type armOp struct {
 // has ended, so a client that reads the resource after the fault sees
 // what the call did.
 func (s *Server) startARM(w http.ResponseWriter, r *http.Request, loc string, status int, body any, fn func(ctx context.Context) (any, error)) {
+	id := opID(decisionOf(r).id)
 	s.mu.Lock()
-	s.nextOp++
-	id := fmt.Sprintf("%08x-0000-4000-8000-%012x", s.rng.Uint32(), s.nextOp)
 	op := &armOp{}
 	s.armOps[id] = op
 	s.mu.Unlock()

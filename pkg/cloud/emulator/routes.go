@@ -115,16 +115,18 @@ func (s *Server) sm(h http.HandlerFunc) http.Handler {
 			writeXMLError(w, http.StatusNotFound, "ResourceNotFound", "The subscription does not exist.")
 			return
 		}
-		if i, ok := s.roll(); ok {
+		d := s.decide(r)
+		r = withDecision(r, d)
+		if d.faulted {
 			// A migration call may be faulted after it took effect, as a
 			// lost response: the handler answers the fault afterwards.
-			if r.Method != http.MethodPost || !s.coin() {
-				writeFault(w, i)
+			if r.Method != http.MethodPost || !d.after {
+				writeFault(w, d.fault)
 				return
 			}
-			r = r.WithContext(context.WithValue(r.Context(), faultAfterKey{}, i))
+			r = r.WithContext(context.WithValue(r.Context(), faultAfterKey{}, d.fault))
 		}
-		w.Header().Set(smapi.HeaderRequestID, s.requestID())
+		w.Header().Set(smapi.HeaderRequestID, opID(d.id))
 		h(w, r)
 	})
 }
@@ -153,12 +155,14 @@ func (s *Server) armCall(h http.HandlerFunc, lost bool) http.Handler {
 			armError(w, http.StatusNotFound, "SubscriptionNotFound", fmt.Sprintf("The subscription '%s' could not be found.", r.PathValue("sub")))
 			return
 		}
-		if i, ok := s.roll(); ok {
-			if !lost || !s.coin() {
-				writeARMFault(w, i)
+		d := s.decide(r)
+		r = withDecision(r, d)
+		if d.faulted {
+			if !lost || !d.after {
+				writeARMFault(w, d.fault)
 				return
 			}
-			r = r.WithContext(context.WithValue(r.Context(), faultAfterKey{}, i))
+			r = r.WithContext(context.WithValue(r.Context(), faultAfterKey{}, d.fault))
 		}
 		h(w, r)
 	})
@@ -201,33 +205,6 @@ func (s *Server) delay(r *http.Request) bool {
 
 func (s *Server) knownSubscription(sub string) bool {
 	return s.o.SubscriptionID == "" || strings.EqualFold(sub, s.o.SubscriptionID)
-}
-
-// roll decides whether this call is faulted, and how.
-func (s *Server) roll() (int, bool) {
-	if s.o.FaultRate <= 0 {
-		return 0, false
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.rng.Float64() >= s.o.FaultRate {
-		return 0, false
-	}
-	return s.rng.IntN(len(faults)), true
-}
-
-// coin is a seeded fair coin.
-func (s *Server) coin() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.rng.IntN(2) == 0
-}
-
-func (s *Server) requestID() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.nextOp++
-	return fmt.Sprintf("%08x-0000-4000-8000-%012x", s.rng.Uint32(), s.nextOp)
 }
 
 func writeFault(w http.ResponseWriter, i int) {

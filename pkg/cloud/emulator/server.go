@@ -5,7 +5,6 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -53,7 +52,8 @@ type Options struct {
 	// start) come after the call took effect, as a lost response. The
 	// authority is never faulted.
 	FaultRate float64
-	// Seed makes the faults reproducible.
+	// Seed makes the faults reproducible: each request's fault is derived
+	// from (Seed, its operation, its attempt), not from arrival order.
 	Seed int64
 	// Latency is added to every management call, as a network would.
 	Latency time.Duration
@@ -86,19 +86,18 @@ type Server struct {
 	d cloud.Discoverer
 	o Options
 
-	mu      sync.Mutex
-	rng     *rand.Rand
-	tokens  map[string]time.Time
-	ops     map[string]*operation
-	armOps  map[string]*armOp
-	blobs   *blobStore
-	nextOp  int
-	url     string
-	certPEM []byte
-	srv     *http.Server
-	ln      net.Listener
-	done    chan struct{}
-	serr    error
+	mu       sync.Mutex
+	attempts map[string]int // requests per operation, for decide
+	tokens   map[string]time.Time
+	ops      map[string]*operation
+	armOps   map[string]*armOp
+	blobs    *blobStore
+	url      string
+	certPEM  []byte
+	srv      *http.Server
+	ln       net.Listener
+	done     chan struct{}
+	serr     error
 
 	// ctx bounds the asynchronous operations; Close cancels it and waits.
 	ctx    context.Context
@@ -114,10 +113,10 @@ func New(m cloud.Migrator, d cloud.Discoverer, o Options) *Server {
 	}
 	return &Server{
 		m: m, d: d, o: o,
-		rng:    rand.New(rand.NewPCG(uint64(o.Seed), 0x5eed)),
-		tokens: map[string]time.Time{},
-		ops:    map[string]*operation{},
-		armOps: map[string]*armOp{},
+		attempts: map[string]int{},
+		tokens:   map[string]time.Time{},
+		ops:      map[string]*operation{},
+		armOps:   map[string]*armOp{},
 	}
 }
 
