@@ -41,6 +41,9 @@ func (s *Server) armRoutes(mux *http.ServeMux) {
 	// Changing calls whose response may be lost after they took effect.
 	c := func(pattern string, fn http.HandlerFunc) { mux.Handle(pattern, s.armCall(s.needCompute(fn), true)) }
 	h("GET "+compute+"/virtualMachines", s.listVMs)
+	// The resource-group-scoped list (VirtualMachines_List in the
+	// Microsoft.Compute REST spec; the subscription one is ListAll).
+	h("GET "+sub+"/resourceGroups/{rg}/providers/Microsoft.Compute/virtualMachines", s.listVMs)
 	h("GET "+vms, s.getVM)
 	c("PUT "+vms, s.putVM)
 	c("DELETE "+vms, s.deleteVM)
@@ -186,7 +189,10 @@ func (s *Server) armOperationResult(w http.ResponseWriter, r *http.Request) {
 func writeARMCloudError(w http.ResponseWriter, err error) {
 	status, code, msg, ra := errorStatus(err)
 	if errors.Is(err, cloud.ErrNotFound) {
-		code = "NotFound"
+		// Resource Manager's answer to a missing resource: 404 with
+		// {"error":{"code":"ResourceNotFound",...}} (learn.microsoft.com
+		// azure-resource-manager/troubleshooting/error-not-found).
+		code, msg = "ResourceNotFound", "The Resource was not found: "+msg
 	}
 	if ra > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(ra.Seconds()))))
@@ -226,6 +232,9 @@ func (s *Server) listVMs(w http.ResponseWriter, r *http.Request) {
 	status := strings.EqualFold(r.URL.Query().Get("statusOnly"), "true")
 	out := make([]armcompute.VirtualMachine, 0, len(vms))
 	for _, vm := range vms {
+		if rg := r.PathValue("rg"); rg != "" && !strings.EqualFold(rg, vm.ResourceGroup) {
+			continue
+		}
 		out = append(out, s.vmModel(r.PathValue("sub"), vm, status))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"value": out})

@@ -15,7 +15,13 @@ func (s *Server) estate(w http.ResponseWriter, r *http.Request) (*smapi.Estate, 
 		writeCloudError(w, err)
 		return nil, false
 	}
-	return smapi.FromInventory(inv), true
+	e := smapi.FromInventory(inv)
+	s.mu.Lock()
+	for _, a := range e.Storage {
+		s.classic[strings.ToLower(a.ServiceName)] = a
+	}
+	s.mu.Unlock()
+	return e, true
 }
 
 // state reads a resource's migration state; ok false means the error

@@ -16,6 +16,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/migrate-tool/migrate/pkg/cloud"
+	"github.com/migrate-tool/migrate/pkg/cloud/azure/smapi"
 )
 
 // Audiences the emulator names in the configuration it writes: the public
@@ -88,6 +89,9 @@ type Server struct {
 
 	mu       sync.Mutex
 	attempts map[string]int // requests per operation, for decide
+	// classic keeps each classic storage account as last discovered, for
+	// the Resource Manager list once Commit has removed it.
+	classic map[string]smapi.StorageService
 	tokens   map[string]time.Time
 	ops      map[string]*operation
 	armOps   map[string]*armOp
@@ -114,6 +118,7 @@ func New(m cloud.Migrator, d cloud.Discoverer, o Options) *Server {
 	return &Server{
 		m: m, d: d, o: o,
 		attempts: map[string]int{},
+		classic:  map[string]smapi.StorageService{},
 		tokens:   map[string]time.Time{},
 		ops:      map[string]*operation{},
 		armOps:   map[string]*armOp{},

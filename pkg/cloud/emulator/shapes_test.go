@@ -2,6 +2,10 @@ package emulator_test
 
 import (
 	"bytes"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
 	"encoding/xml"
 	"io"
 	"net/http"
@@ -10,13 +14,17 @@ import (
 
 	"github.com/migrate-tool/migrate/pkg/cloud/azure/smapi"
 	"github.com/migrate-tool/migrate/pkg/cloud/cloudtest"
+	"github.com/migrate-tool/migrate/pkg/cloud/emulator"
+	"github.com/migrate-tool/migrate/pkg/cloud/sim"
 )
 
 // smClient sends Service Management requests with a valid token.
 type smClient struct {
 	t      *testing.T
 	c      *http.Client
-	base   string
+	base   string // the subscription's Service Management root
+	root   string // the server's URL
+	sub    string
 	bearer string
 }
 
@@ -190,5 +198,102 @@ func TestDeploymentBody(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// startWithCompute serves the suite's estate with the simulator behind the
+// Resource Manager calls too.
+func startWithCompute(t *testing.T) *smClient {
+	t.Helper()
+	inv := cloudtest.Inventory()
+	s, err := sim.Open(t.TempDir(), inv, sim.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	srv := emulator.New(s, s, emulator.Options{SubscriptionID: inv.SubscriptionID, ClientID: "app", ClientSecret: "s3cret-for-tests", Compute: s, DiskData: s})
+	if _, err := srv.Start(t.Context(), "127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Close() })
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(srv.CertPEM())
+	c := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	_, tok := token(t, srv, c, "s3cret-for-tests")
+	return &smClient{t: t, c: c, base: srv.URL() + inv.SubscriptionID, root: srv.URL(), sub: inv.SubscriptionID, bearer: "Bearer " + tok["access_token"].(string)}
+}
+
+// arm sends a Resource Manager GET and decodes its JSON answer.
+func (s *smClient) arm(path string, v any) int {
+	s.t.Helper()
+	req, _ := http.NewRequestWithContext(s.t.Context(), "GET", s.root+"subscriptions/"+s.sub+path+"?api-version=2024-03-02", nil)
+	req.Header.Set("Authorization", s.bearer)
+	resp, err := s.c.Do(req)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		s.t.Fatalf("GET %s: %d, body not JSON: %v", path, resp.StatusCode, err)
+	}
+	return resp.StatusCode
+}
+
+// TestSmallerShapes checks issue 9 item 4's shapes: a base64 Label, role
+// disks with MediaLink, Resource Manager's ResourceNotFound JSON, the
+// resource-group-scoped VM list with canonical locations, and a storage
+// account list holding only migrated accounts, with location and sku.
+func TestSmallerShapes(t *testing.T) {
+	s := startWithCompute(t)
+	_, b, _ := s.do("GET", "/services/hostedservices/"+cloudtest.ServiceLegacy+"?embed-detail=true", "")
+	hs, err := smapi.Decode[smapi.HostedService](bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l, err := base64.StdEncoding.DecodeString(hs.Properties.Label); err != nil || string(l) != cloudtest.ServiceLegacy {
+		t.Errorf("Label %q: want base64 of %s (%v)", hs.Properties.Label, cloudtest.ServiceLegacy, err)
+	}
+	if len(hs.Deployments) != 1 || len(hs.Deployments[0].Roles) == 0 {
+		t.Fatalf("embedded deployment: %+v", hs.Deployments)
+	}
+	if od := hs.Deployments[0].Roles[0].OSVirtualHardDisk; od == nil || !strings.HasPrefix(od.MediaLink, "https://") {
+		t.Errorf("OSVirtualHardDisk %+v, want a MediaLink", od)
+	}
+
+	var notFound struct {
+		Error struct{ Code, Message string }
+	}
+	if st := s.arm("/resourceGroups/nope/providers/Microsoft.Compute/virtualMachines/nope", &notFound); st != http.StatusNotFound || notFound.Error.Code != "ResourceNotFound" {
+		t.Errorf("missing VM: %d %+v, want 404 ResourceNotFound", st, notFound)
+	}
+
+	type account struct {
+		Name, Location string
+		Sku            struct{ Name string }
+	}
+	var accts struct{ Value []account }
+	s.arm("/providers/Microsoft.Storage/storageAccounts", &accts)
+	if len(accts.Value) != 0 {
+		t.Errorf("storage accounts before migration: %+v, want none (still classic)", accts.Value)
+	}
+	for _, p := range []string{"/services/networking/virtualnetwork/" + cloudtest.VNet, "/services/hostedservices/" + cloudtest.ServiceLegacy + "/deployments/" + cloudtest.ServiceLegacy + "-prod", "/services/storageservices/" + cloudtest.Storage} {
+		body := ""
+		if strings.Contains(p, "hostedservices") {
+			body = newBody
+		}
+		s.run(p, "prepare", body)
+		s.run(p, "commit", "")
+	}
+	s.arm("/providers/Microsoft.Storage/storageAccounts", &accts)
+	if len(accts.Value) != 1 || accts.Value[0].Name != cloudtest.Storage || accts.Value[0].Location != "westus" || accts.Value[0].Sku.Name == "" {
+		t.Errorf("storage accounts after migration: %+v, want %s in westus with a sku", accts.Value, cloudtest.Storage)
+	}
+
+	var vms struct {
+		Value []struct{ Name, Location string }
+	}
+	s.arm("/resourceGroups/"+cloudtest.ServiceLegacy+"-Migrated/providers/Microsoft.Compute/virtualMachines", &vms)
+	if len(vms.Value) != 1 || vms.Value[0].Location != "westus" {
+		t.Errorf("VMs of %s-Migrated: %+v, want one in westus", cloudtest.ServiceLegacy, vms.Value)
 	}
 }

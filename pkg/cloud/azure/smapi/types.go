@@ -97,7 +97,10 @@ type HostedService struct {
 	Deployments []Deployment            `xml:"Deployments>Deployment,omitempty"`
 }
 
-// HostedServiceProperties of a HostedService.
+// HostedServiceProperties of a HostedService. Label is base64-encoded on
+// the wire, as every Service Management Label is (azure-asm-compute encodes
+// it with Buffer.toString('base64') when it sends one and decodes it when it
+// reads one).
 type HostedServiceProperties struct {
 	Location string `xml:"Location,omitempty"`
 	Label    string `xml:"Label,omitempty"`
@@ -199,16 +202,21 @@ type ExtensionReference struct {
 	Format        string `xml:"Format,omitempty"`
 }
 
-// DataVirtualHardDisk attaches a registered disk at a LUN.
+// DataVirtualHardDisk attaches a registered disk at a LUN. MediaLink is
+// the VHD's blob, which Azure reports on every role disk
+// (azure-asm-compute's DeploymentOperations.getByName reads
+// DataVirtualHardDisk/MediaLink and OSVirtualHardDisk/MediaLink).
 type DataVirtualHardDisk struct {
-	DiskName string `xml:"DiskName"`
-	Lun      int    `xml:"Lun"`
+	DiskName  string `xml:"DiskName"`
+	Lun       int    `xml:"Lun"`
+	MediaLink string `xml:"MediaLink,omitempty"`
 }
 
-// OSVirtualHardDisk names a VM's OS disk.
+// OSVirtualHardDisk names a VM's OS disk and its VHD.
 type OSVirtualHardDisk struct {
-	DiskName string `xml:"DiskName"`
-	OS       string `xml:"OS,omitempty"`
+	DiskName  string `xml:"DiskName"`
+	MediaLink string `xml:"MediaLink,omitempty"`
+	OS        string `xml:"OS,omitempty"`
 }
 
 // VirtualNetworkSites is GET /{sub}/services/networking/virtualnetwork.
