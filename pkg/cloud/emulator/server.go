@@ -92,16 +92,16 @@ type Server struct {
 	// classic keeps each classic storage account as last discovered, for
 	// the Resource Manager list once Commit has removed it.
 	classic map[string]smapi.StorageService
-	tokens   map[string]time.Time
-	ops      map[string]*operation
-	armOps   map[string]*armOp
-	blobs    *blobStore
-	url      string
-	certPEM  []byte
-	srv      *http.Server
-	ln       net.Listener
-	done     chan struct{}
-	serr     error
+	tokens  map[string]time.Time
+	ops     map[string]*operation
+	armOps  map[string]*armOp
+	blobs   *blobStore
+	url     string
+	certPEM []byte
+	srv     *http.Server
+	ln      net.Listener
+	done    chan struct{}
+	serr    error
 
 	// ctx bounds the asynchronous operations; Close cancels it and waits.
 	ctx    context.Context
