@@ -74,12 +74,22 @@ var (
 )
 
 // New checks cfg, builds the credential and the pipelines. It makes no
-// call: credentials are first used, and so checked, by the first request
-// (run Preflight to check everything up front). ctx is reserved for
-// credential kinds that need I/O to build.
+// management call: credentials are first used, and so checked, by the first
+// request (run Preflight to check everything up front). The one read it may
+// make is a custom cloud's public metadata document, when the configuration
+// gives its Resource Manager endpoint but not its authority or audience.
 func New(ctx context.Context, cfg Config, o Options) (*Driver, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	if cfg.needsMetadata() {
+		tr, err := transport(cfg.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("azure driver: %w", err)
+		}
+		if err := cfg.fillFromMetadata(ctx, tr); err != nil {
+			return nil, fmt.Errorf("azure driver configuration: %w", err)
+		}
 	}
 	ep, err := cfg.resolve()
 	if err != nil {

@@ -30,6 +30,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /{tenant}/v2.0/.well-known/openid-configuration", s.openIDConfiguration)
 	mux.HandleFunc("POST /{tenant}/oauth2/v2.0/token", s.token)
 	// Resource Manager.
+	mux.HandleFunc("GET /metadata/endpoints", s.metadata)
 	mux.Handle("GET /subscriptions/{sub}/providers/{ns}", s.arm(s.provider))
 	s.armRoutes(mux)
 	// Service Management: migration calls and their operations.
@@ -171,6 +172,23 @@ func (s *Server) armCall(h http.HandlerFunc, lost bool) http.Handler {
 func writeARMFault(w http.ResponseWriter, i int) {
 	w.Header().Set("Retry-After", "1")
 	armError(w, faults[i].status, faults[i].code, "Transient fault injected by the emulator.")
+}
+
+// metadata answers the Resource Manager metadata document of api-version
+// 2015-01-01, the shape Azure Stack Hub serves and `az cloud register`
+// reads: the authority (loginEndpoint) and the token audiences
+// (learn.microsoft.com azure-stack/user/azure-stack-version-profiles). It
+// needs no token, as there.
+func (s *Server) metadata(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{
+		"galleryEndpoint": s.url,
+		"graphEndpoint":   s.url,
+		"portalEndpoint":  s.url,
+		"authentication": map[string]any{
+			"loginEndpoint": s.url,
+			"audiences":     []string{ResourceManagerAudience},
+		},
+	})
 }
 
 // provider answers a resource provider's registration state.
