@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the tests need on a bare Debian machine: Graphviz (the dot
 # rendering test), qemu-utils (VHD fixtures and the byte-for-byte reference),
-# Node packages from package-lock.json (Azurite), the Go modules, and
-# golangci-lint at a pinned version.
+# Node packages from package-lock.json (Azurite, and Microsoft's Service
+# Management clients azure-asm-* that pkg/cloud/emulator/realclient drives),
+# the Go modules, and golangci-lint at a pinned version.
 # Idempotent: does nothing that is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,8 +19,8 @@ if ((${#need[@]})); then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
 fi
-if [ -f package-lock.json ] && [ ! -x node_modules/.bin/azurite-blob ]; then
-  echo "deps: npm ci (Azurite)" >&2
+if [ -f package-lock.json ] && { [ ! -x node_modules/.bin/azurite-blob ] || [ ! -f node_modules/azure-asm-compute/package.json ]; }; then
+  echo "deps: npm ci (Azurite, azure-asm-*)" >&2
   npm ci --no-audit --no-fund --silent
 fi
 go mod download

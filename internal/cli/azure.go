@@ -2,21 +2,31 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"os/exec"
+	"strings"
 	"time"
 
 	"github.com/migrate-tool/migrate/pkg/cloud"
 	"github.com/migrate-tool/migrate/pkg/cloud/azure"
+	"github.com/migrate-tool/migrate/pkg/inventory"
 	"github.com/migrate-tool/migrate/pkg/phases/journal"
 )
 
-// openAzure builds the azure driver from the configuration file's `azure:`
-// section and the AZURE_* environment, and runs its preflight before
-// anything can change.
-func (a *app) openAzure(ctx context.Context, j *journal.Journal) (cloud.Migrator, func() error, error) {
+// openAzure builds the azure driver from the configuration (`azure:`
+// section, AZURE_* environment, --subscription), refuses an inventory of
+// another subscription before anything is sent, and runs its preflight
+// before anything can change.
+func (a *app) openAzure(ctx context.Context, inv *inventory.Inventory, j *journal.Journal) (cloud.Migrator, func() error, error) {
 	d, err := a.azureDriver(ctx, j)
 	if err != nil {
 		return nil, nil, err
+	}
+	if inv != nil && !strings.EqualFold(inv.SubscriptionID, d.SubscriptionID()) {
+		return nil, nil, badInputf("the inventory is for subscription %s but the azure driver is configured for subscription %s (azure.subscriptionId, $%s or --subscription): refusing to act on another subscription",
+			inv.SubscriptionID, d.SubscriptionID(), azure.EnvSubscriptionID)
 	}
 	if err := d.Preflight(ctx); err != nil {
 		return nil, nil, fmt.Errorf("preflight: %w", err)
@@ -25,18 +35,23 @@ func (a *app) openAzure(ctx context.Context, j *journal.Journal) (cloud.Migrator
 }
 
 func (a *app) azureDriver(ctx context.Context, j *journal.Journal) (*azure.Driver, error) {
-	var cfg azure.Config
-	if a.cfg.ConfigFile != "" {
-		c, err := azure.ReadConfigFile(a.cfg.ConfigFile)
-		if err != nil {
-			return nil, badInput(fmt.Errorf("azure configuration: %w", err))
-		}
-		cfg = c
-	}
+	cfg := a.cfg.Azure
 	cfg.ApplyEnv(func(k string) (string, bool) {
 		v := a.io.Getenv(k)
 		return v, v != ""
 	})
+	if cfg.SubscriptionID == "" && strings.EqualFold(cfg.Credential, azure.CredentialAzureCLI) {
+		// As the Azure CLI itself acts on its default subscription, so does
+		// the driver when it signs in through it and none is configured.
+		acct, err := azureCLIAccount(ctx)
+		if err != nil {
+			return nil, badInput(fmt.Errorf("azure driver: no subscription configured, and the Azure CLI's default could not be read: %w", err))
+		}
+		cfg.SubscriptionID = acct.ID
+		if cfg.TenantID == "" {
+			cfg.TenantID = acct.TenantID
+		}
+	}
 	var o azure.Options
 	if j != nil {
 		o.Tokens = journalTokens{j}
@@ -57,7 +72,36 @@ func (a *app) azureDriver(ctx context.Context, j *journal.Journal) (*azure.Drive
 	if err != nil {
 		return nil, badInput(fmt.Errorf("azure driver: %w", err))
 	}
+	// One line naming what every later call acts on, before the first.
+	tenant := d.TenantID()
+	if tenant == "" {
+		tenant = "(chosen by the credential)"
+	}
+	fmt.Fprintf(a.io.ErrOut, "driver azure, cloud %s, subscription %s, tenant %s\n", d.Cloud(), d.SubscriptionID(), tenant)
 	return d, nil
+}
+
+// cliAccount is what `az account show` says of the default subscription.
+type cliAccount struct {
+	ID       string `json:"id"`
+	TenantID string `json:"tenantId"`
+}
+
+// azureCLIAccount reads the Azure CLI's default subscription.
+func azureCLIAccount(ctx context.Context) (cliAccount, error) {
+	out, err := exec.CommandContext(ctx, "az", "account", "show", "--output", "json").Output()
+	if err != nil {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) && len(ee.Stderr) > 0 {
+			return cliAccount{}, fmt.Errorf("az account show: %s", strings.TrimSpace(string(ee.Stderr)))
+		}
+		return cliAccount{}, fmt.Errorf("az account show: %w", err)
+	}
+	var acct cliAccount
+	if err := json.Unmarshal(out, &acct); err != nil || acct.ID == "" {
+		return cliAccount{}, fmt.Errorf("az account show: no subscription id in its answer")
+	}
+	return acct, nil
 }
 
 // journalTokens keeps the azure driver's resume tokens in the journal, so a

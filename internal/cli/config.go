@@ -6,43 +6,50 @@ import (
 	"io/fs"
 	"math"
 	"os"
+	"reflect"
 	"strings"
 	"time"
 
+	"github.com/go-viper/mapstructure/v2"
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
 
+	"github.com/migrate-tool/migrate/pkg/cloud/azure"
 	"github.com/migrate-tool/migrate/pkg/plan"
 )
 
 // Config is the typed configuration every command reads, decoded once from
-// flags, environment, the config file and defaults (in that precedence).
+// flags, environment, the config file and defaults (in that precedence) by
+// viper's Unmarshal.
 type Config struct {
-	Inventory string
-	Driver    string
-	StateDir  string
-	Output    string
-	Verbose   bool
-	Parallel  int
-	Sim       SimConfig
+	Inventory string    `mapstructure:"inventory"`
+	Driver    string    `mapstructure:"driver"`
+	StateDir  string    `mapstructure:"stateDir"`
+	Output    string    `mapstructure:"output"`
+	Verbose   bool      `mapstructure:"verbose"`
+	Parallel  int       `mapstructure:"parallel"`
+	Sim       SimConfig `mapstructure:"sim"`
 	// ConfigFile is the file the configuration was read from, if any.
-	ConfigFile string
-	// Azure is the raw `azure` section, decoded by the azure driver.
-	Azure map[string]any
+	ConfigFile string `mapstructure:"-"`
+	// Azure is the `azure` section, with AZURE_SUBSCRIPTION_ID,
+	// AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_CERTIFICATE_PATH,
+	// AZURE_FEDERATED_TOKEN_FILE and --subscription over the file's keys.
+	// Secrets are never in it (the driver reads them from the environment).
+	Azure azure.Config `mapstructure:"azure"`
 	// Timing overrides the forecast's timing model per operation
 	// (`timing.validate`, `timing.prepare`, `timing.commit`,
 	// `timing.restart` in the config file): a measured or agreed duration
 	// per unit (per VM for restart).
-	Timing map[plan.Operation]time.Duration
+	Timing map[plan.Operation]time.Duration `mapstructure:"-"`
 }
 
 // SimConfig configures the embedded simulator.
 type SimConfig struct {
-	Latency   time.Duration
-	FaultRate float64
-	Seed      int64
+	Latency   time.Duration `mapstructure:"latency"`
+	FaultRate float64       `mapstructure:"faultRate"`
+	Seed      int64         `mapstructure:"seed"`
 	// TimeScale multiplies simulated latencies and Retry-After; tests only.
-	TimeScale float64
+	TimeScale float64 `mapstructure:"timeScale"`
 }
 
 // globalKeys binds each config key to its flag and environment variable.
@@ -57,6 +64,14 @@ var globalKeys = []struct{ key, flag, env string }{
 	{"sim.faultRate", "sim-fault-rate", "MIGRATE_SIM_FAULT_RATE"},
 	{"sim.seed", "sim-seed", "MIGRATE_SIM_SEED"},
 	{"sim.timeScale", "", "MIGRATE_SIM_TIME_SCALE"},
+	// The azure driver's non-secret keys that azidentity and the Azure CLI
+	// also read from the environment: the environment beats the file, as
+	// for every other key.
+	{"azure.subscriptionId", "subscription", azure.EnvSubscriptionID},
+	{"azure.tenantId", "", azure.EnvTenantID},
+	{"azure.clientId", "", azure.EnvClientID},
+	{"azure.certificateFile", "", azure.EnvCertificatePath},
+	{"azure.federatedTokenFile", "", azure.EnvFederatedTokenFile},
 }
 
 // addGlobalFlags declares the global flags of cli.md.
@@ -71,9 +86,15 @@ func addGlobalFlags(f *pflag.FlagSet) {
 	f.Duration("sim-latency", 0, "how long each simulated Prepare/Commit/Abort takes [$MIGRATE_SIM_LATENCY]")
 	f.Float64("sim-fault-rate", 0, "share of simulated calls answered with a transient fault [$MIGRATE_SIM_FAULT_RATE]")
 	f.Int64("sim-seed", 1, "seed of the simulated faults [$MIGRATE_SIM_SEED]")
+	f.String("subscription", "", "azure driver: the subscription to act on (azure.subscriptionId) [$AZURE_SUBSCRIPTION_ID]")
 }
 
-// loadConfig decodes flags > environment > config file > defaults.
+// loadConfig decodes flags > environment > config file > defaults with
+// viper: flags bound with BindPFlag, the documented variables (and only
+// those) read through getenv, which tests inject, and the result decoded by
+// Unmarshal. Viper's own BindEnv would read the process environment and
+// bypass that injection, so each variable is put in viper's override layer
+// only when its flag was not given, which keeps flag > env.
 func loadConfig(flags *pflag.FlagSet, getenv func(string) string) (*Config, error) {
 	v := viper.New()
 	v.SetDefault("inventory", "")
@@ -86,6 +107,7 @@ func loadConfig(flags *pflag.FlagSet, getenv func(string) string) (*Config, erro
 	v.SetDefault("sim.faultRate", 0.0)
 	v.SetDefault("sim.seed", 1)
 	v.SetDefault("sim.timeScale", 1.0)
+	v.SetDefault("azure.subscriptionId", "")
 
 	cfgFile, _ := flags.GetString("config")
 	if cfgFile == "" {
@@ -110,45 +132,41 @@ func loadConfig(flags *pflag.FlagSet, getenv func(string) string) (*Config, erro
 			}
 		}
 	}
-	// Environment and flags are applied by hand rather than through
-	// viper.AutomaticEnv so that exactly the documented variables count.
 	for _, k := range globalKeys {
-		if k.env != "" {
+		var f *pflag.Flag
+		if k.flag != "" {
+			if f = flags.Lookup(k.flag); f != nil {
+				if err := v.BindPFlag(k.key, f); err != nil {
+					return nil, fmt.Errorf("bind flag %s: %w", k.flag, err)
+				}
+			}
+		}
+		if k.env != "" && (f == nil || !f.Changed) {
 			if val := getenv(k.env); val != "" {
 				v.Set(k.key, val)
 			}
 		}
-		if k.flag != "" {
-			if f := flags.Lookup(k.flag); f != nil && f.Changed {
-				v.Set(k.key, f.Value.String())
-			}
-		}
 	}
 
-	c := &Config{ConfigFile: cfgFile}
-	var err error
-	c.Inventory = v.GetString("inventory")
-	c.Driver = v.GetString("driver")
-	c.StateDir = v.GetString("stateDir")
-	c.Output = v.GetString("output")
-	if c.Verbose, err = parseBool(v.Get("verbose")); err != nil {
-		return nil, badInputf("verbose: %v", err)
+	c := &Config{}
+	hooks := mapstructure.ComposeDecodeHookFunc(boolWords, secondsToDuration, dateAsString,
+		mapstructure.StringToTimeDurationHookFunc(), mapstructure.StringToSliceHookFunc(","))
+	if err := v.Unmarshal(c, viper.DecodeHook(hooks)); err != nil {
+		return nil, badInputf("configuration: %v", err)
 	}
-	if c.Parallel, err = parseInt(v.Get("parallel")); err != nil || c.Parallel < 1 {
+	c.ConfigFile = cfgFile
+	if c.Parallel < 1 {
 		return nil, badInputf("parallel: want a whole number of at least 1, got %v", v.Get("parallel"))
 	}
-	if c.Sim.Latency, err = parseDuration(v.Get("sim.latency")); err != nil || c.Sim.Latency < 0 {
+	if c.Sim.Latency < 0 {
 		return nil, badInputf("sim latency: want a duration such as 2s or 30m, got %v", v.Get("sim.latency"))
 	}
-	if c.Sim.FaultRate, err = parseFloat(v.Get("sim.faultRate")); err != nil || c.Sim.FaultRate < 0 || c.Sim.FaultRate > 1 {
+	// NaN compares false with every bound, so "--sim-fault-rate NaN"
+	// passed a 0..1 check and made every call fault: finite numbers only.
+	if !finite(c.Sim.FaultRate) || c.Sim.FaultRate < 0 || c.Sim.FaultRate > 1 {
 		return nil, badInputf("sim fault rate: want a number from 0 to 1, got %v", v.Get("sim.faultRate"))
 	}
-	seed, err := parseInt(v.Get("sim.seed"))
-	if err != nil {
-		return nil, badInputf("sim seed: want a whole number, got %v", v.Get("sim.seed"))
-	}
-	c.Sim.Seed = int64(seed)
-	if c.Sim.TimeScale, err = parseFloat(v.Get("sim.timeScale")); err != nil || c.Sim.TimeScale <= 0 {
+	if !finite(c.Sim.TimeScale) || c.Sim.TimeScale <= 0 {
 		return nil, badInputf("sim time scale: want a positive number, got %v", v.Get("sim.timeScale"))
 	}
 	switch c.Driver {
@@ -159,15 +177,14 @@ func loadConfig(flags *pflag.FlagSet, getenv func(string) string) (*Config, erro
 	if c.StateDir == "" {
 		return nil, badInputf("state-dir: must not be empty")
 	}
-	c.Azure = v.GetStringMap("azure")
 	c.Timing = map[plan.Operation]time.Duration{}
 	for _, op := range plan.Operations() {
 		key := "timing." + string(op)
 		if !v.IsSet(key) {
 			continue
 		}
-		d, err := parseDuration(v.Get(key))
-		if err != nil || d <= 0 {
+		var d time.Duration
+		if err := v.UnmarshalKey(key, &d, viper.DecodeHook(hooks)); err != nil || d <= 0 {
 			return nil, badInputf("%s: want a positive duration such as 20m, got %v", key, v.Get(key))
 		}
 		c.Timing[op] = d
@@ -175,77 +192,46 @@ func loadConfig(flags *pflag.FlagSet, getenv func(string) string) (*Config, erro
 	return c, nil
 }
 
-func parseBool(x any) (bool, error) {
-	switch t := x.(type) {
-	case bool:
-		return t, nil
-	case string:
-		switch strings.ToLower(t) {
-		case "1", "true", "yes", "on":
-			return true, nil
-		case "0", "false", "no", "off", "":
-			return false, nil
-		}
+func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
+
+// boolWords lets a boolean be written as the words people use in
+// environment variables (yes/no, on/off) besides strconv's.
+func boolWords(from, to reflect.Type, data any) (any, error) {
+	if from.Kind() != reflect.String || to.Kind() != reflect.Bool {
+		return data, nil
 	}
-	return false, fmt.Errorf("want true or false, got %v", x)
+	switch strings.ToLower(strings.TrimSpace(data.(string))) {
+	case "1", "true", "yes", "on":
+		return true, nil
+	case "0", "false", "no", "off", "":
+		return false, nil
+	}
+	return nil, fmt.Errorf("want true or false, got %q", data)
 }
 
-func parseInt(x any) (int, error) {
-	switch t := x.(type) {
-	case int:
-		return t, nil
-	case int64:
-		return int(t), nil
-	case float64:
-		if t == float64(int(t)) {
-			return int(t), nil
-		}
-	case string:
-		var n int
-		_, err := fmt.Sscanf(strings.TrimSpace(t), "%d", &n)
-		if err == nil && fmt.Sprint(n) == strings.TrimSpace(t) {
-			return n, nil
-		}
+// dateAsString keeps an unquoted YAML date (an API version such as
+// `compute: 2020-06-01`, which YAML reads as a timestamp) as the string it
+// was written as.
+func dateAsString(from, to reflect.Type, data any) (any, error) {
+	if to.Kind() != reflect.String || from != reflect.TypeOf(time.Time{}) {
+		return data, nil
 	}
-	return 0, fmt.Errorf("want a whole number, got %v", x)
+	t := data.(time.Time)
+	if t.Equal(t.Truncate(24 * time.Hour)) {
+		return t.Format(time.DateOnly), nil
+	}
+	return t.Format(time.RFC3339), nil
 }
 
-// parseFloat accepts finite numbers only: NaN compares false with every
-// bound, so "--sim-fault-rate NaN" passed a 0..1 check and made every call
-// fault.
-func parseFloat(x any) (float64, error) {
-	f, err := parseAnyFloat(x)
-	if err == nil && (math.IsNaN(f) || math.IsInf(f, 0)) {
-		return 0, fmt.Errorf("want a finite number, got %v", x)
+// secondsToDuration reads a bare number in a YAML file (latency: 2) as
+// seconds, as the configuration always has, not as nanoseconds.
+func secondsToDuration(from, to reflect.Type, data any) (any, error) {
+	if to != reflect.TypeOf(time.Duration(0)) {
+		return data, nil
 	}
-	return f, err
-}
-
-func parseAnyFloat(x any) (float64, error) {
-	switch t := x.(type) {
-	case float64:
-		return t, nil
-	case int:
-		return float64(t), nil
-	case int64:
-		return float64(t), nil
-	case string:
-		var f float64
-		if _, err := fmt.Sscanf(strings.TrimSpace(t), "%g", &f); err == nil {
-			return f, nil
-		}
+	switch from.Kind() {
+	case reflect.Int, reflect.Int64, reflect.Int32:
+		return time.Duration(reflect.ValueOf(data).Int()) * time.Second, nil
 	}
-	return 0, fmt.Errorf("want a number, got %v", x)
-}
-
-func parseDuration(x any) (time.Duration, error) {
-	switch t := x.(type) {
-	case time.Duration:
-		return t, nil
-	case string:
-		return time.ParseDuration(strings.TrimSpace(t))
-	case int:
-		return time.Duration(t) * time.Second, nil
-	}
-	return 0, fmt.Errorf("want a duration, got %v", x)
+	return data, nil
 }

@@ -69,3 +69,41 @@ func TestConfigRejectsBadValues(t *testing.T) {
 		}
 	}
 }
+
+// TestAzureSubscriptionPrecedence checks the azure section follows the
+// documented precedence too: --subscription > AZURE_SUBSCRIPTION_ID > file.
+func TestAzureSubscriptionPrecedence(t *testing.T) {
+	cfgFile := filepath.Join(t.TempDir(), "m.yaml")
+	if err := os.WriteFile(cfgFile, []byte("driver: azure\nazure:\n  cloud: AzureCloud\n  subscriptionId: from-file\n  tenantId: file-tenant\n  apiVersions:\n    compute: 2020-06-01\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name  string
+		flags []string
+		env   map[string]string
+		want  string
+	}{
+		{"file", nil, nil, "from-file"},
+		{"env beats file", nil, map[string]string{"AZURE_SUBSCRIPTION_ID": "from-env"}, "from-env"},
+		{"flag beats env", []string{"--subscription", "from-flag"}, map[string]string{"AZURE_SUBSCRIPTION_ID": "from-env"}, "from-flag"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
+			addGlobalFlags(fs)
+			if err := fs.Parse(append([]string{"--config", cfgFile}, tt.flags...)); err != nil {
+				t.Fatal(err)
+			}
+			c, err := loadConfig(fs, func(k string) string { return tt.env[k] })
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Azure.SubscriptionID != tt.want {
+				t.Errorf("subscription %q, want %q", c.Azure.SubscriptionID, tt.want)
+			}
+			if c.Azure.Cloud != "AzureCloud" || c.Azure.TenantID != "file-tenant" || c.Azure.APIVersions.Compute != "2020-06-01" {
+				t.Errorf("azure section decoded as %+v", c.Azure)
+			}
+		})
+	}
+}

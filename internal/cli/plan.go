@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime/debug"
 	"strings"
 	"time"
 
@@ -147,35 +146,15 @@ func (a *app) reportMeta(inv *inventory.Inventory) *report.Meta {
 		Cloud:         inv.Target.Cloud,
 		InventoryFile: a.cfg.Inventory,
 		Date:          time.Now().UTC().Format(time.RFC3339),
-		ToolVersion:   toolVersion(),
+		ToolVersion:   readBuildInfo().Short(),
 	}
-	if t, ok := a.cfg.Azure["tenantid"].(string); ok {
-		m.Tenant = t
-	}
+	m.Tenant = a.cfg.Azure.TenantID
 	if sum, err := journal.HashFile(a.cfg.Inventory); err == nil {
 		m.InventorySHA256 = sum
 	}
 	return m
 }
 
-// toolVersion is the module version and VCS revision the binary was built
-// from, "(devel)" when unknown.
-func toolVersion() string {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "(devel)"
-	}
-	v := bi.Main.Version
-	if v == "" {
-		v = "(devel)"
-	}
-	for _, s := range bi.Settings {
-		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
-			v += " " + s.Value[:12]
-		}
-	}
-	return v
-}
 
 // savePlan writes the saved plan (and, for a directory, the Markdown report
 // and its SVG graph) where --out says; "" writes nothing. Every file is
@@ -204,7 +183,7 @@ func (a *app) savePlan(ctx context.Context, inv *inventory.Inventory, r report.R
 			opts.Timing[op] = d.String()
 		}
 	}
-	art, err := plan.NewArtifact(inv, a.cfg.Inventory, toolVersion(), r.Plan, findings, r.Forecast, opts)
+	art, err := plan.NewArtifact(inv, a.cfg.Inventory, readBuildInfo().Short(), r.Plan, findings, r.Forecast, opts)
 	if err != nil {
 		return err
 	}

@@ -145,7 +145,7 @@ func (a *app) openDriver(ctx context.Context, inv *inventory.Inventory, j *journ
 		}
 		return s, s.Close, nil
 	case "azure":
-		return a.openAzure(ctx, j)
+		return a.openAzure(ctx, inv, j)
 	}
 	return nil, nil, badInputf("driver: want sim or azure, got %q", a.cfg.Driver)
 }

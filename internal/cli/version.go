@@ -92,3 +92,19 @@ func (a *app) newVersionCmd() *cobra.Command {
 		},
 	}
 }
+
+// Short is the version and the commit it was built from, what a saved plan
+// and a report record: enough to find the source, nothing about the host.
+func (b buildInfo) Short() string {
+	if b.Commit == "" {
+		return b.Version
+	}
+	c := b.Commit
+	if len(c) > 12 {
+		c = c[:12]
+	}
+	if b.Modified {
+		c += "-modified"
+	}
+	return b.Version + " (" + c + ")"
+}

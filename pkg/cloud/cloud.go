@@ -83,6 +83,10 @@ type Migrator interface {
 	// Commit.
 	Abort(ctx context.Context, t Target) error
 	// State reads the unit's migration state. It never changes anything.
+	// After Commit it may be ErrNotFound: Commit removes the classic
+	// resource, and a driver of a real cloud then no longer finds it (the
+	// simulator answers Committed). A caller that sent Commit reads not
+	// found as Committed.
 	State(ctx context.Context, t Target) (State, error)
 }
 
@@ -90,14 +94,26 @@ type Migrator interface {
 var ErrNotFound = errors.New("not found")
 
 // StateError is a call the platform refused because of the unit's state.
+// Code and Message are the platform's own words when it gave them (a real
+// cloud's refusal says why in prose, which callers show and journal but
+// never parse); State is the unit's state as read after the refusal, empty
+// when it could not be read.
 type StateError struct {
-	Op    string
-	Unit  string
-	State State
+	Op      string
+	Unit    string
+	State   State
+	Code    string
+	Message string
 }
 
 func (e *StateError) Error() string {
-	return fmt.Sprintf("%s %s: refused in migration state %s", e.Op, e.Unit, e.State)
+	if e.Code == "" && e.Message == "" {
+		return fmt.Sprintf("%s %s: refused in migration state %s", e.Op, e.Unit, e.State)
+	}
+	if e.State == "" {
+		return fmt.Sprintf("%s %s refused: %s: %s", e.Op, e.Unit, e.Code, e.Message)
+	}
+	return fmt.Sprintf("%s %s refused: %s: %s (migration state %s)", e.Op, e.Unit, e.Code, e.Message, e.State)
 }
 
 // Fault kinds of a TransientError, as sim history records them.

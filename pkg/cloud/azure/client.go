@@ -182,8 +182,8 @@ func (l logPolicy) Do(req *policy.Request) (*http.Response, error) {
 // call sends one request through pl and returns the final response's
 // status, headers and body, or the error it maps to: ErrNotFound for 404,
 // *cloud.TransientError for a throttling or server fault azcore's retries
-// did not get past, *HTTPError otherwise. A 409 or a 400 BadRequest is
-// returned as *HTTPError for the caller to turn into a StateError.
+// did not get past, *HTTPError (with the platform's code and message)
+// otherwise; a migration call turns a 409 into a StateError.
 func (d *Driver) call(ctx context.Context, pl runtime.Pipeline, method, url string, body []byte) (*http.Response, []byte, error) {
 	req, err := runtime.NewRequest(ctx, method, url)
 	if err != nil {

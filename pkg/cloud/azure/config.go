@@ -20,6 +20,31 @@ const (
 	CloudCustom            = "custom"
 )
 
+// cloudAliases are the names `az cloud list` prints (AzureCloud,
+// AzureChinaCloud, AzureUSGovernment), which operators type, for the
+// driver's own names.
+var cloudAliases = map[string]string{
+	"azurecloud":      CloudAzurePublic,
+	"azurechinacloud": CloudAzureChina,
+}
+
+// CanonicalCloud is the driver's name for a cloud name as configured
+// (either spelling, any case); an unknown name is returned as it is.
+func CanonicalCloud(name string) string {
+	if name == "" {
+		return CloudAzurePublic
+	}
+	if a, ok := cloudAliases[strings.ToLower(name)]; ok {
+		return a
+	}
+	for _, n := range []string{CloudAzurePublic, CloudAzureUSGovernment, CloudAzureChina, CloudAzureStackHub, CloudCustom} {
+		if strings.EqualFold(n, name) {
+			return n
+		}
+	}
+	return name
+}
+
 // Credential kinds accepted in Config.Credential.
 const (
 	CredentialDefault          = "default"
@@ -146,6 +171,7 @@ func ReadConfigFile(path string) (Config, error) {
 
 // endpoints are a cloud's resolved addresses.
 type endpoints struct {
+	cloud                                       string // canonical name
 	sm, smAudience, arm, armAudience, authority string
 	stackHub                                    bool
 	api                                         APIVersions
@@ -186,11 +212,9 @@ var knownClouds = map[string]endpoints{
 // once.
 func (c Config) resolve() (endpoints, error) {
 	var errs []error
-	name := c.Cloud
-	if name == "" {
-		name = CloudAzurePublic
-	}
+	name := CanonicalCloud(c.Cloud)
 	var e endpoints
+	e.cloud = name
 	switch {
 	case strings.EqualFold(name, CloudAzureStackHub), strings.EqualFold(name, CloudCustom):
 		e.stackHub = strings.EqualFold(name, CloudAzureStackHub)
@@ -217,9 +241,10 @@ func (c Config) resolve() (endpoints, error) {
 			}
 		}
 		if !ok {
-			errs = append(errs, fmt.Errorf("azure.cloud: %q: want AzurePublic, AzureUSGovernment, AzureChina, AzureStackHub or custom", c.Cloud))
+			errs = append(errs, fmt.Errorf("azure.cloud: %q: want AzurePublic (or AzureCloud), AzureUSGovernment, AzureChina (or AzureChinaCloud), AzureStackHub or custom", c.Cloud))
 		}
 		e = k
+		e.cloud = name
 	}
 	override := func(dst *string, v string) {
 		if v != "" {

@@ -129,9 +129,9 @@ func (d *Driver) inventoryCloud() string {
 	switch {
 	case d.ep.stackHub:
 		return inventory.CloudAzureStackHub
-	case d.cfg.Cloud == CloudAzureUSGovernment:
+	case d.ep.cloud == CloudAzureUSGovernment:
 		return inventory.CloudAzureUSGovernment
-	case d.cfg.Cloud == CloudAzureChina:
+	case d.ep.cloud == CloudAzureChina:
 		return inventory.CloudAzureChina
 	}
 	return inventory.CloudAzurePublic

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/migrate-tool/migrate/pkg/cloud"
+	"github.com/migrate-tool/migrate/pkg/cloud/azure/armapi"
 	"github.com/migrate-tool/migrate/pkg/cloud/cloudtest"
 	"github.com/migrate-tool/migrate/pkg/cloud/emulator"
 	"github.com/migrate-tool/migrate/pkg/disks"
@@ -129,6 +130,9 @@ func diskInventory() *inventory.Inventory {
 }
 
 func normVM(v cloud.VM) cloud.VM {
+	// Resource Manager answers the canonical location ("westus"); the
+	// simulator keeps the inventory's display name ("West US").
+	v.Location = armapi.Location(v.Location)
 	if len(v.DataDisks) == 0 {
 		v.DataDisks = nil
 	}

@@ -1,10 +1,12 @@
 package azure
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -72,12 +74,22 @@ var (
 )
 
 // New checks cfg, builds the credential and the pipelines. It makes no
-// call: credentials are first used, and so checked, by the first request
-// (run Preflight to check everything up front). ctx is reserved for
-// credential kinds that need I/O to build.
+// management call: credentials are first used, and so checked, by the first
+// request (run Preflight to check everything up front). The one read it may
+// make is a custom cloud's public metadata document, when the configuration
+// gives its Resource Manager endpoint but not its authority or audience.
 func New(ctx context.Context, cfg Config, o Options) (*Driver, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	if cfg.needsMetadata() {
+		tr, err := transport(cfg.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("azure driver: %w", err)
+		}
+		if err := cfg.fillFromMetadata(ctx, tr); err != nil {
+			return nil, fmt.Errorf("azure driver configuration: %w", err)
+		}
 	}
 	ep, err := cfg.resolve()
 	if err != nil {
@@ -149,17 +161,17 @@ func (d *Driver) migrationURL(t cloud.Target, comp string) (string, error) {
 }
 
 // deploymentBody is the Validate/Prepare body of a cloud service: where its
-// VMs go when they are in no classic VNet.
-func deploymentBody(t cloud.Target, root string) ([]byte, error) {
+// VMs go when they are in no classic VNet. It is the DeploymentNetworkResource
+// document azure-asm-compute sends, its four elements always present (the
+// names empty for New); other kinds send an empty body.
+func deploymentBody(t cloud.Target) ([]byte, error) {
 	if t.Kind != smapi.KindCloudService {
 		return nil, nil
 	}
 	m := smapi.DeploymentMigration{DestinationVirtualNetwork: smapi.DestinationNew}
-	m.XMLName.Space, m.XMLName.Local = smapi.Namespace, root
 	if t.Destination != nil {
 		m.DestinationVirtualNetwork = smapi.DestinationExisting
-		m.DeploymentNetworkResource = &smapi.DeploymentNetworkResource{
-			ResourceGroupName: t.Destination.ResourceGroup, VirtualNetworkName: t.Destination.VirtualNetwork, SubNetName: t.Destination.Subnet}
+		m.ResourceGroupName, m.VirtualNetworkName, m.SubNetName = t.Destination.ResourceGroup, t.Destination.VirtualNetwork, t.Destination.Subnet
 	}
 	return smapi.Encode(m)
 }
@@ -171,7 +183,7 @@ func (d *Driver) Validate(ctx context.Context, t cloud.Target) ([]cloud.Message,
 	if err != nil {
 		return nil, fmt.Errorf("validate %s: %w", t.Unit, err)
 	}
-	body, err := deploymentBody(t, "ValidateDeploymentMigration")
+	body, err := deploymentBody(t)
 	if err != nil {
 		return nil, fmt.Errorf("validate %s: %w", t.Unit, err)
 	}
@@ -202,7 +214,7 @@ func emptyBody(b []byte) []byte {
 // Prepare is POST .../migration?comp=prepare, then the operation polled to
 // its end.
 func (d *Driver) Prepare(ctx context.Context, t cloud.Target) error {
-	body, err := deploymentBody(t, "PrepareDeploymentMigration")
+	body, err := deploymentBody(t)
 	if err != nil {
 		return fmt.Errorf("prepare %s: %w", t.Unit, err)
 	}
@@ -288,8 +300,9 @@ func (d *Driver) poll(ctx context.Context, id string) (*smapi.Operation, error) 
 }
 
 // failed maps a Failed operation: a throttling or server status is
-// transient, 404 is not found, 409 (or a BadRequest refusal) is a state
-// refusal, and anything else is the platform's own failure.
+// transient, 404 is not found, 409 is a state refusal, and anything else
+// (a 400 included, whatever its code) is the platform's own failure. The
+// platform's code and message are kept in every case.
 func (d *Driver) failed(ctx context.Context, op string, t cloud.Target, res *smapi.Operation) error {
 	code, msg := "", ""
 	if res.Error != nil {
@@ -305,46 +318,46 @@ func (d *Driver) failed(ctx context.Context, op string, t cloud.Target, res *sma
 		return &cloud.TransientError{Fault: cloud.FaultInternalError, Err: he}
 	case s == http.StatusNotFound:
 		return fmt.Errorf("%w: %w", cloud.ErrNotFound, he)
-	case isRefusal(s, code):
-		return d.stateError(ctx, op, t)
+	case s == http.StatusConflict:
+		return d.stateError(ctx, op, t, code, msg)
 	}
 	return &cloud.OperationError{Op: op, Unit: t.Unit, Code: code, Message: msg}
 }
 
-// isRefusal reports a call refused for the unit's state: 409, or 400 with
-// the code the platform uses for "not allowed in this state".
-func isRefusal(status int, code string) bool {
-	return status == http.StatusConflict ||
-		(status == http.StatusBadRequest && (strings.EqualFold(code, "BadRequest") || strings.EqualFold(code, "ConflictError")))
-}
-
-// refusal turns a synchronous 409/400 refusal into a *cloud.StateError and
-// leaves every other error as it is.
+// refusal turns a synchronous 409 (ConflictError, in the Service
+// Management error table: learn.microsoft.com/previous-versions/azure/
+// ee460801) into a *cloud.StateError carrying the platform's code and
+// message, and leaves every other error as it is: a 400 stays an *HTTPError
+// with its code and message ("Subscription is not registered for
+// migration", a configuration error), never a made-up state.
 func (d *Driver) refusal(ctx context.Context, op string, t cloud.Target, err error) error {
 	var he *HTTPError
-	if errors.As(err, &he) && !errors.Is(err, cloud.ErrNotFound) && isRefusal(he.StatusCode, he.Code) {
-		return d.stateError(ctx, op, t)
+	if errors.As(err, &he) && !errors.Is(err, cloud.ErrNotFound) && he.StatusCode == http.StatusConflict {
+		return d.stateError(ctx, op, t, he.Code, he.Message)
 	}
 	return err
 }
 
-// stateError reads the unit's state to report it: the refusal names the
-// state in prose only, and callers must not parse prose. If the read fails,
-// the state is left empty.
-func (d *Driver) stateError(ctx context.Context, op string, t cloud.Target) error {
+// stateError reads the unit's state to report it beside the platform's
+// words: callers branch on the type and the state, never on the prose. If
+// the read fails, the state is left empty.
+func (d *Driver) stateError(ctx context.Context, op string, t cloud.Target, code, msg string) error {
 	st, err := d.State(ctx, t)
 	if err != nil {
 		st = ""
 	}
-	return &cloud.StateError{Op: op, Unit: t.Unit, State: st}
+	return &cloud.StateError{Op: op, Unit: t.Unit, State: st, Code: code, Message: msg}
 }
 
-// State reads the unit's MigrationState from its own GET. An absent state
-// is None. A 404 is cloud.ErrNotFound; note that on the real platform a
-// committed unit's classic resource is gone, so its State is ErrNotFound
-// there (the emulator keeps answering Committed).
+// State reads the unit's MigrationState where Azure reports it: a
+// deployment's from its roles (DeploymentState), a VNet's from its site in
+// the VNet list (there is no single-site GET), a storage account's from
+// StorageService/MigrationState, the others from their own GET. An absent
+// state is None. A resource Azure does not know is cloud.ErrNotFound, and
+// that includes a committed unit, whose classic resource Commit removed:
+// callers that sent Commit read not found as Committed.
 func (d *Driver) State(ctx context.Context, t cloud.Target) (cloud.State, error) {
-	p, err := smapi.ResourcePath(d.cfg.SubscriptionID, resourceOf(t))
+	p, err := statePath(d.cfg.SubscriptionID, resourceOf(t))
 	if err != nil {
 		return "", fmt.Errorf("state %s: %w", t.Unit, err)
 	}
@@ -352,7 +365,7 @@ func (d *Driver) State(ctx context.Context, t cloud.Target) (cloud.State, error)
 	if err != nil {
 		return "", fmt.Errorf("state %s: %w", t.Unit, err)
 	}
-	st, err := migrationState(t.Kind, b)
+	st, err := migrationState(t, b)
 	if err != nil {
 		return "", fmt.Errorf("state %s: %w", t.Unit, err)
 	}
@@ -362,28 +375,43 @@ func (d *Driver) State(ctx context.Context, t cloud.Target) (cloud.State, error)
 	return cloud.State(st), nil
 }
 
-// migrationState reads MigrationState out of a resource's document.
-func migrationState(kind string, b []byte) (string, error) {
-	r := func() *strings.Reader { return strings.NewReader(string(b)) }
-	switch kind {
+// statePath is the read that reports r's state: the VNet list for a VNet,
+// the resource's own GET otherwise.
+func statePath(sub string, r smapi.Resource) (string, error) {
+	if r.Kind == smapi.KindVNet {
+		return "/" + url.PathEscape(sub) + "/services/networking/virtualnetwork", nil
+	}
+	return smapi.ResourcePath(sub, r)
+}
+
+// migrationState reads t's MigrationState out of the document statePath
+// answered. A VNet missing from the list is cloud.ErrNotFound.
+func migrationState(t cloud.Target, b []byte) (string, error) {
+	r := func() *bytes.Reader { return bytes.NewReader(b) }
+	switch t.Kind {
 	case smapi.KindCloudService:
 		v, err := smapi.Decode[smapi.Deployment](r())
 		if err != nil {
 			return "", err
 		}
-		return v.MigrationState, nil
+		return smapi.DeploymentState(v.Roles), nil
 	case smapi.KindVNet:
-		v, err := smapi.Decode[smapi.VirtualNetworkSite](r())
+		v, err := smapi.Decode[smapi.VirtualNetworkSites](r())
 		if err != nil {
 			return "", err
 		}
-		return v.MigrationState, nil
+		for _, s := range v.Sites {
+			if strings.EqualFold(s.Name, t.Name) {
+				return s.MigrationState, nil
+			}
+		}
+		return "", fmt.Errorf("virtual network %s is not in the list: %w", t.Name, cloud.ErrNotFound)
 	case smapi.KindStorage:
 		v, err := smapi.Decode[smapi.StorageService](r())
 		if err != nil {
 			return "", err
 		}
-		return v.Properties.MigrationState, nil
+		return v.MigrationState, nil
 	case smapi.KindNSG:
 		v, err := smapi.Decode[smapi.NetworkSecurityGroup](r())
 		if err != nil {

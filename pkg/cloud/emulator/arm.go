@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"math"
 	"net/http"
@@ -42,6 +41,9 @@ func (s *Server) armRoutes(mux *http.ServeMux) {
 	// Changing calls whose response may be lost after they took effect.
 	c := func(pattern string, fn http.HandlerFunc) { mux.Handle(pattern, s.armCall(s.needCompute(fn), true)) }
 	h("GET "+compute+"/virtualMachines", s.listVMs)
+	// The resource-group-scoped list (VirtualMachines_List in the
+	// Microsoft.Compute REST spec; the subscription one is ListAll).
+	h("GET "+sub+"/resourceGroups/{rg}/providers/Microsoft.Compute/virtualMachines", s.listVMs)
 	h("GET "+vms, s.getVM)
 	c("PUT "+vms, s.putVM)
 	c("DELETE "+vms, s.deleteVM)
@@ -86,9 +88,8 @@ type armOp struct {
 // has ended, so a client that reads the resource after the fault sees
 // what the call did.
 func (s *Server) startARM(w http.ResponseWriter, r *http.Request, loc string, status int, body any, fn func(ctx context.Context) (any, error)) {
+	id := opID(decisionOf(r).id)
 	s.mu.Lock()
-	s.nextOp++
-	id := fmt.Sprintf("%08x-0000-4000-8000-%012x", s.rng.Uint32(), s.nextOp)
 	op := &armOp{}
 	s.armOps[id] = op
 	s.mu.Unlock()
@@ -188,7 +189,10 @@ func (s *Server) armOperationResult(w http.ResponseWriter, r *http.Request) {
 func writeARMCloudError(w http.ResponseWriter, err error) {
 	status, code, msg, ra := errorStatus(err)
 	if errors.Is(err, cloud.ErrNotFound) {
-		code = "NotFound"
+		// Resource Manager's answer to a missing resource: 404 with
+		// {"error":{"code":"ResourceNotFound",...}} (learn.microsoft.com
+		// azure-resource-manager/troubleshooting/error-not-found).
+		code, msg = "ResourceNotFound", "The Resource was not found: "+msg
 	}
 	if ra > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(ra.Seconds()))))
@@ -228,6 +232,9 @@ func (s *Server) listVMs(w http.ResponseWriter, r *http.Request) {
 	status := strings.EqualFold(r.URL.Query().Get("statusOnly"), "true")
 	out := make([]armcompute.VirtualMachine, 0, len(vms))
 	for _, vm := range vms {
+		if rg := r.PathValue("rg"); rg != "" && !strings.EqualFold(rg, vm.ResourceGroup) {
+			continue
+		}
 		out = append(out, s.vmModel(r.PathValue("sub"), vm, status))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"value": out})

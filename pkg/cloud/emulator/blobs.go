@@ -16,6 +16,7 @@ import (
 
 	"github.com/migrate-tool/migrate/pkg/cloud"
 	"github.com/migrate-tool/migrate/pkg/cloud/azure/armapi"
+	"github.com/migrate-tool/migrate/pkg/cloud/azure/smapi"
 	"github.com/migrate-tool/migrate/pkg/disks"
 	"github.com/migrate-tool/migrate/pkg/disks/pageblob"
 )
@@ -358,17 +359,75 @@ func (s *Server) storageAccountsOf(ctx context.Context) ([]string, error) {
 // account in: the migration's "<account>-Migrated".
 func StorageResourceGroup(account string) string { return account + "-Migrated" }
 
+// armAccount is a storage account as Resource Manager lists it.
+type armAccount struct {
+	name, location, sku string
+}
+
+// armAccounts lists the storage accounts Resource Manager knows: those
+// holding the cloud's VHDs, less the classic accounts that have not
+// migrated. A classic account gets its Resource Manager counterpart from
+// Prepare (learn.microsoft.com virtual-machines/
+// migration-classic-resource-manager-overview: "the prepare operation ...
+// creates the resources in Resource Manager"), so one in None (or failed
+// or aborting back to it) is not listed, as on Azure. An account the
+// migrator does not know is a Resource Manager one and is listed. Location
+// and SKU come from the classic account (kept when it was last seen, since
+// Commit removes it), else from a VM whose disks it holds.
+func (s *Server) armAccounts(ctx context.Context) ([]armAccount, error) {
+	names, err := s.storageAccountsOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	vmLoc := map[string]string{}
+	if vms, err := s.o.Compute.ListVMs(ctx); err == nil {
+		for _, vm := range vms {
+			for _, d := range append([]cloud.VMDisk{vm.OSDisk}, vm.DataDisks...) {
+				if ref, err := armapi.ParseBlobURL(d.VHDURI); err == nil && vm.Location != "" {
+					vmLoc[ref.Account] = vm.Location
+				}
+			}
+		}
+	}
+	var out []armAccount
+	for _, n := range names {
+		st, err := s.m.State(ctx, cloud.Target{Unit: smapi.KindStorage + "/" + n, Kind: smapi.KindStorage, Name: n})
+		switch {
+		case errors.Is(err, cloud.ErrNotFound):
+		case err != nil:
+			return nil, err
+		case st != cloud.StatePrepared && st != cloud.StateCommitting && st != cloud.StateCommitted && st != cloud.StateCommitFailed:
+			continue
+		}
+		a := armAccount{name: n, location: vmLoc[n], sku: "Standard_LRS"}
+		s.mu.Lock()
+		if c, ok := s.classic[n]; ok {
+			a.location = c.Properties.Location
+			if c.Properties.AccountType != "" {
+				a.sku = c.Properties.AccountType
+			}
+		}
+		s.mu.Unlock()
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+// listStorageAccounts answers Resource Manager's storage account list
+// (StorageAccounts_List): id, name, type, kind, location and sku.
 func (s *Server) listStorageAccounts(w http.ResponseWriter, r *http.Request) {
-	names, err := s.storageAccountsOf(r.Context())
+	accts, err := s.armAccounts(r.Context())
 	if err != nil {
 		writeARMCloudError(w, err)
 		return
 	}
-	out := make([]map[string]any, 0, len(names))
-	for _, n := range names {
+	out := make([]map[string]any, 0, len(accts))
+	for _, a := range accts {
 		out = append(out, map[string]any{
-			"id":   armapi.ResourceID(r.PathValue("sub"), StorageResourceGroup(n), armapi.TypeStorageAccounts, n),
-			"name": n, "type": armapi.TypeStorageAccounts, "kind": "Storage",
+			"id":   armapi.ResourceID(r.PathValue("sub"), StorageResourceGroup(a.name), armapi.TypeStorageAccounts, a.name),
+			"name": a.name, "type": armapi.TypeStorageAccounts, "kind": "Storage",
+			"location": armapi.Location(a.location),
+			"sku":      map[string]string{"name": a.sku},
 		})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"value": out})
@@ -379,14 +438,14 @@ func (s *Server) listStorageAccounts(w http.ResponseWriter, r *http.Request) {
 // them.
 func (s *Server) listKeys(w http.ResponseWriter, r *http.Request) {
 	acct := strings.ToLower(r.PathValue("name"))
-	names, err := s.storageAccountsOf(r.Context())
+	accts, err := s.armAccounts(r.Context())
 	if err != nil {
 		writeARMCloudError(w, err)
 		return
 	}
 	known := false
-	for _, n := range names {
-		known = known || n == acct
+	for _, a := range accts {
+		known = known || a.name == acct
 	}
 	if !known {
 		armError(w, http.StatusNotFound, "ResourceNotFound", fmt.Sprintf("The storage account '%s' was not found.", acct))

@@ -15,7 +15,13 @@ func (s *Server) estate(w http.ResponseWriter, r *http.Request) (*smapi.Estate, 
 		writeCloudError(w, err)
 		return nil, false
 	}
-	return smapi.FromInventory(inv), true
+	e := smapi.FromInventory(inv)
+	s.mu.Lock()
+	for _, a := range e.Storage {
+		s.classic[strings.ToLower(a.ServiceName)] = a
+	}
+	s.mu.Unlock()
+	return e, true
 }
 
 // state reads a resource's migration state; ok false means the error
@@ -43,7 +49,7 @@ func (s *Server) listHostedServices(w http.ResponseWriter, r *http.Request) {
 }
 
 // getHostedService answers one service; with embed-detail=true its
-// deployments are embedded, each with its MigrationState.
+// deployments are embedded, each role with its MigrationState.
 func (s *Server) getHostedService(w http.ResponseWriter, r *http.Request) {
 	e, ok := s.estate(w, r)
 	if !ok {
@@ -57,11 +63,9 @@ func (s *Server) getHostedService(w http.ResponseWriter, r *http.Request) {
 			hs.Deployments = nil
 		}
 		for i := range hs.Deployments {
-			st, ok := s.state(w, r, smapi.Resource{Kind: smapi.KindCloudService, Name: hs.ServiceName, Deployment: hs.Deployments[i].Name})
-			if !ok {
+			if !s.roleStates(w, r, hs.ServiceName, &hs.Deployments[i]) {
 				return
 			}
-			hs.Deployments[i].MigrationState = st
 		}
 		writeXML(w, http.StatusOK, hs)
 		return
@@ -69,10 +73,26 @@ func (s *Server) getHostedService(w http.ResponseWriter, r *http.Request) {
 	writeXMLError(w, http.StatusNotFound, "ResourceNotFound", "The hosted service does not exist.")
 }
 
-// getDeployment answers a deployment by name or by slot, with its
+// roleStates sets the migration state of each role of dep, where Azure
+// reports it (Deployment/RoleList/Role/MigrationState: azure-asm-compute's
+// DeploymentOperations.getByName reads it there, and the deployment itself
+// carries none). ok false means the error was answered.
+func (s *Server) roleStates(w http.ResponseWriter, r *http.Request, svc string, dep *smapi.Deployment) bool {
+	st, ok := s.state(w, r, smapi.Resource{Kind: smapi.KindCloudService, Name: svc, Deployment: dep.Name})
+	if !ok {
+		return false
+	}
+	for i := range dep.Roles {
+		dep.Roles[i].MigrationState = st
+	}
+	return true
+}
+
+// getDeployment answers a deployment by name or by slot, each role with its
 // MigrationState. A deployment whose classic resources are gone (after
-// Commit) but that the migrator still knows is answered with its name and
-// state alone.
+// Commit) answers 404 like any unknown one: Commit deletes the classic
+// resources ("the classic resources are deleted", learn.microsoft.com
+// virtual-machines/migration-classic-resource-manager-deep-dive, Commit).
 func (s *Server) getDeployment(w http.ResponseWriter, r *http.Request) {
 	svc, dep, slot := r.PathValue("svc"), r.PathValue("dep"), r.PathValue("slot")
 	e, ok := s.estate(w, r)
@@ -90,45 +110,58 @@ func (s *Server) getDeployment(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	if found == nil && dep == "" {
-		writeXMLError(w, http.StatusNotFound, "ResourceNotFound", "No deployment in slot "+slot+".")
-		return
-	}
 	if found == nil {
-		found = &smapi.Deployment{Name: dep}
-	}
-	st, ok := s.state(w, r, smapi.Resource{Kind: smapi.KindCloudService, Name: svc, Deployment: found.Name})
-	if !ok {
+		writeXMLError(w, http.StatusNotFound, "ResourceNotFound", "No deployments were found.")
 		return
 	}
-	found.MigrationState = st
+	if !s.roleStates(w, r, svc, found) {
+		return
+	}
 	writeXML(w, http.StatusOK, found)
 }
 
+// listStorage answers every classic account with its MigrationState, a
+// child of StorageService beside StorageServiceProperties
+// (azure-asm-storage's StorageAccountOperations.list reads it there).
 func (s *Server) listStorage(w http.ResponseWriter, r *http.Request) {
-	if e, ok := s.estate(w, r); ok {
-		writeXML(w, http.StatusOK, smapi.StorageServices{Services: e.Storage})
+	e, ok := s.estate(w, r)
+	if !ok {
+		return
 	}
+	out := smapi.StorageServices{Services: []smapi.StorageService{}}
+	for _, x := range e.Storage {
+		st, ok := s.state(w, r, smapi.Resource{Kind: smapi.KindStorage, Name: x.ServiceName})
+		if !ok {
+			return
+		}
+		x.MigrationState = st
+		out.Services = append(out.Services, x)
+	}
+	writeXML(w, http.StatusOK, out)
 }
 
+// getStorage answers one classic account with its MigrationState
+// (StorageAccountOperations.get reads it beside the properties); a
+// committed account is gone, 404.
 func (s *Server) getStorage(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
 	e, ok := s.estate(w, r)
 	if !ok {
 		return
 	}
-	st, ok := s.state(w, r, smapi.Resource{Kind: smapi.KindStorage, Name: name})
-	if !ok {
+	for _, x := range e.Storage {
+		if !strings.EqualFold(x.ServiceName, name) {
+			continue
+		}
+		st, ok := s.state(w, r, smapi.Resource{Kind: smapi.KindStorage, Name: x.ServiceName})
+		if !ok {
+			return
+		}
+		x.MigrationState = st
+		writeXML(w, http.StatusOK, x)
 		return
 	}
-	out := smapi.StorageService{ServiceName: name}
-	for _, x := range e.Storage {
-		if strings.EqualFold(x.ServiceName, name) {
-			out = x
-		}
-	}
-	out.Properties.MigrationState = st
-	writeXML(w, http.StatusOK, out)
+	writeXMLError(w, http.StatusNotFound, "ResourceNotFound", "The storage account '"+name+"' was not found.")
 }
 
 func (s *Server) listDisks(w http.ResponseWriter, r *http.Request) {
@@ -149,8 +182,10 @@ func (s *Server) listVMImages(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// listNetworking answers the VNet sites, reserved IPs, NSGs (with their
-// rules, as detaillevel=Full would) and route tables (with their routes).
+// listNetworking answers the VNet sites (each with its MigrationState,
+// where azure-asm-network's NetworkOperations.list reads it), reserved IPs,
+// NSGs (with their rules, as detaillevel=Full would) and route tables (with
+// their routes).
 func (s *Server) listNetworking(w http.ResponseWriter, r *http.Request) {
 	coll := r.PathValue("coll")
 	if _, ok := collections[coll]; !ok {
@@ -163,7 +198,16 @@ func (s *Server) listNetworking(w http.ResponseWriter, r *http.Request) {
 	}
 	switch collections[coll] {
 	case smapi.KindVNet:
-		writeXML(w, http.StatusOK, smapi.VirtualNetworkSites{Sites: e.Sites})
+		out := smapi.VirtualNetworkSites{Sites: []smapi.VirtualNetworkSite{}}
+		for _, x := range e.Sites {
+			st, ok := s.state(w, r, smapi.Resource{Kind: smapi.KindVNet, Name: x.Name})
+			if !ok {
+				return
+			}
+			x.MigrationState = st
+			out.Sites = append(out.Sites, x)
+		}
+		writeXML(w, http.StatusOK, out)
 	case smapi.KindNSG:
 		writeXML(w, http.StatusOK, smapi.NetworkSecurityGroups{Groups: e.NSGs})
 	case smapi.KindRouteTable:
@@ -173,62 +217,66 @@ func (s *Server) listNetworking(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// getNetworking answers one VNet site, NSG, route table or reserved IP with
-// its MigrationState.
+// getNetworking answers one NSG, route table or reserved IP with its
+// MigrationState; a committed one is gone (404). The Node clients do not
+// read MigrationState on these GETs, and no public source shows where Azure
+// puts it for them, so the state stays on the resource's own document.
+// There is no single VNet site GET in the real API (azure-asm-network's
+// NetworkOperations has list only): the VNet path answers 404.
 func (s *Server) getNetworking(w http.ResponseWriter, r *http.Request) {
 	res, ok := resourceOf(r)
-	if !ok {
-		writeXMLError(w, http.StatusNotFound, "ResourceNotFound", "Unknown networking collection.")
+	if !ok || res.Kind == smapi.KindVNet {
+		writeXMLError(w, http.StatusNotFound, "ResourceNotFound", "The specified resource does not exist.")
 		return
 	}
 	e, ok := s.estate(w, r)
 	if !ok {
 		return
 	}
-	st, ok := s.state(w, r, res)
-	if !ok {
+	var (
+		out   any
+		found bool
+	)
+	switch res.Kind {
+	case smapi.KindNSG:
+		x, ok := byName(e.NSGs, res.Name, func(x smapi.NetworkSecurityGroup) string { return x.Name })
+		if ok {
+			if x.MigrationState, ok = s.state(w, r, res); !ok {
+				return
+			}
+			out, found = x, true
+		}
+	case smapi.KindRouteTable:
+		x, ok := byName(e.RouteTables, res.Name, func(x smapi.RouteTable) string { return x.Name })
+		if ok {
+			if x.MigrationState, ok = s.state(w, r, res); !ok {
+				return
+			}
+			out, found = x, true
+		}
+	case smapi.KindReservedIP:
+		x, ok := byName(e.ReservedIPs, res.Name, func(x smapi.ReservedIP) string { return x.Name })
+		if ok {
+			if x.MigrationState, ok = s.state(w, r, res); !ok {
+				return
+			}
+			out, found = x, true
+		}
+	}
+	if !found {
+		writeXMLError(w, http.StatusNotFound, "ResourceNotFound", "The specified resource does not exist.")
 		return
 	}
-	switch res.Kind {
-	case smapi.KindVNet:
-		out := byName(e.Sites, res.Name, func(x smapi.VirtualNetworkSite) string { return x.Name })
-		if out.Name == "" {
-			out.Name = res.Name
-		}
-		out.MigrationState = st
-		writeXML(w, http.StatusOK, out)
-	case smapi.KindNSG:
-		out := byName(e.NSGs, res.Name, func(x smapi.NetworkSecurityGroup) string { return x.Name })
-		if out.Name == "" {
-			out.Name = res.Name
-		}
-		out.MigrationState = st
-		writeXML(w, http.StatusOK, out)
-	case smapi.KindRouteTable:
-		out := byName(e.RouteTables, res.Name, func(x smapi.RouteTable) string { return x.Name })
-		if out.Name == "" {
-			out.Name = res.Name
-		}
-		out.MigrationState = st
-		writeXML(w, http.StatusOK, out)
-	case smapi.KindReservedIP:
-		out := byName(e.ReservedIPs, res.Name, func(x smapi.ReservedIP) string { return x.Name })
-		if out.Name == "" {
-			out.Name = res.Name
-		}
-		out.MigrationState = st
-		writeXML(w, http.StatusOK, out)
-	}
+	writeXML(w, http.StatusOK, out)
 }
 
 // byName returns the last element of list named name (case-insensitive,
-// Azure's rule), or the zero value when there is none.
-func byName[T any](list []T, name string, nameOf func(T) string) T {
-	var out T
+// Azure's rule); ok false when there is none.
+func byName[T any](list []T, name string, nameOf func(T) string) (out T, ok bool) {
 	for _, x := range list {
 		if strings.EqualFold(nameOf(x), name) {
-			out = x
+			out, ok = x, true
 		}
 	}
-	return out
+	return out, ok
 }

@@ -63,14 +63,18 @@ func (s *Server) migration(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if res.Kind == smapi.KindCloudService && (comp == smapi.CompValidate || comp == smapi.CompPrepare) {
+		// Only the DeploymentNetworkResource document the Node client sends
+		// is accepted; anything else gets the platform's answer to a body it
+		// cannot read: 400 InvalidXmlRequest, "The request body's XML was
+		// invalid or not correctly specified." (Service Management Status
+		// and Error Codes, learn.microsoft.com/previous-versions/azure/ee460801).
 		dm, err := smapi.ParseDeploymentMigration(body)
 		if err != nil {
-			writeXMLError(w, http.StatusBadRequest, "InvalidXmlRequest", err.Error())
+			writeXMLError(w, http.StatusBadRequest, "InvalidXmlRequest", "The request body's XML was invalid or not correctly specified. "+err.Error())
 			return
 		}
 		if dm.DestinationVirtualNetwork == smapi.DestinationExisting {
-			n := dm.DeploymentNetworkResource
-			t.Destination = &cloud.Destination{ResourceGroup: n.ResourceGroupName, VirtualNetwork: n.VirtualNetworkName, Subnet: n.SubNetName}
+			t.Destination = &cloud.Destination{ResourceGroup: dm.ResourceGroupName, VirtualNetwork: dm.VirtualNetworkName, Subnet: dm.SubNetName}
 		}
 	}
 	var call func(context.Context, cloud.Target) error

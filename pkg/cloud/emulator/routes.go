@@ -30,6 +30,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /{tenant}/v2.0/.well-known/openid-configuration", s.openIDConfiguration)
 	mux.HandleFunc("POST /{tenant}/oauth2/v2.0/token", s.token)
 	// Resource Manager.
+	mux.HandleFunc("GET /metadata/endpoints", s.metadata)
 	mux.Handle("GET /subscriptions/{sub}/providers/{ns}", s.arm(s.provider))
 	s.armRoutes(mux)
 	// Service Management: migration calls and their operations.
@@ -115,16 +116,18 @@ func (s *Server) sm(h http.HandlerFunc) http.Handler {
 			writeXMLError(w, http.StatusNotFound, "ResourceNotFound", "The subscription does not exist.")
 			return
 		}
-		if i, ok := s.roll(); ok {
+		d := s.decide(r)
+		r = withDecision(r, d)
+		if d.faulted {
 			// A migration call may be faulted after it took effect, as a
 			// lost response: the handler answers the fault afterwards.
-			if r.Method != http.MethodPost || !s.coin() {
-				writeFault(w, i)
+			if r.Method != http.MethodPost || !d.after {
+				writeFault(w, d.fault)
 				return
 			}
-			r = r.WithContext(context.WithValue(r.Context(), faultAfterKey{}, i))
+			r = r.WithContext(context.WithValue(r.Context(), faultAfterKey{}, d.fault))
 		}
-		w.Header().Set(smapi.HeaderRequestID, s.requestID())
+		w.Header().Set(smapi.HeaderRequestID, opID(d.id))
 		h(w, r)
 	})
 }
@@ -153,12 +156,14 @@ func (s *Server) armCall(h http.HandlerFunc, lost bool) http.Handler {
 			armError(w, http.StatusNotFound, "SubscriptionNotFound", fmt.Sprintf("The subscription '%s' could not be found.", r.PathValue("sub")))
 			return
 		}
-		if i, ok := s.roll(); ok {
-			if !lost || !s.coin() {
-				writeARMFault(w, i)
+		d := s.decide(r)
+		r = withDecision(r, d)
+		if d.faulted {
+			if !lost || !d.after {
+				writeARMFault(w, d.fault)
 				return
 			}
-			r = r.WithContext(context.WithValue(r.Context(), faultAfterKey{}, i))
+			r = r.WithContext(context.WithValue(r.Context(), faultAfterKey{}, d.fault))
 		}
 		h(w, r)
 	})
@@ -167,6 +172,23 @@ func (s *Server) armCall(h http.HandlerFunc, lost bool) http.Handler {
 func writeARMFault(w http.ResponseWriter, i int) {
 	w.Header().Set("Retry-After", "1")
 	armError(w, faults[i].status, faults[i].code, "Transient fault injected by the emulator.")
+}
+
+// metadata answers the Resource Manager metadata document of api-version
+// 2015-01-01, the shape Azure Stack Hub serves and `az cloud register`
+// reads: the authority (loginEndpoint) and the token audiences
+// (learn.microsoft.com azure-stack/user/azure-stack-version-profiles). It
+// needs no token, as there.
+func (s *Server) metadata(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{
+		"galleryEndpoint": s.url,
+		"graphEndpoint":   s.url,
+		"portalEndpoint":  s.url,
+		"authentication": map[string]any{
+			"loginEndpoint": s.url,
+			"audiences":     []string{ResourceManagerAudience},
+		},
+	})
 }
 
 // provider answers a resource provider's registration state.
@@ -201,33 +223,6 @@ func (s *Server) delay(r *http.Request) bool {
 
 func (s *Server) knownSubscription(sub string) bool {
 	return s.o.SubscriptionID == "" || strings.EqualFold(sub, s.o.SubscriptionID)
-}
-
-// roll decides whether this call is faulted, and how.
-func (s *Server) roll() (int, bool) {
-	if s.o.FaultRate <= 0 {
-		return 0, false
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.rng.Float64() >= s.o.FaultRate {
-		return 0, false
-	}
-	return s.rng.IntN(len(faults)), true
-}
-
-// coin is a seeded fair coin.
-func (s *Server) coin() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.rng.IntN(2) == 0
-}
-
-func (s *Server) requestID() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.nextOp++
-	return fmt.Sprintf("%08x-0000-4000-8000-%012x", s.rng.Uint32(), s.nextOp)
 }
 
 func writeFault(w http.ResponseWriter, i int) {
@@ -271,7 +266,10 @@ func errorStatus(err error) (status int, code, msg string, retryAfter time.Durat
 	case errors.Is(err, cloud.ErrNotFound):
 		return http.StatusNotFound, "ResourceNotFound", err.Error(), 0
 	case errors.As(err, &se):
-		return http.StatusConflict, "BadRequest", fmt.Sprintf("%s is not allowed for %s in migration state %s.", se.Op, se.Unit, se.State), 0
+		// A call refused for the unit's state is 409 ConflictError, the
+		// Service Management error table's code for a conflict
+		// (learn.microsoft.com/previous-versions/azure/ee460801).
+		return http.StatusConflict, "ConflictError", fmt.Sprintf("%s is not allowed for %s in migration state %s.", se.Op, se.Unit, se.State), 0
 	case errors.As(err, &te):
 		switch te.Fault {
 		case cloud.FaultThrottled:

@@ -5,7 +5,6 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -17,6 +16,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/migrate-tool/migrate/pkg/cloud"
+	"github.com/migrate-tool/migrate/pkg/cloud/azure/smapi"
 )
 
 // Audiences the emulator names in the configuration it writes: the public
@@ -53,7 +53,8 @@ type Options struct {
 	// start) come after the call took effect, as a lost response. The
 	// authority is never faulted.
 	FaultRate float64
-	// Seed makes the faults reproducible.
+	// Seed makes the faults reproducible: each request's fault is derived
+	// from (Seed, its operation, its attempt), not from arrival order.
 	Seed int64
 	// Latency is added to every management call, as a network would.
 	Latency time.Duration
@@ -86,13 +87,15 @@ type Server struct {
 	d cloud.Discoverer
 	o Options
 
-	mu      sync.Mutex
-	rng     *rand.Rand
+	mu       sync.Mutex
+	attempts map[string]int // requests per operation, for decide
+	// classic keeps each classic storage account as last discovered, for
+	// the Resource Manager list once Commit has removed it.
+	classic map[string]smapi.StorageService
 	tokens  map[string]time.Time
 	ops     map[string]*operation
 	armOps  map[string]*armOp
 	blobs   *blobStore
-	nextOp  int
 	url     string
 	certPEM []byte
 	srv     *http.Server
@@ -114,10 +117,11 @@ func New(m cloud.Migrator, d cloud.Discoverer, o Options) *Server {
 	}
 	return &Server{
 		m: m, d: d, o: o,
-		rng:    rand.New(rand.NewPCG(uint64(o.Seed), 0x5eed)),
-		tokens: map[string]time.Time{},
-		ops:    map[string]*operation{},
-		armOps: map[string]*armOp{},
+		attempts: map[string]int{},
+		classic:  map[string]smapi.StorageService{},
+		tokens:   map[string]time.Time{},
+		ops:      map[string]*operation{},
+		armOps:   map[string]*armOp{},
 	}
 }
 

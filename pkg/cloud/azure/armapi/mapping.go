@@ -157,8 +157,10 @@ func VMFromCloud(sub string, vm cloud.VM) armcompute.VirtualMachine {
 		dd.CreateOption, dd.Vhd, dd.ManagedDisk = diskSource(sub, rg, d)
 		p.StorageProfile.DataDisks = append(p.StorageProfile.DataDisks, dd)
 	}
+	// Resource Manager answers a VM's location by its canonical name
+	// ("westus", not "West US"), whatever the request spelled.
 	v := armcompute.VirtualMachine{
-		Location:   nonEmpty(vm.Location),
+		Location:   nonEmpty(Location(vm.Location)),
 		Name:       to.Ptr(vm.Name),
 		Type:       to.Ptr(TypeVirtualMachines),
 		Properties: p,

@@ -1,6 +1,7 @@
 package smapi
 
 import (
+	"encoding/base64"
 	"fmt"
 	"net/url"
 	"strings"
@@ -58,6 +59,12 @@ func FromInventory(inv *inventory.Inventory) *Estate {
 	}
 	e := &Estate{}
 	owner := map[string]AttachedTo{}
+	vhd := map[string]string{} // disk name -> its VHD, for the role disks' MediaLink
+	for _, sa := range inv.StorageAccounts {
+		for _, d := range sa.Disks {
+			vhd[inventory.Key(d.Name)] = d.VHDURI
+		}
+	}
 	for _, cs := range inv.CloudServices {
 		d := cs.Deployment
 		dep := Deployment{
@@ -74,7 +81,7 @@ func FromInventory(inv *inventory.Inventory) *Estate {
 				InstanceSize:   r.Size,
 				IPAddress:      r.PrivateIP,
 			})
-			dep.Roles = append(dep.Roles, role(r))
+			dep.Roles = append(dep.Roles, role(r, vhd))
 			at := AttachedTo{HostedServiceName: cs.Name, DeploymentName: d.Name, RoleName: r.Name}
 			if r.OSDisk != "" {
 				owner[inventory.Key(r.OSDisk)] = at
@@ -85,7 +92,7 @@ func FromInventory(inv *inventory.Inventory) *Estate {
 		}
 		e.Services = append(e.Services, HostedService{
 			ServiceName: cs.Name,
-			Properties:  HostedServiceProperties{Location: loc(cs.Location), Label: cs.Name},
+			Properties:  HostedServiceProperties{Location: loc(cs.Location), Label: base64.StdEncoding.EncodeToString([]byte(cs.Name))},
 			Deployments: []Deployment{dep},
 		})
 	}
@@ -150,7 +157,7 @@ func FromInventory(inv *inventory.Inventory) *Estate {
 	return e
 }
 
-func role(r inventory.Role) Role {
+func role(r inventory.Role, vhd map[string]string) Role {
 	out := Role{RoleName: r.Name, RoleSize: r.Size, AvailabilitySetName: r.AvailabilitySet}
 	switch r.Kind {
 	case inventory.RoleWebRole:
@@ -178,10 +185,10 @@ func role(r inventory.Role) Role {
 			ReferenceName: x.Name, Publisher: x.Publisher, Name: x.Name, Version: x.Version, State: "Enable", Format: x.Format})
 	}
 	if r.OSDisk != "" {
-		out.OSVirtualHardDisk = &OSVirtualHardDisk{DiskName: r.OSDisk}
+		out.OSVirtualHardDisk = &OSVirtualHardDisk{DiskName: r.OSDisk, MediaLink: vhd[inventory.Key(r.OSDisk)]}
 	}
 	for _, d := range r.DataDisks {
-		out.DataVirtualHardDisks = append(out.DataVirtualHardDisks, DataVirtualHardDisk{DiskName: d.Disk, Lun: d.LUN})
+		out.DataVirtualHardDisks = append(out.DataVirtualHardDisks, DataVirtualHardDisk{DiskName: d.Disk, Lun: d.LUN, MediaLink: vhd[inventory.Key(d.Disk)]})
 	}
 	return out
 }

@@ -38,39 +38,21 @@ func Encode(v any) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// ParseDeploymentMigration reads a Validate or Prepare body of a deployment.
-// An empty body means DestinationVirtualNetwork New. The root element may be
-// PrepareDeploymentMigration or ValidateDeploymentMigration.
+// ParseDeploymentMigration reads a Validate or Prepare body of a
+// deployment: a DeploymentNetworkResource document, the only shape the
+// Node client sends (see DeploymentMigration). Anything else, an empty body
+// included, is an error; the emulator answers it with the platform's 400
+// InvalidXmlRequest.
 func ParseDeploymentMigration(b []byte) (*DeploymentMigration, error) {
-	if len(bytes.TrimSpace(b)) == 0 {
-		return &DeploymentMigration{DestinationVirtualNetwork: DestinationNew}, nil
-	}
-	// A copy of the type without the fixed root name, so either root parses.
-	var v struct {
-		XMLName                   xml.Name
-		DestinationVirtualNetwork string                     `xml:"DestinationVirtualNetwork"`
-		DeploymentNetworkResource *DeploymentNetworkResource `xml:"DeploymentNetworkResource"`
-	}
-	if err := xml.Unmarshal(b, &v); err != nil {
+	m, err := Decode[DeploymentMigration](bytes.NewReader(b))
+	if err != nil {
 		return nil, fmt.Errorf("decode deployment migration: %w", err)
 	}
-	switch v.XMLName.Local {
-	case "PrepareDeploymentMigration", "ValidateDeploymentMigration":
-	default:
-		return nil, fmt.Errorf("decode deployment migration: unexpected root element %q", v.XMLName.Local)
-	}
-	m := &DeploymentMigration{DestinationVirtualNetwork: v.DestinationVirtualNetwork, DeploymentNetworkResource: v.DeploymentNetworkResource}
-	if m.DestinationVirtualNetwork == "" && m.DeploymentNetworkResource != nil {
-		m.DestinationVirtualNetwork = m.DeploymentNetworkResource.DestinationVirtualNetwork
-	}
 	switch m.DestinationVirtualNetwork {
-	case "":
-		m.DestinationVirtualNetwork = DestinationNew
 	case DestinationNew:
 	case DestinationExisting:
-		r := m.DeploymentNetworkResource
-		if r == nil || r.ResourceGroupName == "" || r.VirtualNetworkName == "" || r.SubNetName == "" {
-			return nil, fmt.Errorf("decode deployment migration: DestinationVirtualNetwork Existing needs DeploymentNetworkResource with ResourceGroupName, VirtualNetworkName and SubNetName")
+		if m.ResourceGroupName == "" || m.VirtualNetworkName == "" || m.SubNetName == "" {
+			return nil, fmt.Errorf("decode deployment migration: DestinationVirtualNetwork Existing needs ResourceGroupName, VirtualNetworkName and SubNetName")
 		}
 	default:
 		return nil, fmt.Errorf("decode deployment migration: DestinationVirtualNetwork %q: want New or Existing", m.DestinationVirtualNetwork)

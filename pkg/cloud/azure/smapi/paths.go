@@ -35,9 +35,10 @@ type Resource struct {
 	Deployment string // for KindCloudService
 }
 
-// ResourcePath is the path (under the subscription) of the resource's own
-// GET, which reports its MigrationState. Names are escaped, never
-// concatenated raw.
+// ResourcePath is the path (under the subscription) of the resource, below
+// which its migration call lives. For every kind but VNet it is also the
+// resource's own GET; a VNet site has none (its state is in the list).
+// Names are escaped, never concatenated raw.
 func ResourcePath(sub string, r Resource) (string, error) {
 	e := url.PathEscape
 	base := "/" + e(sub) + "/services/"

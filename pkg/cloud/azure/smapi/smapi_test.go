@@ -13,16 +13,17 @@ func TestParseDeploymentMigration(t *testing.T) {
 		want       *DeploymentMigration
 		err        string
 	}{
-		{"empty is new", "", &DeploymentMigration{DestinationVirtualNetwork: DestinationNew}, ""},
-		{"new", `<PrepareDeploymentMigration xmlns="` + Namespace + `"><DestinationVirtualNetwork>New</DestinationVirtualNetwork></PrepareDeploymentMigration>`,
+		{"new, as the Node client sends it", `<?xml version="1.0" encoding="utf-8"?><DeploymentNetworkResource xmlns="` + Namespace + `"><ResourceGroupName></ResourceGroupName><VirtualNetworkName></VirtualNetworkName><SubNetName></SubNetName><DestinationVirtualNetwork>New</DestinationVirtualNetwork></DeploymentNetworkResource>`,
 			&DeploymentMigration{DestinationVirtualNetwork: DestinationNew}, ""},
-		{"existing", `<ValidateDeploymentMigration xmlns="` + Namespace + `"><DestinationVirtualNetwork>Existing</DestinationVirtualNetwork><DeploymentNetworkResource><ResourceGroupName>rg</ResourceGroupName><VirtualNetworkName>hub</VirtualNetworkName><SubNetName>apps</SubNetName></DeploymentNetworkResource></ValidateDeploymentMigration>`,
-			&DeploymentMigration{DestinationVirtualNetwork: DestinationExisting, DeploymentNetworkResource: &DeploymentNetworkResource{ResourceGroupName: "rg", VirtualNetworkName: "hub", SubNetName: "apps"}}, ""},
-		{"existing inside resource", `<PrepareDeploymentMigration><DeploymentNetworkResource><DestinationVirtualNetwork>Existing</DestinationVirtualNetwork><ResourceGroupName>rg</ResourceGroupName><VirtualNetworkName>hub</VirtualNetworkName><SubNetName>apps</SubNetName></DeploymentNetworkResource></PrepareDeploymentMigration>`,
-			&DeploymentMigration{DestinationVirtualNetwork: DestinationExisting, DeploymentNetworkResource: &DeploymentNetworkResource{ResourceGroupName: "rg", VirtualNetworkName: "hub", SubNetName: "apps", DestinationVirtualNetwork: DestinationExisting}}, ""},
-		{"existing without subnet", `<PrepareDeploymentMigration><DestinationVirtualNetwork>Existing</DestinationVirtualNetwork></PrepareDeploymentMigration>`, nil, "needs DeploymentNetworkResource"},
-		{"bad kind", `<PrepareDeploymentMigration><DestinationVirtualNetwork>Maybe</DestinationVirtualNetwork></PrepareDeploymentMigration>`, nil, "want New or Existing"},
-		{"wrong root", `<Operation/>`, nil, "unexpected root"},
+		{"existing", `<DeploymentNetworkResource xmlns="` + Namespace + `"><ResourceGroupName>rg</ResourceGroupName><VirtualNetworkName>hub</VirtualNetworkName><SubNetName>apps</SubNetName><DestinationVirtualNetwork>Existing</DestinationVirtualNetwork></DeploymentNetworkResource>`,
+			&DeploymentMigration{DestinationVirtualNetwork: DestinationExisting, ResourceGroupName: "rg", VirtualNetworkName: "hub", SubNetName: "apps"}, ""},
+		{"empty body", "", nil, "decode"},
+		{"existing without subnet", `<DeploymentNetworkResource xmlns="` + Namespace + `"><ResourceGroupName>rg</ResourceGroupName><DestinationVirtualNetwork>Existing</DestinationVirtualNetwork></DeploymentNetworkResource>`, nil, "needs ResourceGroupName"},
+		{"bad kind", `<DeploymentNetworkResource xmlns="` + Namespace + `"><DestinationVirtualNetwork>Maybe</DestinationVirtualNetwork></DeploymentNetworkResource>`, nil, "want New or Existing"},
+		{"no destination", `<DeploymentNetworkResource xmlns="` + Namespace + `"></DeploymentNetworkResource>`, nil, "want New or Existing"},
+		{"old private root", `<PrepareDeploymentMigration xmlns="` + Namespace + `"><DestinationVirtualNetwork>New</DestinationVirtualNetwork></PrepareDeploymentMigration>`, nil, "decode"},
+		{"no namespace", `<DeploymentNetworkResource><DestinationVirtualNetwork>New</DestinationVirtualNetwork></DeploymentNetworkResource>`, nil, "decode"},
+		{"wrong root", `<Operation/>`, nil, "decode"},
 		{"not xml", `{"a":1}`, nil, "decode"},
 	}
 	for _, tt := range tests {
@@ -105,9 +106,9 @@ func TestMigrationPathRoundTrip(t *testing.T) {
 }
 
 func FuzzParseDeploymentMigration(f *testing.F) {
-	f.Add([]byte(`<PrepareDeploymentMigration xmlns="` + Namespace + `"><DestinationVirtualNetwork>Existing</DestinationVirtualNetwork><DeploymentNetworkResource><ResourceGroupName>rg</ResourceGroupName><VirtualNetworkName>hub</VirtualNetworkName><SubNetName>apps</SubNetName></DeploymentNetworkResource></PrepareDeploymentMigration>`))
+	f.Add([]byte(`<DeploymentNetworkResource xmlns="` + Namespace + `"><ResourceGroupName>rg</ResourceGroupName><VirtualNetworkName>hub</VirtualNetworkName><SubNetName>apps</SubNetName><DestinationVirtualNetwork>Existing</DestinationVirtualNetwork></DeploymentNetworkResource>`))
 	f.Add([]byte(``))
-	f.Add([]byte(`<ValidateDeploymentMigration/>`))
+	f.Add([]byte(`<DeploymentNetworkResource xmlns="` + Namespace + `"/>`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		m, err := ParseDeploymentMigration(b)
 		if err != nil {
@@ -117,7 +118,7 @@ func FuzzParseDeploymentMigration(f *testing.F) {
 		if m.DestinationVirtualNetwork != DestinationNew && m.DestinationVirtualNetwork != DestinationExisting {
 			t.Fatalf("parsed destination %q", m.DestinationVirtualNetwork)
 		}
-		if m.DestinationVirtualNetwork == DestinationExisting && (m.DeploymentNetworkResource == nil || m.DeploymentNetworkResource.SubNetName == "") {
+		if m.DestinationVirtualNetwork == DestinationExisting && m.SubNetName == "" {
 			t.Fatalf("Existing without a subnet parsed: %+v", m)
 		}
 	})

@@ -68,23 +68,17 @@ const (
 
 // DeploymentMigration is the body of a deployment's comp=validate or
 // comp=prepare: where its VMs go when they are not in a classic VNet. The
-// root element is PrepareDeploymentMigration or ValidateDeploymentMigration;
-// the parser accepts either.
+// root element is DeploymentNetworkResource, as the Node client
+// azure-asm-compute builds it in DeploymentOperations.beginPrepareMigration
+// and validateMigration (Azure/azure-sdk-for-node,
+// lib/services/computeManagement/lib/computeManagementClient.js): its four
+// children are always sent, the three names empty for New.
 type DeploymentMigration struct {
-	XMLName                   xml.Name                   `xml:"http://schemas.microsoft.com/windowsazure PrepareDeploymentMigration"`
-	DestinationVirtualNetwork string                     `xml:"DestinationVirtualNetwork,omitempty"`
-	DeploymentNetworkResource *DeploymentNetworkResource `xml:"DeploymentNetworkResource,omitempty"`
-}
-
-// DeploymentNetworkResource names the existing Resource Manager subnet of a
-// DestinationVirtualNetwork Existing migration.
-type DeploymentNetworkResource struct {
-	ResourceGroupName  string `xml:"ResourceGroupName"`
-	VirtualNetworkName string `xml:"VirtualNetworkName"`
-	SubNetName         string `xml:"SubNetName"`
-	// DestinationVirtualNetwork is accepted here too, since clients differ
-	// on where they put it.
-	DestinationVirtualNetwork string `xml:"DestinationVirtualNetwork,omitempty"`
+	XMLName                   xml.Name `xml:"http://schemas.microsoft.com/windowsazure DeploymentNetworkResource"`
+	ResourceGroupName         string   `xml:"ResourceGroupName"`
+	VirtualNetworkName        string   `xml:"VirtualNetworkName"`
+	SubNetName                string   `xml:"SubNetName"`
+	DestinationVirtualNetwork string   `xml:"DestinationVirtualNetwork"`
 }
 
 // HostedServices is GET /{sub}/services/hostedservices.
@@ -103,7 +97,10 @@ type HostedService struct {
 	Deployments []Deployment            `xml:"Deployments>Deployment,omitempty"`
 }
 
-// HostedServiceProperties of a HostedService.
+// HostedServiceProperties of a HostedService. Label is base64-encoded on
+// the wire, as every Service Management Label is (azure-asm-compute encodes
+// it with Buffer.toString('base64') when it sends one and decodes it when it
+// reads one).
 type HostedServiceProperties struct {
 	Location string `xml:"Location,omitempty"`
 	Label    string `xml:"Label,omitempty"`
@@ -119,9 +116,6 @@ type Deployment struct {
 	Roles              []Role         `xml:"RoleList>Role,omitempty"`
 	VirtualNetworkName string         `xml:"VirtualNetworkName,omitempty"`
 	ReservedIPName     string         `xml:"ReservedIPName,omitempty"`
-	// MigrationState is the deployment's classic-to-ARM migration state, as
-	// the real API reports it on deployments.
-	MigrationState string `xml:"MigrationState,omitempty"`
 }
 
 // RoleInstance is one instance of a role: its state and address.
@@ -153,6 +147,12 @@ type Role struct {
 	DataVirtualHardDisks []DataVirtualHardDisk `xml:"DataVirtualHardDisks>DataVirtualHardDisk,omitempty"`
 	OSVirtualHardDisk    *OSVirtualHardDisk    `xml:"OSVirtualHardDisk,omitempty"`
 	RoleSize             string                `xml:"RoleSize,omitempty"`
+	// MigrationState is where Azure reports a VM's migration state: per
+	// role, Deployment/RoleList/Role/MigrationState (azure-asm-compute's
+	// DeploymentOperations.getByName, getBySlot and
+	// HostedServiceOperations.getDetailed read it there; the deployment
+	// itself carries none). DeploymentState derives the deployment's.
+	MigrationState string `xml:"MigrationState,omitempty"`
 }
 
 // ConfigurationSetNetwork is the type of the network configuration set.
@@ -202,16 +202,21 @@ type ExtensionReference struct {
 	Format        string `xml:"Format,omitempty"`
 }
 
-// DataVirtualHardDisk attaches a registered disk at a LUN.
+// DataVirtualHardDisk attaches a registered disk at a LUN. MediaLink is
+// the VHD's blob, which Azure reports on every role disk
+// (azure-asm-compute's DeploymentOperations.getByName reads
+// DataVirtualHardDisk/MediaLink and OSVirtualHardDisk/MediaLink).
 type DataVirtualHardDisk struct {
-	DiskName string `xml:"DiskName"`
-	Lun      int    `xml:"Lun"`
+	DiskName  string `xml:"DiskName"`
+	Lun       int    `xml:"Lun"`
+	MediaLink string `xml:"MediaLink,omitempty"`
 }
 
-// OSVirtualHardDisk names a VM's OS disk.
+// OSVirtualHardDisk names a VM's OS disk and its VHD.
 type OSVirtualHardDisk struct {
-	DiskName string `xml:"DiskName"`
-	OS       string `xml:"OS,omitempty"`
+	DiskName  string `xml:"DiskName"`
+	MediaLink string `xml:"MediaLink,omitempty"`
+	OS        string `xml:"OS,omitempty"`
 }
 
 // VirtualNetworkSites is GET /{sub}/services/networking/virtualnetwork.
@@ -220,9 +225,10 @@ type VirtualNetworkSites struct {
 	Sites   []VirtualNetworkSite `xml:"VirtualNetworkSite"`
 }
 
-// VirtualNetworkSite is one classic VNet. GET
-// /{sub}/services/networking/virtualnetwork/{vnet} answers one site: an
-// emulator extension, so the driver can read one VNet's MigrationState.
+// VirtualNetworkSite is one classic VNet of the list. The real API has no
+// single-site GET: a VNet's MigrationState is read from its site in the list
+// (azure-asm-network's NetworkOperations.list reads
+// VirtualNetworkSites/VirtualNetworkSite/MigrationState).
 type VirtualNetworkSite struct {
 	XMLName       xml.Name  `xml:"http://schemas.microsoft.com/windowsazure VirtualNetworkSite"`
 	Name          string    `xml:"Name"`
@@ -230,7 +236,7 @@ type VirtualNetworkSite struct {
 	AddressPrefix []string  `xml:"AddressSpace>AddressPrefixes>AddressPrefix,omitempty"`
 	Subnets       []Subnet  `xml:"Subnets>Subnet,omitempty"`
 	Gateways      []Gateway `xml:"Gateway,omitempty"`
-	// MigrationState is an emulator extension (see Deployment).
+	// MigrationState of the VNet.
 	MigrationState string `xml:"MigrationState,omitempty"`
 }
 
@@ -264,15 +270,17 @@ type StorageService struct {
 	XMLName     xml.Name                 `xml:"http://schemas.microsoft.com/windowsazure StorageService"`
 	ServiceName string                   `xml:"ServiceName"`
 	Properties  StorageServiceProperties `xml:"StorageServiceProperties"`
+	// MigrationState is the account's migration state, a child of
+	// StorageService beside StorageServiceProperties, in the get and in
+	// each account of the list (azure-asm-storage's
+	// StorageAccountOperations.get and list read it there).
+	MigrationState string `xml:"MigrationState,omitempty"`
 }
 
 // StorageServiceProperties of a StorageService.
 type StorageServiceProperties struct {
 	Location    string `xml:"Location,omitempty"`
 	AccountType string `xml:"AccountType,omitempty"`
-	// MigrationState is the account's migration state, as the real API
-	// reports it on storage services.
-	MigrationState string `xml:"MigrationState,omitempty"`
 }
 
 // Disks is GET /{sub}/services/disks.
@@ -406,4 +414,29 @@ type Route struct {
 type NextHopType struct {
 	Type      string `xml:"Type"`
 	IPAddress string `xml:"IpAddress,omitempty"`
+}
+
+// DeploymentState is a deployment's migration state derived from its roles,
+// the only place Azure reports it. Azure migrates a deployment's VMs
+// together, so they agree; should they not (read mid-transition), a failure
+// wins over an operation in progress, which wins over the first role's
+// state, so a caller never takes a half-done deployment for a settled one.
+// No role, or no state on any, is "" (None).
+func DeploymentState(roles []Role) string {
+	rank := func(s string) int {
+		switch s {
+		case "PrepareFailed", "CommitFailed", "AbortFailed":
+			return 2
+		case "Preparing", "Committing", "Aborting":
+			return 1
+		}
+		return 0
+	}
+	out := ""
+	for i, r := range roles {
+		if i == 0 || rank(r.MigrationState) > rank(out) {
+			out = r.MigrationState
+		}
+	}
+	return out
 }

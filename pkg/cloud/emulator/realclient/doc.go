@@ -1,0 +1,14 @@
+// Package realclient proves the emulator (what `migrate sim serve` runs)
+// speaks Azure's protocols by driving it with Microsoft's own client
+// libraries rather than with the azure driver, which was written here and
+// could agree with the emulator while both are wrong.
+//
+// The Service Management scenarios run Node scripts (testdata/*.js) on the
+// npm packages azure-asm-compute 0.18.0, azure-asm-network 0.13.1 and
+// azure-asm-storage 0.12.1 with azure-common (pinned in the repository's
+// package.json and package-lock.json; scripts/deps.sh installs them with
+// `npm ci`). A missing node or package skips the tests, except in CI
+// (CI=true), where it fails them.
+//
+// The package holds tests only.
+package realclient
