@@ -155,7 +155,6 @@ func (a *app) reportMeta(inv *inventory.Inventory) *report.Meta {
 	return m
 }
 
-
 // savePlan writes the saved plan (and, for a directory, the Markdown report
 // and its SVG graph) where --out says; "" writes nothing. Every file is
 // written atomically.
