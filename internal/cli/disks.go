@@ -264,10 +264,11 @@ func (a *app) copyDisk(ctx context.Context, srcArg, dstArg string, f copyFlags, 
 	if o.Checkpoint, err = a.checkpointPath(f.checkpoint, dstArg); err != nil {
 		return err
 	}
+	// With --resume, a missing or torn checkpoint is the copier's to judge:
+	// a staging image whose copy died before its first checkpoint is
+	// recreated, any other destination is refused (disks.ErrNoCheckpoint).
 	if !f.resume {
 		_ = os.Remove(o.Checkpoint)
-	} else if _, err := os.Stat(o.Checkpoint); err != nil {
-		return badInputf("--resume: no checkpoint at %s (%v)", o.Checkpoint, err)
 	}
 	dst, err := a.openDiskSink(ctx, dstArg, src.Size(), kek, f, f.resume)
 	if err != nil {

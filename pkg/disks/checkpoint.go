@@ -18,6 +18,11 @@ var ErrNoCheckpoint = errors.New("no checkpoint to resume from")
 // made for another source (size, chunk size or allocated ranges differ).
 var ErrCheckpointMismatch = errors.New("checkpoint belongs to another copy")
 
+// errTornCheckpoint is a checkpoint file that does not parse: written by a
+// process that died while writing it (on a file system that does not order
+// the rename after the data) or emptied since. It records nothing usable.
+var errTornCheckpoint = fmt.Errorf("checkpoint is torn or empty: %w", ErrNoCheckpoint)
+
 const checkpointVersion = 1
 
 // checkpoint is the JSON file a copy keeps so that it can resume. It holds
@@ -84,7 +89,7 @@ func loadCheckpoint(path string) (*checkpoint, error) {
 	}
 	var c checkpoint
 	if err := json.Unmarshal(b, &c); err != nil {
-		return nil, fmt.Errorf("read checkpoint %s: %w", path, err)
+		return nil, fmt.Errorf("read checkpoint %s: %w: %v", path, errTornCheckpoint, err)
 	}
 	if c.Version != checkpointVersion {
 		return nil, fmt.Errorf("checkpoint %s: version %d, want %d: %w", path, c.Version, checkpointVersion, ErrCheckpointMismatch)

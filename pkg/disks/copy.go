@@ -3,6 +3,7 @@ package disks
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"slices"
@@ -305,8 +306,22 @@ func (c *copier) runEnd(ctx context.Context, buf []byte, lo, hi int64) (int64, b
 	return 0, false, nil
 }
 
+// restore continues from the checkpoint. A checkpoint that is missing or
+// unreadable (the process died before or while writing it) records nothing
+// done: a sink that can start afresh (Restarter) does, and the copy copies
+// everything; any other sink is refused, since what it holds is unknown.
 func (c *copier) restore(ctx context.Context) error {
 	cp, err := loadCheckpoint(c.o.Checkpoint)
+	if errors.Is(err, ErrNoCheckpoint) || errors.Is(err, errTornCheckpoint) {
+		r, ok := c.dst.(Restarter)
+		if !ok {
+			return err
+		}
+		if err := r.Restart(ctx); err != nil {
+			return fmt.Errorf("restart the copy (%w): %w", ErrNoCheckpoint, err)
+		}
+		return nil
+	}
 	if err != nil {
 		return err
 	}

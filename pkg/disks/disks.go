@@ -75,3 +75,14 @@ type Resumable interface {
 	State() ([]byte, error)
 	Restore(ctx context.Context, state []byte) error
 }
+
+// Restarter is implemented by sinks that can start a copy afresh over
+// whatever an interrupted one left, because their first write empties the
+// destination (the staging sink). A resumed copy whose checkpoint is
+// missing or unreadable (the process died before or while writing it)
+// calls Restart, once, before any WriteChunk, and copies everything; a sink
+// that is not a Restarter makes that resume fail with ErrNoCheckpoint, since
+// stale bytes in what the copy skips as zeros would be a hole.
+type Restarter interface {
+	Restart(ctx context.Context) error
+}

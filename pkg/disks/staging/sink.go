@@ -44,6 +44,7 @@ var (
 	_ disks.Sink      = (*Sink)(nil)
 	_ disks.Resumable = (*Sink)(nil)
 	_ disks.Syncer    = (*Sink)(nil)
+	_ disks.Restarter = (*Sink)(nil)
 )
 
 // Create returns a Sink writing DIR/NAME.img and DIR/NAME.manifest.json for
@@ -347,9 +348,31 @@ func (s *Sink) Restore(ctx context.Context, state []byte) error {
 	if err != nil {
 		return fmt.Errorf("staging %s: %w", s.store, err)
 	}
-	if size != s.size {
-		return fmt.Errorf("staging %s: image is %d bytes, want %d: not the image being resumed", s.store, size, s.size)
+	s.key, s.keys, s.macs = st.Key, k, macs
+	switch {
+	case size == s.size:
+		s.started = true
+	case len(macs) == 0:
+		// The copy died while the image was being created: start sizes it
+		// before the first write, and the state gets a MAC only after a
+		// write, so an image of any other size (0 bytes, or what the
+		// folder held before) holds nothing this copy wrote. start
+		// recreates it, as a fresh copy would.
+	default:
+		return fmt.Errorf("staging %s: image is %d bytes, want %d, and the resume state records %d written chunks: not the image being resumed", s.store, size, s.size, len(macs))
 	}
-	s.key, s.keys, s.macs, s.started = st.Key, k, macs, true
+	return nil
+}
+
+// Restart implements disks.Restarter: the copy has no usable checkpoint
+// (the process died before it was written, or while it was), so nothing
+// written before counts. The first write empties the image and removes any
+// manifest, as for a fresh copy; the data key is the one Create drew.
+func (s *Sink) Restart(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.started {
+		return errors.New("staging: Restart after the copy started")
+	}
 	return nil
 }
