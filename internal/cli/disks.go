@@ -150,7 +150,7 @@ that start empty, so a copy does not open with a burst. A checkpoint of the
 completed chunks is kept as the copy goes: after a kill, the same command
 with --resume sends only what is missing and leaves no hole.
 
-A staging destination is encrypted (staging format v1) under --key-file;
+A staging destination is encrypted (staging format v2) under --key-file;
 a staging source is verified (every MAC) and decrypted.`,
 		Example: `  migrate disks copy web1-os.vhd web1-os.raw
   migrate disks copy web1-os.vhd staging:/mnt/usb/web1-os --key-file kek.bin --max-bandwidth 145MB
@@ -280,10 +280,21 @@ func (a *app) copyDisk(ctx context.Context, srcArg, dstArg string, f copyFlags, 
 	o.Progress = &prog
 	stopBar := a.byteProgress(&prog)
 	start := time.Now()
-	sum, err := disks.Copy(ctx, src, dst, o)
+	// The first interrupt closes a.drain: the copier then starts no new
+	// chunk, finishes those in flight and records them (issue 13 item 2).
+	cctx, stopCopy := context.WithCancel(ctx)
+	defer stopCopy()
+	go func() {
+		select {
+		case <-a.drain:
+			stopCopy()
+		case <-cctx.Done():
+		}
+	}()
+	sum, err := disks.Copy(cctx, src, dst, o)
 	stopBar()
 	if err != nil {
-		if ctx.Err() != nil {
+		if cctx.Err() != nil {
 			return &ExitError{Code: ExitInterrupted, Err: fmt.Errorf("copy interrupted; the same command with --resume continues: %w", err)}
 		}
 		return fmt.Errorf("copy %s to %s: %w", disks.RedactURL(srcArg), disks.RedactURL(dstArg), err)

@@ -518,13 +518,7 @@ func TestBlobStore(t *testing.T) {
 			t.Fatal(err)
 		}
 		writeChunks(t, s1, chunks[:2])
-		if err := s1.Sync(ctx); err != nil {
-			t.Fatal(err)
-		}
-		state, err := s1.State()
-		if err != nil {
-			t.Fatal(err)
-		}
+		state, recs := checkpointOf(t, s1, chunks[:2])
 		s1.Close()
 		checkNoSAS(t, "State", string(state), sasSecrets(t, cu))
 		if strings.Contains(string(state), "127.0.0.1") || strings.Contains(string(state), "resume") {
@@ -544,7 +538,7 @@ func TestBlobStore(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := s2.Restore(ctx, state); err != nil {
+		if err := resumeSink(ctx, s2, state, recs); err != nil {
 			t.Fatal(err)
 		}
 		writeChunks(t, s2, chunks[2:])
@@ -579,14 +573,14 @@ func TestBlobStore(t *testing.T) {
 			t.Fatal(err)
 		}
 		writeChunks(t, other, chunks[:1])
-		st3, _ := other.State()
+		st3, recs3 := checkpointOf(t, other, chunks[:1])
 		other.Close()
 		s3, err := NewSink(ctx, st2, kek, CipherXTS256, big)
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer s3.Close()
-		if err := s3.Restore(ctx, st3); err == nil {
+		if err := resumeSink(ctx, s3, st3, recs3); err == nil {
 			t.Fatal("Restore onto an image of another size succeeded")
 		}
 	})
@@ -667,14 +661,15 @@ func TestBlobStore(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		writeChunks(t, elsewhere, chunksOfDisk(plain)[:1])
-		state, _ := elsewhere.State()
+		written := chunksOfDisk(plain)[:1]
+		writeChunks(t, elsewhere, written)
+		state, recs := checkpointOf(t, elsewhere, written)
 		elsewhere.Close()
 		other, err := NewSink(ctx, st, kek, "", 2*testSize)
 		if err != nil {
 			t.Fatal(err)
 		}
-		collect("resume size", other.Restore(ctx, state))
+		collect("resume size", resumeSink(ctx, other, state, recs))
 		other.Close()
 		collect("unaligned write", w.WriteAt(ctx, make([]byte, 100), 512))
 
