@@ -99,12 +99,24 @@ found. A corrupt file is exit 2 naming the offset and the field.`,
 				t.row(indent+"unique id", in.UniqueID.String())
 				t.row(indent+"creator", in.CreatorApp)
 				t.row(indent+"checks", strings.Join(in.Checks, ", "))
+				if depth == 0 {
+					t.row(indent+"azure", azureReadiness(in.VirtualSize))
+				}
 				t.flush()
 				depth++
 			}
 			return nil
 		},
 	}
+}
+
+// azureReadiness says whether Azure takes a disk of this virtual size as a
+// fixed VHD or managed disk, and what a copy does when it does not.
+func azureReadiness(size int64) string {
+	if size%disks.MiB == 0 {
+		return "ready (whole MiB)"
+	}
+	return fmt.Sprintf("not Azure-ready: %d bytes is not a whole number of MiB; a copy to a fixed VHD or a managed disk pads it with zeros to %d", size, disks.WholeMiB(size))
 }
 
 // copyFlags are the copier's flags, shared by copy and decrypt.
@@ -261,6 +273,13 @@ func (a *app) copyDisk(ctx context.Context, srcArg, dstArg string, f copyFlags, 
 			return fmt.Errorf("verify %s: %w", disks.RedactURL(srcArg), err)
 		}
 	}
+	if manifest == nil && needsWholeMiB(dstArg) && src.Size()%disks.MiB != 0 {
+		// Azure takes only whole-MiB fixed VHDs and managed disks; qemu-img
+		// create -f vpc sizes from CHS geometry (issue 12 item 5).
+		fmt.Fprintf(a.io.ErrOut, "note: %s is %d bytes, not a whole number of MiB; padding it with zeros to %d bytes, as Azure requires\n",
+			disks.RedactURL(srcArg), src.Size(), disks.WholeMiB(src.Size()))
+		src = disks.PadToMiB(src)
+	}
 	if o.Checkpoint, err = a.checkpointPath(f.checkpoint, dstArg); err != nil {
 		return err
 	}
@@ -321,6 +340,20 @@ func (a *app) copyDisk(ctx context.Context, srcArg, dstArg string, f copyFlags, 
 	fmt.Fprintf(a.io.Out, "copied %s of data (%s virtual, %d extents) in %s\nsha256 %s\n",
 		humanBytes(data), humanBytes(sum.Size), len(sum.Extents), time.Since(start).Round(time.Millisecond), res.ContentSHA256)
 	return nil
+}
+
+// needsWholeMiB reports a destination Azure takes only in whole MiB: a
+// fixed VHD (local, or a page blob named .vhd) or a managed disk.
+func needsWholeMiB(dst string) bool {
+	switch {
+	case strings.HasPrefix(dst, stagingPrefix):
+		return false
+	case strings.HasPrefix(dst, managedPrefix):
+		return true
+	case isURL(dst):
+		return blobIsVHD(dst)
+	}
+	return strings.EqualFold(filepath.Ext(dst), ".vhd")
 }
 
 // checkpointPath is where a copy keeps its checkpoint: beside a local

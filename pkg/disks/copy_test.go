@@ -368,3 +368,23 @@ func TestTornCheckpointTail(t *testing.T) {
 		}
 	}
 }
+
+// A source padded to whole MiB copies as the source followed by zeros.
+func TestPadToMiB(t *testing.T) {
+	data := pattern(10514432, Extent{0, mib}, Extent{10514432 - 4096, 4096})
+	src := PadToMiB(&memSource{data: data})
+	if src.Size() != 11*mib {
+		t.Fatalf("padded size %d, want %d", src.Size(), 11*mib)
+	}
+	dst := newMemSink(src.Size())
+	if _, err := Copy(t.Context(), src, dst, CopyOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	want := append(slices.Clone(data), make([]byte, 11*mib-len(data))...)
+	if !bytes.Equal(dst.data, want) {
+		t.Fatal("padded copy differs from the source and zeros")
+	}
+	if whole := (&memSource{data: want}); PadToMiB(whole) != Source(whole) {
+		t.Fatal("a whole-MiB source was wrapped")
+	}
+}
