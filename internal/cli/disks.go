@@ -99,12 +99,24 @@ found. A corrupt file is exit 2 naming the offset and the field.`,
 				t.row(indent+"unique id", in.UniqueID.String())
 				t.row(indent+"creator", in.CreatorApp)
 				t.row(indent+"checks", strings.Join(in.Checks, ", "))
+				if depth == 0 {
+					t.row(indent+"azure", azureReadiness(in.VirtualSize))
+				}
 				t.flush()
 				depth++
 			}
 			return nil
 		},
 	}
+}
+
+// azureReadiness says whether Azure takes a disk of this virtual size as a
+// fixed VHD or managed disk, and what a copy does when it does not.
+func azureReadiness(size int64) string {
+	if size%disks.MiB == 0 {
+		return "ready (whole MiB)"
+	}
+	return fmt.Sprintf("not Azure-ready: %d bytes is not a whole number of MiB; a copy to a fixed VHD or a managed disk pads it with zeros to %d", size, disks.WholeMiB(size))
 }
 
 // copyFlags are the copier's flags, shared by copy and decrypt.
@@ -150,7 +162,7 @@ that start empty, so a copy does not open with a burst. A checkpoint of the
 completed chunks is kept as the copy goes: after a kill, the same command
 with --resume sends only what is missing and leaves no hole.
 
-A staging destination is encrypted (staging format v1) under --key-file;
+A staging destination is encrypted (staging format v2) under --key-file;
 a staging source is verified (every MAC) and decrypted.`,
 		Example: `  migrate disks copy web1-os.vhd web1-os.raw
   migrate disks copy web1-os.vhd staging:/mnt/usb/web1-os --key-file kek.bin --max-bandwidth 145MB
@@ -269,13 +281,21 @@ func (a *app) copyDisk(ctx context.Context, srcArg, dstArg string, f copyFlags, 
 			return fmt.Errorf("verify %s: %w", disks.RedactURL(srcArg), err)
 		}
 	}
+	if manifest == nil && needsWholeMiB(dstArg) && src.Size()%disks.MiB != 0 {
+		// Azure takes only whole-MiB fixed VHDs and managed disks; qemu-img
+		// create -f vpc sizes from CHS geometry (issue 12 item 5).
+		fmt.Fprintf(a.io.ErrOut, "note: %s is %d bytes, not a whole number of MiB; padding it with zeros to %d bytes, as Azure requires\n",
+			disks.RedactURL(srcArg), src.Size(), disks.WholeMiB(src.Size()))
+		src = disks.PadToMiB(src)
+	}
+	// With --resume, a missing or torn checkpoint is the copier's to judge:
+	// a staging image whose copy died before its first checkpoint is
+	// recreated, any other destination is refused (disks.ErrNoCheckpoint).
 	if !f.resume {
 		if err := os.MkdirAll(filepath.Dir(o.Checkpoint), 0o700); err != nil {
 			return fmt.Errorf("checkpoint: %w", err)
 		}
 		_ = os.Remove(o.Checkpoint)
-	} else if _, err := os.Stat(o.Checkpoint); err != nil {
-		return badInputf("--resume: no checkpoint at %s (%v)", o.Checkpoint, err)
 	}
 	dst, err := a.openDiskSink(ctx, dstArg, src.Size(), kek, f, f.resume)
 	if err != nil {
@@ -287,10 +307,21 @@ func (a *app) copyDisk(ctx context.Context, srcArg, dstArg string, f copyFlags, 
 	o.Progress = &prog
 	stopBar := a.byteProgress(&prog)
 	start := time.Now()
-	sum, err := disks.Copy(ctx, src, dst, o)
+	// The first interrupt closes a.drain: the copier then starts no new
+	// chunk, finishes those in flight and records them (issue 13 item 2).
+	cctx, stopCopy := context.WithCancel(ctx)
+	defer stopCopy()
+	go func() {
+		select {
+		case <-a.drain:
+			stopCopy()
+		case <-cctx.Done():
+		}
+	}()
+	sum, err := disks.Copy(cctx, src, dst, o)
 	stopBar()
 	if err != nil {
-		if ctx.Err() != nil {
+		if cctx.Err() != nil {
 			return &ExitError{Code: ExitInterrupted, Err: fmt.Errorf("copy interrupted; the same command with --resume continues: %w", err)}
 		}
 		return fmt.Errorf("copy %s to %s: %w", disks.RedactURL(srcArg), disks.RedactURL(dstArg), err)
@@ -317,6 +348,20 @@ func (a *app) copyDisk(ctx context.Context, srcArg, dstArg string, f copyFlags, 
 	fmt.Fprintf(a.io.Out, "copied %s of data (%s virtual, %d extents) in %s\nsha256 %s\n",
 		humanBytes(data), humanBytes(sum.Size), len(sum.Extents), time.Since(start).Round(time.Millisecond), res.ContentSHA256)
 	return nil
+}
+
+// needsWholeMiB reports a destination Azure takes only in whole MiB: a
+// fixed VHD (local, or a page blob named .vhd) or a managed disk.
+func needsWholeMiB(dst string) bool {
+	switch {
+	case strings.HasPrefix(dst, stagingPrefix):
+		return false
+	case strings.HasPrefix(dst, managedPrefix):
+		return true
+	case isURL(dst):
+		return blobIsVHD(dst)
+	}
+	return strings.EqualFold(filepath.Ext(dst), ".vhd")
 }
 
 // checkpointPath is where a copy keeps its checkpoint: beside a local

@@ -2,18 +2,20 @@ package disks
 
 import (
 	"context"
-	"encoding/json"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
 	"fmt"
+	"hash"
 	"os"
 	"slices"
 	"sync"
-	"sync/atomic"
 
 	"golang.org/x/sync/errgroup"
 )
 
-// DefaultWorkers is the number of concurrent reads and of concurrent writes
-// when CopyOptions.Workers is 0.
+// DefaultWorkers is the number of chunks in flight when CopyOptions.Workers
+// is 0.
 const DefaultWorkers = 4
 
 // Syncer is implemented by sinks whose writes are not durable when
@@ -30,14 +32,16 @@ type CopyOptions struct {
 	// MaxIOPS caps the write calls per second (one per extent written);
 	// 0 means no cap.
 	MaxIOPS int
-	// Workers is how many chunks are read and how many written at once;
-	// 0 means DefaultWorkers. Memory is about (Workers+5) chunks.
+	// Workers is how many chunks are in flight at once, each read, hashed
+	// and written by one goroutine; 0 means DefaultWorkers. The copier
+	// holds Workers+2 chunk buffers, allocated once.
 	Workers int
 	// Checkpoint is the path of the checkpoint file; "" means none. It is
 	// removed when the copy succeeds.
 	Checkpoint string
 	// Resume continues from Checkpoint; the sink must hold what the
-	// interrupted copy wrote (see ReopenRaw).
+	// interrupted copy wrote (see ReopenRaw). A missing or torn checkpoint
+	// restarts the copy if the sink is a Restarter, else is ErrNoCheckpoint.
 	Resume bool
 	// Progress, when set, is updated as the copy goes.
 	Progress *Progress
@@ -46,19 +50,15 @@ type CopyOptions struct {
 	clock clock
 }
 
-// item is one chunk in flight. refs counts the stages (hash, write) still
-// using buf; the last one returns it to the pool.
+// item is one chunk in flight.
 type item struct {
-	seq     int
-	idx     int64
-	off     int64
-	buf     []byte
-	data    []byte
-	reads   []Extent // allocated ranges inside the chunk
-	extents []Extent // non-zero sector runs
-	hash    bool
-	write   bool
-	refs    atomic.Int32
+	seq   int // dispatch order, for the HashRuns turnstile
+	idx   int64
+	off   int64
+	buf   []byte
+	reads []Extent // allocated ranges inside the chunk
+	hash  bool     // feed the HashRuns hasher (HashRuns copies only)
+	write bool     // not done by an earlier run
 }
 
 func (it *item) allocated() int64 {
@@ -69,11 +69,17 @@ func (it *item) allocated() int64 {
 	return n
 }
 
-// Copy copies src to dst: only allocated ranges are read and only non-zero
-// sectors written, chunk by chunk, several in flight, with memory bounded by
-// a fixed pool of chunk buffers. It returns the extents and content hash.
-// Errors from dst or src are returned wrapped; on any error the sink is left
-// unfinished (the caller closes it) and, with a checkpoint, resumable.
+// Copy copies src to dst: only allocated ranges are read, each once, and
+// only non-zero sectors written, chunk by chunk, Workers chunks in flight,
+// with memory bounded by Workers+2 chunk buffers. It returns the extents
+// and content hash.
+//
+// When ctx is cancelled, Copy starts no new chunk, lets the chunks in flight
+// finish (their I/O no longer bound to ctx), records them in the checkpoint
+// and returns an error wrapping ctx's: a resume then sends only what is
+// missing. Errors from dst or src are returned wrapped; on any error the
+// sink is left unfinished (the caller closes it) and, with a checkpoint,
+// resumable.
 func Copy(ctx context.Context, src Source, dst Sink, o CopyOptions) (Summary, error) {
 	c, err := newCopier(ctx, src, dst, o)
 	if err != nil {
@@ -89,21 +95,26 @@ type copier struct {
 	size  int64
 	alloc []Extent
 	fp    string
+	alg   string
 	thr   *throttle
 
-	nbuf    int
-	pool    chan []byte
-	made    int
-	prior   bitset // chunks an earlier run completed; read-only once running
-	done    bitset // chunks completed (earlier runs and this one), under mu
-	hasher  *contentHasher
-	hashPos int64
+	nbuf int
+	pool chan []byte
+	made int
 
-	lookBufs [][]byte // lookahead's segment buffers, made on first use
+	prior  bitset // chunks an earlier run completed; read-only once running
+	runs   *runsHasher
+	hashAt int64 // HashRuns: where the restored hash state stands
 
-	mu       sync.Mutex
-	snap     *hashSnapshot // latest consistent hash state
-	lastSave *hashSnapshot
+	mu     sync.Mutex
+	exts   map[int64][]Extent // per chunk, non-zero runs found
+	leaves map[int64][32]byte // HashTree leaves
+	sinkSt map[int64][]byte   // restored ChunkState, for compaction
+
+	turnMu sync.Mutex
+	turn   *sync.Cond
+	next   int  // seq whose turn it is to hash
+	broken bool // a worker failed: the turnstile lets everyone out
 }
 
 func newCopier(ctx context.Context, src Source, dst Sink, o CopyOptions) (*copier, error) {
@@ -128,16 +139,28 @@ func newCopier(ctx context.Context, src Source, dst Sink, o CopyOptions) (*copie
 	if err != nil {
 		return nil, err
 	}
-	c := &copier{
-		src: src, dst: dst, o: o, size: size, alloc: alloc,
-		fp:    fingerprint(size, alloc),
-		thr:   newThrottle(o.clock, o.MaxBandwidth, o.MaxIOPS),
-		nbuf:  o.Workers + 4,
-		prior: newBitset((size + ChunkSize - 1) / ChunkSize),
-		done:  newBitset((size + ChunkSize - 1) / ChunkSize),
+	alg := HashTree
+	if h, ok := src.(ContentHashSource); ok {
+		alg = h.ContentHash()
 	}
+	if alg != HashTree && alg != HashRuns {
+		return nil, fmt.Errorf("source asks for content hash %q, want %q or %q", alg, HashTree, HashRuns)
+	}
+	c := &copier{
+		src: src, dst: dst, o: o, size: size, alloc: alloc, alg: alg,
+		fp:     fingerprint(size, alloc),
+		thr:    newThrottle(o.clock, o.MaxBandwidth, o.MaxIOPS),
+		nbuf:   o.Workers + 2,
+		prior:  newBitset((size + ChunkSize - 1) / ChunkSize),
+		exts:   map[int64][]Extent{},
+		leaves: map[int64][32]byte{},
+		sinkSt: map[int64][]byte{},
+	}
+	if alg == HashRuns {
+		c.runs = newRunsHasher(alloc)
+	}
+	c.turn = sync.NewCond(&c.turnMu)
 	c.pool = make(chan []byte, c.nbuf)
-	c.hasher = newContentHasher(size, c.nbuf/2, c.lookahead, c.release)
 	return c, nil
 }
 
@@ -205,173 +228,125 @@ func (c *copier) acquire(ctx context.Context) ([]byte, error) {
 	}
 }
 
-func (c *copier) release(it *item) {
-	if it.refs.Add(-1) == 0 {
-		c.pool <- it.buf
-	}
-}
-
-// fill reads the chunk's allocated ranges and clears the gaps between
-// them (which read as zeros), then finds its non-zero sector runs. Only the
-// gaps are cleared: a fully allocated chunk is written once, by the read.
-func (c *copier) fill(ctx context.Context, buf []byte, off int64, reads []Extent) ([]byte, []Extent, error) {
-	data := buf[:c.chunkLen(off)]
-	var ext []Extent
-	at := off
-	for _, r := range reads {
-		clear(data[at-off : r.Off-off])
-		p := data[r.Off-off : r.Off-off+r.Len]
-		if err := c.src.ReadAt(ctx, p, r.Off); err != nil {
-			return nil, nil, fmt.Errorf("read source at %d: %w", r.Off, err)
-		}
-		ext = appendNonZero(ext, p, r.Off)
-		at = r.Off + r.Len
-	}
-	clear(data[at-off:])
-	return data, ext, nil
-}
-
-// lookSegment is the unit of a read ahead: small enough that a run ending
-// early is found without reading much past it, large enough for big reads.
-const lookSegment = 1 << 20
-
-// lookahead finds where a run of non-zero sectors that reaches from (a
-// chunk boundary) ends. It reads ahead in segments, Workers of them at a
-// time with its own buffers, and stops at the first batch holding the end.
-// Only the sequencer calls it.
-func (c *copier) lookahead(ctx context.Context, from int64) (int64, error) {
-	w := c.o.Workers
-	if c.lookBufs == nil {
-		c.lookBufs = make([][]byte, w)
-		for i := range c.lookBufs {
-			c.lookBufs[i] = make([]byte, lookSegment)
-		}
-	}
-	type result struct {
-		end   int64
-		found bool
-		err   error
-	}
-	res := make([]result, w)
-	for off := from; off < c.size; off += int64(w) * lookSegment {
-		var wg sync.WaitGroup
-		for i := range w {
-			lo := off + int64(i)*lookSegment
-			if lo >= c.size {
-				res[i] = result{}
-				continue
-			}
-			wg.Go(func() {
-				e, ok, err := c.runEnd(ctx, c.lookBufs[i], lo, min(lo+lookSegment, c.size))
-				res[i] = result{e, ok, err}
-			})
-		}
-		wg.Wait()
-		for _, r := range res {
-			if r.err != nil {
-				return 0, r.err
-			}
-			if r.found {
-				return r.end, nil
-			}
-		}
-	}
-	return c.size, nil
-}
-
-// runEnd reports the first zero sector in [lo, hi), if any: an unallocated
-// byte or an all-zero sector of data. It reads only the allocated prefix.
-func (c *copier) runEnd(ctx context.Context, buf []byte, lo, hi int64) (int64, bool, error) {
-	i, _ := slices.BinarySearchFunc(c.alloc, lo, func(e Extent, t int64) int {
-		if e.Off+e.Len <= t {
-			return -1
-		}
-		return 1
-	})
-	if i == len(c.alloc) || c.alloc[i].Off > lo {
-		return lo, true, nil
-	}
-	end := min(hi, c.alloc[i].Off+c.alloc[i].Len)
-	p := buf[:end-lo]
-	if err := c.src.ReadAt(ctx, p, lo); err != nil {
-		return 0, false, fmt.Errorf("read source at %d: %w", lo, err)
-	}
-	if z := firstZeroSector(p); z >= 0 {
-		return lo + int64(z), true, nil
-	}
-	if end < hi {
-		return end, true, nil // unallocated from end on
-	}
-	return 0, false, nil
-}
-
-func (c *copier) restore(ctx context.Context) error {
+// restore continues from the checkpoint. A checkpoint that is missing or
+// unreadable (the process died before or while writing it) records nothing
+// done: a sink that can start afresh (Restarter) does, and the copy copies
+// everything; any other sink is refused, since what it holds is unknown.
+// It returns the records to keep in the compacted log.
+func (c *copier) restore(ctx context.Context) ([]cpRecord, *runsState, error) {
 	cp, err := loadCheckpoint(c.o.Checkpoint)
-	if err != nil {
-		return err
-	}
-	if cp.Size != c.size || cp.ChunkSize != ChunkSize || cp.Source != c.fp {
-		return fmt.Errorf("checkpoint %s: made for a source of %d bytes (fingerprint %.12s), this one has %d (%.12s): %w",
-			c.o.Checkpoint, cp.Size, cp.Source, c.size, c.fp, ErrCheckpointMismatch)
-	}
-	for _, r := range cp.Done {
-		if r[0] < 0 || r[1] > (c.size+ChunkSize-1)/ChunkSize || r[0] > r[1] {
-			return fmt.Errorf("checkpoint %s: chunk range %v out of bounds: %w", c.o.Checkpoint, r, ErrCheckpointMismatch)
-		}
-		for i := r[0]; i < r[1]; i++ {
-			c.prior.set(i)
-			c.done.set(i)
-		}
-	}
-	if cp.Hash != nil {
-		if err := c.hasher.restore(cp.Hash); err != nil {
-			return err
-		}
-		c.hashPos = cp.Hash.Pos
-		c.snap = cp.Hash
-	}
-	if len(cp.Sink) > 0 {
-		r, ok := c.dst.(Resumable)
+	if errors.Is(err, ErrNoCheckpoint) {
+		r, ok := c.dst.(Restarter)
 		if !ok {
-			return fmt.Errorf("checkpoint %s holds sink state but the destination cannot resume: %w", c.o.Checkpoint, ErrCheckpointMismatch)
+			return nil, nil, err
+		}
+		if err := r.Restart(ctx); err != nil {
+			return nil, nil, fmt.Errorf("restart the copy (%w): %w", ErrNoCheckpoint, err)
+		}
+		return nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	if cp.Size != c.size || cp.ChunkSize != ChunkSize || cp.Source != c.fp || cp.Hash != c.alg {
+		return nil, nil, fmt.Errorf("checkpoint %s: made for a source of %d bytes (fingerprint %.12s, hash %s), this one has %d (%.12s, %s): %w",
+			c.o.Checkpoint, cp.Size, cp.Source, cp.Hash, c.size, c.fp, c.alg, ErrCheckpointMismatch)
+	}
+	nchunks := (c.size + ChunkSize - 1) / ChunkSize
+	keep := cp.records[:0]
+	for _, r := range cp.records {
+		if r.Chunk < 0 || r.Chunk >= nchunks || c.prior.has(r.Chunk) {
+			return nil, nil, fmt.Errorf("checkpoint %s: chunk %d out of bounds or twice: %w", c.o.Checkpoint, r.Chunk, ErrCheckpointMismatch)
+		}
+		ext, err := recordExtents(r, c.chunkLen(r.Chunk*ChunkSize))
+		if err != nil {
+			return nil, nil, fmt.Errorf("checkpoint %s: %w: %w", c.o.Checkpoint, err, ErrCheckpointMismatch)
+		}
+		c.prior.set(r.Chunk)
+		if len(ext) > 0 {
+			c.exts[r.Chunk] = ext
+		}
+		if c.alg == HashTree && len(ext) > 0 {
+			l, err := hex.DecodeString(r.Leaf)
+			if err != nil || len(l) != 32 {
+				return nil, nil, fmt.Errorf("checkpoint %s: chunk %d: bad leaf: %w", c.o.Checkpoint, r.Chunk, ErrCheckpointMismatch)
+			}
+			c.leaves[r.Chunk] = [32]byte(l)
+		}
+		if r.Sink != nil {
+			c.sinkSt[r.Chunk*ChunkSize] = r.Sink
+		}
+		keep = append(keep, r)
+	}
+	if c.runs != nil && cp.hash != nil {
+		if err := c.runs.restore(*cp.hash); err != nil {
+			return nil, nil, err
+		}
+		c.hashAt = cp.hash.Pos
+	}
+	if r, ok := c.dst.(Resumable); ok {
+		if cp.Sink == nil {
+			return nil, nil, fmt.Errorf("checkpoint %s holds no state for this destination: %w", c.o.Checkpoint, ErrCheckpointMismatch)
 		}
 		if err := r.Restore(ctx, cp.Sink); err != nil {
-			return fmt.Errorf("restore the destination's state: %w", err)
+			return nil, nil, fmt.Errorf("restore the destination's state: %w", err)
 		}
+		if cr, ok := c.dst.(ChunkResumable); ok {
+			if err := cr.RestoreChunks(c.sinkSt); err != nil {
+				return nil, nil, fmt.Errorf("restore the destination's state: %w", err)
+			}
+		}
+	} else if cp.Sink != nil {
+		return nil, nil, fmt.Errorf("checkpoint %s holds sink state but the destination cannot resume: %w", c.o.Checkpoint, ErrCheckpointMismatch)
 	}
-	return nil
+	var hs *runsState
+	if c.runs != nil && cp.hash != nil {
+		hs = cp.hash
+	}
+	return keep, hs, nil
 }
 
-// save syncs the sink and writes the checkpoint.
-func (c *copier) save(ctx context.Context) error {
-	if c.o.Checkpoint == "" {
-		return nil
-	}
-	if s, ok := c.dst.(Syncer); ok {
-		if err := s.Sync(ctx); err != nil {
-			return fmt.Errorf("sync the destination before a checkpoint: %w", err)
+// recordExtents checks a record's extents against its chunk.
+func recordExtents(r cpRecord, n int64) ([]Extent, error) {
+	lo, hi := r.Chunk*ChunkSize, r.Chunk*ChunkSize+n
+	out := make([]Extent, 0, len(r.Ext))
+	at := lo
+	for _, e := range r.Ext {
+		if e[1] <= 0 || e[0] < at || e[0]+e[1] > hi || e[0]%SectorSize != 0 || (e[1]%SectorSize != 0 && e[0]+e[1] != hi) {
+			return nil, fmt.Errorf("chunk %d: extent [%d, +%d) unsorted, unaligned or outside it", r.Chunk, e[0], e[1])
 		}
+		out = append(out, Extent{Off: e[0], Len: e[1]})
+		at = e[0] + e[1]
 	}
-	c.mu.Lock()
-	cp := checkpoint{Version: checkpointVersion, Size: c.size, ChunkSize: ChunkSize, Source: c.fp, Done: c.done.ranges(), Hash: c.snap}
-	c.mu.Unlock()
+	return out, nil
+}
+
+func (c *copier) header() (cpHeader, error) {
+	h := cpHeader{Version: checkpointVersion, Size: c.size, ChunkSize: ChunkSize, Source: c.fp, Hash: c.alg}
 	if r, ok := c.dst.(Resumable); ok {
 		st, err := r.State()
 		if err != nil {
-			return fmt.Errorf("save the destination's state: %w", err)
+			return h, fmt.Errorf("save the destination's state: %w", err)
 		}
-		cp.Sink = st
+		h.Sink = st
 	}
-	b, err := json.Marshal(&cp)
-	if err != nil {
-		return fmt.Errorf("encode checkpoint: %w", err)
-	}
-	return writeFileAtomic(c.o.Checkpoint, b)
+	return h, nil
+}
+
+// done is what a finished chunk reports to the checkpointer.
+type done struct {
+	rec  cpRecord
+	hash *runsState
 }
 
 func (c *copier) run(ctx context.Context) (Summary, error) {
+	var (
+		kept []cpRecord
+		hs   *runsState
+	)
 	if c.o.Resume {
-		if err := c.restore(ctx); err != nil {
+		var err error
+		if kept, hs, err = c.restore(ctx); err != nil {
 			return Summary{}, err
 		}
 	}
@@ -380,33 +355,44 @@ func (c *copier) run(ctx context.Context) (Summary, error) {
 		total += e.Len
 	}
 	c.o.Progress.begin(total, c.o.clock.Now())
-	// A checkpoint from the start means a copy killed at once still
-	// resumes rather than finding nothing.
-	if err := c.save(ctx); err != nil {
-		return Summary{}, err
+
+	// The log exists before anything is written, so a copy killed at once
+	// still resumes; a resume rewrites it compacted.
+	var log *checkpointLog
+	if c.o.Checkpoint != "" {
+		h, err := c.header()
+		if err != nil {
+			return Summary{}, err
+		}
+		if log, err = createCheckpoint(c.o.Checkpoint, h, kept, hs); err != nil {
+			return Summary{}, err
+		}
+		defer log.close()
 	}
 
-	g, gctx := errgroup.WithContext(ctx)
-	readCh := make(chan *item)
-	seqCh := make(chan *item, c.nbuf)
-	writeCh := make(chan *item, c.nbuf)
-	doneCh := make(chan int64, c.nbuf)
+	// In-flight work outlives a cancelled ctx: it finishes and is
+	// recorded. Only dispatch watches ctx.
+	work := context.WithoutCancel(ctx)
+	g, gctx := errgroup.WithContext(work)
+	workCh := make(chan *item)
+	doneCh := make(chan done, c.nbuf)
 
-	// Dispatch chunks in order, each with a buffer taken in order so the
-	// sequencer's next chunk always has one.
 	g.Go(func() error {
-		defer close(readCh)
+		defer close(workCh)
 		seq := 0
 		var err error
 		c.chunks(func(off int64, reads []Extent) bool {
+			if ctx.Err() != nil {
+				return false
+			}
 			idx := off / ChunkSize
 			it := &item{idx: idx, off: off, reads: reads}
-			it.hash = off+c.chunkLen(off) > c.hashPos
 			it.write = !c.prior.has(idx)
+			it.hash = c.runs != nil && off+c.chunkLen(off) > c.hashAt
 			if !it.write {
 				c.o.Progress.add(it.allocated())
 			}
-			if !it.hash && !it.write {
+			if !it.write && !it.hash {
 				return true
 			}
 			if it.buf, err = c.acquire(gctx); err != nil {
@@ -415,7 +401,7 @@ func (c *copier) run(ctx context.Context) (Summary, error) {
 			it.seq = seq
 			seq++
 			select {
-			case readCh <- it:
+			case workCh <- it:
 				return true
 			case <-gctx.Done():
 				err = gctx.Err()
@@ -425,106 +411,48 @@ func (c *copier) run(ctx context.Context) (Summary, error) {
 		return err
 	})
 
-	// Readers fill chunks concurrently.
-	var readers sync.WaitGroup
+	var workers sync.WaitGroup
 	for range c.o.Workers {
-		readers.Add(1)
+		workers.Add(1)
 		g.Go(func() error {
-			defer readers.Done()
-			for it := range readCh {
+			defer workers.Done()
+			h := sha256.New()
+			var ext []Extent
+			for it := range workCh {
 				var err error
-				if it.data, it.extents, err = c.fill(gctx, it.buf, it.off, it.reads); err != nil {
+				if ext, err = c.process(gctx, h, it, ext[:0], doneCh); err != nil {
+					c.breakTurnstile()
 					return err
-				}
-				select {
-				case seqCh <- it:
-				case <-gctx.Done():
-					return gctx.Err()
 				}
 			}
 			return nil
 		})
 	}
-	go func() { readers.Wait(); close(seqCh) }()
+	go func() { workers.Wait(); close(doneCh) }()
 
-	// The sequencer puts chunks back in order, hands them to writers and
-	// feeds the in-order content hash.
-	var sum Summary
-	seqDone := make(chan struct{})
-	g.Go(func() error {
-		defer close(seqDone)
-		defer close(writeCh)
-		pending := map[int]*item{}
-		next := 0
-		for it := range seqCh {
-			pending[it.seq] = it
-			for {
-				it, ok := pending[next]
-				if !ok {
-					break
-				}
-				delete(pending, next)
-				next++
-				if err := c.sequence(gctx, it, writeCh, doneCh); err != nil {
-					return err
-				}
-			}
-		}
-		if gctx.Err() != nil {
-			return gctx.Err()
-		}
-		ext, h, err := c.hasher.finish()
-		if err != nil {
-			return err
-		}
-		sum = Summary{Size: c.size, Extents: ext, ContentSHA256: h}
-		return nil
-	})
-
-	// Writers.
-	var writers sync.WaitGroup
-	for range c.o.Workers {
-		writers.Add(1)
-		g.Go(func() error {
-			defer writers.Done()
-			for it := range writeCh {
-				if err := c.write(gctx, it); err != nil {
-					return err
-				}
-				doneCh <- it.idx
-			}
-			return nil
-		})
-	}
-	go func() { writers.Wait(); <-seqDone; close(doneCh) }()
-
-	// The checkpointer records completed chunks, batched: everything that
-	// completed while the previous checkpoint was being written. It keeps
+	// The checkpointer records finished chunks in batches: everything that
+	// finished while the previous batch was being made durable. It keeps
 	// going after a failure so that chunks already written are recorded.
 	saveErr := make(chan error, 1)
 	go func() {
 		var err error
-		keep := context.WithoutCancel(ctx)
-		for idx := range doneCh {
-			c.mu.Lock()
-			c.done.set(idx)
-			c.mu.Unlock()
+		var batch []cpRecord
+		for d := range doneCh {
+			batch = c.collect(batch[:0], d)
 		drain:
 			for {
 				select {
-				case i, ok := <-doneCh:
+				case d, ok := <-doneCh:
 					if !ok {
 						break drain
 					}
-					c.mu.Lock()
-					c.done.set(i)
-					c.mu.Unlock()
+					batch = c.collect(batch, d)
 				default:
 					break drain
 				}
 			}
-			if err == nil {
-				err = c.save(keep)
+			if err == nil && log != nil {
+				err = c.save(work, log, batch)
 			}
 		}
 		saveErr <- err
@@ -534,6 +462,13 @@ func (c *copier) run(ctx context.Context) (Summary, error) {
 	if serr := <-saveErr; err == nil {
 		err = serr
 	}
+	if err == nil && ctx.Err() != nil {
+		err = fmt.Errorf("copy stopped, chunks in flight finished and recorded: %w", ctx.Err())
+	}
+	if err != nil {
+		return Summary{}, err
+	}
+	sum, err := c.summary()
 	if err != nil {
 		return Summary{}, err
 	}
@@ -541,6 +476,7 @@ func (c *copier) run(ctx context.Context) (Summary, error) {
 		return Summary{}, fmt.Errorf("finish the destination: %w", err)
 	}
 	if c.o.Checkpoint != "" {
+		log.close()
 		if err := os.Remove(c.o.Checkpoint); err != nil && !os.IsNotExist(err) {
 			return sum, fmt.Errorf("remove checkpoint: %w", err)
 		}
@@ -548,70 +484,157 @@ func (c *copier) run(ctx context.Context) (Summary, error) {
 	return sum, nil
 }
 
-// sequence handles the next chunk in disk order.
-func (c *copier) sequence(ctx context.Context, it *item, writeCh chan<- *item, doneCh chan<- int64) error {
-	writes := it.write && len(it.extents) > 0
-	var refs int32
-	if it.hash {
-		refs++
+// collect adds a finished chunk to the copier's state and to batch.
+func (c *copier) collect(batch []cpRecord, d done) []cpRecord {
+	if d.hash != nil {
+		return append(batch, cpRecord{Chunk: -1, Hash: d.hash})
 	}
-	if writes {
-		refs++
+	return append(batch, d.rec)
+}
+
+// save makes the sink's writes durable, then appends the batch.
+func (c *copier) save(ctx context.Context, log *checkpointLog, batch []cpRecord) error {
+	if s, ok := c.dst.(Syncer); ok {
+		if err := s.Sync(ctx); err != nil {
+			return fmt.Errorf("sync the destination before a checkpoint: %w", err)
+		}
 	}
-	if refs == 0 {
+	return log.append(batch)
+}
+
+// process reads one chunk's allocated ranges (only those: the gaps are
+// never touched), finds its non-zero runs while the data is in cache,
+// hashes it and writes it, then reports it done.
+func (c *copier) process(ctx context.Context, h hash.Hash, it *item, ext []Extent, doneCh chan<- done) ([]Extent, error) {
+	data := it.buf[:c.chunkLen(it.off)]
+	for _, r := range it.reads {
+		p := data[r.Off-it.off : r.Off-it.off+r.Len]
+		if err := c.src.ReadAt(ctx, p, r.Off); err != nil {
+			c.pool <- it.buf
+			return ext, fmt.Errorf("read source at %d: %w", r.Off, err)
+		}
+		ext = appendNonZero(ext, p, r.Off)
+	}
+	var rec cpRecord
+	rec.Chunk = it.idx
+	if c.runs != nil {
+		if it.hash {
+			st, err := c.hashInTurn(it, data, ext)
+			if err != nil {
+				c.pool <- it.buf
+				return ext, err
+			}
+			doneCh <- done{hash: &st}
+		}
+	} else if len(ext) > 0 {
+		l := leafDigest(h, data, it.off, ext)
+		rec.Leaf = hex.EncodeToString(l[:])
+		c.mu.Lock()
+		c.leaves[it.idx] = l
+		c.mu.Unlock()
+	}
+	if !it.write {
 		c.pool <- it.buf
+		return ext, nil
 	}
-	it.refs.Store(refs)
-	if it.write && !writes {
-		// All zeros: nothing to write, done already.
-		c.o.Progress.add(it.allocated())
-		select {
-		case doneCh <- it.idx:
-		case <-ctx.Done():
-			return ctx.Err()
+	if len(ext) > 0 {
+		if err := c.write(ctx, it, data, ext); err != nil {
+			c.pool <- it.buf
+			return ext, err
+		}
+		if cr, ok := c.dst.(ChunkResumable); ok {
+			st, err := cr.ChunkState(it.off)
+			if err != nil {
+				c.pool <- it.buf
+				return ext, fmt.Errorf("chunk %d: the destination's state: %w", it.off, err)
+			}
+			rec.Sink = st
+		}
+		own := slices.Clone(ext)
+		rec.Ext = make([][2]int64, len(own))
+		for i, e := range own {
+			rec.Ext[i] = [2]int64{e.Off, e.Len}
+		}
+		c.mu.Lock()
+		c.exts[it.idx] = own
+		c.mu.Unlock()
+	}
+	c.pool <- it.buf
+	c.o.Progress.add(it.allocated())
+	doneCh <- done{rec: rec}
+	return ext, nil
+}
+
+// hashInTurn feeds the HashRuns hasher, chunks in dispatch order: a worker
+// waits for the chunks dispatched before its own. Reading and writing stay
+// parallel; only the hash is serial, as HashRuns is.
+func (c *copier) hashInTurn(it *item, data []byte, ext []Extent) (runsState, error) {
+	c.turnMu.Lock()
+	defer c.turnMu.Unlock()
+	for c.next != it.seq && !c.broken {
+		c.turn.Wait()
+	}
+	if c.broken {
+		return runsState{}, errors.New("copy failed in another chunk")
+	}
+	st, err := c.runs.chunk(data, it.off, ext)
+	if err != nil {
+		c.broken = true
+	}
+	c.next++
+	c.turn.Broadcast()
+	return st, err
+}
+
+func (c *copier) breakTurnstile() {
+	c.turnMu.Lock()
+	c.broken = true
+	c.turn.Broadcast()
+	c.turnMu.Unlock()
+}
+
+// summary merges the chunks' runs and computes the content hash.
+func (c *copier) summary() (Summary, error) {
+	idx := make([]int64, 0, len(c.exts))
+	for i := range c.exts {
+		idx = append(idx, i)
+	}
+	slices.Sort(idx)
+	var out []Extent
+	for _, i := range idx {
+		for _, e := range c.exts[i] {
+			if n := len(out); n > 0 && out[n-1].Off+out[n-1].Len == e.Off {
+				out[n-1].Len += e.Len
+				continue
+			}
+			out = append(out, e)
 		}
 	}
-	if writes {
-		select {
-		case writeCh <- it:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
-	if !it.hash {
-		return nil
-	}
-	if err := c.hasher.process(ctx, it); err != nil {
-		return err
-	}
-	if c.o.Checkpoint != "" {
-		s, err := c.hasher.snapshot(it.off + int64(len(it.data)))
+	s := Summary{Size: c.size, Extents: out, ContentAlg: c.alg}
+	if c.runs != nil {
+		h, err := c.runs.sum()
 		if err != nil {
-			return err
+			return Summary{}, err
 		}
-		if s != nil {
-			c.mu.Lock()
-			c.snap = s
-			c.mu.Unlock()
-		}
+		s.ContentSHA256 = h
+		return s, nil
 	}
-	return nil
+	s.ContentSHA256 = treeRoot(c.size, c.leaves)
+	return s, nil
 }
 
 // write sends one chunk to the sink within the rate caps.
-func (c *copier) write(ctx context.Context, it *item) error {
-	defer c.release(it)
+func (c *copier) write(ctx context.Context, it *item, data []byte, ext []Extent) error {
 	var n int64
-	for _, e := range it.extents {
+	for _, e := range ext {
 		n += e.Len
 	}
-	if err := c.thr.wait(ctx, n, len(it.extents)); err != nil {
+	if err := c.thr.wait(ctx, n, len(ext)); err != nil {
 		return err
 	}
-	ch := &Chunk{Off: it.off, Data: it.data, Extents: slices.Clip(it.extents)}
+	ch := &Chunk{Off: it.off, Data: data, Extents: slices.Clip(ext)}
 	if err := c.dst.WriteChunk(ctx, ch); err != nil {
 		return fmt.Errorf("write chunk at %d: %w", it.off, err)
 	}
-	c.o.Progress.add(it.allocated())
 	return nil
 }

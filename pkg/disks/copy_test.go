@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -136,10 +137,8 @@ func TestResumeAfterCancel(t *testing.T) {
 				t.Fatal(err)
 			}
 			doneBefore := map[int64]bool{}
-			for _, r := range saved.Done {
-				for i := r[0]; i < r[1]; i++ {
-					doneBefore[i*ChunkSize] = true
-				}
+			for _, r := range saved.records {
+				doneBefore[r.Chunk*ChunkSize] = true
 			}
 			for off := range doneBefore {
 				if dst.chunks[off] == 0 && !allZero(tc.data, off) {
@@ -196,12 +195,10 @@ func TestCheckpointOnlyAfterSync(t *testing.T) {
 		t.Fatal(err)
 	}
 	n := 0
-	for _, r := range saved.Done {
-		for i := r[0]; i < r[1]; i++ {
-			n++
-			if !dst.synced[i*ChunkSize] {
-				t.Errorf("chunk %d checkpointed without a Sync after its write", i)
-			}
+	for _, r := range saved.records {
+		n++
+		if len(r.Ext) > 0 && !dst.synced[r.Chunk*ChunkSize] {
+			t.Errorf("chunk %d checkpointed without a Sync after its write", r.Chunk)
 		}
 	}
 	if n == 0 {
@@ -247,13 +244,147 @@ func TestNormalizeRejectsBadAllocated(t *testing.T) {
 	}
 }
 
-func TestBitsetRanges(t *testing.T) {
-	b := newBitset(200)
-	for _, i := range []int64{0, 1, 2, 63, 64, 65, 130, 199} {
-		b.set(i)
+// Every allocated byte is read exactly once, however long the runs: the
+// content hash needs no read ahead.
+func TestEachByteReadOnce(t *testing.T) {
+	for _, tc := range diskCases() {
+		t.Run(tc.name, func(t *testing.T) {
+			src := &memSource{data: tc.data, alloc: tc.alloc}
+			if _, err := Copy(t.Context(), src, newMemSink(src.Size()), CopyOptions{Workers: 3}); err != nil {
+				t.Fatal(err)
+			}
+			alloc, _ := src.Allocated(t.Context())
+			var want int64
+			for _, e := range alloc {
+				want += e.Len
+			}
+			if got := src.reads.Load(); got != want {
+				t.Errorf("read %d bytes, %d are allocated", got, want)
+			}
+		})
 	}
-	want := [][2]int64{{0, 3}, {63, 66}, {130, 131}, {199, 200}}
-	if got := b.ranges(); !slices.Equal(got, want) {
-		t.Errorf("got %v, want %v", got, want)
+}
+
+// A source declaring its exact runs gets staging v1's HashRuns, still
+// reading each byte once, and resumes from the hash state.
+func TestHashRuns(t *testing.T) {
+	for _, tc := range diskCases() {
+		t.Run(tc.name, func(t *testing.T) {
+			runs := sectorRuns(tc.data, 0, int64(len(tc.data)))
+			if runs == nil {
+				runs = []Extent{}
+			}
+			src := runsSource{&memSource{data: tc.data, alloc: runs}}
+			if len(runs) == 0 {
+				src.alloc = []Extent{}
+			}
+			cp := filepath.Join(t.TempDir(), "cp")
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			dst := newMemSink(src.Size())
+			dst.failAfter, dst.cancel = 2, cancel
+			sum, err := Copy(ctx, src, dst, CopyOptions{Workers: 3, Checkpoint: cp})
+			if err != nil {
+				dst.failAfter = 0
+				if sum, err = Copy(t.Context(), src, dst, CopyOptions{Workers: 3, Checkpoint: cp, Resume: true}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if sum.ContentAlg != HashRuns || sum.ContentSHA256 != referenceRuns(tc.data) {
+				t.Errorf("%s %x, want %s %x", sum.ContentAlg, sum.ContentSHA256, HashRuns, referenceRuns(tc.data))
+			}
+			if !bytes.Equal(dst.data, tc.data) {
+				t.Error("destination differs")
+			}
+		})
+	}
+}
+
+// Cancelling starts no new chunk; the chunks in flight finish and are in
+// the checkpoint, so a resume writes none of them again.
+func TestCancelFinishesInFlight(t *testing.T) {
+	data := pattern(64*mib, Extent{0, 64 * mib})
+	cp := filepath.Join(t.TempDir(), "cp")
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	dst := newMemSink(64 * mib)
+	dst.failAfter, dst.cancel = 3, cancel
+	const workers = 2
+	if _, err := Copy(ctx, &memSource{data: data}, dst, CopyOptions{Workers: workers, Checkpoint: cp}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("copy: %v", err)
+	}
+	if n := len(dst.chunks); n > 3+workers {
+		t.Errorf("%d chunks written after a cancel at the third: new chunks started", n)
+	}
+	saved, err := loadCheckpoint(cp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recorded := map[int64]bool{}
+	for _, r := range saved.records {
+		recorded[r.Chunk*ChunkSize] = true
+	}
+	for off := range dst.chunks {
+		if !recorded[off] {
+			t.Errorf("chunk %d written but not in the checkpoint", off)
+		}
+	}
+}
+
+// A torn last line of the checkpoint (a kill mid-append) is dropped: that
+// chunk is written again, the rest is not.
+func TestTornCheckpointTail(t *testing.T) {
+	data := pattern(32*mib, Extent{0, 32 * mib})
+	cp := filepath.Join(t.TempDir(), "cp")
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	dst := newMemSink(32 * mib)
+	dst.failAfter, dst.cancel = 3, cancel
+	if _, err := Copy(ctx, &memSource{data: data}, dst, CopyOptions{Workers: 1, Checkpoint: cp}); err == nil {
+		t.Fatal("not interrupted")
+	}
+	b, err := os.ReadFile(cp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(cp, b[:len(b)-5], 0o600); err != nil {
+		t.Fatal(err)
+	}
+	saved, err := loadCheckpoint(cp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dst.failAfter = 0
+	sum, err := Copy(t.Context(), &memSource{data: data}, dst, CopyOptions{Workers: 2, Checkpoint: cp, Resume: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, h := reference(data); sum.ContentSHA256 != h || !bytes.Equal(dst.data, data) {
+		t.Fatal("resumed copy differs")
+	}
+	for _, r := range saved.records {
+		if dst.chunks[r.Chunk*ChunkSize] != 1 {
+			t.Errorf("chunk %d recorded done but written %d times", r.Chunk, dst.chunks[r.Chunk*ChunkSize])
+		}
+	}
+}
+
+// A source padded to whole MiB copies as the source followed by zeros.
+func TestPadToMiB(t *testing.T) {
+	data := pattern(10514432, Extent{0, mib}, Extent{10514432 - 4096, 4096})
+	src := PadToMiB(&memSource{data: data})
+	if src.Size() != 11*mib {
+		t.Fatalf("padded size %d, want %d", src.Size(), 11*mib)
+	}
+	dst := newMemSink(src.Size())
+	if _, err := Copy(t.Context(), src, dst, CopyOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	want := append(slices.Clone(data), make([]byte, 11*mib-len(data))...)
+	if !bytes.Equal(dst.data, want) {
+		t.Fatal("padded copy differs from the source and zeros")
+	}
+	if whole := (&memSource{data: want}); PadToMiB(whole) != Source(whole) {
+		t.Fatal("a whole-MiB source was wrapped")
 	}
 }

@@ -33,8 +33,11 @@ type Source interface {
 type Chunk struct {
 	// Off is a multiple of ChunkSize.
 	Off int64
-	// Data holds the plain bytes of [Off, Off+len(Data)); len(Data) <=
-	// ChunkSize, shorter only at the end of the disk.
+	// Data holds the plain bytes of [Off, Off+len(Data)) inside Extents;
+	// len(Data) <= ChunkSize, shorter only at the end of the disk. Bytes
+	// outside Extents are undefined (holes are never cleared). A sink may
+	// overwrite the bytes inside Extents (encrypt in place): the copier
+	// has hashed them already and does not read them again.
 	Data []byte
 	// Extents are the runs of non-zero 512-byte sectors inside the chunk,
 	// absolute offsets, sorted. Only these are written; the rest are holes.
@@ -59,19 +62,44 @@ type Summary struct {
 	Size int64
 	// Extents are every non-zero sector run of the disk, sorted, merged.
 	Extents []Extent
-	// ContentSHA256 is the content hash of disks.md: SHA-256 over every
-	// extent in order, each as its offset and its length (8 bytes
-	// big-endian each) then its plain bytes.
+	// ContentSHA256 is the content hash of disks.md computed with
+	// ContentAlg: HashTree, unless the source asked for another
+	// (ContentHashSource).
 	ContentSHA256 [32]byte
+	// ContentAlg names the content hash algorithm.
+	ContentAlg string
 }
 
 // Resumable is implemented by sinks that carry state across an interrupted
 // copy (the staging sink's wrapped key and chunk MACs). The copier stores
-// State in its checkpoint after each chunk is durable (after Syncer.Sync
-// when the sink is one) and hands it back to Restore, once, before any
-// WriteChunk of the resumed copy. State must hold no secret in the clear;
+// State in its checkpoint when the copy starts and hands it back to
+// Restore, once, before any WriteChunk of the resumed copy; the copy's
+// chunks are recorded done only after Syncer.Sync when the sink is one. State must hold no secret in the clear;
 // Restore may do I/O (check the destination it continues) under ctx.
 type Resumable interface {
 	State() ([]byte, error)
 	Restore(ctx context.Context, state []byte) error
+}
+
+// ChunkResumable is a Resumable whose state grows with the chunks written
+// (the staging sink's chunk MACs). The copier takes State once, when a
+// fresh copy starts, and ChunkState of each chunk after its WriteChunk
+// returned, appending it to the checkpoint with the chunk: constant work
+// per chunk. A resume calls Restore, then RestoreChunks with the states of
+// the chunks recorded done (keyed by chunk offset), before any WriteChunk.
+type ChunkResumable interface {
+	Resumable
+	ChunkState(off int64) ([]byte, error)
+	RestoreChunks(chunks map[int64][]byte) error
+}
+
+// Restarter is implemented by sinks that can start a copy afresh over
+// whatever an interrupted one left, because their first write empties the
+// destination (the staging sink). A resumed copy whose checkpoint is
+// missing or unreadable (the process died before or while writing it)
+// calls Restart, once, before any WriteChunk, and copies everything; a sink
+// that is not a Restarter makes that resume fail with ErrNoCheckpoint, since
+// stale bytes in what the copy skips as zeros would be a hole.
+type Restarter interface {
+	Restart(ctx context.Context) error
 }

@@ -1,223 +1,175 @@
 package disks
 
 import (
-	"context"
 	"crypto/sha256"
 	"encoding"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"hash"
+	"slices"
 )
 
-// ErrSourceChanged is returned when two reads of the same range disagree
-// about where data is: the source changed under the copy.
+// Content hash algorithms, by the names a staging manifest and a checkpoint
+// give them.
+const (
+	// HashTree is the content hash of every copy and of staging format
+	// v2 (disks.md): a two-level SHA-256 tree over ChunkSize leaves. A
+	// leaf covers the runs of non-zero sectors inside its chunk, each as
+	// its absolute offset and length (8 bytes big-endian each) then its
+	// plain bytes, after a 0x00 byte; a chunk without data has no leaf.
+	// The root is SHA-256 of 0x01, the virtual size (8 bytes big-endian),
+	// then each leaf's chunk offset (8 bytes big-endian) and digest, in
+	// disk order. Leaves are independent, so they are computed by the
+	// workers in parallel; holes are never hashed.
+	HashTree = "sha256-tree-4m"
+	// HashRuns is staging format v1's contentSha256: SHA-256 over every
+	// maximal run of non-zero sectors in order, each as its offset and
+	// length (8 bytes big-endian each) then its bytes. A run's length
+	// comes before its bytes, so the copier computes it only for a source
+	// whose allocated ranges are exactly those runs (a v1 staging image,
+	// whose manifest lists them): it then knows each length up front and
+	// reads every byte once.
+	HashRuns = "sha256-runs"
+)
+
+// ContentHashSource is implemented by a Source whose content hash is not
+// HashTree (a v1 staging image: HashRuns). Its Allocated ranges must then
+// be exactly its runs of non-zero sectors.
+type ContentHashSource interface {
+	ContentHash() string
+}
+
+// ErrSourceChanged is returned when what a source holds contradicts what it
+// said it holds (data outside the runs a HashRuns source declared).
 var ErrSourceChanged = errors.New("source changed during the copy")
 
-// hashSnapshot is the content hash's progress at a chunk boundary with no
-// bytes waiting: what a checkpoint records so a resumed copy carries on.
-type hashSnapshot struct {
+func putExtentHeader(h hash.Hash, off, n int64) {
+	var b [16]byte
+	binary.BigEndian.PutUint64(b[0:], uint64(off))
+	binary.BigEndian.PutUint64(b[8:], uint64(n))
+	h.Write(b[:])
+}
+
+// leafDigest is chunk data's HashTree leaf: data holds the disk from off,
+// ext are its non-zero runs inside it. h is the caller's scratch hash.
+func leafDigest(h hash.Hash, data []byte, off int64, ext []Extent) [32]byte {
+	h.Reset()
+	h.Write([]byte{0})
+	for _, e := range ext {
+		putExtentHeader(h, e.Off, e.Len)
+		h.Write(data[e.Off-off : e.Off-off+e.Len])
+	}
+	var s [32]byte
+	h.Sum(s[:0])
+	return s
+}
+
+// treeRoot is the HashTree root over the leaves of a disk of size bytes,
+// keyed by chunk index.
+func treeRoot(size int64, leaves map[int64][32]byte) [32]byte {
+	idx := make([]int64, 0, len(leaves))
+	for i := range leaves {
+		idx = append(idx, i)
+	}
+	slices.Sort(idx)
+	h := sha256.New()
+	h.Write([]byte{1})
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], uint64(size))
+	h.Write(b[:])
+	for _, i := range idx {
+		binary.BigEndian.PutUint64(b[:], uint64(i*ChunkSize))
+		h.Write(b[:])
+		l := leaves[i]
+		h.Write(l[:])
+	}
+	var s [32]byte
+	h.Sum(s[:0])
+	return s
+}
+
+// runsState is a runsHasher's progress at a chunk boundary, for a
+// checkpoint: constant size whatever the disk.
+type runsState struct {
 	// Pos is where the next chunk to hash starts.
 	Pos int64 `json:"pos"`
 	// State is the SHA-256 state (encoding.BinaryMarshaler).
 	State []byte `json:"state"`
-	// Extents are the runs closed so far.
-	Extents []Extent `json:"extents"`
-	// Run is an open run whose header is hashed: [Off, End) with bytes up
-	// to Cur hashed.
-	Run *openRun `json:"run,omitempty"`
+	// Run is the index of the first run not wholly hashed; Open says its
+	// header is hashed already.
+	Run  int  `json:"run"`
+	Open bool `json:"open,omitempty"`
 }
 
-type openRun struct {
-	Off int64 `json:"off"`
-	Cur int64 `json:"cur"`
-	End int64 `json:"end"`
+// runsHasher computes HashRuns over chunks fed in disk order, with the runs
+// known up front.
+type runsHasher struct {
+	h    hash.Hash
+	runs []Extent
+	st   runsState
 }
 
-// contentHasher computes Summary.ContentSHA256 over chunks fed in order.
-// Each maximal run of non-zero sectors is hashed as offset, length, bytes;
-// the length comes first, so a run that reaches the end of a chunk is held
-// (its chunks kept) until it ends, and when more than holdMax chunks would
-// be held, lookahead reads ahead to find the end instead, and the run is then
-// streamed. Memory stays bounded whatever the run length.
-type contentHasher struct {
-	h       hash.Hash
-	size    int64
-	extents []Extent
-
-	open      bool
-	streaming bool
-	run       openRun
-	held      []*item
-
-	holdMax   int
-	lookahead func(ctx context.Context, from int64) (int64, error)
-	release   func(*item)
+func newRunsHasher(runs []Extent) *runsHasher {
+	return &runsHasher{h: sha256.New(), runs: runs}
 }
 
-func newContentHasher(size int64, holdMax int, lookahead func(context.Context, int64) (int64, error), release func(*item)) *contentHasher {
-	return &contentHasher{h: sha256.New(), size: size, holdMax: holdMax, lookahead: lookahead, release: release}
-}
-
-// restore continues from a checkpoint's snapshot.
-func (c *contentHasher) restore(s *hashSnapshot) error {
-	if err := c.h.(encoding.BinaryUnmarshaler).UnmarshalBinary(s.State); err != nil {
+func (r *runsHasher) restore(s runsState) error {
+	if s.Run < 0 || s.Run > len(r.runs) {
+		return fmt.Errorf("checkpoint hash state: run %d of %d: %w", s.Run, len(r.runs), ErrCheckpointMismatch)
+	}
+	if err := r.h.(encoding.BinaryUnmarshaler).UnmarshalBinary(s.State); err != nil {
 		return fmt.Errorf("restore content hash state: %w", err)
 	}
-	c.extents = append([]Extent(nil), s.Extents...)
-	if s.Run != nil {
-		c.open, c.streaming, c.run = true, true, *s.Run
-	}
+	r.st = s
 	return nil
 }
 
-// snapshot returns the state at chunk boundary pos, or nil while chunks are
-// held (then no consistent state exists without them).
-func (c *contentHasher) snapshot(pos int64) (*hashSnapshot, error) {
-	if len(c.held) > 0 {
-		return nil, nil
+// chunk hashes the runs' bytes inside data, the disk from off; ext are the
+// non-zero runs the copier found there, which must lie inside the declared
+// runs. It returns the state at the chunk's end.
+func (r *runsHasher) chunk(data []byte, off int64, ext []Extent) (runsState, error) {
+	end := off + int64(len(data))
+	for _, e := range ext {
+		i, _ := slices.BinarySearchFunc(r.runs, e.Off, func(x Extent, t int64) int {
+			if x.Off+x.Len <= t {
+				return -1
+			}
+			return 1
+		})
+		if i == len(r.runs) || r.runs[i].Off > e.Off || r.runs[i].Off+r.runs[i].Len < e.Off+e.Len {
+			return runsState{}, fmt.Errorf("data at [%d, +%d) outside the runs the source declared: %w", e.Off, e.Len, ErrSourceChanged)
+		}
 	}
-	st, err := c.h.(encoding.BinaryMarshaler).MarshalBinary()
+	for r.st.Run < len(r.runs) && r.runs[r.st.Run].Off < end {
+		e := r.runs[r.st.Run]
+		if !r.st.Open {
+			putExtentHeader(r.h, e.Off, e.Len)
+			r.st.Open = true
+		}
+		lo, hi := max(e.Off, off), min(e.Off+e.Len, end)
+		r.h.Write(data[lo-off : hi-off])
+		if hi < e.Off+e.Len {
+			break
+		}
+		r.st.Run++
+		r.st.Open = false
+	}
+	r.st.Pos = end
+	st, err := r.h.(encoding.BinaryMarshaler).MarshalBinary()
 	if err != nil {
-		return nil, fmt.Errorf("save content hash state: %w", err)
+		return runsState{}, fmt.Errorf("save content hash state: %w", err)
 	}
-	n := len(c.extents)
-	s := &hashSnapshot{Pos: pos, State: st, Extents: c.extents[:n:n]}
-	if c.open {
-		r := c.run
-		s.Run = &r
-	}
+	s := r.st
+	s.State = st
 	return s, nil
 }
 
-func (c *contentHasher) header(off, n int64) {
-	var b [16]byte
-	binary.BigEndian.PutUint64(b[0:], uint64(off))
-	binary.BigEndian.PutUint64(b[8:], uint64(n))
-	c.h.Write(b[:])
-}
-
-// hashRange hashes [lo, hi) out of chunk it.
-func (c *contentHasher) hashRange(it *item, lo, hi int64) {
-	lo, hi = max(lo, it.off), min(hi, it.off+int64(len(it.data)))
-	if lo < hi {
-		c.h.Write(it.data[lo-it.off : hi-it.off])
+func (r *runsHasher) sum() ([32]byte, error) {
+	var s [32]byte
+	if r.st.Run != len(r.runs) {
+		return s, fmt.Errorf("content hash: %d of %d runs hashed: %w", r.st.Run, len(r.runs), ErrSourceChanged)
 	}
-}
-
-// closeRun ends the open run at c.run.Cur.
-func (c *contentHasher) closeRun(cur *item) error {
-	if !c.open {
-		return nil
-	}
-	if c.streaming {
-		if c.run.Cur != c.run.End {
-			return fmt.Errorf("run at %d: data ends at %d, a read ahead found it ending at %d: %w", c.run.Off, c.run.Cur, c.run.End, ErrSourceChanged)
-		}
-	} else {
-		c.header(c.run.Off, c.run.Cur-c.run.Off)
-		for _, h := range c.held {
-			c.hashRange(h, c.run.Off, c.run.Cur)
-		}
-		c.dropHeld(cur)
-	}
-	c.extents = append(c.extents, Extent{Off: c.run.Off, Len: c.run.Cur - c.run.Off})
-	c.open, c.streaming = false, false
-	return nil
-}
-
-// dropHeld releases the held chunks except cur, whose reference the caller
-// of process still owns.
-func (c *contentHasher) dropHeld(cur *item) {
-	for _, h := range c.held {
-		if h != cur {
-			c.release(h)
-		}
-	}
-	c.held = c.held[:0]
-}
-
-// process hashes chunk it (the next one in disk order among those holding
-// data) and releases its hash reference unless it must be held.
-func (c *contentHasher) process(ctx context.Context, it *item) error {
-	end := it.off + int64(len(it.data))
-	for _, e := range it.extents {
-		if c.open && e.Off == c.run.Cur {
-			if c.streaming {
-				if e.Off+e.Len > c.run.End {
-					return fmt.Errorf("run at %d: data goes past %d where a read ahead found its end: %w", c.run.Off, c.run.End, ErrSourceChanged)
-				}
-				c.hashRange(it, e.Off, e.Off+e.Len)
-				c.run.Cur = e.Off + e.Len
-				if c.run.Cur == c.run.End {
-					if err := c.closeRun(it); err != nil {
-						return err
-					}
-				}
-				continue
-			}
-			c.run.Cur = e.Off + e.Len
-			if n := len(c.held); n == 0 || c.held[n-1] != it {
-				c.held = append(c.held, it)
-			}
-			continue
-		}
-		if err := c.closeRun(it); err != nil {
-			return err
-		}
-		c.open, c.streaming = true, false
-		c.run = openRun{Off: e.Off, Cur: e.Off + e.Len}
-		c.held = append(c.held[:0], it)
-	}
-	if c.open {
-		switch {
-		case c.streaming:
-			if c.run.Cur != end {
-				return c.closeRun(it) // reports the mismatch
-			}
-		case c.run.Cur < end || end == c.size:
-			if err := c.closeRun(it); err != nil {
-				return err
-			}
-		case len(c.held) >= c.holdMax:
-			if err := c.stream(ctx, it, end); err != nil {
-				return err
-			}
-		}
-	}
-	if n := len(c.held); n == 0 || c.held[n-1] != it {
-		c.release(it)
-	}
-	return nil
-}
-
-// stream finds the open run's end by reading ahead from end, hashes its
-// header and the held bytes, and lets the rest of the run be hashed as it
-// arrives.
-func (c *contentHasher) stream(ctx context.Context, it *item, end int64) error {
-	runEnd, err := c.lookahead(ctx, end)
-	if err != nil {
-		return err
-	}
-	c.header(c.run.Off, runEnd-c.run.Off)
-	for _, h := range c.held {
-		c.hashRange(h, c.run.Off, c.run.Cur)
-	}
-	c.dropHeld(it)
-	c.streaming = true
-	c.run.End = runEnd
-	if c.run.Cur == runEnd {
-		return c.closeRun(it)
-	}
-	return nil
-}
-
-// finish closes the last run and returns the extents and the hash.
-func (c *contentHasher) finish() ([]Extent, [32]byte, error) {
-	var sum [32]byte
-	if err := c.closeRun(nil); err != nil {
-		return nil, sum, err
-	}
-	copy(sum[:], c.h.Sum(nil))
-	return c.extents, sum, nil
+	r.h.Sum(s[:0])
+	return s, nil
 }

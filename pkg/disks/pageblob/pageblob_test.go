@@ -2,10 +2,13 @@ package pageblob
 
 import (
 	"bytes"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
@@ -59,10 +62,12 @@ func TestRoundTripThroughAzurite(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ps, err := Open(t.Context(), u, Options{})
+			served := &countingTransport{}
+			ps, err := Open(t.Context(), u, Options{Client: &pageblob.ClientOptions{ClientOptions: policy.ClientOptions{Transport: served}}})
 			if err != nil {
 				t.Fatal(err)
 			}
+			served.bytes.Store(0) // the footer probe of Open is not the copy's
 			if ps.Size() != 20*mib {
 				t.Fatalf("source size %d, want %d (footer %v)", ps.Size(), 20*mib, footer)
 			}
@@ -84,6 +89,14 @@ func TestRoundTripThroughAzurite(t *testing.T) {
 				t.Fatal(err)
 			}
 			rs.Close()
+			// Every allocated byte fetched once, nothing else (issue 12).
+			var allocated int64
+			for _, e := range data {
+				allocated += e.Len
+			}
+			if got := served.bytes.Load(); got != allocated {
+				t.Errorf("the copy fetched %d bytes from the blob, %d are allocated", got, allocated)
+			}
 			got, _ := os.ReadFile(out)
 			if !bytes.Equal(got, want) {
 				t.Error("downloaded disk differs")
@@ -120,4 +133,27 @@ func TestErrorsNeverShowTheSAS(t *testing.T) {
 	if _, err := Create(t.Context(), u, 3*mib, Options{VHDFooter: true, Client: noRetry.Client}); err == nil || strings.Contains(err.Error(), secret) {
 		t.Fatalf("create: %v", err)
 	}
+}
+
+// countingTransport counts the body bytes of Get Blob answers; for tests.
+type countingTransport struct{ bytes atomic.Int64 }
+
+func (c *countingTransport) Do(r *http.Request) (*http.Response, error) {
+	resp, err := http.DefaultClient.Do(r)
+	if err != nil || r.Method != http.MethodGet || r.URL.Query().Get("comp") != "" {
+		return resp, err
+	}
+	resp.Body = &countingBody{ReadCloser: resp.Body, n: &c.bytes}
+	return resp, nil
+}
+
+type countingBody struct {
+	io.ReadCloser
+	n *atomic.Int64
+}
+
+func (b *countingBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	b.n.Add(int64(n))
+	return n, err
 }

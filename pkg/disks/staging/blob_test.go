@@ -518,13 +518,7 @@ func TestBlobStore(t *testing.T) {
 			t.Fatal(err)
 		}
 		writeChunks(t, s1, chunks[:2])
-		if err := s1.Sync(ctx); err != nil {
-			t.Fatal(err)
-		}
-		state, err := s1.State()
-		if err != nil {
-			t.Fatal(err)
-		}
+		state, recs := checkpointOf(t, s1, chunks[:2])
 		s1.Close()
 		checkNoSAS(t, "State", string(state), sasSecrets(t, cu))
 		if strings.Contains(string(state), "127.0.0.1") || strings.Contains(string(state), "resume") {
@@ -544,7 +538,7 @@ func TestBlobStore(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := s2.Restore(ctx, state); err != nil {
+		if err := resumeSink(ctx, s2, state, recs); err != nil {
 			t.Fatal(err)
 		}
 		writeChunks(t, s2, chunks[2:])
@@ -569,16 +563,34 @@ func TestBlobStore(t *testing.T) {
 			t.Fatalf("resumed image: %v, or it decrypts to something else", err)
 		}
 
-		// Resuming onto an image of another size is refused.
-		s3, err := NewSink(ctx, st2, kek, CipherXTS256, testSize+disks.ChunkSize)
+		// Resuming onto an image of another size is refused when the state
+		// records written chunks (an empty state means the copy died while
+		// creating the image, which is then recreated: see
+		// TestCrashWhileCreatingAndResume).
+		big := int64(testSize + disks.ChunkSize)
+		other, err := Create(ctx, t.TempDir(), "other", kek, CipherXTS256, big)
+		if err != nil {
+			t.Fatal(err)
+		}
+		writeChunks(t, other, chunks[:1])
+		st3, recs3 := checkpointOf(t, other, chunks[:1])
+		other.Close()
+		s3, err := NewSink(ctx, st2, kek, CipherXTS256, big)
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer s3.Close()
-		st3, _ := s3.State()
-		if err := s3.Restore(ctx, st3); err == nil {
+		if err := resumeSink(ctx, s3, st3, recs3); err == nil {
 			t.Fatal("Restore onto an image of another size succeeded")
 		}
+	})
+
+	t.Run("killed while creating, then resumed", func(t *testing.T) {
+		n := 0
+		crashAndResume(t, func(t *testing.T) Store {
+			n++
+			return parseBlob(t, location(env.containerSAS(t, fmt.Sprintf("crash%d", n), rcwd), "disk"))
+		})
 	})
 
 	t.Run("no SAS in errors", func(t *testing.T) {
@@ -643,12 +655,21 @@ func TestBlobStore(t *testing.T) {
 		}
 		collect("tampered", src.Verify(ctx))
 		src.Close()
+		// A state recording a written chunk: an empty one would mean the
+		// image was still being created, and Restore recreates it.
+		elsewhere, err := Create(ctx, t.TempDir(), "disk", kek, "", 2*testSize)
+		if err != nil {
+			t.Fatal(err)
+		}
+		written := chunksOfDisk(plain)[:1]
+		writeChunks(t, elsewhere, written)
+		state, recs := checkpointOf(t, elsewhere, written)
+		elsewhere.Close()
 		other, err := NewSink(ctx, st, kek, "", 2*testSize)
 		if err != nil {
 			t.Fatal(err)
 		}
-		state, _ := other.State()
-		collect("resume size", other.Restore(ctx, state))
+		collect("resume size", resumeSink(ctx, other, state, recs))
 		other.Close()
 		collect("unaligned write", w.WriteAt(ctx, make([]byte, 100), 512))
 

@@ -1,8 +1,9 @@
-// Package staging reads and writes the encrypted staging image, version 1,
-// of /work/shared/spec/disks.md: NAME.img, the virtual disk XTS-AES
-// encrypted sector by sector with holes left as holes, and
-// NAME.manifest.json, which carries the wrapped data key, the extents, the
-// content hash and the MACs.
+// Package staging reads and writes the encrypted staging image of
+// docs/spec/disks.md: NAME.img, the virtual disk XTS-AES encrypted sector by
+// sector with holes left as holes, and NAME.manifest.json, which carries the
+// wrapped data key, the extents, the content hash and the MACs. Version 2
+// (migrate-staging/2) is written; version 1 is still read (Open, Verify,
+// Source), never written.
 //
 // # Keys
 //
@@ -14,9 +15,6 @@
 // appended as usual; key.nonce is 12 random bytes, standard base64;
 // key.kekSha256 is lowercase hex SHA-256 of the KEK.
 //
-// The MAC key is HKDF-SHA256 (RFC 5869) with the whole data key as input
-// keying material, no salt, info "migrate-staging/1 mac", 32 bytes.
-//
 // # Image
 //
 // Byte 512*n of NAME.img holds plain sector n encrypted with XTS-AES, tweak n
@@ -25,30 +23,41 @@
 // else is a hole and means zeros whatever the image holds there: readers
 // skip it (BlobStore's reader reads through short holes and zeroes them).
 //
-// # MACs
+// # Version 2 (written)
 //
+// content is {"alg": "sha256-tree-4m", "value": hex}: disks.HashTree, a
+// SHA-256 tree over 4 MiB leaves, each leaf the chunk's runs of non-zero
+// sectors, so the copier hashes chunks in parallel and never a hole. The
+// MAC key is HKDF-SHA256(data key, no salt, info "migrate-staging/2 gmac",
+// 32 bytes); a MAC is AES-256-GMAC (GCM, no plaintext, the message as
+// additional data) with a fresh random 12-byte nonce, written as hex nonce
+// then tag. chunkMacs.value holds [offset, MAC] of each chunk holding data,
+// the message being the ciphertext of the extents inside the chunk packed in
+// disk order; mac is the MAC of the manifest without mac, compact JSON in
+// manifestV2's member order. Random nonces mean a chunk rewritten after a
+// resume never reuses one. The Sink encrypts in the copier's buffer and
+// packs the ciphertext there, so it allocates nothing per chunk.
+//
+// # Version 1 (read only)
+//
+// The MAC key is HKDF-SHA256 (RFC 5869) with the whole data key as input
+// keying material, no salt, info "migrate-staging/1 mac", 32 bytes.
 // chunkMacs holds, for every chunkSize (4 MiB) aligned chunk of the virtual
 // disk that overlaps an extent, [offset, lowercase hex HMAC-SHA256(MAC key,
 // C)], sorted by offset, where C is the chunk's bytes of NAME.img from offset
 // to min(offset+chunkSize, virtualSize) with every byte outside the extents
-// taken as zero (a chunk's hole is zero whatever the file holds there).
-//
-// mac is lowercase hex HMAC-SHA256(MAC key, M) where M is the manifest
-// without its "mac" member, serialized as compact JSON (no whitespace, no
-// trailing newline) with the members in this order:
+// taken as zero. mac is lowercase hex HMAC-SHA256(MAC key, M) where M is the
+// manifest without its "mac" member, serialized as compact JSON with the
+// members in this order:
 //
 //	format, cipher, sectorSize, virtualSize, extents, key (wrap, kekSha256,
 //	nonce, wrapped), contentSha256, chunkSize, chunkMacs
 //
-// Numbers are decimal integers, strings are hex or base64 and need no
-// escaping; this is exactly what Go's encoding/json produces for Manifest
-// with MAC empty. Readers recompute M from the parsed fields, so the
-// whitespace of the file itself does not matter; the file is written
-// indented for people.
-//
 // contentSha256 is lowercase hex SHA-256 over every extent in order, each as
 // its offset and its length (8 bytes big-endian each) then its plain bytes:
-// disks.Summary.ContentSHA256.
+// disks.HashRuns, which a copy out of a version 1 image computes because
+// Source declares it (disks.ContentHashSource) and its extents are exactly
+// the runs.
 //
 // # Trust
 //

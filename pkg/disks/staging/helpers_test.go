@@ -8,6 +8,7 @@ import (
 	"encoding/binary"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 
@@ -60,25 +61,53 @@ func chunksOfDisk(p []byte) []*disks.Chunk {
 	var out []*disks.Chunk
 	for off := int64(0); off < int64(len(p)); off += disks.ChunkSize {
 		end := min(off+disks.ChunkSize, int64(len(p)))
-		out = append(out, &disks.Chunk{Off: off, Data: p[off:end], Extents: sectorRuns(p, off, end)})
+		// A copy: a sink may encrypt in the chunk's buffer.
+		out = append(out, &disks.Chunk{Off: off, Data: slices.Clone(p[off:end]), Extents: sectorRuns(p, off, end)})
 	}
 	return out
 }
 
-// summaryOf computes the copier's Summary independently, per disks.md.
+// summaryOf computes the copier's Summary independently, per disks.md: the
+// extents and the sha256-tree-4m content hash.
 func summaryOf(p []byte) disks.Summary {
 	ext := sectorRuns(p, 0, int64(len(p)))
+	s := disks.Summary{Size: int64(len(p)), Extents: ext, ContentAlg: disks.HashTree}
+	copy(s.ContentSHA256[:], treeHash(p))
+	return s
+}
+
+// treeHash is sha256-tree-4m over the plain disk p, by its definition.
+func treeHash(p []byte) []byte {
+	root := sha256.New()
+	root.Write([]byte{1})
+	root.Write(binary.BigEndian.AppendUint64(nil, uint64(len(p))))
+	for off := int64(0); off < int64(len(p)); off += disks.ChunkSize {
+		runs := sectorRuns(p, off, min(off+disks.ChunkSize, int64(len(p))))
+		if len(runs) == 0 {
+			continue
+		}
+		leaf := sha256.New()
+		leaf.Write([]byte{0})
+		for _, e := range runs {
+			leaf.Write(binary.BigEndian.AppendUint64(nil, uint64(e.Off)))
+			leaf.Write(binary.BigEndian.AppendUint64(nil, uint64(e.Len)))
+			leaf.Write(p[e.Off : e.Off+e.Len])
+		}
+		root.Write(binary.BigEndian.AppendUint64(nil, uint64(off)))
+		root.Write(leaf.Sum(nil))
+	}
+	return root.Sum(nil)
+}
+
+// runsHash is version 1's contentSha256 over the plain disk p.
+func runsHash(p []byte) []byte {
 	h := sha256.New()
-	for _, e := range ext {
-		var hdr [16]byte
-		binary.BigEndian.PutUint64(hdr[:8], uint64(e.Off))
-		binary.BigEndian.PutUint64(hdr[8:], uint64(e.Len))
-		h.Write(hdr[:])
+	for _, e := range sectorRuns(p, 0, int64(len(p))) {
+		h.Write(binary.BigEndian.AppendUint64(nil, uint64(e.Off)))
+		h.Write(binary.BigEndian.AppendUint64(nil, uint64(e.Len)))
 		h.Write(p[e.Off : e.Off+e.Len])
 	}
-	s := disks.Summary{Size: int64(len(p)), Extents: ext}
-	copy(s.ContentSHA256[:], h.Sum(nil))
-	return s
+	return h.Sum(nil)
 }
 
 // writeChunks writes chunks concurrently, as the copier does.
@@ -142,3 +171,36 @@ func readFile(t testing.TB, path string) []byte {
 
 func manifestPath(dir, name string) string { return filepath.Join(dir, name+".manifest.json") }
 func imgPath(dir, name string) string      { return filepath.Join(dir, name+".img") }
+
+// checkpointOf is what the copier's checkpoint keeps of a sink after the
+// given chunks were written and synced: State, and each chunk's
+// ChunkState.
+func checkpointOf(t testing.TB, s *Sink, chunks []*disks.Chunk) ([]byte, map[int64][]byte) {
+	t.Helper()
+	if err := s.Sync(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	state, err := s.State()
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs := map[int64][]byte{}
+	for _, c := range chunks {
+		cs, err := s.ChunkState(c.Off)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cs != nil {
+			recs[c.Off] = cs
+		}
+	}
+	return state, recs
+}
+
+// resumeSink hands a checkpoint back as the copier does.
+func resumeSink(ctx context.Context, s *Sink, state []byte, recs map[int64][]byte) error {
+	if err := s.Restore(ctx, state); err != nil {
+		return err
+	}
+	return s.RestoreChunks(recs)
+}

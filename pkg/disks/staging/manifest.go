@@ -13,8 +13,15 @@ import (
 	"github.com/migrate-tool/migrate/pkg/disks"
 )
 
-// Format is the manifest's format string.
-const Format = "migrate-staging/1"
+// Format is the manifest format written: version 2.
+const Format = FormatV2
+
+// Manifest formats: version 1 is read (decrypt, copy from staging), never
+// written.
+const (
+	FormatV1 = "migrate-staging/1"
+	FormatV2 = "migrate-staging/2"
+)
 
 // Cipher names.
 const (
@@ -22,20 +29,52 @@ const (
 	CipherXTS256 = "xts-aes-256"
 )
 
-// WrapA256GCM is the only key wrapping of version 1.
+// WrapA256GCM is the only key wrapping.
 const WrapA256GCM = "A256GCM"
 
-// macInfo is the HKDF info string of the MAC key.
-const macInfo = "migrate-staging/1 mac"
+// MAC algorithm names of a version 2 manifest.
+const (
+	// MACGMAC is AES-256-GMAC (AES-GCM with no plaintext: the message is
+	// the additional data) under the HKDF-derived MAC key; a value is the
+	// hex of the 12-byte random nonce then the 16-byte tag.
+	MACGMAC = "aes-256-gmac"
+)
+
+// HKDF info strings of the MAC keys.
+const (
+	macInfoV1 = "migrate-staging/1 mac"
+	macInfoV2 = "migrate-staging/2 gmac"
+)
 
 const (
 	nonceSize = 12
 	gcmTag    = 16
 )
 
-// Manifest is NAME.manifest.json. Field order is the serialization order of
-// the MAC input (see the package doc); do not reorder.
+// Manifest is NAME.manifest.json of either version, parsed. Version 1 and 2
+// hold the same facts; only the algorithms and the JSON layout differ
+// (manifestV1, manifestV2).
 type Manifest struct {
+	Format      string
+	Cipher      string
+	SectorSize  int64
+	VirtualSize int64
+	Extents     [][2]int64
+	Key         KeyInfo
+	// ContentSHA256 is the hex content hash, computed with ContentAlg
+	// (disks.HashRuns in version 1, disks.HashTree in version 2).
+	ContentSHA256 string
+	ContentAlg    string
+	ChunkSize     int64
+	// ChunkMACs: version 1 hex HMAC-SHA256, version 2 hex nonce||tag.
+	ChunkMACs []ChunkMAC
+	// MAC is the manifest's own MAC, encoded as ChunkMACs are.
+	MAC string
+}
+
+// manifestV1 is version 1's JSON. Field order is the serialization order
+// of the MAC input (see the package doc); do not reorder.
+type manifestV1 struct {
 	Format        string     `json:"format"`
 	Cipher        string     `json:"cipher"`
 	SectorSize    int64      `json:"sectorSize"`
@@ -46,6 +85,33 @@ type Manifest struct {
 	ChunkSize     int64      `json:"chunkSize"`
 	ChunkMACs     []ChunkMAC `json:"chunkMacs"`
 	MAC           string     `json:"mac,omitempty"`
+}
+
+// AlgValue is a value with the name of the algorithm that made it.
+type AlgValue struct {
+	Alg   string `json:"alg"`
+	Value string `json:"value"`
+}
+
+// chunkMACsV2 is version 2's chunkMacs member.
+type chunkMACsV2 struct {
+	Alg   string     `json:"alg"`
+	Value []ChunkMAC `json:"value"`
+}
+
+// manifestV2 is version 2's JSON. Field order is the serialization order
+// of the MAC input (disks.md, version 2); do not reorder.
+type manifestV2 struct {
+	Format      string      `json:"format"`
+	Cipher      string      `json:"cipher"`
+	SectorSize  int64       `json:"sectorSize"`
+	VirtualSize int64       `json:"virtualSize"`
+	ChunkSize   int64       `json:"chunkSize"`
+	Extents     [][2]int64  `json:"extents"`
+	Key         KeyInfo     `json:"key"`
+	Content     AlgValue    `json:"content"`
+	ChunkMACs   chunkMACsV2 `json:"chunkMacs"`
+	MAC         *AlgValue   `json:"mac,omitempty"`
 }
 
 // KeyInfo is the manifest's wrapped data key.
@@ -96,31 +162,110 @@ func keyLen(cipher string) int {
 	return 0
 }
 
-// ParseManifest decodes a manifest strictly: unknown members, an unknown
-// format, cipher, wrapping, sector or chunk size, malformed hex or base64,
-// inconsistent extents and chunk MACs that do not match the extents are all
-// errors wrapping ErrFormat. It checks structure only; Open checks the key
-// and the MAC.
+// ParseManifest decodes a manifest of either version strictly: unknown
+// members, an unknown format, cipher, algorithm, wrapping, sector or chunk
+// size, malformed hex or base64, inconsistent extents and chunk MACs that
+// do not match the extents are all errors wrapping ErrFormat. It checks
+// structure only; Open checks the key and the MAC.
 func ParseManifest(data []byte) (*Manifest, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	var m Manifest
-	if err := dec.Decode(&m); err != nil {
-		return nil, formatErr("decode: %v", err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, formatErr("data after the manifest object")
+	m, err := decodeManifest(data)
+	if err != nil {
+		return nil, err
 	}
 	if err := m.check(); err != nil {
 		return nil, err
 	}
+	return m, nil
+}
+
+// MarshalJSON writes the manifest in its version's layout.
+func (m Manifest) MarshalJSON() ([]byte, error) {
+	if m.Format == FormatV1 {
+		return json.Marshal(&manifestV1{Format: m.Format, Cipher: m.Cipher, SectorSize: m.SectorSize, VirtualSize: m.VirtualSize,
+			Extents: m.Extents, Key: m.Key, ContentSHA256: m.ContentSHA256, ChunkSize: m.ChunkSize, ChunkMACs: m.ChunkMACs, MAC: m.MAC})
+	}
+	var mac *AlgValue
+	if m.MAC != "" {
+		mac = &AlgValue{Alg: MACGMAC, Value: m.MAC}
+	}
+	return json.Marshal(m.wireV2(mac))
+}
+
+// UnmarshalJSON reads either version strictly but checks nothing beyond
+// the layout (ParseManifest does).
+func (m *Manifest) UnmarshalJSON(b []byte) error {
+	p, err := decodeManifest(b)
+	if err != nil {
+		return err
+	}
+	*m = *p
+	return nil
+}
+
+// decodeManifest decodes either version's layout strictly.
+func decodeManifest(data []byte) (*Manifest, error) {
+	var head struct {
+		Format string `json:"format"`
+	}
+	if err := json.Unmarshal(data, &head); err != nil {
+		return nil, formatErr("decode: %v", err)
+	}
+	var m Manifest
+	switch head.Format {
+	case FormatV1:
+		var w manifestV1
+		if err := decodeStrict(data, &w); err != nil {
+			return nil, err
+		}
+		m = Manifest{Format: w.Format, Cipher: w.Cipher, SectorSize: w.SectorSize, VirtualSize: w.VirtualSize,
+			Extents: w.Extents, Key: w.Key, ContentSHA256: w.ContentSHA256, ContentAlg: disks.HashRuns,
+			ChunkSize: w.ChunkSize, ChunkMACs: w.ChunkMACs, MAC: w.MAC}
+	case FormatV2:
+		var w manifestV2
+		if err := decodeStrict(data, &w); err != nil {
+			return nil, err
+		}
+		if w.Content.Alg != disks.HashTree {
+			return nil, formatErr("content.alg %q, want %q", w.Content.Alg, disks.HashTree)
+		}
+		if w.ChunkMACs.Alg != MACGMAC {
+			return nil, formatErr("chunkMacs.alg %q, want %q", w.ChunkMACs.Alg, MACGMAC)
+		}
+		if w.MAC == nil || w.MAC.Alg != MACGMAC {
+			return nil, formatErr("mac.alg missing or not %q", MACGMAC)
+		}
+		m = Manifest{Format: w.Format, Cipher: w.Cipher, SectorSize: w.SectorSize, VirtualSize: w.VirtualSize,
+			Extents: w.Extents, Key: w.Key, ContentSHA256: w.Content.Value, ContentAlg: disks.HashTree,
+			ChunkSize: w.ChunkSize, ChunkMACs: w.ChunkMACs.Value, MAC: w.MAC.Value}
+	default:
+		return nil, formatErr("format %q, want %q or %q", head.Format, FormatV2, FormatV1)
+	}
 	return &m, nil
+}
+
+func decodeStrict(data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return formatErr("decode: %v", err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return formatErr("data after the manifest object")
+	}
+	return nil
+}
+
+// macOK reports whether a MAC value has its version's shape: 32 bytes of
+// HMAC in version 1, nonce and tag in version 2, lowercase hex.
+func (m *Manifest) macOK(v string) bool {
+	if m.Format == FormatV1 {
+		return isHex32(v)
+	}
+	return isHexN(v, nonceSize+gcmTag)
 }
 
 func (m *Manifest) check() error {
 	switch {
-	case m.Format != Format:
-		return formatErr("format %q, want %q", m.Format, Format)
 	case keyLen(m.Cipher) == 0:
 		return formatErr("cipher %q, want %q or %q", m.Cipher, CipherXTS128, CipherXTS256)
 	case m.SectorSize != disks.SectorSize:
@@ -138,9 +283,9 @@ func (m *Manifest) check() error {
 	case !isHex32(m.Key.KEKSHA256):
 		return formatErr("key.kekSha256 is not 64 lowercase hex digits")
 	case !isHex32(m.ContentSHA256):
-		return formatErr("contentSha256 is not 64 lowercase hex digits")
-	case !isHex32(m.MAC):
-		return formatErr("mac is not 64 lowercase hex digits")
+		return formatErr("content hash is not 64 lowercase hex digits")
+	case !m.macOK(m.MAC):
+		return formatErr("mac is not lowercase hex of the right length")
 	}
 	if n, err := decodeB64(m.Key.Nonce); err != nil || len(n) != nonceSize {
 		return formatErr("key.nonce is not %d bytes of standard base64", nonceSize)
@@ -163,8 +308,8 @@ func (m *Manifest) check() error {
 			bad = formatErr("chunkMacs lacks the chunk at %d, which holds data", off)
 		case m.ChunkMACs[i].Off != off:
 			bad = formatErr("chunkMacs[%d] is for offset %d, want %d", i, m.ChunkMACs[i].Off, off)
-		case !isHex32(m.ChunkMACs[i].MAC):
-			bad = formatErr("chunkMacs[%d] mac is not 64 lowercase hex digits", i)
+		case !m.macOK(m.ChunkMACs[i].MAC):
+			bad = formatErr("chunkMacs[%d] mac is not lowercase hex of the right length", i)
 		}
 		i++
 		return bad == nil
@@ -188,26 +333,41 @@ func (m *Manifest) DiskExtents() []disks.Extent {
 }
 
 // macInput is the serialization the manifest MAC covers: the manifest
-// without mac, compact, members in declaration order.
+// without mac, compact, members in its version's declaration order.
 func (m *Manifest) macInput() ([]byte, error) {
-	c := *m
-	c.MAC = ""
-	b, err := json.Marshal(&c)
+	var w any
+	if m.Format == FormatV1 {
+		w = &manifestV1{Format: m.Format, Cipher: m.Cipher, SectorSize: m.SectorSize, VirtualSize: m.VirtualSize,
+			Extents: m.Extents, Key: m.Key, ContentSHA256: m.ContentSHA256, ChunkSize: m.ChunkSize, ChunkMACs: m.ChunkMACs}
+	} else {
+		w = m.wireV2(nil)
+	}
+	b, err := json.Marshal(w)
 	if err != nil {
 		return nil, fmt.Errorf("serialize manifest: %w", err)
 	}
 	return b, nil
 }
 
-// computeMAC returns the hex manifest MAC under macKey.
-func (m *Manifest) computeMAC(macKey []byte) (string, error) {
+func (m *Manifest) wireV2(mac *AlgValue) *manifestV2 {
+	return &manifestV2{Format: m.Format, Cipher: m.Cipher, SectorSize: m.SectorSize, VirtualSize: m.VirtualSize,
+		ChunkSize: m.ChunkSize, Extents: m.Extents, Key: m.Key,
+		Content:   AlgValue{Alg: m.ContentAlg, Value: m.ContentSHA256},
+		ChunkMACs: chunkMACsV2{Alg: MACGMAC, Value: m.ChunkMACs}, MAC: mac}
+}
+
+// verifyMAC checks the manifest MAC with the image's keys.
+func (m *Manifest) verifyMAC(k *keys) (bool, error) {
 	in, err := m.macInput()
 	if err != nil {
-		return "", err
+		return false, err
 	}
-	h := hmac.New(sha256.New, macKey)
-	h.Write(in)
-	return hex.EncodeToString(h.Sum(nil)), nil
+	if m.Format == FormatV1 {
+		h := hmac.New(sha256.New, k.macKey)
+		h.Write(in)
+		return hmac.Equal([]byte(hex.EncodeToString(h.Sum(nil))), []byte(m.MAC)), nil
+	}
+	return k.gmacVerify(m.MAC, in), nil
 }
 
 // checkExtents reports extents that are unsorted, unaligned, empty,
@@ -254,8 +414,11 @@ func forEachChunk(ext []disks.Extent, fn func(off int64) bool) {
 	}
 }
 
-func isHex32(s string) bool {
-	if len(s) != 64 {
+func isHex32(s string) bool { return isHexN(s, 32) }
+
+// isHexN reports whether s is exactly n bytes in lowercase hex.
+func isHexN(s string, n int) bool {
+	if len(s) != 2*n {
 		return false
 	}
 	for _, c := range []byte(s) {

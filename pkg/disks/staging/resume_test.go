@@ -25,14 +25,8 @@ func TestResume(t *testing.T) {
 		t.Fatal(err)
 	}
 	writeChunks(t, s1, chunks[:2])
-	// The copier syncs before it takes State for a checkpoint.
-	if err := s1.Sync(ctx); err != nil {
-		t.Fatal(err)
-	}
-	state, err := s1.State()
-	if err != nil {
-		t.Fatal(err)
-	}
+	// The copier syncs before it records chunks in a checkpoint.
+	state, recs := checkpointOf(t, s1, chunks[:2])
 	if err := s1.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +39,7 @@ func TestResume(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := wrong.Restore(ctx, state); !errors.Is(err, ErrWrongKey) {
+	if err := resumeSink(ctx, wrong, state, recs); !errors.Is(err, ErrWrongKey) {
 		t.Fatalf("Restore with another KEK = %v, want ErrWrongKey", err)
 	}
 	wrong.Close()
@@ -55,7 +49,7 @@ func TestResume(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s2.Restore(ctx, state); err != nil {
+	if err := resumeSink(ctx, s2, state, recs); err != nil {
 		t.Fatal(err)
 	}
 	writeChunks(t, s2, chunks[2:])
@@ -95,7 +89,7 @@ func TestResumeMisuse(t *testing.T) {
 		t.Fatal(err)
 	}
 	writeChunks(t, s1, chunks[:1])
-	state, _ := s1.State()
+	state, recs := checkpointOf(t, s1, chunks[:1])
 	s1.Close()
 
 	tests := []struct {
@@ -124,7 +118,7 @@ func TestResumeMisuse(t *testing.T) {
 			if tt.pre != nil {
 				tt.pre(s)
 			}
-			if err := s.Restore(ctx, tt.state); err == nil {
+			if err := resumeSink(ctx, s, tt.state, recs); err == nil {
 				t.Fatal("Restore succeeded")
 			}
 		})
@@ -226,7 +220,7 @@ func TestNoKeyMaterialInErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	collect(s2.Restore(ctx, state))
+	collect(resumeSink(ctx, s2, state, nil))
 	s2.Close()
 	// Tampered image.
 	img := readFile(t, imgPath(dir, "disk"))

@@ -2,7 +2,6 @@ package staging
 
 import (
 	"bytes"
-	"cmp"
 	"context"
 	"encoding/hex"
 	"encoding/json"
@@ -14,15 +13,17 @@ import (
 	"github.com/migrate-tool/migrate/pkg/disks"
 )
 
-// Sink writes a staging image; it is a disks.Sink and a disks.Resumable.
-// WriteChunk may be called concurrently: each call encrypts its own chunk on
-// the caller's goroutine, so the copier's parallelism spreads encryption
-// over the cores.
+// Sink writes a version 2 staging image; it is a disks.Sink and a
+// disks.ChunkResumable. WriteChunk may be called concurrently: each call
+// encrypts its own chunk in place, in the copier's buffer, on the caller's
+// goroutine, so the copier's parallelism spreads encryption over the cores
+// and the sink holds no buffer of its own.
 //
 // A fresh copy: Create, WriteChunk..., Finish, Close. A resumed copy:
-// Create, Restore(state from the checkpoint), WriteChunk for what is left,
-// Finish, Close. Create leaves an existing image alone until the first
-// WriteChunk without Restore, which empties it and removes its manifest.
+// Create, Restore(state from the checkpoint), RestoreChunks, WriteChunk for
+// what is left, Finish, Close. Create leaves an existing image alone until
+// the first WriteChunk without Restore, which empties it and removes its
+// manifest.
 type Sink struct {
 	store      Store
 	cipherName string
@@ -36,14 +37,13 @@ type Sink struct {
 	started  bool // the image was prepared (emptied or checked for resume)
 	finished bool
 	macs     map[int64]string
-
-	bufs sync.Pool
 }
 
 var (
-	_ disks.Sink      = (*Sink)(nil)
-	_ disks.Resumable = (*Sink)(nil)
-	_ disks.Syncer    = (*Sink)(nil)
+	_ disks.Sink           = (*Sink)(nil)
+	_ disks.ChunkResumable = (*Sink)(nil)
+	_ disks.Syncer         = (*Sink)(nil)
+	_ disks.Restarter      = (*Sink)(nil)
 )
 
 // Create returns a Sink writing DIR/NAME.img and DIR/NAME.manifest.json for
@@ -64,7 +64,7 @@ func NewSink(ctx context.Context, st Store, kek []byte, cipherName string, size 
 	if size <= 0 || size%disks.SectorSize != 0 {
 		return nil, fmt.Errorf("staging: virtual size %d is not a positive multiple of %d", size, disks.SectorSize)
 	}
-	info, k, err := newKey(kek, cipherName)
+	info, k, err := newKey(kek, cipherName, Format)
 	if err != nil {
 		return nil, err
 	}
@@ -72,7 +72,7 @@ func NewSink(ctx context.Context, st Store, kek []byte, cipherName string, size 
 	if err != nil {
 		return nil, fmt.Errorf("staging %s: %w", st, err)
 	}
-	s := &Sink{
+	return &Sink{
 		store:      st,
 		cipherName: cipherName,
 		size:       size,
@@ -81,9 +81,7 @@ func NewSink(ctx context.Context, st Store, kek []byte, cipherName string, size 
 		keys:       k,
 		img:        img,
 		macs:       map[int64]string{},
-	}
-	s.bufs.New = func() any { return new([disks.ChunkSize]byte) }
-	return s, nil
+	}, nil
 }
 
 // start prepares the image once, before the first chunk: emptied to a hole
@@ -112,10 +110,12 @@ func (s *Sink) start(ctx context.Context) error {
 	return nil
 }
 
-// WriteChunk encrypts c's extents into the image at the same offsets and
-// records the chunk's MAC. The writes are not durable until Sync (which the
-// copier calls before it checkpoints a chunk) or Finish. A chunk without
-// extents writes nothing and has no MAC.
+// WriteChunk encrypts c's extents in place (c.Data is the copier's buffer,
+// which it does not read again), packs their ciphertext to the front of
+// c.Data, MACs the packed bytes with GMAC, and writes each extent at its
+// offset. The writes are not durable until Sync (which the copier calls
+// before it checkpoints a chunk) or Finish. A chunk without extents writes
+// nothing and has no MAC.
 func (s *Sink) WriteChunk(ctx context.Context, c *disks.Chunk) error {
 	if err := s.checkChunk(c); err != nil {
 		return err
@@ -132,30 +132,30 @@ func (s *Sink) WriteChunk(ctx context.Context, c *disks.Chunk) error {
 		s.mu.Unlock()
 		return nil
 	}
-
-	// The chunk's ciphertext with holes as zeros: written extent by
-	// extent, then MACed whole. Only the holes are cleared.
-	buf := s.bufs.Get().(*[disks.ChunkSize]byte)
-	defer s.bufs.Put(buf)
-	ct := buf[:min(disks.ChunkSize, s.size-c.Off)]
+	// Encrypt and pack: extent i's ciphertext moves to data[at:at+len],
+	// at never past its source, so copy (a memmove) is safe in place.
 	var at int64
 	for _, e := range c.Extents {
 		rel := e.Off - c.Off
-		clear(ct[at:rel])
-		k.xts.EncryptSectors(ct[rel:rel+e.Len], c.Data[rel:rel+e.Len], uint64(e.Off/disks.SectorSize))
-		at = rel + e.Len
+		p := c.Data[rel : rel+e.Len]
+		k.xts.EncryptSectors(p, p, uint64(e.Off/disks.SectorSize))
+		copy(c.Data[at:], p)
+		at += e.Len
 	}
-	clear(ct[at:])
+	mac, err := k.gmacSign(c.Data[:at])
+	if err != nil {
+		return err
+	}
+	at = 0
 	for _, e := range c.Extents {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		rel := e.Off - c.Off
-		if err := s.img.WriteAt(ctx, ct[rel:rel+e.Len], e.Off); err != nil {
+		if err := s.img.WriteAt(ctx, c.Data[at:at+e.Len], e.Off); err != nil {
 			return fmt.Errorf("staging %s: chunk %d: %w", s.store, c.Off, err)
 		}
+		at += e.Len
 	}
-	mac := k.chunkMAC(ct)
 	s.mu.Lock()
 	s.macs[c.Off] = mac
 	s.mu.Unlock()
@@ -182,12 +182,8 @@ func (s *Sink) checkChunk(c *disks.Chunk) error {
 
 // Sync implements disks.Syncer: every chunk whose WriteChunk returned is
 // durable when Sync returns. The copier calls it before each checkpoint and
-// only then records those chunks (and State, their MACs) as done, so a crash
-// never leaves a checkpointed chunk that is not on disk. The sink's other
-// state, the MACs, lives in memory until State hands it to the checkpoint;
-// a MAC of a chunk written after Sync started may be in State too, which is
-// harmless: that chunk is not recorded as done, so a resumed copy writes it
-// again and replaces the MAC.
+// only then records those chunks (and their ChunkState, the MACs) as done,
+// so a crash never leaves a checkpointed chunk that is not on disk.
 func (s *Sink) Sync(ctx context.Context) error {
 	s.mu.Lock()
 	started := s.started
@@ -207,6 +203,9 @@ func (s *Sink) Sync(ctx context.Context) error {
 func (s *Sink) Finish(ctx context.Context, sum disks.Summary) error {
 	if sum.Size != s.size {
 		return fmt.Errorf("staging: summary size %d, image size %d", sum.Size, s.size)
+	}
+	if sum.ContentAlg != disks.HashTree {
+		return fmt.Errorf("staging: content hash %q, format %s needs %q", sum.ContentAlg, Format, disks.HashTree)
 	}
 	if err := checkExtents(sum.Extents, s.size); err != nil {
 		return fmt.Errorf("staging: summary extents: %w", err)
@@ -234,6 +233,7 @@ func (s *Sink) Finish(ctx context.Context, sum disks.Summary) error {
 		Extents:       make([][2]int64, len(sum.Extents)),
 		Key:           s.key,
 		ContentSHA256: hex.EncodeToString(sum.ContentSHA256[:]),
+		ContentAlg:    disks.HashTree,
 		ChunkSize:     disks.ChunkSize,
 		ChunkMACs:     make([]ChunkMAC, 0, len(want)),
 	}
@@ -247,15 +247,17 @@ func (s *Sink) Finish(ctx context.Context, sum disks.Summary) error {
 		}
 		m.ChunkMACs = append(m.ChunkMACs, ChunkMAC{Off: off, MAC: mac})
 	}
-	mac, err := m.computeMAC(s.keys.macKey)
+	in, err := m.macInput()
 	if err != nil {
 		return err
 	}
-	m.MAC = mac
+	if m.MAC, err = s.keys.gmacSign(in); err != nil {
+		return err
+	}
 	var out bytes.Buffer
 	enc := json.NewEncoder(&out)
 	enc.SetIndent("", "  ")
-	if err := enc.Encode(m); err != nil {
+	if err := enc.Encode(m.wireV2(&AlgValue{Alg: MACGMAC, Value: m.MAC})); err != nil {
 		return fmt.Errorf("staging: serialize manifest: %w", err)
 	}
 	if err := s.img.Sync(ctx); err != nil {
@@ -277,28 +279,23 @@ func (s *Sink) Close() error {
 
 // stateFormat tags State's JSON so a checkpoint from another version is
 // refused.
-const stateFormat = "migrate-staging/1 state"
+const stateFormat = "migrate-staging/2 state"
 
-// sinkState is State's JSON: the wrapped key and the MACs so far, nothing
-// secret.
+// sinkState is State's JSON: the wrapped key, nothing secret. The chunk
+// MACs travel as ChunkState, one per chunk record of the checkpoint.
 type sinkState struct {
-	Format      string     `json:"format"`
-	Cipher      string     `json:"cipher"`
-	VirtualSize int64      `json:"virtualSize"`
-	Key         KeyInfo    `json:"key"`
-	ChunkMACs   []ChunkMAC `json:"chunkMacs"`
+	Format      string  `json:"format"`
+	Cipher      string  `json:"cipher"`
+	VirtualSize int64   `json:"virtualSize"`
+	Key         KeyInfo `json:"key"`
 }
 
-// State implements disks.Resumable: the wrapped data key, its nonce and the
-// chunk MACs recorded so far. It holds no plain key.
+// State implements disks.Resumable: the wrapped data key and its nonce. It
+// holds no plain key.
 func (s *Sink) State() ([]byte, error) {
 	s.mu.Lock()
-	st := sinkState{Format: stateFormat, Cipher: s.cipherName, VirtualSize: s.size, Key: s.key, ChunkMACs: []ChunkMAC{}}
-	for off, mac := range s.macs {
-		st.ChunkMACs = append(st.ChunkMACs, ChunkMAC{Off: off, MAC: mac})
-	}
+	st := sinkState{Format: stateFormat, Cipher: s.cipherName, VirtualSize: s.size, Key: s.key}
 	s.mu.Unlock()
-	slices.SortFunc(st.ChunkMACs, func(a, b ChunkMAC) int { return cmp.Compare(a.Off, b.Off) })
 	b, err := json.Marshal(st)
 	if err != nil {
 		return nil, fmt.Errorf("staging: serialize state: %w", err)
@@ -306,10 +303,48 @@ func (s *Sink) State() ([]byte, error) {
 	return b, nil
 }
 
+// ChunkState implements disks.ChunkResumable: the chunk's MAC (a nonce
+// and a tag, nothing secret), nil for a chunk without one.
+func (s *Sink) ChunkState(off int64) ([]byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	mac, ok := s.macs[off]
+	if !ok {
+		return nil, nil
+	}
+	return []byte(mac), nil
+}
+
+// RestoreChunks implements disks.ChunkResumable: the MACs of the chunks an
+// earlier run wrote. It comes after Restore, before any WriteChunk.
+func (s *Sink) RestoreChunks(chunks map[int64][]byte) error {
+	macs := make(map[int64]string, len(chunks))
+	for off, b := range chunks {
+		if off < 0 || off%disks.ChunkSize != 0 || off >= s.size || !isHexN(string(b), nonceSize+gcmTag) {
+			return formatErr("resume state chunk MAC at %d", off)
+		}
+		macs[off] = string(b)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.finished {
+		return errors.New("staging: RestoreChunks after Finish")
+	}
+	if !s.started && len(macs) > 0 {
+		// Restore found the image unsized, which only a copy that never
+		// wrote a chunk leaves.
+		return fmt.Errorf("staging %s: the image was never sized but the checkpoint records %d written chunks: not the image being resumed", s.store, len(macs))
+	}
+	s.macs = macs
+	return nil
+}
+
 // Restore implements disks.Resumable: it takes the data key back from state
 // (unwrapping it with the KEK given to Create; another KEK is ErrWrongKey)
-// with the MACs of the chunks already written, and keeps the existing image.
-// It must come before any WriteChunk.
+// and keeps the existing image. An image of the wrong size (0 bytes, or
+// what the location held before) means the copy died while creating it:
+// start recreates it, and RestoreChunks refuses chunk MACs then. It must
+// come before any WriteChunk.
 func (s *Sink) Restore(ctx context.Context, state []byte) error {
 	var st sinkState
 	dec := json.NewDecoder(bytes.NewReader(state))
@@ -325,14 +360,7 @@ func (s *Sink) Restore(ctx context.Context, state []byte) error {
 	case st.VirtualSize != s.size:
 		return fmt.Errorf("staging: resume state is for a %d-byte disk, this one is %d", st.VirtualSize, s.size)
 	}
-	macs := map[int64]string{}
-	for _, c := range st.ChunkMACs {
-		if c.Off < 0 || c.Off%disks.ChunkSize != 0 || c.Off >= s.size || !isHex32(c.MAC) {
-			return formatErr("resume state chunk MAC at %d", c.Off)
-		}
-		macs[c.Off] = c.MAC
-	}
-	k, err := openKey(s.kek, st.Cipher, st.Key)
+	k, err := openKey(s.kek, st.Cipher, Format, st.Key)
 	if err != nil {
 		return err
 	}
@@ -347,9 +375,22 @@ func (s *Sink) Restore(ctx context.Context, state []byte) error {
 	if err != nil {
 		return fmt.Errorf("staging %s: %w", s.store, err)
 	}
-	if size != s.size {
-		return fmt.Errorf("staging %s: image is %d bytes, want %d: not the image being resumed", s.store, size, s.size)
+	s.key, s.keys = st.Key, k
+	// start sizes the image before the first write, so an image of the
+	// right size is ours; any other holds nothing this copy wrote.
+	s.started = size == s.size
+	return nil
+}
+
+// Restart implements disks.Restarter: the copy has no usable checkpoint
+// (the process died before it was written, or while it was), so nothing
+// written before counts. The first write empties the image and removes any
+// manifest, as for a fresh copy; the data key is the one Create drew.
+func (s *Sink) Restart(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.started {
+		return errors.New("staging: Restart after the copy started")
 	}
-	s.key, s.keys, s.macs, s.started = st.Key, k, macs, true
 	return nil
 }

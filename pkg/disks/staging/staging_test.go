@@ -102,11 +102,11 @@ func TestEmptyDisk(t *testing.T) {
 	}
 }
 
-// thirdParty decrypts an image with the spec and standard primitives only:
+// thirdPartyV1 decrypts a version 1 image with the spec and standard primitives only:
 // encoding/json into maps, crypto/aes GCM, x/crypto/xts, HKDF and HMAC. It
 // checks every MAC the way an independent verifier would and returns the
 // plain disk and the data key.
-func thirdParty(t *testing.T, dir, name string, kek []byte) (plain, dataKey []byte) {
+func thirdPartyV1(t *testing.T, dir, name string, kek []byte) (plain, dataKey []byte) {
 	t.Helper()
 	raw := readFile(t, manifestPath(dir, name))
 	var m map[string]json.RawMessage
@@ -345,6 +345,7 @@ func TestTamper(t *testing.T) {
 		t.Fatal(err)
 	}
 	otherHash := strings.Repeat("ab", 32)
+	otherMAC := strings.Repeat("ab", nonceSize+gcmTag)
 
 	t.Run("image byte flipped", func(t *testing.T) {
 		for _, off := range []int64{disks.ChunkSize + 1<<20 + 7, 100, testSize - 1} {
@@ -370,11 +371,14 @@ func TestTamper(t *testing.T) {
 		want error
 	}{
 		{"contentSha256", replace(mm.ContentSHA256, otherHash), ErrManifestMAC},
-		{"chunk mac", replace(mm.ChunkMACs[1].MAC, otherHash), ErrManifestMAC},
+		{"chunk mac", replace(mm.ChunkMACs[1].MAC, otherMAC), ErrManifestMAC},
 		{"extent shrunk", replace(fmt.Sprintf("%d,\n      %d", mm.Extents[0][0], mm.Extents[0][1]), fmt.Sprintf("%d,\n      %d", mm.Extents[0][0], mm.Extents[0][1]-512)), ErrManifestMAC},
-		{"mac", replace(mm.MAC, otherHash), ErrManifestMAC},
+		{"mac", replace(mm.MAC, otherMAC), ErrManifestMAC},
+		{"mac alg", replace(`"aes-256-gmac"`, `"hmac-sha256"`), ErrFormat},
+		{"content alg", replace(`"sha256-tree-4m"`, `"sha256-runs"`), ErrFormat},
 		{"cipher", replace(`"xts-aes-128"`, `"xts-aes-256"`), ErrFormat},
-		{"format", replace(`"migrate-staging/1"`, `"migrate-staging/2"`), ErrFormat},
+		{"format", replace(`"migrate-staging/2"`, `"migrate-staging/3"`), ErrFormat},
+		{"format v1", replace(`"migrate-staging/2"`, `"migrate-staging/1"`), ErrFormat},
 		{"sector size", replace(`"sectorSize": 512`, `"sectorSize": 4096`), ErrFormat},
 		{"unknown member", replace(`"format"`, `"extra": 1, "format"`), ErrFormat},
 		{"kekSha256", replace(mm.Key.KEKSHA256, otherHash), ErrWrongKey},

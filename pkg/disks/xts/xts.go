@@ -32,6 +32,12 @@ type Cipher struct {
 	enc    []byte
 	dec    []byte
 	asm    bool
+	// tweaks holds *[blockSize]byte scratch blocks. The tweak goes through
+	// cipher.Block, an interface, so a tweak on the stack would escape and
+	// cost one heap allocation per sector; a pooled one costs none once
+	// warm. A Pool rather than a field because the Cipher is shared by
+	// goroutines.
+	tweaks sync.Pool
 }
 
 // New returns XTS-AES-128 for a 32-byte key or XTS-AES-256 for a 64-byte
@@ -82,24 +88,40 @@ func (c *Cipher) sectors(dst, src []byte, sector uint64, decrypt bool) {
 	if len(dst) < len(src) {
 		panic("xts: output smaller than input")
 	}
+	tweak := c.tweak()
+	defer c.tweaks.Put(tweak)
 	for off := 0; off < len(src); off += SectorSize {
-		c.unit(dst[off:off+SectorSize], src[off:off+SectorSize], sector, decrypt)
+		c.unitWith(tweak, dst[off:off+SectorSize], src[off:off+SectorSize], sector, decrypt)
 		sector++
 	}
+}
+
+func (c *Cipher) tweak() *[blockSize]byte {
+	if t, ok := c.tweaks.Get().(*[blockSize]byte); ok {
+		return t
+	}
+	return new([blockSize]byte)
 }
 
 // unit en- or decrypts one data unit of any whole number of blocks with the
 // given sequence number. Sectors are 512-byte units; the IEEE 1619 vectors
 // also use 32-byte ones.
 func (c *Cipher) unit(dst, src []byte, seq uint64, decrypt bool) {
-	var tweak [blockSize]byte
+	tweak := c.tweak()
+	defer c.tweaks.Put(tweak)
+	c.unitWith(tweak, dst, src, seq, decrypt)
+}
+
+// unitWith is unit with the caller's scratch tweak block.
+func (c *Cipher) unitWith(tweak *[blockSize]byte, dst, src []byte, seq uint64, decrypt bool) {
+	*tweak = [blockSize]byte{}
 	binary.LittleEndian.PutUint64(tweak[:8], seq)
 	c.tweakBlock.Encrypt(tweak[:], tweak[:])
 	if c.asm {
-		c.asmBlocks(dst, src, &tweak, decrypt)
+		c.asmBlocks(dst, src, tweak, decrypt)
 		return
 	}
-	c.goBlocks(dst, src, &tweak, decrypt)
+	c.goBlocks(dst, src, tweak, decrypt)
 }
 
 // goBlocks is the portable path: crypto/aes per block, the xors and the
@@ -107,7 +129,8 @@ func (c *Cipher) unit(dst, src []byte, seq uint64, decrypt bool) {
 func (c *Cipher) goBlocks(dst, src []byte, tweak *[16]byte, decrypt bool) {
 	lo := binary.LittleEndian.Uint64(tweak[:8])
 	hi := binary.LittleEndian.Uint64(tweak[8:])
-	var b [blockSize]byte
+	b := c.tweak()
+	defer c.tweaks.Put(b)
 	for i := 0; i+blockSize <= len(src); i += blockSize {
 		binary.LittleEndian.PutUint64(b[:8], binary.LittleEndian.Uint64(src[i:])^lo)
 		binary.LittleEndian.PutUint64(b[8:], binary.LittleEndian.Uint64(src[i+8:])^hi)
