@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"os"
@@ -74,6 +75,7 @@ func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []st
 	return map[string]func(ts *testscript.TestScript, neg bool, args []string){
 		"container": cmdContainer,
 		"vhd":       cmdVHD,
+		"treesum":   cmdTreesum,
 		// waitfile FILE waits (at most 60s) until FILE exists.
 		"waitfile": func(ts *testscript.TestScript, neg bool, args []string) {
 			if neg || len(args) != 1 {
@@ -113,5 +115,42 @@ func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []st
 				ts.Fatalf("exit code %d, want %d", got, want)
 			}
 		},
+	}
+}
+
+// cmdTreesum (treesum DIR) prints one line per entry under DIR: its path,
+// mode, size and SHA-256, sorted, so `cmp` shows whether a command changed
+// a byte, a mode or a file's existence. A missing DIR prints "absent".
+func cmdTreesum(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: treesum DIR")
+	}
+	root := ts.MkAbs(args[0])
+	if _, err := os.Lstat(root); errors.Is(err, os.ErrNotExist) {
+		fmt.Fprintln(ts.Stdout(), "absent")
+		return
+	}
+	err := filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, path)
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		sum := "-"
+		if info.Mode().IsRegular() {
+			data, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			sum = fmt.Sprintf("%x", sha256.Sum256(data))
+		}
+		fmt.Fprintf(ts.Stdout(), "%s %v %d %s\n", rel, info.Mode(), info.Size(), sum)
+		return nil
+	})
+	if err != nil {
+		ts.Fatalf("treesum: %v", err)
 	}
 }
