@@ -121,6 +121,9 @@ type copyFlags struct {
 	// copy creates.
 	location    string
 	accountType string
+	// resumeCmd is the command line that continues this copy
+	// (resumeCommand), printed when it is interrupted.
+	resumeCmd string
 }
 
 func (f *copyFlags) add(c *cobra.Command, encrypting bool) {
@@ -157,6 +160,7 @@ a staging source is verified (every MAC) and decrypted.`,
   migrate disks copy big.vhd 'https://acct.blob.core.windows.net/vhds/big.vhd?sv=...' --max-iops 2300 --resume`,
 		Args: wantArgs(cobra.ExactArgs(2)),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			f.resumeCmd = interruptedHint(cmd, args)
 			return a.copyDisk(cmd.Context(), args[0], args[1], f, false)
 		},
 	}
@@ -176,6 +180,7 @@ decrypts to DST and checks the content hash against the manifest.`,
 		Example: `  migrate disks decrypt staging:/mnt/usb/web1-os web1-os.vhd --key-file kek.bin`,
 		Args:    wantArgs(cobra.ExactArgs(2)),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			f.resumeCmd = interruptedHint(cmd, args)
 			src := args[0]
 			if !strings.HasPrefix(src, stagingPrefix) {
 				src = stagingPrefix + src
@@ -287,11 +292,26 @@ func (a *app) copyDisk(ctx context.Context, srcArg, dstArg string, f copyFlags, 
 	o.Progress = &prog
 	stopBar := a.byteProgress(&prog)
 	start := time.Now()
-	sum, err := disks.Copy(ctx, src, dst, o)
+	// The first interrupt closes a.drain: the copier then starts no new
+	// chunk, finishes those in flight and records them (issue 13 item 2).
+	cctx, stopCopy := context.WithCancel(ctx)
+	defer stopCopy()
+	go func() {
+		select {
+		case <-a.drain:
+			stopCopy()
+		case <-cctx.Done():
+		}
+	}()
+	sum, err := disks.Copy(cctx, src, dst, o)
 	stopBar()
 	if err != nil {
-		if ctx.Err() != nil {
-			return &ExitError{Code: ExitInterrupted, Err: fmt.Errorf("copy interrupted; the same command with --resume continues: %w", err)}
+		if cctx.Err() != nil {
+			why := ""
+			if !errors.Is(err, context.Canceled) {
+				why = fmt.Sprintf(" (%v)", err)
+			}
+			return &ExitError{Code: ExitInterrupted, Err: fmt.Errorf("copy interrupted%s; the chunks done are checkpointed in %s. %s", why, o.Checkpoint, f.resumeCmd)}
 		}
 		return fmt.Errorf("copy %s to %s: %w", disks.RedactURL(srcArg), disks.RedactURL(dstArg), err)
 	}
