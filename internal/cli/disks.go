@@ -275,9 +275,6 @@ func (a *app) copyDisk(ctx context.Context, srcArg, dstArg string, f copyFlags, 
 		}
 	}
 	if !f.resume {
-		if err := os.MkdirAll(filepath.Dir(o.Checkpoint), 0o700); err != nil {
-			return fmt.Errorf("checkpoint: %w", err)
-		}
 		_ = os.Remove(o.Checkpoint)
 	} else if _, err := os.Stat(o.Checkpoint); err != nil {
 		return badInputf("--resume: no checkpoint at %s (%v)", o.Checkpoint, err)
@@ -287,6 +284,12 @@ func (a *app) copyDisk(ctx context.Context, srcArg, dstArg string, f copyFlags, 
 		return err
 	}
 	defer dst.Close()
+	// The checkpoint's folder (the state directory's copies/ for a remote
+	// DST) is made only once the copy goes ahead: a copy refused or failing
+	// earlier leaves no state directory behind.
+	if err := os.MkdirAll(filepath.Dir(o.Checkpoint), 0o700); err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
+	}
 
 	var prog disks.Progress
 	o.Progress = &prog
