@@ -23,7 +23,7 @@ func resumeCommand(cmd *cobra.Command, args []string) (string, bool) {
 				s = s[:i] + "?<SAS>"
 			}
 		}
-		return shellQuote(s)
+		return shellWord(s)
 	}
 	for _, a := range args {
 		parts = append(parts, word(a))
@@ -47,8 +47,8 @@ func resumeCommand(cmd *cobra.Command, args []string) (string, bool) {
 
 var shellSafe = regexp.MustCompile(`^[A-Za-z0-9_./:=@%+,-]+$`)
 
-// shellQuote quotes s for a POSIX shell when it needs it.
-func shellQuote(s string) string {
+// shellWord quotes s for a POSIX shell when it needs it.
+func shellWord(s string) string {
 	if shellSafe.MatchString(s) {
 		return s
 	}
