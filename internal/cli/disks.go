@@ -169,6 +169,7 @@ a staging source is verified (every MAC) and decrypted.`,
   migrate disks copy big.vhd 'https://acct.blob.core.windows.net/vhds/big.vhd?sv=...' --max-iops 2300 --resume`,
 		Args: wantArgs(cobra.ExactArgs(2)),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			a.continueCopy(cmd, args)
 			return a.copyDisk(cmd.Context(), args[0], args[1], f, false)
 		},
 	}
@@ -188,6 +189,7 @@ decrypts to DST and checks the content hash against the manifest.`,
 		Example: `  migrate disks decrypt staging:/mnt/usb/web1-os web1-os.vhd --key-file kek.bin`,
 		Args:    wantArgs(cobra.ExactArgs(2)),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			a.continueCopy(cmd, args)
 			src := args[0]
 			if !strings.HasPrefix(src, stagingPrefix) {
 				src = stagingPrefix + src
@@ -292,9 +294,6 @@ func (a *app) copyDisk(ctx context.Context, srcArg, dstArg string, f copyFlags, 
 	// a staging image whose copy died before its first checkpoint is
 	// recreated, any other destination is refused (disks.ErrNoCheckpoint).
 	if !f.resume {
-		if err := os.MkdirAll(filepath.Dir(o.Checkpoint), 0o700); err != nil {
-			return fmt.Errorf("checkpoint: %w", err)
-		}
 		_ = os.Remove(o.Checkpoint)
 	}
 	dst, err := a.openDiskSink(ctx, dstArg, src.Size(), kek, f, f.resume)
@@ -302,6 +301,12 @@ func (a *app) copyDisk(ctx context.Context, srcArg, dstArg string, f copyFlags, 
 		return err
 	}
 	defer dst.Close()
+	// The checkpoint's folder (the state directory's copies/ for a remote
+	// DST) is made only once the copy goes ahead: a copy refused or failing
+	// earlier leaves no state directory behind.
+	if err := os.MkdirAll(filepath.Dir(o.Checkpoint), 0o700); err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
+	}
 
 	var prog disks.Progress
 	o.Progress = &prog
@@ -322,7 +327,11 @@ func (a *app) copyDisk(ctx context.Context, srcArg, dstArg string, f copyFlags, 
 	stopBar()
 	if err != nil {
 		if cctx.Err() != nil {
-			return &ExitError{Code: ExitInterrupted, Err: fmt.Errorf("copy interrupted; the same command with --resume continues: %w", err)}
+			why := ""
+			if !errors.Is(err, context.Canceled) {
+				why = fmt.Sprintf(" (%v)", err)
+			}
+			return &ExitError{Code: ExitInterrupted, Err: fmt.Errorf("copy interrupted%s; the chunks done are checkpointed in %s", why, o.Checkpoint)}
 		}
 		return fmt.Errorf("copy %s to %s: %w", disks.RedactURL(srcArg), disks.RedactURL(dstArg), err)
 	}

@@ -24,6 +24,9 @@ type app struct {
 	drain chan struct{}
 	// boundaries counts journal boundaries for the crash-test hook.
 	boundaries atomic.Int64
+	// continueWith is the command that continues this one when it is not
+	// `migrate resume`; set by the command, read by the signal handler.
+	continueWith atomic.Pointer[continueLine]
 	// resumeStaging is resume's --staging: a fresh SAS for the disk
 	// step's staging container.
 	resumeStaging string
@@ -63,11 +66,32 @@ func Main(ctx context.Context, args []string, streams *IOStreams) int {
 	return code
 }
 
+// continueLine is the command that continues an interrupted one, when it
+// is not `migrate resume` (a copy continues with its own --resume).
+type continueLine struct {
+	line string
+	// freshSAS: a SAS in the line was replaced by <SAS>.
+	freshSAS bool
+}
+
+// continueCommand is the command that continues this one if interrupted.
+func (a *app) continueCommand() continueLine {
+	if c := a.continueWith.Load(); c != nil {
+		return *c
+	}
+	return continueLine{line: a.resumeCommand()}
+}
+
 // printContinue prints the exact command that continues an interrupted
-// one, on its own line, with the state directory and configuration file
-// the operator gave.
+// one, on its own line (the last), with the state directory and
+// configuration file the operator gave.
 func (a *app) printContinue() {
-	fmt.Fprintf(a.io.ErrOut, "migrate: interrupted with work half done; this continues it:\n%s\n", a.resumeCommand())
+	c := a.continueCommand()
+	how := "this continues it"
+	if c.freshSAS {
+		how += ", with a fresh SAS in place of each <SAS>"
+	}
+	fmt.Fprintf(a.io.ErrOut, "migrate: interrupted with work half done; %s:\n%s\n", how, c.line)
 }
 
 func (a *app) resumeCommand() string {
@@ -115,7 +139,7 @@ func (a *app) handleInterrupts(parent context.Context) (context.Context, func())
 			case <-sigs:
 				n++
 				if n == 1 {
-					fmt.Fprintln(a.io.ErrOut, "migrate: interrupted: finishing the operations in flight, starting nothing new (interrupt again to stop now; `migrate resume` continues)")
+					fmt.Fprintf(a.io.ErrOut, "migrate: interrupted: finishing the operations in flight, starting nothing new (interrupt again to stop now; `%s` continues)\n", a.continueCommand().line)
 					close(a.drain)
 					continue
 				}
