@@ -16,5 +16,9 @@
 // REQUESTS_CA_BUNDLE trusting its certificate; page data goes to Azurite
 // from the same node_modules. Missing, it is skipped, or fails in CI.
 //
+// TestMSALClientCredentials takes a token from the emulator's authority
+// through MSAL for Python (python3-msal, also from azure-cli) with tenant
+// discovery.
+//
 // The package holds tests only.
 package realclient
