@@ -12,6 +12,9 @@ need=()
 command -v dot >/dev/null 2>&1 || need+=(graphviz)
 command -v qemu-img >/dev/null 2>&1 || need+=(qemu-utils)
 command -v jq >/dev/null 2>&1 || need+=(jq)
+# Debian's azure-cli brings the Python azure.mgmt.* SDKs that
+# pkg/cloud/emulator/realclient drives the emulator with.
+/usr/bin/python3 -c 'import azure.mgmt.compute' >/dev/null 2>&1 || need+=(azure-cli)
 if ((${#need[@]})); then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"

@@ -10,5 +10,15 @@
 // `npm ci`). A missing node or package skips the tests, except in CI
 // (CI=true), where it fails them.
 //
+// The Resource Manager scenario runs testdata/rm.py on the Python SDKs of
+// Debian's azure-cli package (azure.mgmt.compute, storage, resource, under
+// /usr/bin/python3), with a credential returning the emulator's token and
+// REQUESTS_CA_BUNDLE trusting its certificate; page data goes to Azurite
+// from the same node_modules. Missing, it is skipped, or fails in CI.
+//
+// TestMSALClientCredentials takes a token from the emulator's authority
+// through MSAL for Python (python3-msal, also from azure-cli) with tenant
+// discovery.
+//
 // The package holds tests only.
 package realclient
