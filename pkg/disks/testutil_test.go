@@ -87,23 +87,43 @@ func (m *memSink) Finish(_ context.Context, s Summary) error {
 }
 func (m *memSink) Close() error { return nil }
 
-// reference computes the extents and content hash by the definition in
-// disks.md, sector by sector over the whole disk.
+// reference computes the extents and the HashTree content hash by the
+// definition in disks.md, sector by sector over the whole disk.
 func reference(data []byte) ([]Extent, [32]byte) {
-	var ext []Extent
-	for i := 0; i < len(data); i += SectorSize {
-		end := min(i+SectorSize, len(data))
-		if bytes.Count(data[i:end], []byte{0}) == end-i {
+	ext := sectorRuns(data, 0, int64(len(data)))
+	root := sha256.New()
+	root.Write([]byte{1})
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], uint64(len(data)))
+	root.Write(b[:])
+	for off := 0; off < len(data); off += ChunkSize {
+		end := min(off+ChunkSize, len(data))
+		runs := sectorRuns(data, int64(off), int64(end))
+		if len(runs) == 0 {
 			continue
 		}
-		if n := len(ext); n > 0 && ext[n-1].Off+ext[n-1].Len == int64(i) {
-			ext[n-1].Len += int64(end - i)
-		} else {
-			ext = append(ext, Extent{int64(i), int64(end - i)})
+		leaf := sha256.New()
+		leaf.Write([]byte{0})
+		for _, e := range runs {
+			var h [16]byte
+			binary.BigEndian.PutUint64(h[:], uint64(e.Off))
+			binary.BigEndian.PutUint64(h[8:], uint64(e.Len))
+			leaf.Write(h[:])
+			leaf.Write(data[e.Off : e.Off+e.Len])
 		}
+		binary.BigEndian.PutUint64(b[:], uint64(off))
+		root.Write(b[:])
+		root.Write(leaf.Sum(nil))
 	}
+	var s [32]byte
+	copy(s[:], root.Sum(nil))
+	return ext, s
+}
+
+// referenceRuns is staging v1's HashRuns over the whole disk.
+func referenceRuns(data []byte) [32]byte {
 	h := sha256.New()
-	for _, e := range ext {
+	for _, e := range sectorRuns(data, 0, int64(len(data))) {
 		var b [16]byte
 		binary.BigEndian.PutUint64(b[:], uint64(e.Off))
 		binary.BigEndian.PutUint64(b[8:], uint64(e.Len))
@@ -112,5 +132,29 @@ func reference(data []byte) ([]Extent, [32]byte) {
 	}
 	var s [32]byte
 	copy(s[:], h.Sum(nil))
-	return ext, s
+	return s
 }
+
+// sectorRuns is the runs of non-zero sectors of data[lo:hi) (a short last
+// sector counts by its own length), merged.
+func sectorRuns(data []byte, lo, hi int64) []Extent {
+	var ext []Extent
+	for i := lo; i < hi; i += SectorSize {
+		end := min(i+SectorSize, hi)
+		if bytes.Count(data[i:end], []byte{0}) == int(end-i) {
+			continue
+		}
+		if n := len(ext); n > 0 && ext[n-1].Off+ext[n-1].Len == i {
+			ext[n-1].Len += end - i
+		} else {
+			ext = append(ext, Extent{i, end - i})
+		}
+	}
+	return ext
+}
+
+// runsSource is a memSource declaring its exact runs and HashRuns, as a v1
+// staging image does; for tests.
+type runsSource struct{ *memSource }
+
+func (runsSource) ContentHash() string { return HashRuns }

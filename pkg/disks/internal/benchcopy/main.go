@@ -18,6 +18,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/migrate-tool/migrate/pkg/disks"
@@ -57,6 +58,15 @@ func run() error {
 	}
 	defer src.Close()
 	ctx := context.Background()
+	counted := &countingSource{Source: src}
+	alloc, err := src.Allocated(ctx)
+	if err != nil {
+		return err
+	}
+	var allocated int64
+	for _, e := range alloc {
+		allocated += e.Len
+	}
 	start := time.Now()
 	var dst disks.Sink
 	switch {
@@ -85,7 +95,7 @@ func run() error {
 		return err
 	}
 	defer dst.Close()
-	sum, err := disks.Copy(ctx, src, dst, disks.CopyOptions{MaxBandwidth: rate, Workers: *workers})
+	sum, err := disks.Copy(ctx, counted, dst, disks.CopyOptions{MaxBandwidth: rate, Workers: *workers})
 	if err != nil {
 		return err
 	}
@@ -94,8 +104,8 @@ func run() error {
 	for _, e := range sum.Extents {
 		written += e.Len
 	}
-	fmt.Printf("size=%d written=%d seconds=%.3f rate_MBps=%.2f sha256=%x\n",
-		sum.Size, written, el.Seconds(), float64(written)/el.Seconds()/1e6, sum.ContentSHA256)
+	fmt.Printf("size=%d allocated=%d read=%d written=%d seconds=%.3f rate_MBps=%.2f sha256=%x\n",
+		sum.Size, allocated, counted.n.Load(), written, el.Seconds(), float64(written)/el.Seconds()/1e6, sum.ContentSHA256)
 	return nil
 }
 
@@ -125,3 +135,15 @@ func (n noSyncStore) CreateImage(ctx context.Context) (staging.WritableImage, er
 type noSyncImage struct{ staging.WritableImage }
 
 func (noSyncImage) Sync(context.Context) error { return nil }
+
+// countingSource counts the bytes read from the source: the goal is
+// exactly the allocated bytes, each read once.
+type countingSource struct {
+	disks.Source
+	n atomic.Int64
+}
+
+func (c *countingSource) ReadAt(ctx context.Context, p []byte, off int64) error {
+	c.n.Add(int64(len(p)))
+	return c.Source.ReadAt(ctx, p, off)
+}
