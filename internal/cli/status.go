@@ -266,6 +266,7 @@ func (a *app) resume(ctx context.Context, j *journal.Journal) error {
 		return badInput(phases.ErrNothingToResume)
 	}
 	invPath := a.cfg.Inventory
+	explicit := invPath
 	if invPath == "" {
 		if len(runs) > 0 {
 			invPath = runs[len(runs)-1].InventoryPath
@@ -279,7 +280,7 @@ func (a *app) resume(ctx context.Context, j *journal.Journal) error {
 		fmt.Fprintf(a.io.ErrOut, "migrate: resuming %s\n", phases.Describe(run))
 		// A unit named by a later unfinished command is that command's:
 		// the operator's latest word on a unit wins.
-		err := a.resumeRun(ctx, j, run, later(runs[i+1:]))
+		err := a.resumeRun(ctx, j, run, explicit, later(runs[i+1:]))
 		if code := exitCode(err); code == ExitInterrupted || code == ExitBadInput || ctx.Err() != nil {
 			return err
 		}
@@ -378,9 +379,13 @@ func (a *app) abandon(j *journal.Journal) error {
 }
 
 // resumeRun finishes one recorded phase command, leaving out the units in
-// skip.
-func (a *app) resumeRun(ctx context.Context, j *journal.Journal, run journal.Run, skip map[string]bool) error {
-	s, err := a.openSession(ctx, "resume", run.InventoryPath, j, nil)
+// skip. invPath, when the operator gave one, replaces the recorded path
+// (a moved file); its fingerprint must still match.
+func (a *app) resumeRun(ctx context.Context, j *journal.Journal, run journal.Run, invPath string, skip map[string]bool) error {
+	if invPath == "" {
+		invPath = run.InventoryPath
+	}
+	s, err := a.openSession(ctx, "resume", invPath, j, nil)
 	if err != nil {
 		return err
 	}
