@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/viper"
 
 	"github.com/migrate-tool/migrate/pkg/plan"
+	"github.com/migrate-tool/migrate/pkg/report"
 )
 
 // Config is the typed configuration every command reads, decoded once from
@@ -21,6 +22,7 @@ type Config struct {
 	Driver    string
 	StateDir  string
 	Output    string
+	Query     string // --query: JMESPath applied to structured output
 	Verbose   bool
 	Parallel  int
 	Sim       SimConfig
@@ -50,6 +52,7 @@ var globalKeys = []struct{ key, flag, env string }{
 	{"driver", "driver", "MIGRATE_DRIVER"},
 	{"stateDir", "state-dir", "MIGRATE_STATE_DIR"},
 	{"output", "output", ""},
+	{"query", "query", ""},
 	{"verbose", "verbose", "MIGRATE_VERBOSE"},
 	{"parallel", "parallel", "MIGRATE_PARALLEL"},
 	{"sim.latency", "sim-latency", "MIGRATE_SIM_LATENCY"},
@@ -64,7 +67,8 @@ func addGlobalFlags(f *pflag.FlagSet) {
 	f.String("inventory", "", "inventory file (JSON or YAML) [$MIGRATE_INVENTORY]")
 	f.String("driver", "sim", "cloud driver: sim or azure [$MIGRATE_DRIVER]")
 	f.String("state-dir", "./.migrate", "state directory: journal, lock, simulator state [$MIGRATE_STATE_DIR]")
-	f.StringP("output", "o", "table", "output format: table, json, yaml (plus dot, markdown where a command says)")
+	f.StringP("output", "o", "table", "output format: table, json, yaml, tsv, none (plus dot, markdown where a command says)")
+	f.String("query", "", "JMESPath query applied to json, yaml and tsv output, as az --query")
 	f.BoolP("verbose", "v", false, "log each cloud call to stderr, secrets redacted [$MIGRATE_VERBOSE]")
 	f.Int("parallel", 4, "units migrated at once [$MIGRATE_PARALLEL]")
 	f.Duration("sim-latency", 0, "how long each simulated Prepare/Commit/Abort takes [$MIGRATE_SIM_LATENCY]")
@@ -130,6 +134,10 @@ func loadConfig(flags *pflag.FlagSet, getenv func(string) string) (*Config, erro
 	c.Driver = v.GetString("driver")
 	c.StateDir = v.GetString("stateDir")
 	c.Output = v.GetString("output")
+	c.Query = v.GetString("query")
+	if err := report.CheckQuery(c.Query); err != nil {
+		return nil, badInput(err)
+	}
 	if c.Verbose, err = parseBool(v.Get("verbose")); err != nil {
 		return nil, badInputf("verbose: %v", err)
 	}

@@ -256,9 +256,8 @@ func (a *app) convertDisks(ctx context.Context, f convertFlags, vms []string, j 
 }
 
 func (a *app) printConvertResult(res convert.Result) error {
-	switch a.cfg.Output {
-	case "json", "yaml":
-		return writeStructured(a.io.Out, a.cfg.Output, res)
+	if a.structured() {
+		return a.writeDoc(res)
 	}
 	t := newTable(a.io.Out, "VM", "STATUS", "DISKS", "VERIFIED", "REASON")
 	done := 0

@@ -77,9 +77,8 @@ found. A corrupt file is exit 2 naming the offset and the field.`,
 			if err != nil {
 				return err
 			}
-			switch a.cfg.Output {
-			case "json", "yaml":
-				return writeStructured(a.io.Out, a.cfg.Output, info)
+			if a.structured() {
+				return a.writeDoc(info)
 			}
 			depth := 0
 			for in := &info; in != nil; in = in.Parent {
@@ -302,9 +301,8 @@ func (a *app) copyDisk(ctx context.Context, srcArg, dstArg string, f copyFlags, 
 		ContentSHA256: hex.EncodeToString(sum.ContentSHA256[:]),
 		Seconds:       time.Since(start).Seconds(),
 	}
-	switch a.cfg.Output {
-	case "json", "yaml":
-		return writeStructured(a.io.Out, a.cfg.Output, res)
+	if a.structured() {
+		return a.writeDoc(res)
 	}
 	fmt.Fprintf(a.io.Out, "copied %s of data (%s virtual, %d extents) in %s\nsha256 %s\n",
 		humanBytes(data), humanBytes(sum.Size), len(sum.Extents), time.Since(start).Round(time.Millisecond), res.ContentSHA256)

@@ -25,6 +25,8 @@ type app struct {
 	// resumeStaging is resume's --staging: a fresh SAS for the disk
 	// step's staging container.
 	resumeStaging string
+	// printer is the output state (print.go).
+	printer printer
 }
 
 // Main runs the migrate command line with args and returns the exit code.

@@ -56,9 +56,8 @@ The inventory is the one given, or the one the last run recorded.`,
 			if st == nil {
 				st = []phases.UnitStatus{}
 			}
-			switch a.cfg.Output {
-			case "json", "yaml":
-				return writeStructured(a.io.Out, a.cfg.Output, phases.StatusDocument{Units: st})
+			if a.structured() {
+				return a.writeDoc(phases.StatusDocument{Units: st})
 			}
 			t := newTable(a.io.Out, "UNIT", "PHASE", "UPDATED", "NOTE")
 			for _, u := range st {

@@ -49,7 +49,7 @@ It exits 3 when a selected unit has a blocking (error) finding, 0 otherwise.
 				return err
 			}
 			fs := findingsFor(s, units, res)
-			if err := report.Render(a.io.Out, report.Report{Plan: s.plan, Findings: fs}, a.cfg.Output); err != nil {
+			if err := report.RenderWith(a.io.Out, report.Report{Plan: s.plan, Findings: fs}, a.renderOptions()); err != nil {
 				return err
 			}
 			if countErrors(fs) > 0 {
@@ -86,7 +86,7 @@ func (a *app) validateOffline(args []string) error {
 			fs = append(fs, f)
 		}
 	}
-	if err := report.Render(a.io.Out, report.Report{Plan: p, Findings: fs}, a.cfg.Output); err != nil {
+	if err := report.RenderWith(a.io.Out, report.Report{Plan: p, Findings: fs}, a.renderOptions()); err != nil {
 		return err
 	}
 	if countErrors(fs) > 0 {
@@ -97,9 +97,8 @@ func (a *app) validateOffline(args []string) error {
 
 func (a *app) printRules() error {
 	rules := validate.Rules()
-	switch a.cfg.Output {
-	case "json", "yaml":
-		return writeStructured(a.io.Out, a.cfg.Output, map[string]any{"rules": rules})
+	if a.structured() {
+		return a.writeDoc(map[string]any{"rules": rules})
 	}
 	t := newTable(a.io.Out, "RULE", "SEVERITY", "RECOMMENDATION")
 	for _, r := range rules {
