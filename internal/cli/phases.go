@@ -376,8 +376,7 @@ func findingsFor(s *session, units []string, res phases.Result) []validate.Findi
 	for _, u := range res.Units {
 		out = append(out, validate.FromPlatform(u.ID, u.Messages)...)
 	}
-	validate.Sort(out)
-	return out
+	return mergeFindings(out)
 }
 
 func countErrors(fs []validate.Finding) int {
