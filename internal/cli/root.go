@@ -131,6 +131,7 @@ finished by "migrate resume", and an irreversible Commit is never sent twice.
 	}
 	root.AddCommand(a.newDisksCmd(), a.newSimCmd(), a.newVersionCmd())
 	root.AddCommand(helpTopics()...)
+	a.finishCommandTree(root)
 	root.Version = readBuildInfo().String()
 	root.SetVersionTemplate("migrate {{.Version}}\n")
 	return root
