@@ -402,3 +402,84 @@ func (p *convertProgress) Close() {
 	p.overall.Abort(true)
 	p.mp.Wait()
 }
+
+// copyProgress shows a copy on a terminal (`disks copy`): bytes done of
+// total, rate and ETA on one mpb line. The rate is measured over the last
+// few seconds of samples, never from the start of the copy: a resumed copy
+// counts the bytes an earlier run did as done in one jump, which a rate
+// since the start would turn into an inflated figure. It returns the
+// function that stops the view.
+func (a *app) copyProgress(pr *disks.Progress) func() {
+	if !a.io.Fancy() {
+		return func() {}
+	}
+	mp := mpb.New(mpb.WithOutput(a.io.ErrOut), mpb.WithAutoRefresh(), mpb.WithRefreshRate(200*time.Millisecond), mpb.WithWidth(30))
+	r := &rateWindow{span: 5 * time.Second}
+	bar := mp.New(0, mpb.BarStyle(), mpb.PrependDecorators(decor.Any(func(decor.Statistics) string {
+		done, total := pr.Done(), pr.Total()
+		rate := r.observe(time.Now(), done)
+		s := fmt.Sprintf("copy %s of %s", humanBytes(done), humanBytes(total))
+		if rate > 0 {
+			s += fmt.Sprintf(", %s/s", humanBytes(int64(rate)))
+			if total > done {
+				s += fmt.Sprintf(", ETA %s", time.Duration(float64(total-done)/rate*float64(time.Second)).Round(time.Second))
+			}
+		}
+		return s + " "
+	})))
+	stop, finished := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(finished)
+		tick := time.NewTicker(200 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			bar.SetTotal(pr.Total(), false)
+			bar.SetCurrent(pr.Done())
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			close(stop)
+			<-finished
+			bar.Abort(false)
+			mp.Wait()
+		})
+	}
+}
+
+// rateWindow is a rate over a sliding window of samples; safe for
+// concurrent use.
+type rateWindow struct {
+	mu      sync.Mutex
+	span    time.Duration
+	samples []rateSample
+}
+
+type rateSample struct {
+	at   time.Time
+	done int64
+}
+
+// observe records done at now and returns the bytes per second over the
+// window, 0 until two samples span some time. A first sample's jump (a
+// resumed copy's earlier bytes) never counts: only differences do.
+func (r *rateWindow) observe(now time.Time, done int64) float64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.samples = append(r.samples, rateSample{now, done})
+	for len(r.samples) > 2 && now.Sub(r.samples[1].at) >= r.span {
+		r.samples = r.samples[1:]
+	}
+	first := r.samples[0]
+	dt := now.Sub(first.at).Seconds()
+	if dt <= 0 || done < first.done {
+		return 0
+	}
+	return float64(done-first.done) / dt
+}

@@ -131,3 +131,26 @@ func scanScreenLines(data []byte, atEOF bool) (int, []byte, error) {
 var ansi = regexp.MustCompile(`\x1b\[[0-9;?]*[A-Za-z]`)
 
 func stripANSI(b []byte) []byte { return ansi.ReplaceAll(b, nil) }
+
+// The copy's rate comes from differences between samples: a resumed copy's
+// earlier bytes, there at the first sample, do not inflate it.
+func TestRateWindowIgnoresResumedBytes(t *testing.T) {
+	r := &rateWindow{span: 5 * time.Second}
+	t0 := time.Unix(1000, 0)
+	if got := r.observe(t0, 8<<30); got != 0 {
+		t.Errorf("first sample: rate %v, want 0", got)
+	}
+	if got := r.observe(t0.Add(time.Second), 8<<30+10<<20); got != 10<<20 {
+		t.Errorf("rate %v, want 10 MiB/s", got)
+	}
+	// Ten seconds on at 20 MiB/s: the window forgets the older, slower part.
+	done := int64(8<<30 + 10<<20)
+	var got float64
+	for i := 2; i <= 12; i++ {
+		done += 20 << 20
+		got = r.observe(t0.Add(time.Duration(i)*time.Second), done)
+	}
+	if got != 20<<20 {
+		t.Errorf("rate %v, want 20 MiB/s", got)
+	}
+}
