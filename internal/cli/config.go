@@ -26,6 +26,8 @@ type Config struct {
 	Verbose   bool
 	Parallel  int
 	Sim       SimConfig
+	// NoProgress is --no-progress: plain progress lines even on a terminal.
+	NoProgress bool
 	// ConfigFile is the file the configuration was read from, if any.
 	ConfigFile string
 	// Azure is the raw `azure` section, decoded by the azure driver.
@@ -69,6 +71,7 @@ func addGlobalFlags(f *pflag.FlagSet) {
 	f.String("state-dir", "./.migrate", "state directory: journal, lock, simulator state [$MIGRATE_STATE_DIR]")
 	f.StringP("output", "o", "table", "output format: table, json, yaml, tsv, none (plus dot, markdown where a command says)")
 	f.String("query", "", "JMESPath query applied to json, yaml and tsv output, as az --query")
+	f.Bool("no-progress", false, "plain timestamped progress lines instead of the live view on a terminal")
 	f.BoolP("verbose", "v", false, "log each cloud call to stderr, secrets redacted [$MIGRATE_VERBOSE]")
 	f.Int("parallel", 4, "units migrated at once [$MIGRATE_PARALLEL]")
 	f.Duration("sim-latency", 0, "how long each simulated Prepare/Commit/Abort takes [$MIGRATE_SIM_LATENCY]")
@@ -135,6 +138,9 @@ func loadConfig(flags *pflag.FlagSet, getenv func(string) string) (*Config, erro
 	c.StateDir = v.GetString("stateDir")
 	c.Output = v.GetString("output")
 	c.Query = v.GetString("query")
+	if f := flags.Lookup("no-progress"); f != nil {
+		c.NoProgress = f.Value.String() == "true"
+	}
 	if err := report.CheckQuery(c.Query); err != nil {
 		return nil, badInput(err)
 	}

@@ -59,7 +59,7 @@ type unitLine struct {
 
 func (a *app) newProgress(units int) *progress {
 	p := &progress{a: a, total: units, done: map[string]bool{}, start: time.Now(), last: map[string]string{}, inflight: map[string]*unitLine{}}
-	if a.io.Fancy() {
+	if a.liveView() {
 		p.startLive(a.io.ErrOut)
 	}
 	return p
@@ -247,7 +247,7 @@ type vmLine struct {
 
 func (a *app) newConvertProgress() *convertProgress {
 	p := &convertProgress{a: a, start: time.Now(), last: map[string]string{}, vms: map[string]*vmLine{}, inflight: map[string]*disks.Progress{}}
-	if a.io.Fancy() {
+	if a.liveView() {
 		p.mp = mpb.New(mpb.WithOutput(a.io.ErrOut), mpb.WithAutoRefresh(), mpb.WithRefreshRate(200*time.Millisecond), mpb.WithWidth(24))
 		p.overall = p.mp.New(0, mpb.NopStyle(), mpb.BarPriority(1<<30),
 			mpb.PrependDecorators(decor.Any(func(decor.Statistics) string { return p.overallText() })))
@@ -410,7 +410,7 @@ func (p *convertProgress) Close() {
 // since the start would turn into an inflated figure. It returns the
 // function that stops the view.
 func (a *app) copyProgress(pr *disks.Progress) func() {
-	if !a.io.Fancy() {
+	if !a.liveView() {
 		return func() {}
 	}
 	mp := mpb.New(mpb.WithOutput(a.io.ErrOut), mpb.WithAutoRefresh(), mpb.WithRefreshRate(200*time.Millisecond), mpb.WithWidth(30))
@@ -482,4 +482,10 @@ func (r *rateWindow) observe(now time.Time, done int64) float64 {
 		return 0
 	}
 	return float64(done-first.done) / dt
+}
+
+// liveView reports whether progress is drawn live: stderr is a terminal,
+// NO_COLOR is unset and --no-progress was not given.
+func (a *app) liveView() bool {
+	return a.io.Fancy() && (a.cfg == nil || !a.cfg.NoProgress)
 }
