@@ -175,7 +175,7 @@ func (p *progress) plainLine(ev phases.Event) {
 	if t.IsZero() {
 		t = time.Now()
 	}
-	fmt.Fprintln(p.a.io.ErrOut, t.UTC().Format(time.RFC3339), line)
+	_, _ = fmt.Fprintln(p.a.io.ErrOut, t.UTC().Format(time.RFC3339), line)
 }
 
 // Close stops the live view and prints how many units finished; safe to
@@ -210,7 +210,7 @@ func (p *progress) Close() {
 	p.mu.Unlock()
 	if mp != nil {
 		mp.Wait()
-		fmt.Fprintf(p.a.io.ErrOut, "%d units finished in %s\n", n, elapsed)
+		_, _ = fmt.Fprintf(p.a.io.ErrOut, "%d units finished in %s\n", n, elapsed)
 	}
 }
 
@@ -374,7 +374,7 @@ func (p *convertProgress) plainLine(ev convert.Event) {
 	if t.IsZero() {
 		t = time.Now()
 	}
-	fmt.Fprintln(p.a.io.ErrOut, t.UTC().Format(time.RFC3339), line)
+	_, _ = fmt.Fprintln(p.a.io.ErrOut, t.UTC().Format(time.RFC3339), line)
 }
 
 // Close stops the live view; safe to call more than once.

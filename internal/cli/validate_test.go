@@ -15,7 +15,7 @@ func TestMergeFindings(t *testing.T) {
 		return validate.Finding{Rule: validate.RulePlatform, Severity: validate.SeverityError, Unit: u, Resource: u, Message: msg}
 	}
 	in := []validate.Finding{
-		off("hdinsight", "Migration isn't supported for Virtual Network trouble-vnet because it has an HDInsight cluster."),
+		off("platform-service", "Migration isn't supported for Virtual Network trouble-vnet because it has an HDInsight cluster."),
 		off("endpoint-acl", "VM web1 in HostedService trouble-web has Endpoint http with an access control list (2 rules)."),
 		off("endpoint-acl", "VM web1 in HostedService trouble-web has Endpoint http with an access control list (2 rules)."), // repeat
 		plat("Virtual Network trouble-vnet has HDInsight deployed in it which isn't supported for migration."),

@@ -44,8 +44,8 @@ func TestEncodeKeyOrderSameInJSONAndYAML(t *testing.T) {
 	j := encoded(t, FormatJSON, "", v)
 	y := encoded(t, FormatYAML, "", v)
 	for _, doc := range []string{j, y} {
-		if !(strings.Index(doc, "zebra") < strings.Index(doc, "apple") && strings.Index(doc, "apple") < strings.Index(doc, "items") &&
-			strings.Index(doc, "items") < strings.Index(doc, "extra")) {
+		z, a, i, e := strings.Index(doc, "zebra"), strings.Index(doc, "apple"), strings.Index(doc, "items"), strings.Index(doc, "extra")
+		if z > a || a > i || i > e {
 			t.Errorf("keys out of struct order:\n%s", doc)
 		}
 	}

@@ -1,7 +1,6 @@
 package report
 
 import (
-	"fmt"
 	"io"
 	"sort"
 	"strings"
@@ -119,7 +118,7 @@ func writeWrapped(w io.Writer, rows [][]string, wrap []int, width int, paint fun
 			b.WriteByte('\n')
 		}
 	}
-	fmt.Fprint(w, b.String())
+	_, _ = io.WriteString(w, b.String()) // the caller's bufio.Writer reports it on Flush
 }
 
 // wordWrap breaks s into lines of at most n characters at spaces; a word
