@@ -16,6 +16,7 @@ import (
 
 	"github.com/migrate-tool/migrate/pkg/cloud/azure"
 	"github.com/migrate-tool/migrate/pkg/plan"
+	"github.com/migrate-tool/migrate/pkg/report"
 )
 
 // Config is the typed configuration every command reads, decoded once from
@@ -26,9 +27,12 @@ type Config struct {
 	Driver    string    `mapstructure:"driver"`
 	StateDir  string    `mapstructure:"stateDir"`
 	Output    string    `mapstructure:"output"`
+	Query     string    `mapstructure:"query"` // --query: JMESPath applied to structured output
 	Verbose   bool      `mapstructure:"verbose"`
 	Parallel  int       `mapstructure:"parallel"`
 	Sim       SimConfig `mapstructure:"sim"`
+	// NoProgress is --no-progress: plain progress lines even on a terminal.
+	NoProgress bool `mapstructure:"-"`
 	// ConfigFile is the file the configuration was read from, if any.
 	ConfigFile string `mapstructure:"-"`
 	// Azure is the `azure` section, with AZURE_SUBSCRIPTION_ID,
@@ -58,6 +62,7 @@ var globalKeys = []struct{ key, flag, env string }{
 	{"driver", "driver", "MIGRATE_DRIVER"},
 	{"stateDir", "state-dir", "MIGRATE_STATE_DIR"},
 	{"output", "output", ""},
+	{"query", "query", ""},
 	{"verbose", "verbose", "MIGRATE_VERBOSE"},
 	{"parallel", "parallel", "MIGRATE_PARALLEL"},
 	{"sim.latency", "sim-latency", "MIGRATE_SIM_LATENCY"},
@@ -80,7 +85,9 @@ func addGlobalFlags(f *pflag.FlagSet) {
 	f.String("inventory", "", "inventory file (JSON or YAML) [$MIGRATE_INVENTORY]")
 	f.String("driver", "sim", "cloud driver: sim or azure [$MIGRATE_DRIVER]")
 	f.String("state-dir", "./.migrate", "state directory: journal, lock, simulator state [$MIGRATE_STATE_DIR]")
-	f.StringP("output", "o", "table", "output format: table, json, yaml (plus dot, markdown where a command says)")
+	f.StringP("output", "o", "table", "output format: table, json, yaml, tsv, none (plus dot, markdown where a command says)")
+	f.String("query", "", "JMESPath query applied to json, yaml and tsv output, as az --query")
+	f.Bool("no-progress", false, "plain timestamped progress lines instead of the live view on a terminal")
 	f.BoolP("verbose", "v", false, "log each cloud call to stderr, secrets redacted [$MIGRATE_VERBOSE]")
 	f.Int("parallel", 4, "units migrated at once [$MIGRATE_PARALLEL]")
 	f.Duration("sim-latency", 0, "how long each simulated Prepare/Commit/Abort takes [$MIGRATE_SIM_LATENCY]")
@@ -153,6 +160,12 @@ func loadConfig(flags *pflag.FlagSet, getenv func(string) string) (*Config, erro
 		mapstructure.StringToTimeDurationHookFunc(), mapstructure.StringToSliceHookFunc(","))
 	if err := v.Unmarshal(c, viper.DecodeHook(hooks)); err != nil {
 		return nil, badInputf("configuration: %v", err)
+	}
+	if f := flags.Lookup("no-progress"); f != nil {
+		c.NoProgress = f.Value.String() == "true"
+	}
+	if err := report.CheckQuery(c.Query); err != nil {
+		return nil, badInput(err)
 	}
 	c.ConfigFile = cfgFile
 	if c.Parallel < 1 {

@@ -5,11 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
-	"sync"
-	"time"
 
-	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
 	"github.com/migrate-tool/migrate/pkg/cloud"
@@ -257,9 +253,8 @@ func (a *app) convertDisks(ctx context.Context, f convertFlags, vms []string, j 
 }
 
 func (a *app) printConvertResult(res convert.Result) error {
-	switch a.cfg.Output {
-	case "json", "yaml":
-		return writeStructured(a.io.Out, a.cfg.Output, res)
+	if a.structured() {
+		return a.writeDoc(res)
 	}
 	t := newTable(a.io.Out, "VM", "STATUS", "DISKS", "VERIFIED", "REASON")
 	done := 0
@@ -278,112 +273,4 @@ func (a *app) printConvertResult(res convert.Result) error {
 	t.flush()
 	fmt.Fprintf(a.io.Out, "\n%d VMs: %d on managed disks\n", len(res.VMs), done)
 	return nil
-}
-
-// convertProgress shows the disk step: plain lines, or on a terminal one
-// bar of the bytes in flight across the disks being copied.
-type convertProgress struct {
-	a        *app
-	mu       sync.Mutex
-	inflight map[string]*disks.Progress
-	bar      *progressbar.ProgressBar
-	stop     chan struct{}
-	done     chan struct{}
-	closed   bool
-}
-
-func (a *app) newConvertProgress() *convertProgress {
-	p := &convertProgress{a: a, inflight: map[string]*disks.Progress{}}
-	if a.io.Fancy() {
-		p.stop, p.done = make(chan struct{}), make(chan struct{})
-		p.bar = progressbar.NewOptions64(-1,
-			progressbar.OptionSetWriter(a.io.ErrOut),
-			progressbar.OptionShowBytes(true),
-			progressbar.OptionSetElapsedTime(true),
-			progressbar.OptionSetPredictTime(true),
-			progressbar.OptionClearOnFinish(),
-			progressbar.OptionShowDescriptionAtLineEnd())
-		go p.poll()
-	}
-	return p
-}
-
-func (p *convertProgress) poll() {
-	defer close(p.done)
-	t := time.NewTicker(200 * time.Millisecond)
-	defer t.Stop()
-	for {
-		select {
-		case <-p.stop:
-			return
-		case <-t.C:
-			p.mu.Lock()
-			var done, total int64
-			names := make([]string, 0, len(p.inflight))
-			for name, pr := range p.inflight {
-				done += pr.Done()
-				total += pr.Total()
-				names = append(names, name)
-			}
-			if total > 0 {
-				p.bar.ChangeMax64(total)
-				_ = p.bar.Set64(done)
-				p.bar.Describe(strings.Join(names, ", "))
-			}
-			p.mu.Unlock()
-		}
-	}
-}
-
-// Event is the engine's Events callback.
-func (p *convertProgress) Event(ev convert.Event) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.closed {
-		return
-	}
-	key := ev.VM + "/" + ev.Disk
-	if ev.Progress != nil {
-		p.inflight[key] = ev.Progress
-	} else if ev.Disk != "" {
-		delete(p.inflight, key)
-	}
-	if p.bar != nil {
-		return
-	}
-	line := fmt.Sprintf("%s %s", ev.Time.Format("15:04:05"), ev.VM)
-	if ev.Disk != "" {
-		line += " disk " + ev.Disk
-	}
-	if ev.Op != "" {
-		line += " " + ev.Op
-		if ev.Attempt > 1 {
-			line += fmt.Sprintf(" (attempt %d)", ev.Attempt)
-		}
-	}
-	if ev.Status != "" && ev.Final {
-		line += ": " + string(ev.Status)
-	}
-	if ev.Note != "" && ev.Note != ev.VM {
-		line += ": " + ev.Note
-	}
-	if ev.Err != nil {
-		line += ": " + ev.Err.Error()
-	}
-	fmt.Fprintln(p.a.io.ErrOut, line)
-}
-
-func (p *convertProgress) Close() {
-	p.mu.Lock()
-	if p.closed {
-		p.mu.Unlock()
-		return
-	}
-	p.closed = true
-	p.mu.Unlock()
-	if p.bar != nil {
-		close(p.stop)
-		<-p.done
-		_ = p.bar.Finish()
-	}
 }

@@ -27,6 +27,9 @@ On the sim driver it reads the simulated cloud of the state directory.`,
   migrate inventory discover --format yaml > estate.yaml`,
 		Args: wantArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if !cmd.Flags().Changed("format") && a.cfg.Output == "yaml" {
+				format = "yaml" // -o yaml means YAML here too (it used to be ignored)
+			}
 			if format != "json" && format != "yaml" {
 				return badInputf("--format: want json or yaml, got %q", format)
 			}

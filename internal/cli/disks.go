@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
 	"github.com/migrate-tool/migrate/pkg/disks"
@@ -77,9 +76,8 @@ found. A corrupt file is exit 2 naming the offset and the field.`,
 			if err != nil {
 				return err
 			}
-			switch a.cfg.Output {
-			case "json", "yaml":
-				return writeStructured(a.io.Out, a.cfg.Output, info)
+			if a.structured() {
+				return a.writeDoc(info)
 			}
 			depth := 0
 			for in := &info; in != nil; in = in.Parent {
@@ -350,9 +348,8 @@ func (a *app) copyDisk(ctx context.Context, srcArg, dstArg string, f copyFlags, 
 		ContentSHA256: hex.EncodeToString(sum.ContentSHA256[:]),
 		Seconds:       time.Since(start).Seconds(),
 	}
-	switch a.cfg.Output {
-	case "json", "yaml":
-		return writeStructured(a.io.Out, a.cfg.Output, res)
+	if a.structured() {
+		return a.writeDoc(res)
 	}
 	fmt.Fprintf(a.io.Out, "copied %s of data (%s virtual, %d extents) in %s\nsha256 %s\n",
 		humanBytes(data), humanBytes(sum.Size), len(sum.Extents), time.Since(start).Round(time.Millisecond), res.ContentSHA256)
@@ -506,52 +503,9 @@ func openRawSink(path string, size int64, resume bool) (disks.Sink, error) {
 	return disks.CreateRaw(path, size)
 }
 
-// byteProgress shows bytes, rate and ETA on a terminal while a copy runs;
-// it returns the function that stops it.
-func (a *app) byteProgress(p *disks.Progress) func() {
-	if !a.io.Fancy() {
-		return func() {}
-	}
-	done := make(chan struct{})
-	finished := make(chan struct{})
-	go func() {
-		defer close(finished)
-		var bar *progressbar.ProgressBar
-		tick := time.NewTicker(200 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			select {
-			case <-done:
-				if bar != nil {
-					_ = bar.Set64(p.Done())
-					_ = bar.Finish()
-				}
-				return
-			case <-tick.C:
-				if bar == nil && p.Total() > 0 {
-					bar = progressbar.NewOptions64(p.Total(),
-						progressbar.OptionSetWriter(a.io.ErrOut),
-						progressbar.OptionShowBytes(true),
-						progressbar.OptionSetPredictTime(true),
-						progressbar.OptionSetElapsedTime(true),
-						progressbar.OptionClearOnFinish(),
-						progressbar.OptionSetDescription("copy"))
-				}
-				if bar != nil {
-					_ = bar.Set64(p.Done())
-				}
-			}
-		}
-	}()
-	return func() {
-		select {
-		case <-done:
-		default:
-			close(done)
-			<-finished
-		}
-	}
-}
+// byteProgress shows bytes done of total, rate and ETA on a terminal while
+// a copy runs (progress.go); it returns the function that stops it.
+func (a *app) byteProgress(p *disks.Progress) func() { return a.copyProgress(p) }
 
 func humanBytes(n int64) string {
 	const unit = 1024

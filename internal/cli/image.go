@@ -60,9 +60,8 @@ otherwise. Specialized sources are refused before anything is sent.`,
 				}
 				return fmt.Errorf("image %s: %w", args[0], err)
 			}
-			switch a.cfg.Output {
-			case "json", "yaml":
-				return writeStructured(a.io.Out, a.cfg.Output, img)
+			if a.structured() {
+				return a.writeDoc(img)
 			}
 			fmt.Fprintf(a.io.Out, "image %s/%s (%s, %s) from %s\n", img.ResourceGroup, img.Name, img.OSType, img.Location, img.SourceURI)
 			return nil

@@ -162,7 +162,8 @@ flight finish; the second stops at once (exit 4). Either way
 // runAndConvert runs the whole plan and then the disk step on the VMs of
 // every unit that committed, holding the journal throughout. The disk
 // step's options are journaled first, so resume continues with it.
-func (a *app) runAndConvert(ctx context.Context, cf convertFlags) error {
+func (a *app) runAndConvert(ctx context.Context, cf convertFlags) (err error) {
+	defer a.oneDocument(&err)()
 	s, err := a.openSession(ctx, string(phases.ModeRun), "", nil, nil)
 	if err != nil {
 		return err
@@ -350,9 +351,8 @@ func (a *app) printResult(res phases.Result, s *session, units []string) error {
 		Units: len(res.Units), Done: res.Done, Failed: res.Failed, Blocked: res.Blocked,
 		Skipped: res.Skipped, Interrupted: res.Interrupted, ExitCode: res.ExitCode(),
 	}
-	switch a.cfg.Output {
-	case "json", "yaml":
-		return writeStructured(a.io.Out, a.cfg.Output, doc)
+	if a.structured() {
+		return a.writeDoc(doc)
 	}
 	t := newTable(a.io.Out, "UNIT", "PHASE", "OUTCOME", "REASON")
 	for _, u := range doc.Units {
@@ -390,8 +390,7 @@ func findingsFor(s *session, units []string, res phases.Result) []validate.Findi
 	for _, u := range res.Units {
 		out = append(out, validate.FromPlatform(u.ID, u.Messages)...)
 	}
-	validate.Sort(out)
-	return out
+	return mergeFindings(out)
 }
 
 func countErrors(fs []validate.Finding) int {

@@ -101,7 +101,7 @@ without it plan exits 0 whatever it found.`,
 			if err := a.savePlan(cmd.Context(), inv, r, o.out); err != nil {
 				return err
 			}
-			if err := report.Render(a.io.Out, r, a.cfg.Output); err != nil {
+			if err := report.RenderWith(a.io.Out, r, a.renderOptions()); err != nil {
 				return err
 			}
 			if o.detailedExitCode && len(validate.Blocked(r.Findings)) > 0 {

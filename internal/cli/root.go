@@ -35,6 +35,8 @@ type app struct {
 	// exit ends the process at the second interrupt; os.Exit outside
 	// tests.
 	exit func(int)
+	// printer is the output state (print.go).
+	printer printer
 }
 
 // Main runs the migrate command line with args and returns the exit code.
@@ -212,6 +214,7 @@ finished by "migrate resume", and an irreversible Commit is never sent twice.
 	}
 	root.AddCommand(a.newDisksCmd(), a.newSimCmd(), a.newVersionCmd())
 	root.AddCommand(helpTopics()...)
+	a.finishCommandTree(root)
 	root.Version = readBuildInfo().String()
 	root.SetVersionTemplate("migrate {{.Version}}\n")
 	refuseUnknownCommands(root)

@@ -61,9 +61,8 @@ so it answers while a run or sim serve is using the simulator.`,
 			if ops == nil {
 				ops = []sim.Operation{}
 			}
-			switch a.cfg.Output {
-			case "json", "yaml":
-				return writeStructured(a.io.Out, a.cfg.Output, sim.HistoryDocument{Operations: ops})
+			if a.structured() {
+				return a.writeDoc(sim.HistoryDocument{Operations: ops})
 			}
 			t := newTable(a.io.Out, "SEQ", "TIME", "OP", "UNIT", "STATE BEFORE", "RESULT")
 			for _, o := range ops {

@@ -129,9 +129,8 @@ func (a *app) rebuild(ctx context.Context) error {
 }
 
 func (a *app) printStatus(st []phases.UnitStatus) error {
-	switch a.cfg.Output {
-	case "json", "yaml":
-		return writeStructured(a.io.Out, a.cfg.Output, phases.StatusDocument{Units: st})
+	if a.structured() {
+		return a.writeDoc(phases.StatusDocument{Units: st})
 	}
 	t := newTable(a.io.Out, "UNIT", "PHASE", "UPDATED", "NOTE")
 	for _, u := range st {

@@ -1,6 +1,10 @@
 package cli
 
 import (
+	"slices"
+	"strings"
+	"unicode"
+
 	"github.com/spf13/cobra"
 
 	"github.com/migrate-tool/migrate/pkg/phases"
@@ -49,7 +53,7 @@ It exits 3 when a selected unit has a blocking (error) finding, 0 otherwise.
 				return err
 			}
 			fs := findingsFor(s, units, res)
-			if err := report.Render(a.io.Out, report.Report{Plan: s.plan, Findings: fs}, a.cfg.Output); err != nil {
+			if err := report.RenderWith(a.io.Out, report.Report{Plan: s.plan, Findings: fs}, a.renderOptions()); err != nil {
 				return err
 			}
 			if countErrors(fs) > 0 {
@@ -86,7 +90,7 @@ func (a *app) validateOffline(args []string) error {
 			fs = append(fs, f)
 		}
 	}
-	if err := report.Render(a.io.Out, report.Report{Plan: p, Findings: fs}, a.cfg.Output); err != nil {
+	if err := report.RenderWith(a.io.Out, report.Report{Plan: p, Findings: fs}, a.renderOptions()); err != nil {
 		return err
 	}
 	if countErrors(fs) > 0 {
@@ -97,9 +101,8 @@ func (a *app) validateOffline(args []string) error {
 
 func (a *app) printRules() error {
 	rules := validate.Rules()
-	switch a.cfg.Output {
-	case "json", "yaml":
-		return writeStructured(a.io.Out, a.cfg.Output, map[string]any{"rules": rules})
+	if a.structured() {
+		return a.writeDoc(map[string]any{"rules": rules})
 	}
 	t := newTable(a.io.Out, "RULE", "SEVERITY", "RECOMMENDATION")
 	for _, r := range rules {
@@ -107,4 +110,106 @@ func (a *app) printRules() error {
 	}
 	t.flush()
 	return nil
+}
+
+// mergeFindings merges the offline findings with the platform's (rule
+// "platform") so every command counts a problem once: an exact repeat (same
+// rule, resource, unit and message) is dropped, and so is a platform finding
+// that an offline finding of the same unit and severity already reports.
+// The platform's Validate returns only messages (no rule id), so "already
+// reports" is read from them: every resource the platform message names (the
+// word after "VM", "HostedService", "Virtual Network", "Extension", ...)
+// and what it says is deployed ("has X deployed") must appear in the
+// offline finding's message (the first sentence of the platform's, which
+// states the problem; the rest advises). A platform message naming something no offline
+// finding covers stays, with the platform's own words. The result is sorted
+// (validate.Sort).
+func mergeFindings(fs []validate.Finding) []validate.Finding {
+	type key struct{ rule, resource, unit, message string }
+	seen := map[key]bool{}
+	var offline, platform, out []validate.Finding
+	for _, f := range fs {
+		k := key{f.Rule, f.Resource, f.Unit, f.Message}
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		if f.Rule == validate.RulePlatform {
+			platform = append(platform, f)
+		} else {
+			offline = append(offline, f)
+		}
+	}
+	out = append(out, offline...)
+	for _, p := range platform {
+		names := platformNames(p.Message)
+		covered := false
+		for _, o := range offline {
+			if o.Unit == p.Unit && o.Severity == p.Severity && len(names) > 0 && mentionsAll(o.Message, names) {
+				covered = true
+				break
+			}
+		}
+		if !covered {
+			out = append(out, p)
+		}
+	}
+	validate.Sort(out)
+	return out
+}
+
+// platformKinds are the words before a name in the platform's messages
+// (azure-docs, migration-classic-resource-manager-errors.md).
+var platformKinds = []string{"vm", "hostedservice", "deployment", "role", "network", "extension", "disk", "account", "endpoint", "peering", "gateway", "state"}
+
+// platformNames are the names a platform message gives: the word after one
+// of platformKinds, and X in "has X deployed".
+func platformNames(msg string) []string {
+	// The first sentence states the problem; the rest advises.
+	if i := strings.Index(msg, ". "); i > 0 {
+		msg = msg[:i]
+	}
+	words := strings.Fields(msg)
+	var names []string
+	for i := 0; i+1 < len(words); i++ {
+		w := strings.ToLower(strings.Trim(words[i], ".,:;()"))
+		next := strings.Trim(words[i+1], ".,:;()")
+		switch {
+		case slices.Contains(platformKinds, w) && next != "" && !isFiller(next):
+			names = append(names, next)
+		case w == "has" && i+2 < len(words) && strings.EqualFold(words[i+2], "deployed"):
+			names = append(names, next)
+		}
+	}
+	return names
+}
+
+func isFiller(w string) bool {
+	switch strings.ToLower(w) {
+	case "a", "an", "the", "is", "in", "with", "which", "and", "of", "to", "that", "has", "contains":
+		return true
+	}
+	return false
+}
+
+// mentionsAll reports whether msg names every one of names, compared without
+// case, spaces or punctuation ("ApiManagement" is "API Management").
+func mentionsAll(msg string, names []string) bool {
+	m := squash(msg)
+	for _, n := range names {
+		if !strings.Contains(m, squash(n)) {
+			return false
+		}
+	}
+	return true
+}
+
+func squash(s string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(s) {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }

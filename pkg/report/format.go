@@ -13,12 +13,17 @@ const (
 	FormatYAML     = "yaml"
 	FormatMarkdown = "markdown"
 	FormatDOT      = "dot"
+	// FormatTSV and FormatNone are derived from JSON as `az` has them:
+	// tab-separated values without headers, and nothing at all (the exit
+	// code alone). Every command that offers JSON offers them.
+	FormatTSV  = "tsv"
+	FormatNone = "none"
 )
 
 // Formats returns every format Render accepts, in the order help text
 // should list them.
 func Formats() []string {
-	return []string{FormatTable, FormatJSON, FormatYAML, FormatMarkdown, FormatDOT}
+	return []string{FormatTable, FormatJSON, FormatYAML, FormatTSV, FormatNone, FormatMarkdown, FormatDOT}
 }
 
 // ErrUnknownFormat is matched (errors.Is) by every *FormatError.
@@ -48,10 +53,42 @@ func Validate(format string, allowed ...string) error {
 	if len(allowed) == 0 {
 		allowed = Formats()
 	}
+	allowed = withDerived(allowed)
 	for _, f := range allowed {
 		if format == f {
 			return nil
 		}
 	}
 	return &FormatError{Format: format, Valid: append([]string(nil), allowed...)}
+}
+
+// withDerived adds tsv and none to a list that offers json: both are read
+// from the JSON document, so a command offering one offers all three.
+func withDerived(allowed []string) []string {
+	hasJSON := false
+	have := map[string]bool{}
+	for _, f := range allowed {
+		have[f] = true
+		hasJSON = hasJSON || f == FormatJSON
+	}
+	if !hasJSON {
+		return allowed
+	}
+	out := append([]string(nil), allowed...)
+	for _, f := range []string{FormatTSV, FormatNone} {
+		if !have[f] {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// Structured reports whether format is a document read from JSON (json,
+// yaml, tsv, none) rather than a rendering for people.
+func Structured(format string) bool {
+	switch format {
+	case FormatJSON, FormatYAML, FormatTSV, FormatNone:
+		return true
+	}
+	return false
 }

@@ -1,12 +1,9 @@
 package report
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"time"
-
-	"gopkg.in/yaml.v3"
 
 	"github.com/migrate-tool/migrate/pkg/convert"
 	"github.com/migrate-tool/migrate/pkg/plan"
@@ -49,6 +46,26 @@ type Meta struct {
 // Render writes r to w in format (see Formats). An unknown format is a
 // *FormatError and nothing is written.
 func Render(w io.Writer, r Report, format string) error {
+	return RenderWith(w, r, Options{Format: format})
+}
+
+// Options are how RenderWith renders.
+type Options struct {
+	Format string
+	// Query is a JMESPath expression applied to the document (json, yaml,
+	// tsv), as `az --query`.
+	Query string
+	// Width wraps the table's long columns to a terminal this wide; 0
+	// leaves every row on one line (a pipe).
+	Width int
+	// Color marks severities with ANSI colours in the table.
+	Color bool
+}
+
+// RenderWith writes r to w as o says. An unknown format is a *FormatError
+// and nothing is written.
+func RenderWith(w io.Writer, r Report, o Options) error {
+	format := o.Format
 	if err := Validate(format); err != nil {
 		return err
 	}
@@ -56,18 +73,9 @@ func Render(w io.Writer, r Report, format string) error {
 	var err error
 	switch format {
 	case FormatTable:
-		err = renderTable(w, d)
-	case FormatJSON:
-		iw := newIndentWriter(w)
-		if err = json.NewEncoder(iw).Encode(d); err == nil {
-			err = iw.Flush()
-		}
-	case FormatYAML:
-		enc := yaml.NewEncoder(w)
-		enc.SetIndent(2)
-		if err = enc.Encode(d); err == nil {
-			err = enc.Close()
-		}
+		err = renderTable(w, d, o)
+	case FormatJSON, FormatYAML, FormatTSV, FormatNone:
+		err = Encode(w, format, o.Query, d)
 	case FormatMarkdown:
 		err = renderMarkdown(w, d)
 	case FormatDOT:
@@ -134,7 +142,8 @@ type summaryDoc struct {
 }
 
 // forecastDoc is the change window's forecast. Each duration is given
-// twice: as Go prints it for people and in whole seconds for scripts.
+// twice: in whole seconds, and as an ISO 8601 duration for consumers that
+// want a string (Text, as Go prints it, is for the renderings for people).
 type forecastDoc struct {
 	Parallel int `json:"parallel" yaml:"parallel"`
 	// Migration runs from the first Validate to the last Commit; Total to
@@ -152,8 +161,9 @@ type forecastDoc struct {
 }
 
 type durationDoc struct {
-	Text    string `json:"text" yaml:"text"`
 	Seconds int64  `json:"seconds" yaml:"seconds"`
+	ISO8601 string `json:"iso8601" yaml:"iso8601"`
+	Text    string `json:"-" yaml:"-"`
 }
 
 type rangeDoc struct {
@@ -189,7 +199,31 @@ type diskBatchDoc struct {
 	VMs   []string    `json:"vms" yaml:"vms"`
 }
 
-func dur(d time.Duration) durationDoc { return durationDoc{Text: d.String(), Seconds: seconds(d)} }
+func dur(d time.Duration) durationDoc {
+	return durationDoc{Seconds: seconds(d), ISO8601: ISO8601(d), Text: d.String()}
+}
+
+// ISO8601 formats d, rounded up to the second, as an ISO 8601 duration
+// (PT4H, PT1H30M5S, PT0S), the string form of a duration in every
+// machine-readable output.
+func ISO8601(d time.Duration) string {
+	s := seconds(d)
+	if s <= 0 {
+		return "PT0S"
+	}
+	h, m, sec := s/3600, s%3600/60, s%60
+	out := "PT"
+	if h > 0 {
+		out += fmt.Sprintf("%dH", h)
+	}
+	if m > 0 {
+		out += fmt.Sprintf("%dM", m)
+	}
+	if sec > 0 {
+		out += fmt.Sprintf("%dS", sec)
+	}
+	return out
+}
 
 func rng(r plan.Range) rangeDoc {
 	return rangeDoc{Likely: dur(r.Likely), Pessimistic: dur(r.Pessimistic)}

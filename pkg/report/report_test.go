@@ -151,10 +151,16 @@ func TestGolden(t *testing.T) {
 		{"empty", Report{}},
 		{"conversion", conversionFixture(t)},
 	}
-	ext := map[string]string{FormatTable: "txt", FormatJSON: "json", FormatYAML: "yaml", FormatMarkdown: "md", FormatDOT: "dot"}
+	ext := map[string]string{FormatTable: "txt", FormatJSON: "json", FormatYAML: "yaml", FormatTSV: "tsv", FormatMarkdown: "md", FormatDOT: "dot"}
 	for _, tt := range tests {
 		for _, f := range Formats() {
 			t.Run(tt.name+"/"+f, func(t *testing.T) {
+				if f == FormatNone {
+					if got := render(t, tt.r, f); len(got) != 0 {
+						t.Errorf("-o none wrote %q", got)
+					}
+					return
+				}
 				golden(t, tt.name+"."+ext[f], render(t, tt.r, f))
 			})
 		}
@@ -278,6 +284,10 @@ func TestValidateFormat(t *testing.T) {
 		{"JSON", nil, false},
 		{"dot", []string{FormatTable, FormatJSON, FormatYAML}, false},
 		{"yaml", []string{FormatTable, FormatJSON, FormatYAML}, true},
+		// tsv and none are read from the JSON document: offered with it.
+		{"tsv", []string{FormatTable, FormatJSON, FormatYAML}, true},
+		{"none", []string{FormatTable, FormatJSON}, true},
+		{"tsv", []string{FormatTable, FormatMarkdown}, false},
 	}
 	for _, tt := range tests {
 		err := Validate(tt.format, tt.allowed...)
@@ -289,7 +299,7 @@ func TestValidateFormat(t *testing.T) {
 		}
 	}
 	err := Validate("xml", FormatTable, FormatJSON)
-	if got, want := err.Error(), `unknown output format "xml": want one of table, json`; got != want {
+	if got, want := err.Error(), `unknown output format "xml": want one of table, json, tsv, none`; got != want {
 		t.Errorf("error %q, want %q", got, want)
 	}
 	var buf bytes.Buffer

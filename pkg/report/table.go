@@ -13,7 +13,7 @@ import (
 
 // renderTable writes the units by wave, the findings and a summary line as
 // aligned text columns for a terminal.
-func renderTable(w io.Writer, d *document) error {
+func renderTable(w io.Writer, d *document, o Options) error {
 	bw := bufio.NewWriter(w)
 	tw := tabwriter.NewWriter(bw, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "WAVE\tUNIT\tSCOPE\tDOWNTIME\tVMS\tDISK\tDEPENDS ON")
@@ -31,18 +31,7 @@ func renderTable(w io.Writer, d *document) error {
 	if len(d.Findings) == 0 {
 		fmt.Fprintln(bw, "No findings.")
 	} else {
-		tw = tabwriter.NewWriter(bw, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "SEVERITY\tRULE\tRESOURCE\tMESSAGE")
-		for _, f := range d.Findings {
-			res := f.Resource
-			if res == "" {
-				res = "-"
-			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", f.Severity, f.Rule, res, oneLine(f.Message))
-		}
-		if err := tw.Flush(); err != nil {
-			return err
-		}
+		renderFindings(bw, d.Findings, o)
 	}
 	if err := renderConversionTable(bw, d.Conversion); err != nil {
 		return err

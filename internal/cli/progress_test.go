@@ -1,0 +1,156 @@
+package cli
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/creack/pty"
+)
+
+// A piped run prints one line per state change, each with an RFC 3339 UTC
+// timestamp, and never the same line twice.
+func TestPlainProgressNoDuplicates(t *testing.T) {
+	inv, err := filepath.Abs("../../testdata/estates/contoso.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut := runMain(t, "run", "--yes", "--inventory", inv, "--state-dir", t.TempDir())
+	if code != ExitOK {
+		t.Fatalf("exit %d\n%s", code, errOut)
+	}
+	stamp := regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ `)
+	seen := map[string]bool{}
+	lines := 0
+	for _, line := range strings.Split(strings.TrimRight(errOut, "\n"), "\n") {
+		if !stamp.MatchString(line) {
+			continue // the summary and notices
+		}
+		lines++
+		text := stamp.ReplaceAllString(line, "")
+		if seen[text] {
+			t.Errorf("line printed twice: %q", text)
+		}
+		seen[text] = true
+		if strings.HasSuffix(text, ": done") {
+			t.Errorf("final event repeats the phase: %q", text)
+		}
+	}
+	if lines == 0 {
+		t.Fatalf("no progress lines:\n%s", errOut)
+	}
+}
+
+// On a terminal the live view shows the units in flight: read the screen
+// of a pty until the overall line counts two or more.
+func TestLiveViewShowsUnitsInFlight(t *testing.T) {
+	ptmx, tty, err := pty.Open()
+	if err != nil {
+		t.Skipf("no pty: %v", err)
+	}
+	defer ptmx.Close()
+	if err := pty.Setsize(tty, &pty.Winsize{Rows: 40, Cols: 140}); err != nil {
+		t.Fatal(err)
+	}
+	inv, err := filepath.Abs("../../testdata/estates/small.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+
+	var out bytes.Buffer
+	streams := &IOStreams{In: &bytes.Buffer{}, Out: &out, ErrOut: tty, ErrTTY: true, Getenv: func(string) string { return "" }}
+	exit := make(chan int, 1)
+	go func() {
+		exit <- Main(ctx, []string{"run", "--convert-disks", "--sim-latency", "200ms", "--yes", "--inventory", inv, "--state-dir", t.TempDir()}, streams)
+		tty.Close() // the reader sees the end of the screen
+	}()
+
+	inFlight := regexp.MustCompile(`units \d+/\d+ done, ([2-9]|\d\d+) in flight`)
+	unitLine := regexp.MustCompile(`^\s+\S+/\S+\s+(Preparing|Prepared|Committing|Validating|Validated)`)
+	found := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(ptmx)
+		sc.Split(scanScreenLines)
+		units := 0
+		for sc.Scan() {
+			line := sc.Text()
+			if unitLine.MatchString(line) {
+				units++
+			}
+			if inFlight.MatchString(line) && units >= 2 {
+				found <- line
+				break
+			}
+			if strings.HasPrefix(line, "units ") {
+				units = 0 // the next frame
+			}
+		}
+		_, _ = io.Copy(io.Discard, ptmx) // drain until the run ends
+		close(found)
+	}()
+
+	line, ok := <-found
+	if !ok {
+		t.Errorf("the live view never showed two units in flight")
+	} else {
+		t.Logf("seen: %q", line)
+	}
+	select {
+	case code := <-exit:
+		if code != ExitOK {
+			t.Errorf("exit %d", code)
+		}
+	case <-ctx.Done():
+		t.Fatal(errors.New("run did not finish"))
+	}
+}
+
+// scanScreenLines splits terminal output at \n and \r, and drops the ANSI
+// escape sequences mpb moves the cursor with.
+func scanScreenLines(data []byte, atEOF bool) (int, []byte, error) {
+	for i, b := range data {
+		if b == '\n' || b == '\r' {
+			return i + 1, stripANSI(data[:i]), nil
+		}
+	}
+	if atEOF && len(data) > 0 {
+		return len(data), stripANSI(data), nil
+	}
+	return 0, nil, nil
+}
+
+var ansi = regexp.MustCompile(`\x1b\[[0-9;?]*[A-Za-z]`)
+
+func stripANSI(b []byte) []byte { return ansi.ReplaceAll(b, nil) }
+
+// The copy's rate comes from differences between samples: a resumed copy's
+// earlier bytes, there at the first sample, do not inflate it.
+func TestRateWindowIgnoresResumedBytes(t *testing.T) {
+	r := &rateWindow{span: 5 * time.Second}
+	t0 := time.Unix(1000, 0)
+	if got := r.observe(t0, 8<<30); got != 0 {
+		t.Errorf("first sample: rate %v, want 0", got)
+	}
+	if got := r.observe(t0.Add(time.Second), 8<<30+10<<20); got != 10<<20 {
+		t.Errorf("rate %v, want 10 MiB/s", got)
+	}
+	// Ten seconds on at 20 MiB/s: the window forgets the older, slower part.
+	done := int64(8<<30 + 10<<20)
+	var got float64
+	for i := 2; i <= 12; i++ {
+		done += 20 << 20
+		got = r.observe(t0.Add(time.Duration(i)*time.Second), done)
+	}
+	if got != 20<<20 {
+		t.Errorf("rate %v, want 20 MiB/s", got)
+	}
+}
