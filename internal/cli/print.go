@@ -10,17 +10,6 @@ import (
 	"github.com/migrate-tool/migrate/pkg/report"
 )
 
-// writeStructured writes v as one document in format (json, yaml, tsv,
-// none) through report.Encode, without a query. Commands print through
-// app.writeDoc, which applies --query and joins a run's two parts; this is
-// for callers that have no app (and for commands on branches not yet merged
-// that still call it).
-//
-//nolint:unused // kept for callers on other branches until they merge
-func writeStructured(w io.Writer, format string, v any) error {
-	return report.Encode(w, format, "", v)
-}
-
 // structured reports whether -o asks for a document (json, yaml, tsv,
 // none) rather than a table for people.
 func (a *app) structured() bool { return report.Structured(a.cfg.Output) }
