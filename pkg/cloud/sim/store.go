@@ -50,7 +50,9 @@ import (
 // commit means a crash leaves the last committed transaction, never a torn
 // one. Each Sim keeps the state decoded in memory and re-reads it only when
 // another Sim (this process or another) committed since: the generation in
-// meta/counters says so.
+// meta/counters says so. An access that finds sim.db's last transaction id
+// (read from its meta pages) unchanged does not even open it unless it has
+// something to write.
 //
 // A writing access opens sim.db, works in one transaction and closes it
 // again, so other processes (a `migrate resume` after a `migrate run`, `sim
