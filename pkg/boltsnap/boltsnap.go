@@ -163,16 +163,30 @@ func openCopy(path string) (db *bolt.DB, txid uint64, err error) {
 	return db, txid, nil
 }
 
+// LastTxid is the highest transaction id either meta page of the bbolt
+// file f claims, read without a lock and without bbolt (two preads, no
+// mmap): a writer that holds the file's writers out by a lock of its own
+// can tell from it, cheaply, whether anyone committed since it last
+// looked, since every commit raises it. Checksums are not verified.
+func LastTxid(f *os.File) (uint64, error) { return liveTxid(f) }
+
 // liveTxid is the highest transaction id either meta page of f claims,
 // checksums unchecked (a torn meta claims at most the id being written,
-// which only makes the caller retry).
+// which only makes the caller retry). It reads the two meta headers only
+// (two small preads), so a caller may look often.
 func liveTxid(f *os.File) (uint64, error) {
-	buf := make([]byte, 2*maxPageSize)
-	n, err := f.ReadAt(buf, 0)
-	if err != nil && !errors.Is(err, io.EOF) {
+	var head [metaBytes]byte
+	read := func(off int64) ([]byte, error) {
+		n, err := f.ReadAt(head[:], off)
+		if err != nil && !errors.Is(err, io.EOF) {
+			return nil, err
+		}
+		return head[:n], nil
+	}
+	buf, err := read(0)
+	if err != nil {
 		return 0, err
 	}
-	buf = buf[:n]
 	var best uint64
 	if m, ok := meta(buf, 0); ok {
 		best = m
@@ -186,11 +200,17 @@ func liveTxid(f *os.File) (uint64, error) {
 			pageSize = ps
 		}
 	}
-	if m, ok := meta(buf, pageSize); ok && m > best {
+	if buf, err = read(int64(pageSize)); err != nil {
+		return 0, err
+	}
+	if m, ok := meta(buf, 0); ok && m > best {
 		best = m
 	}
 	return best, nil
 }
+
+// metaBytes covers a meta page's header and fields up to its txid.
+const metaBytes = txidOffset + 8
 
 func meta(buf []byte, off int) (uint64, bool) {
 	if len(buf) < off+txidOffset+8 || binary.LittleEndian.Uint32(buf[off+magicOffset:]) != boltMagic {

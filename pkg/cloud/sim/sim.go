@@ -285,7 +285,7 @@ func (s *Sim) scale(d time.Duration) time.Duration {
 // did, in one transaction. fn must not change anything when it reports
 // dirty false.
 func (s *Sim) update(fn func(p *persisted) (dirty bool, err error)) error {
-	return s.access(func(_ *bolt.Tx, p *persisted) (bool, error) {
+	return s.access(false, func(_ *bolt.Tx, p *persisted) (bool, error) {
 		dirty := s.resolveDue(p)
 		if fn == nil {
 			return dirty, nil
@@ -295,11 +295,12 @@ func (s *Sim) update(fn func(p *persisted) (dirty bool, err error)) error {
 	})
 }
 
-// access runs fn holding this Sim's mutex, in one store access.
-func (s *Sim) access(fn func(tx *bolt.Tx, p *persisted) (bool, error)) error {
+// access runs fn holding this Sim's mutex, in one store access; tx is
+// nil unless needTx (store.access).
+func (s *Sim) access(needTx bool, fn func(tx *bolt.Tx, p *persisted) (bool, error)) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.store.access(func(tx *bolt.Tx, p *persisted) (bool, error) {
+	return s.store.access(needTx, func(tx *bolt.Tx, p *persisted) (bool, error) {
 		p.forget()
 		return fn(tx, p)
 	})
@@ -939,7 +940,7 @@ func (s *Sim) History(ctx context.Context) ([]Operation, error) {
 		return nil, err
 	}
 	var ops []Operation
-	err := s.access(func(tx *bolt.Tx, p *persisted) (bool, error) {
+	err := s.access(true, func(tx *bolt.Tx, p *persisted) (bool, error) {
 		var err error
 		ops, err = s.store.history(tx)
 		return s.resolveDue(p), err

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/gofrs/flock"
@@ -49,7 +50,9 @@ import (
 // commit means a crash leaves the last committed transaction, never a torn
 // one. Each Sim keeps the state decoded in memory and re-reads it only when
 // another Sim (this process or another) committed since: the generation in
-// meta/counters says so.
+// meta/counters says so. An access that finds sim.db's last transaction id
+// (read from its meta pages) unchanged does not even open it unless it has
+// something to write.
 //
 // A writing access opens sim.db, works in one transaction and closes it
 // again, so other processes (a `migrate resume` after a `migrate run`, `sim
@@ -332,6 +335,11 @@ type store struct {
 	// failed write left memory ahead of the file.
 	p   *persisted
 	gen uint64
+	// seen is sim.db's identity and last bbolt transaction id as of p: an
+	// access finding both unchanged (under the flock, so no writer is
+	// between them) uses p without opening bbolt at all, since opening
+	// and closing it (an mmap and a munmap) cost most of a read.
+	seen fileMark
 
 	// crashAt, if set, runs at the named points of a write ("commit":
 	// before the transaction commits; "committed": after): tests kill a
@@ -525,6 +533,35 @@ func (s *store) create(db *bolt.DB, e *estateDoc, p *persisted) error {
 	return nil
 }
 
+// fileMark identifies one committed state of sim.db.
+type fileMark struct {
+	dev, ino uint64
+	txid     uint64
+}
+
+// mark reads sim.db's identity and last transaction id; ok is false when
+// it cannot be read (the slow path then reports why).
+func (s *store) mark() (fileMark, bool) {
+	f, err := os.Open(s.path(dbFile))
+	if err != nil {
+		return fileMark{}, false
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return fileMark{}, false
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return fileMark{}, false
+	}
+	txid, err := boltsnap.LastTxid(f)
+	if err != nil || txid == 0 {
+		return fileMark{}, false
+	}
+	return fileMark{dev: uint64(st.Dev), ino: st.Ino, txid: txid}, true
+}
+
 // access runs fn on the up-to-date state in one transaction: under the
 // flock, with sim.db open for writing, when writing; on the snapshot when
 // read-only. When fn reports dirty, what it changed (p.changed, p.ops) is
@@ -532,7 +569,12 @@ func (s *store) create(db *bolt.DB, e *estateDoc, p *persisted) error {
 // only forgets it (the changes a reader makes are resolutions of due
 // operations, which the next writer makes too). fn must not change
 // anything when it reports dirty false.
-func (s *store) access(fn func(tx *bolt.Tx, p *persisted) (dirty bool, err error)) (err error) {
+//
+// Without needTx, fn gets a nil tx, and when nothing was committed since
+// this store last looked (the file's identity and transaction id
+// unchanged) fn runs on the decoded state without opening sim.db; only
+// what it changed then opens it, to write.
+func (s *store) access(needTx bool, fn func(tx *bolt.Tx, p *persisted) (dirty bool, err error)) (err error) {
 	if s.snap != nil {
 		return s.view(fn)
 	}
@@ -544,6 +586,16 @@ func (s *store) access(fn func(tx *bolt.Tx, p *persisted) (dirty bool, err error
 			err = fmt.Errorf("unlock sim state: %w", uerr)
 		}
 	}()
+	if !needTx && s.p != nil && s.seen.txid != 0 {
+		if m, ok := s.mark(); ok && m == s.seen {
+			dirty, ferr := fn(nil, s.p)
+			if !dirty {
+				s.p.forget()
+				return ferr
+			}
+			return s.write(ferr)
+		}
+	}
 	var db *bolt.DB
 	if err := s.guard(func() (err error) { db, err = s.openDB(false); return err }); err != nil {
 		return err
@@ -573,10 +625,57 @@ func (s *store) access(fn func(tx *bolt.Tx, p *persisted) (dirty bool, err error
 		if rerr := tx.Rollback(); rerr != nil {
 			return errors.Join(ferr, fmt.Errorf("end sim state read: %w", rerr))
 		}
+		s.remember(db)
 		return ferr
 	}
+	return s.commit(db, tx, ferr)
+}
+
+// write opens sim.db and saves what fn changed in s.p, for an access that
+// ran fn without it. The flock has been held since the file was seen
+// unchanged, so the transaction must find the generation p is at.
+func (s *store) write(ferr error) (err error) {
+	var db *bolt.DB
+	if err := s.guard(func() (err error) { db, err = s.openDB(false); return err }); err != nil {
+		s.p = nil
+		return errors.Join(ferr, err)
+	}
+	defer func() {
+		if cerr := db.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("close sim state: %w", cerr)
+		}
+	}()
 	p := s.p
+	var tx *bolt.Tx
 	err = s.guard(func() error {
+		var err error
+		if tx, err = db.Begin(true); err != nil {
+			return fmt.Errorf("read sim state: %w", err)
+		}
+		if err := s.sync(tx); err != nil {
+			return err
+		}
+		if s.p != p {
+			return fmt.Errorf("sim state %s changed without its lock file being held", s.path(dbFile))
+		}
+		return nil
+	})
+	if err != nil {
+		if tx != nil {
+			_ = tx.Rollback()
+		}
+		p.forget()
+		s.p = nil
+		return errors.Join(ferr, err)
+	}
+	return s.commit(db, tx, ferr)
+}
+
+// commit saves the current access's changes in tx and commits it; ferr is
+// fn's own error, returned with any of the write's.
+func (s *store) commit(db *bolt.DB, tx *bolt.Tx, ferr error) error {
+	p := s.p
+	err := s.guard(func() error {
 		if err := s.save(tx, p, s.gen); err != nil {
 			return err
 		}
@@ -590,11 +689,25 @@ func (s *store) access(fn func(tx *bolt.Tx, p *persisted) (dirty bool, err error
 	if err != nil {
 		_ = tx.Rollback()
 		s.p = nil // memory is ahead of the file: reload next time
+		s.seen = fileMark{}
 		return errors.Join(ferr, err)
 	}
 	s.gen++
+	s.remember(db)
 	s.crashPoint("committed")
 	return ferr
+}
+
+// remember records the file's mark as of the state in memory, read while
+// db is still open and the flock held.
+func (s *store) remember(db *bolt.DB) {
+	s.seen = fileMark{}
+	if m, ok := s.mark(); ok {
+		var txid uint64
+		if db.View(func(tx *bolt.Tx) error { txid = uint64(tx.ID()); return nil }) == nil && txid == m.txid {
+			s.seen = m
+		}
+	}
 }
 
 // view is access for a read-only store.
