@@ -110,7 +110,11 @@ func (a *app) newSession(ctx context.Context, s *session, command, invPath strin
 		s.closers = append(s.closers, s.journal.Close)
 	}
 	a.warnRehearsal(s.journal)
-	d, closeDriver, err := a.openDriver(ctx, inv, s.journal)
+	open := a.openDriver
+	if s.readOnly {
+		open = a.openReadDriver
+	}
+	d, closeDriver, err := open(ctx, inv, s.journal)
 	if err != nil {
 		return fail(err)
 	}
@@ -150,6 +154,33 @@ func (a *app) openDriver(ctx context.Context, inv *inventory.Inventory, j *journ
 	return nil, nil, badInputf("driver: want sim or azure, got %q", a.cfg.Driver)
 }
 
+// openReadDriver opens the driver for a command that only reads: on the
+// simulator a consistent copy of its state, no lock taken and nothing
+// created or changed under the state directory (a state directory where no
+// simulated cloud exists yet is a cloud where nothing was sent).
+func (a *app) openReadDriver(ctx context.Context, inv *inventory.Inventory, j *journal.Journal) (cloud.Migrator, func() error, error) {
+	if a.cfg.Driver != "sim" {
+		return a.openDriver(ctx, inv, j)
+	}
+	s, err := sim.OpenReadOnly(ctx, a.cfg.StateDir, sim.Options{
+		Latency:   a.cfg.Sim.Latency,
+		FaultRate: a.cfg.Sim.FaultRate,
+		Seed:      a.cfg.Sim.Seed,
+		TimeScale: a.cfg.Sim.TimeScale,
+	})
+	if errors.Is(err, sim.ErrNoCloud) {
+		return untouched{}, func() error { return nil }, nil
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("open simulator in %s: %w", a.cfg.StateDir, err)
+	}
+	if err := a.checkSimSubscription(ctx, s, inv); err != nil {
+		_ = s.Close()
+		return nil, nil, err
+	}
+	return s, s.Close, nil
+}
+
 // openConfiguredSim opens the simulator of the state directory, built from
 // the configured inventory when there is one (it may already exist).
 func (a *app) openConfiguredSim(ctx context.Context) (*sim.Sim, *inventory.Inventory, error) {
@@ -171,17 +202,26 @@ func (a *app) openSim(ctx context.Context, inv *inventory.Inventory) (*sim.Sim, 
 	if err != nil {
 		return nil, fmt.Errorf("open simulator in %s: %w", a.cfg.StateDir, err)
 	}
-	if inv != nil {
-		// The simulated cloud is built once, from the first inventory; a
-		// state directory holding another subscription's cloud is the
-		// wrong one, and acting on it would only confuse.
-		cur, err := s.Classic(ctx)
-		if err == nil && cur.SubscriptionID != "" && !strings.EqualFold(cur.SubscriptionID, inv.SubscriptionID) {
-			_ = s.Close()
-			return nil, badInputf("state directory %s holds the simulated cloud of subscription %s, not the inventory's %s: use another --state-dir", a.cfg.StateDir, cur.SubscriptionID, inv.SubscriptionID)
-		}
+	if err := a.checkSimSubscription(ctx, s, inv); err != nil {
+		_ = s.Close()
+		return nil, err
 	}
 	return s, nil
+}
+
+// checkSimSubscription refuses a simulated cloud built for another
+// subscription: it is built once, from the first inventory, so a state
+// directory holding another subscription's cloud is the wrong one, and
+// acting on it (or reporting from it) would only confuse.
+func (a *app) checkSimSubscription(ctx context.Context, s *sim.Sim, inv *inventory.Inventory) error {
+	if inv == nil {
+		return nil
+	}
+	cur, err := s.Classic(ctx)
+	if err == nil && cur.SubscriptionID != "" && !strings.EqualFold(cur.SubscriptionID, inv.SubscriptionID) {
+		return badInputf("state directory %s holds the simulated cloud of subscription %s, not the inventory's %s: use another --state-dir", a.cfg.StateDir, cur.SubscriptionID, inv.SubscriptionID)
+	}
+	return nil
 }
 
 // selectUnits checks that every named unit exists and returns the ids as

@@ -13,7 +13,6 @@ import (
 	"github.com/migrate-tool/migrate/pkg/disks"
 	"github.com/migrate-tool/migrate/pkg/phases"
 	"github.com/migrate-tool/migrate/pkg/phases/journal"
-	"github.com/migrate-tool/migrate/pkg/plan"
 	"github.com/migrate-tool/migrate/pkg/report"
 )
 
@@ -57,7 +56,7 @@ The inventory is the one given, or the one the last run recorded.`,
 			if invPath == "" {
 				return badInputf("status: no inventory given and no run recorded in %s", a.cfg.StateDir)
 			}
-			s, err := a.openStatusSession(cmd.Context(), invPath, j)
+			s, err := a.openReadSession(cmd.Context(), invPath, j)
 			if err != nil {
 				return err
 			}
@@ -164,29 +163,8 @@ func (a *app) openReadJournal(ctx context.Context) (*journal.Journal, error) {
 	return j, nil
 }
 
-// openStatusSession opens what status reads. With no journal on the
-// simulator nothing has run in the state directory, so the simulated cloud
-// is the inventory's untouched estate: status answers from the plan
-// without opening (and so creating) the simulator there.
-func (a *app) openStatusSession(ctx context.Context, invPath string, j *journal.Journal) (*session, error) {
-	if j == nil && a.cfg.Driver == "sim" {
-		s := &session{readOnly: true}
-		inv, err := a.loadInventoryFrom(invPath)
-		if err != nil {
-			return nil, err
-		}
-		s.inv = inv
-		if s.plan, err = plan.Build(inv); err != nil {
-			return nil, badInput(err)
-		}
-		s.driver = untouched{}
-		return s, nil
-	}
-	return a.openReadSession(ctx, invPath, j)
-}
-
-// untouched is the platform as a state directory without a journal knows
-// it on the simulator: no unit has been sent anything.
+// untouched is the platform as a state directory without a simulated
+// cloud knows it: no unit has been sent anything.
 type untouched struct{ cloud.Migrator }
 
 func (untouched) State(context.Context, cloud.Target) (cloud.State, error) {

@@ -95,6 +95,8 @@ type Sim struct {
 	// state; the flock does not, since flock locks belong to the open file,
 	// which they share.
 	mu sync.Mutex
+	// readOnlyReads counts a read-only Sim's State reads (guarded by mu).
+	readOnlyReads int64
 }
 
 var (
@@ -209,10 +211,9 @@ func (s *Sim) load(inv *inventory.Inventory) (err error) {
 // cloud as of that copy, with operations whose due time has passed since
 // shown finished (as the next writer will record them). Its changing calls
 // (Validate, Prepare, Commit, Abort, Begin and the disk step's) return
-// ErrReadOnly; its reads are never faulted (a fault draws from the
-// persisted read counter, which a reader cannot advance), so
-// Options.FaultRate is ignored and only Options.Now matters. Close removes
-// the copy.
+// ErrReadOnly; its reads are faulted at Options.FaultRate like a writer's,
+// counting on from the persisted read counter in memory (a reader cannot
+// advance it). Close removes the copy.
 //
 // No cloud in stateDir is ErrNoCloud; an earlier release's directory a
 // *LegacyError; a damaged state a *DamageError.
@@ -224,7 +225,6 @@ func OpenReadOnly(ctx context.Context, stateDir string, o Options) (*Sim, error)
 	if !custom {
 		o.Now = time.Now
 	}
-	o.FaultRate = 0
 	st, e, err := openReadOnly(ctx, stateDir)
 	if err != nil {
 		return nil, fmt.Errorf("open sim in %s read-only: %w", stateDir, err)
@@ -527,8 +527,19 @@ func (s *Sim) State(ctx context.Context, t cloud.Target) (cloud.State, error) {
 		if s.o.FaultRate <= 0 {
 			return false, nil
 		}
-		p.ReadSeq++
-		if d := decide(s.o.Seed, streamReads, p.ReadSeq, s.o.FaultRate, false); d.fault != "" {
+		// A read-only Sim cannot advance the persisted counter, so it
+		// counts its own reads on from it: its faults are as seeded and
+		// as reproducible as a writer's, and `status --sim-fault-rate`
+		// still shows an unreadable platform.
+		var seq int64
+		if s.ReadOnly() {
+			s.readOnlyReads++
+			seq = p.ReadSeq + s.readOnlyReads
+		} else {
+			p.ReadSeq++
+			seq = p.ReadSeq
+		}
+		if d := decide(s.o.Seed, streamReads, seq, s.o.FaultRate, false); d.fault != "" {
 			return true, s.transient(d, "State", tg.id)
 		}
 		return true, nil

@@ -280,7 +280,16 @@ func TestReadOnlyChangesNothing(t *testing.T) {
 
 	before := tree(t, dir)
 	later := func() time.Time { return time.Now().Add(2 * time.Hour) }
-	r, err := OpenReadOnly(ctx, dir, Options{Now: later, FaultRate: 1})
+	// Its reads are faulted like a writer's (counted in memory on from the
+	// persisted counter), so a reader with FaultRate 1 sees only faults and
+	// still changes nothing; a reader without faults sees the state.
+	faulty, err := OpenReadOnly(ctx, dir, Options{Now: later, FaultRate: 1})
+	mustDo(t, err)
+	if _, err := faulty.State(ctx, cloudtest.Target(cloudtest.UnitNSG)); err == nil {
+		t.Error("a read-only Sim with FaultRate 1 read a state without a fault")
+	}
+	mustDo(t, faulty.Close())
+	r, err := OpenReadOnly(ctx, dir, Options{Now: later})
 	mustDo(t, err)
 	if got := ops(t, r); len(got) != 2 {
 		t.Errorf("history = %q, want the two Prepares", got)
