@@ -172,7 +172,7 @@ default. VMs are named vm/<resource group>/<name> or cloudservice/<cs>/<vm>.`,
 
 // convertDisks runs the disk step. j, when given, is the journal the
 // calling command already holds.
-func (a *app) convertDisks(ctx context.Context, f convertFlags, vms []string, j *journal.Journal, fromRun bool) error {
+func (a *app) convertDisks(ctx context.Context, f convertFlags, vms []string, j *journal.Journal, fromRun bool) (err error) {
 	po, err := f.planOptions()
 	if err != nil {
 		return err
@@ -200,13 +200,13 @@ func (a *app) convertDisks(ctx context.Context, f convertFlags, vms []string, j 
 		if j, err = a.openJournal("disks convert"); err != nil {
 			return err
 		}
-		defer j.Close()
+		defer keepCloseErr(&err, j.Close)
 	}
 	drv, closeDriver, err := a.openDriver(ctx, inv, j)
 	if err != nil {
 		return err
 	}
-	defer closeDriver()
+	defer keepCloseErr(&err, closeDriver)
 	compute, ok1 := drv.(cloud.Compute)
 	data, ok2 := drv.(cloud.DiskData)
 	if !ok1 || !ok2 {

@@ -91,3 +91,12 @@ func isInputError(err error) bool {
 	}
 	return false
 }
+
+// keepCloseErr runs close (deferred) and, when the command had no error,
+// makes close's its own: closing the journal or a driver is where the last
+// write can fail.
+func keepCloseErr(err *error, close func() error) {
+	if cerr := close(); cerr != nil && *err == nil {
+		*err = cerr
+	}
+}

@@ -39,7 +39,7 @@ The inventory is the one given, or the one the last run recorded.`,
 				return err
 			}
 			if j != nil {
-				defer j.Close()
+				defer func() { _ = j.Close() }() // a read-only snapshot
 				a.warnRehearsal(j)
 				if h, ok := j.Holder(); ok {
 					fmt.Fprintf(a.io.ErrOut, "migrate: %s holds %s: this is its journal as of now\n", h, a.cfg.StateDir)
@@ -88,7 +88,7 @@ The inventory is the one given, or the one the last run recorded.`,
 }
 
 // rebuild replaces a damaged journal by one read back from the platform.
-func (a *app) rebuild(ctx context.Context) error {
+func (a *app) rebuild(ctx context.Context) (err error) {
 	if a.cfg.Inventory == "" {
 		return badInputf("status --rebuild: give --inventory: the damaged journal cannot say which one")
 	}
@@ -102,7 +102,7 @@ func (a *app) rebuild(ctx context.Context) error {
 	case err != nil:
 		return err
 	}
-	defer j.Close()
+	defer keepCloseErr(&err, j.Close)
 	if aside != "" {
 		fmt.Fprintf(a.io.ErrOut, "migrate: the damaged journal is kept as %s\n", aside)
 	}
@@ -207,7 +207,7 @@ continue if it changed since.`,
 		Example: `  migrate resume
   migrate resume -o json`,
 		Args: wantArgs(cobra.NoArgs),
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: func(cmd *cobra.Command, _ []string) (err error) {
 			if err := report.Validate(a.cfg.Output, "table", "json", "yaml"); err != nil {
 				return badInput(err)
 			}
@@ -215,7 +215,7 @@ continue if it changed since.`,
 			if err != nil {
 				return err
 			}
-			defer j.Close()
+			defer keepCloseErr(&err, j.Close)
 			if abandonAll {
 				return a.abandon(j)
 			}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
@@ -371,22 +372,22 @@ func (w *vmWork) stage(ctx context.Context, d cloud.VMDisk, dr *diskRecord, dp D
 	if w.pendingOn(OpStage, target) && !exists(cp) {
 		if src, err := staging.OpenStore(ctx, st, w.e.o.KEK); err == nil {
 			sum := src.Manifest().ContentSHA256
-			src.Close()
+			_ = src.Close() // read-only: its close loses nothing
 			return w.closeReconciled(OpStage, target, func() { dr.Staged, dr.SourceSHA256 = true, sum })
 		}
 	}
 	bw, iops := w.caps(dp)
-	return w.copyLeg(ctx, OpStage, target, func(ctx context.Context) (string, error) {
+	return w.copyLeg(ctx, OpStage, target, func(ctx context.Context) (_ string, err error) {
 		src, err := w.openVHD(ctx, d.VHDURI)
 		if err != nil {
 			return "", err
 		}
-		defer src.Close()
+		defer func() { _ = src.Close() }() // read-only
 		sink, err := staging.NewSink(ctx, st, w.e.o.KEK, w.e.o.Cipher, src.Size())
 		if err != nil {
 			return "", err
 		}
-		defer sink.Close()
+		defer closeWith(sink, &err, "close staging image")
 		prog := &disks.Progress{}
 		w.e.event(Event{VM: w.plan.ID, Disk: d.Name, Op: OpStage, Progress: prog})
 		sum, err := disks.Copy(ctx, src, sink, disks.CopyOptions{MaxBandwidth: bw, MaxIOPS: iops, Workers: w.e.o.Workers,
@@ -451,7 +452,7 @@ func (w *vmWork) upload(ctx context.Context, d cloud.VMDisk, dr *diskRecord, dp 
 		}
 	}
 	bw, iops := w.caps(dp)
-	return w.copyLeg(ctx, OpUpload, target, func(ctx context.Context) (string, error) {
+	return w.copyLeg(ctx, OpUpload, target, func(ctx context.Context) (_ string, err error) {
 		var (
 			src      disks.Source
 			manifest *staging.Manifest
@@ -465,7 +466,7 @@ func (w *vmWork) upload(ctx context.Context, d cloud.VMDisk, dr *diskRecord, dp 
 			if err != nil {
 				return "", fmt.Errorf("open staging image: %w", err)
 			}
-			defer s.Close()
+			defer func() { _ = s.Close() }() // read-only
 			// Every MAC is checked before a byte goes to the disk.
 			if err := s.Verify(ctx); err != nil {
 				return "", fmt.Errorf("verify staging image: %w", err)
@@ -476,12 +477,12 @@ func (w *vmWork) upload(ctx context.Context, d cloud.VMDisk, dr *diskRecord, dp 
 			if err != nil {
 				return "", err
 			}
-			defer s.Close()
+			defer func() { _ = s.Close() }() // read-only
 			src = s
 		}
 		resume := exists(cp)
 		var sink disks.Sink
-		err := w.retry(ctx, "grant write access", func(ctx context.Context) error {
+		err = w.retry(ctx, "grant write access", func(ctx context.Context) error {
 			var err error
 			sink, err = w.e.o.Data.OpenUpload(ctx, rg, d.Name, d.SizeBytes, resume)
 			return err
@@ -489,7 +490,7 @@ func (w *vmWork) upload(ctx context.Context, d cloud.VMDisk, dr *diskRecord, dp 
 		if err != nil {
 			return "", err
 		}
-		defer sink.Close()
+		defer closeWith(sink, &err, "close upload")
 		prog := &disks.Progress{}
 		w.e.event(Event{VM: w.plan.ID, Disk: d.Name, Op: OpUpload, Progress: prog})
 		sum, err := disks.Copy(ctx, src, sink, disks.CopyOptions{MaxBandwidth: bw, MaxIOPS: iops, Workers: w.e.o.Workers,
@@ -671,7 +672,7 @@ func (w *vmWork) sourceHash(ctx context.Context, d cloud.VMDisk, dr *diskRecord)
 		if err != nil {
 			return err
 		}
-		defer src.Close()
+		defer func() { _ = src.Close() }() // read-only
 		sum, err = w.hash(ctx, d.Name, src)
 		return err
 	})
@@ -686,7 +687,7 @@ func (w *vmWork) managedHash(ctx context.Context, d cloud.VMDisk) (string, error
 		if err != nil {
 			return err
 		}
-		defer src.Close()
+		defer func() { _ = src.Close() }() // read-only
 		sum, err = w.hash(ctx, d.Name, src)
 		return err
 	})
@@ -724,4 +725,12 @@ func (e *engine) stagingStore(name string) (staging.Store, error) {
 		}
 	}
 	return st, nil
+}
+
+// closeWith closes c and, when the function had no error, makes c's error
+// its own: a sink's Close can be the write that fails.
+func closeWith(c io.Closer, err *error, what string) {
+	if cerr := c.Close(); cerr != nil && *err == nil {
+		*err = fmt.Errorf("%s: %w", what, cerr)
+	}
 }

@@ -117,7 +117,7 @@ func checkLength(path string) error {
 	if err != nil {
 		return fmt.Errorf("open journal: %w", err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read-only
 	fi, err := f.Stat()
 	if err != nil {
 		return fmt.Errorf("open journal: %w", err)

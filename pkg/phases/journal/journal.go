@@ -129,14 +129,14 @@ func openLocked(stateDir string, holder Holder) (*Journal, error) {
 		}
 		return nil
 	}); err != nil {
-		db.Close()
+		_ = db.Close() // the open's error is the one to report
 		return nil, fmt.Errorf("initialise journal in %s: %w", stateDir, err)
 	}
 	// The lock is held, so nothing else may replace the file between
 	// bbolt's open and this stat.
 	ident, err := os.Stat(path)
 	if err != nil {
-		db.Close()
+		_ = db.Close() // the open's error is the one to report
 		return nil, fmt.Errorf("open journal in %s: %w", stateDir, err)
 	}
 	return &Journal{db: db, dir: stateDir, now: time.Now, ident: ident}, nil
@@ -722,7 +722,7 @@ func HashFile(path string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("hash inventory: %w", err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read-only
 	h := sha256.New()
 	if _, err := io.Copy(h, f); err != nil {
 		return "", fmt.Errorf("hash inventory %s: %w", path, err)
