@@ -32,7 +32,7 @@ otherwise. Specialized sources are refused before anything is sent.`,
 		Example: `  migrate disks image golden-2019 --inventory estate.json
   migrate disks image web-base --inventory estate.json --vhd https://contosovhds.blob.core.windows.net/images/web.vhd --os Linux --generalized`,
 		Args: wantArgs(cobra.ExactArgs(1)),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: func(cmd *cobra.Command, args []string) (err error) {
 			if err := report.Validate(a.cfg.Output, "table", "json", "yaml"); err != nil {
 				return badInput(err)
 			}
@@ -47,7 +47,7 @@ otherwise. Specialized sources are refused before anything is sent.`,
 			if err != nil {
 				return err
 			}
-			defer closeDriver()
+			defer keepCloseErr(&err, closeDriver)
 			compute, ok := drv.(cloud.Compute)
 			if !ok {
 				return badInputf("driver %s cannot make images", a.cfg.Driver)

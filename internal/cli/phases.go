@@ -168,7 +168,7 @@ func (a *app) runAndConvert(ctx context.Context, cf convertFlags) (err error) {
 	if err != nil {
 		return err
 	}
-	defer s.Close()
+	defer keepCloseErr(&err, s.Close)
 	if err := putConvertRecord(s.journal, cf.record(nil, true)); err != nil {
 		return fmt.Errorf("journal: %w", err)
 	}
@@ -257,12 +257,12 @@ func (a *app) confirmCommit(ctx context.Context, yes bool) error {
 }
 
 // execute runs one phase command and prints its result.
-func (a *app) execute(ctx context.Context, mode phases.Mode, args []string) error {
+func (a *app) execute(ctx context.Context, mode phases.Mode, args []string) (err error) {
 	s, err := a.openSession(ctx, string(mode), "", nil, args)
 	if err != nil {
 		return err
 	}
-	defer s.Close()
+	defer keepCloseErr(&err, s.Close)
 	units := s.units
 	prog := a.newProgress(len(unitsOrAll(s, units)))
 	defer prog.Close()

@@ -53,7 +53,7 @@ so it answers while a run or sim serve is using the simulator.`,
 			case err != nil:
 				return fmt.Errorf("sim history: %w", err)
 			default:
-				defer s.Close()
+				defer func() { _ = s.Close() }() // read-only
 				if ops, err = s.History(cmd.Context()); err != nil {
 					return fmt.Errorf("sim history: %w", err)
 				}
@@ -96,12 +96,12 @@ It serves until interrupted.`,
 		Example: `  migrate sim serve --inventory estate.json --addr 127.0.0.1:0 --write-config emu.yaml &
   AZURE_CLIENT_ID=app AZURE_CLIENT_SECRET=s3cret migrate --config emu.yaml run --yes`,
 		Args: wantArgs(cobra.NoArgs),
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: func(cmd *cobra.Command, _ []string) (err error) {
 			s, inv, err := a.openConfiguredSim(cmd.Context())
 			if err != nil {
 				return err
 			}
-			defer s.Close()
+			defer keepCloseErr(&err, s.Close)
 			o := emulator.Options{
 				TenantID:     a.io.Getenv("AZURE_TENANT_ID"),
 				ClientID:     a.io.Getenv("AZURE_CLIENT_ID"),

@@ -60,7 +60,7 @@ The inventory is the one given, or the one the last run recorded.`,
 			if err != nil {
 				return err
 			}
-			defer s.Close()
+			defer func() { _ = s.Close() }() // read-only
 			st, err := phases.Status(cmd.Context(), s.journal, s.driver, s.plan, phases.TargetsFor(s.inv))
 			if err != nil {
 				return fmt.Errorf("status: %w", err)
@@ -110,7 +110,7 @@ func (a *app) rebuild(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	defer s.Close()
+	defer keepCloseErr(&err, s.Close)
 	st, err := phases.Rebuild(ctx, j, s.driver, s.plan, phases.TargetsFor(s.inv))
 	if err != nil {
 		return fmt.Errorf("status --rebuild: %w", err)
@@ -358,7 +358,7 @@ func (a *app) abandon(j *journal.Journal) error {
 // resumeRun finishes one recorded phase command, leaving out the units in
 // skip. invPath, when the operator gave one, replaces the recorded path
 // (a moved file); its fingerprint must still match.
-func (a *app) resumeRun(ctx context.Context, j *journal.Journal, run journal.Run, invPath string, skip map[string]bool) error {
+func (a *app) resumeRun(ctx context.Context, j *journal.Journal, run journal.Run, invPath string, skip map[string]bool) (err error) {
 	if invPath == "" {
 		invPath = run.InventoryPath
 	}
@@ -366,7 +366,7 @@ func (a *app) resumeRun(ctx context.Context, j *journal.Journal, run journal.Run
 	if err != nil {
 		return err
 	}
-	defer s.Close()
+	defer keepCloseErr(&err, s.Close)
 	o, err := phases.ResumeCommand(a.phaseOptions(s, "", nil, nil), run)
 	if err != nil {
 		var ice *phases.InventoryChangedError

@@ -29,7 +29,7 @@ It exits 3 when a selected unit has a blocking (error) finding, 0 otherwise.
 		Example: `  migrate validate --inventory estate.json
   migrate validate --inventory estate.json vnet/contoso-vnet -o json | jq '.findings[] | select(.severity=="error")'
   migrate validate --list-rules`,
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: func(cmd *cobra.Command, args []string) (err error) {
 			if listRules {
 				return a.printRules()
 			}
@@ -43,7 +43,7 @@ It exits 3 when a selected unit has a blocking (error) finding, 0 otherwise.
 			if err != nil {
 				return err
 			}
-			defer s.Close()
+			defer keepCloseErr(&err, s.Close)
 			units := s.units
 			prog := a.newProgress(len(unitsOrAll(s, units)))
 			defer prog.Close()

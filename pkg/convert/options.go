@@ -152,5 +152,6 @@ func (o *Options) defaults() error {
 
 // backoff is the wait before attempt+1 without a Retry-After.
 func (o *Options) backoff(attempt int) time.Duration {
-	return retry.Jittered(attempt, o.TimeScale, rand.Float64())
+	return retry.Jittered(attempt, o.TimeScale, rand.Float64()) //nolint:gosec // jitter spreads retries; it protects nothing
+
 }

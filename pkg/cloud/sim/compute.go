@@ -490,11 +490,11 @@ func (s *Sim) newDiskFile(md *managedDisk) error {
 		return fmt.Errorf("create disk %s: %w", md.Name, err)
 	}
 	if err := f.Truncate(md.SizeBytes); err != nil {
-		f.Close()
+		_ = f.Close() // the truncate's error is the one to report
 		return fmt.Errorf("create disk %s: %w", md.Name, err)
 	}
 	if err := f.Sync(); err != nil {
-		f.Close()
+		_ = f.Close() // the sync's error is the one to report
 		return fmt.Errorf("create disk %s: %w", md.Name, err)
 	}
 	return f.Close()
@@ -502,7 +502,7 @@ func (s *Sim) newDiskFile(md *managedDisk) error {
 
 // materialise writes src's content into the disk's data file (the
 // platform's server-side copy), then applies the corruption test hook.
-func (s *Sim) materialise(ctx context.Context, md *managedDisk, src disks.Source) error {
+func (s *Sim) materialise(ctx context.Context, md *managedDisk, src disks.Source) (err error) {
 	if err := s.newDiskFile(md); err != nil {
 		return err
 	}
@@ -510,7 +510,11 @@ func (s *Sim) materialise(ctx context.Context, md *managedDisk, src disks.Source
 	if err != nil {
 		return err
 	}
-	defer dst.Close()
+	defer func() {
+		if cerr := dst.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("import %s: %w", md.Name, cerr)
+		}
+	}()
 	if _, err := disks.Copy(ctx, src, dst, disks.CopyOptions{Workers: 1}); err != nil {
 		return fmt.Errorf("import %s: %w", md.Name, err)
 	}
@@ -527,7 +531,7 @@ func (s *Sim) corruptNames() map[string]bool {
 	if err != nil {
 		return out
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read-only
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		if n := strings.TrimSpace(sc.Text()); n != "" {
@@ -542,7 +546,7 @@ func (s *Sim) corruptNames() map[string]bool {
 const corruptOffset = 3*disks.SectorSize + 7
 
 // maybeCorrupt flips one byte of a disk the test hook names, once.
-func (s *Sim) maybeCorrupt(md *managedDisk) error {
+func (s *Sim) maybeCorrupt(md *managedDisk) (err error) {
 	if md.Corrupted || !s.corruptNames()[inventory.Key(md.Name)] {
 		return nil
 	}
@@ -550,7 +554,11 @@ func (s *Sim) maybeCorrupt(md *managedDisk) error {
 	if err != nil {
 		return fmt.Errorf("corrupt disk %s: %w", md.Name, err)
 	}
-	defer f.Close()
+	defer func() {
+		if cerr := f.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("corrupt disk %s: %w", md.Name, cerr)
+		}
+	}()
 	var b [1]byte
 	if _, err := f.ReadAt(b[:], corruptOffset); err != nil {
 		return fmt.Errorf("corrupt disk %s: %w", md.Name, err)

@@ -70,7 +70,7 @@ var _ disks.Source = (*genDisk)(nil)
 
 func newGenDisk(contentSeed int64, name string, size int64) *genDisk {
 	h := fnv.New64a()
-	h.Write([]byte(strings.ToLower(name)))
+	_, _ = h.Write([]byte(strings.ToLower(name))) // a hash.Hash never fails
 	g := &genDisk{seed: splitmix64(uint64(contentSeed) ^ h.Sum64()), size: size}
 	g.regions = genLayout(g.seed, size)
 	return g

@@ -546,7 +546,7 @@ func (s *store) mark() (fileMark, bool) {
 	if err != nil {
 		return fileMark{}, false
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read-only
 	fi, err := f.Stat()
 	if err != nil {
 		return fileMark{}, false
@@ -716,7 +716,7 @@ func (s *store) view(fn func(tx *bolt.Tx, p *persisted) (bool, error)) error {
 	if err := s.guard(func() (err error) { tx, err = s.snap.DB.Begin(false); return err }); err != nil {
 		return fmt.Errorf("read sim state: %w", err)
 	}
-	defer tx.Rollback()
+	defer func() { _ = tx.Rollback() }() // a read transaction: nothing to undo
 	_, err := fn(tx, s.p)
 	s.p.forget()
 	return err
