@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/migrate-tool/migrate/pkg/cloud"
 	"github.com/migrate-tool/migrate/pkg/inventory"
+	"github.com/migrate-tool/migrate/pkg/retry"
 )
 
 func (a *app) newDiscoverCmd() *cobra.Command {
@@ -49,7 +51,19 @@ On the sim driver it reads the simulated cloud of the state directory.`,
 				}
 				d = az
 			}
-			inv, err := d.Discover(cmd.Context())
+			// Discovery only reads, so a transient fault is retried with
+			// the one policy for reads, as many times as the phases'
+			// reads are (it used to give up after azcore's five tries).
+			scale := 1.0
+			if a.cfg.Driver == "sim" {
+				scale = a.cfg.Sim.TimeScale
+			}
+			var inv *inventory.Inventory
+			err := retry.Do(cmd.Context(), retry.Policy{Scale: scale, Transient: cloud.IsTransient}, func(ctx context.Context) error {
+				var err error
+				inv, err = d.Discover(ctx)
+				return err
+			})
 			if err != nil {
 				return fmt.Errorf("discover: %w", err)
 			}
