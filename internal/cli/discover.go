@@ -3,9 +3,9 @@ package cli
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
+	"io"
 
+	"github.com/google/renameio/v2"
 	"github.com/spf13/cobra"
 
 	"github.com/migrate-tool/migrate/pkg/cloud"
@@ -42,7 +42,9 @@ On the sim driver it reads the simulated cloud of the state directory.`,
 				if err != nil {
 					return err
 				}
-				defer s.Close()
+				// Discover only reads the simulated cloud: Close releases
+				// its lock and has nothing of this command's to lose.
+				defer func() { _ = s.Close() }()
 				d = s
 			default:
 				az, err := a.azureDriver(cmd.Context(), nil)
@@ -70,7 +72,7 @@ On the sim driver it reads the simulated cloud of the state directory.`,
 			if out == "" || out == "-" {
 				return inventory.Write(a.io.Out, inv, format)
 			}
-			return writeFileAtomic(out, func(f *os.File) error { return inventory.Write(f, inv, format) })
+			return writeFileAtomic(out, func(w io.Writer) error { return inventory.Write(w, inv, format) })
 		},
 	}
 	c.Flags().StringVarP(&out, "file", "f", "", "write the inventory to FILE (atomically) instead of stdout")
@@ -88,27 +90,18 @@ func (a *app) optionalInventory() (*inventory.Inventory, error) {
 }
 
 // writeFileAtomic writes path through a temporary file in the same folder,
-// fsynced and renamed, so a failure leaves nothing half-written.
-func writeFileAtomic(path string, write func(*os.File) error) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*")
+// fsynced and renamed (renameio), so a failure leaves nothing half-written.
+func writeFileAtomic(path string, write func(io.Writer) error) error {
+	f, err := renameio.NewPendingFile(path)
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	tmp := f.Name()
-	defer os.Remove(tmp)
+	// Removes the temporary file on failure; a no-op once it replaced path.
+	defer func() { _ = f.Cleanup() }()
 	if err := write(f); err != nil {
-		f.Close()
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
+	if err := f.CloseAtomicallyReplace(); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil

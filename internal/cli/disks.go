@@ -266,7 +266,7 @@ func (a *app) copyDisk(ctx context.Context, srcArg, dstArg string, f copyFlags, 
 	if err != nil {
 		return err
 	}
-	defer src.Close()
+	defer func() { _ = src.Close() }() // read only
 	if o.Checkpoint, err = a.checkpointPath(f.checkpoint, dstArg); err != nil {
 		return err
 	}
@@ -298,7 +298,15 @@ func (a *app) copyDisk(ctx context.Context, srcArg, dstArg string, f copyFlags, 
 	if err != nil {
 		return err
 	}
-	defer dst.Close()
+	// A copy that fails is reported by its own error, and what it wrote is
+	// synced before the checkpoint records it: closing then is cleanup. A
+	// copy that succeeds closes dst below and reports that close.
+	dstOpen := true
+	defer func() {
+		if dstOpen {
+			_ = dst.Close()
+		}
+	}()
 	// The checkpoint's folder (the state directory's copies/ for a remote
 	// DST) is made only once the copy goes ahead: a copy refused or failing
 	// earlier leaves no state directory behind.
@@ -332,6 +340,10 @@ func (a *app) copyDisk(ctx context.Context, srcArg, dstArg string, f copyFlags, 
 			return &ExitError{Code: ExitInterrupted, Err: fmt.Errorf("copy interrupted%s; the chunks done are checkpointed in %s", why, o.Checkpoint)}
 		}
 		return fmt.Errorf("copy %s to %s: %w", disks.RedactURL(srcArg), disks.RedactURL(dstArg), err)
+	}
+	dstOpen = false
+	if err := dst.Close(); err != nil {
+		return fmt.Errorf("copy %s to %s: close the destination: %w", disks.RedactURL(srcArg), disks.RedactURL(dstArg), err)
 	}
 	if manifest != nil {
 		if err := staging.VerifyContent(manifest.Manifest(), sum); err != nil {

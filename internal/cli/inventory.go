@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -47,7 +48,8 @@ func (a *app) loadInventoryFrom(path string) (*inventory.Inventory, error) {
 	}
 	inv, err := inventory.Load(path)
 	if err != nil {
-		if _, ok := err.(*inventory.LoadError); ok {
+		var le *inventory.LoadError
+		if errors.As(err, &le) {
 			return nil, err
 		}
 		return nil, badInput(fmt.Errorf("inventory: %w", err))

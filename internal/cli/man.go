@@ -16,7 +16,10 @@ func (a *app) newManCmd() *cobra.Command {
 		Args:    wantArgs(cobra.ExactArgs(1)),
 		Hidden:  false,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := os.MkdirAll(args[0], 0o755); err != nil {
+			// Man pages are documentation for every user of the machine
+			// (a MANPATH folder is 0755) and hold nothing secret; 0750
+			// would hide them from other users' man.
+			if err := os.MkdirAll(args[0], 0o755); err != nil { //nolint:gosec // G301: see above
 				return fmt.Errorf("man pages: %w", err)
 			}
 			hdr := &doc.GenManHeader{Title: "MIGRATE", Section: "1", Source: "migrate"}

@@ -45,7 +45,9 @@ func Main(ctx context.Context, args []string, streams *IOStreams) int {
 	ctx, stop := a.handleInterrupts(ctx)
 	defer stop()
 
-	root := a.newRootCmd()
+	// ctx reaches every command through ExecuteContext and cmd.Context(),
+	// which contextcheck cannot follow into cobra's RunE closures.
+	root := a.newRootCmd() //nolint:contextcheck // see above
 	root.SetArgs(args)
 	root.SetIn(streams.In)
 	root.SetOut(streams.Out)
@@ -113,8 +115,8 @@ func (a *app) resumeCommand() string {
 // shellQuote quotes s for a POSIX shell when it needs it.
 func shellQuote(s string) string {
 	if s != "" && strings.IndexFunc(s, func(r rune) bool {
-		return !(r == '/' || r == '.' || r == '-' || r == '_' || r == ':' || r == '=' || r == '+' || r == ',' || r == '@' ||
-			(r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9'))
+		return r != '/' && r != '.' && r != '-' && r != '_' && r != ':' && r != '=' && r != '+' && r != ',' && r != '@' &&
+			(r < 'a' || r > 'z') && (r < 'A' || r > 'Z') && (r < '0' || r > '9')
 	}) < 0 {
 		return s
 	}
@@ -245,7 +247,10 @@ func refuseUnknownCommands(c *cobra.Command) {
 		if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
 			msg += "\n\nDid you mean this?\n\t" + strings.Join(s, "\n\t")
 		}
-		return badInput(fmt.Errorf("%s\n\nRun '%s --help' for usage.", msg, cmd.CommandPath()))
+		// cobra's own wording for an unknown command, printed whole as
+		// the command's last word and never wrapped: ST1005 is for errors
+		// that read as part of a longer message.
+		return badInput(fmt.Errorf("%s\n\nRun '%s --help' for usage.", msg, cmd.CommandPath())) //nolint:staticcheck // ST1005: see above
 	}
 }
 

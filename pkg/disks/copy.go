@@ -366,7 +366,8 @@ func (c *copier) run(ctx context.Context) (Summary, error) {
 		if log, err = createCheckpoint(c.o.Checkpoint, h, kept, hs); err != nil {
 			return Summary{}, err
 		}
-		defer log.close()
+		// append synced every record it wrote: a failed close loses none.
+		defer func() { _ = log.close() }()
 	}
 
 	// In-flight work outlives a cancelled ctx: it finishes and is
@@ -475,7 +476,7 @@ func (c *copier) run(ctx context.Context) (Summary, error) {
 		return Summary{}, fmt.Errorf("finish the destination: %w", err)
 	}
 	if c.o.Checkpoint != "" {
-		log.close()
+		_ = log.close() // every record is synced, and the log goes next
 		if err := os.Remove(c.o.Checkpoint); err != nil && !os.IsNotExist(err) {
 			return sum, fmt.Errorf("remove checkpoint: %w", err)
 		}

@@ -41,11 +41,11 @@ func OpenRegular(path string, blockOK bool) (*os.File, error) {
 	}
 	fi, err := f.Stat()
 	if err != nil {
-		f.Close()
+		_ = f.Close() // opened read only
 		return nil, err
 	}
 	if err := checkKind(path, fi.Mode(), blockOK); err != nil {
-		f.Close()
+		_ = f.Close() // opened read only
 		return nil, err
 	}
 	return f, nil

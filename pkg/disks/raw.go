@@ -29,14 +29,14 @@ func OpenRaw(path string) (*RawFile, error) {
 	}
 	st, err := f.Stat()
 	if err != nil {
-		f.Close()
+		_ = f.Close() // read only
 		return nil, fmt.Errorf("open raw image: %w", err)
 	}
 	size := st.Size()
 	if !st.Mode().IsRegular() {
 		// A block device's stat size is 0: its end is its size.
 		if size, err = f.Seek(0, io.SeekEnd); err != nil {
-			f.Close()
+			_ = f.Close() // read only
 			return nil, fmt.Errorf("open raw image: size of %s: %w", path, err)
 		}
 	}
@@ -121,12 +121,12 @@ func openRawSink(path string, size int64, flags int) (*RawSink, error) {
 		// had: a fresh copy is created 0600. (A resumed copy keeps the
 		// mode its first run gave it.)
 		if err := f.Chmod(PlainMode); err != nil {
-			f.Close()
+			_ = f.Close() // already failing: nothing was written
 			return nil, fmt.Errorf("open raw destination: %w", err)
 		}
 	}
 	if err := f.Truncate(size); err != nil {
-		f.Close()
+		_ = f.Close() // already failing: nothing was written
 		return nil, fmt.Errorf("size raw destination %s to %d: %w", path, size, err)
 	}
 	return &RawSink{f: f, size: size}, nil

@@ -23,15 +23,3 @@ func appendNonZero(dst []Extent, data []byte, base int64) []Extent {
 	}
 	return dst
 }
-
-// firstZeroSector is the index of the first all-zero sector of data (a
-// short last sector counts by its own length), or -1.
-func firstZeroSector(data []byte) int {
-	for i := 0; i < len(data); i += SectorSize {
-		end := min(i+SectorSize, len(data))
-		if bytes.Equal(data[i:end], zeroSector[:end-i]) {
-			return i
-		}
-	}
-	return -1
-}

@@ -913,7 +913,7 @@ func (d *dec) role(p *path, r *Role) {
 func stateProblem(s string) string {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || i > 0 && c >= '0' && c <= '9') {
+		if (c < 'a' || c > 'z') && (c < 'A' || c > 'Z') && (i == 0 || c < '0' || c > '9') {
 			return fmt.Sprintf("expected an instance state such as Running, Stopped, StoppedDeallocated or Provisioning, got %q", s)
 		}
 	}

@@ -51,7 +51,7 @@ func Load(path string, opts ...Option) (*Inventory, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load inventory: %w", err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read only
 	// Read into a string sized from the file: one allocation of the file's
 	// size that decoded names share. io.ReadAll grew a slice by doubling
 	// and parse then copied it into a string, about 3.3 times the file in

@@ -51,7 +51,7 @@ func guidProblem(s string) string {
 			}
 			continue
 		}
-		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') && (c < 'A' || c > 'F') {
 			return fmt.Sprintf("expected a subscription id like 6c1b0b6f-0000-4000-8000-000000000001, got %q", s)
 		}
 	}
@@ -99,7 +99,7 @@ func vhdURIProblem(s string) string {
 // group name may hold.
 func suffixProblem(s string) string {
 	for _, r := range s {
-		if !(r == '-' || r == '_' || r == '.' || r == '(' || r == ')' || unicode.IsLetter(r) || unicode.IsDigit(r)) {
+		if r != '-' && r != '_' && r != '.' && r != '(' && r != ')' && !unicode.IsLetter(r) && !unicode.IsDigit(r) {
 			return fmt.Sprintf("resource group suffix %q may hold only letters, digits, '-', '_', '.', '(' and ')'", s)
 		}
 	}

@@ -179,12 +179,20 @@ func (l logPolicy) Do(req *policy.Request) (*http.Response, error) {
 	return resp, err
 }
 
+// replyMeta is what call keeps of a response besides its body.
+type replyMeta struct {
+	StatusCode int
+	Header     http.Header
+}
+
 // call sends one request through pl and returns the final response's
 // status, headers and body, or the error it maps to: ErrNotFound for 404,
 // *cloud.TransientError for a throttling or server fault azcore's retries
 // did not get past, *HTTPError (with the platform's code and message)
-// otherwise; a migration call turns a 409 into a StateError.
-func (d *Driver) call(ctx context.Context, pl runtime.Pipeline, method, url string, body []byte) (*http.Response, []byte, error) {
+// otherwise; a migration call turns a 409 into a StateError. The body is
+// read whole and closed here (runtime.Payload), so callers get the status
+// and headers alone: there is no body left for them to close.
+func (d *Driver) call(ctx context.Context, pl runtime.Pipeline, method, url string, body []byte) (*replyMeta, []byte, error) {
 	req, err := runtime.NewRequest(ctx, method, url)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s %s: %w", method, url, err)
@@ -207,12 +215,16 @@ func (d *Driver) call(ctx context.Context, pl runtime.Pipeline, method, url stri
 		// The transport failed after azcore's retries: worth retrying later.
 		return nil, nil, &cloud.TransientError{Fault: cloud.FaultServiceUnavailable, Err: fmt.Errorf("%s %s: %w", method, path, err)}
 	}
+	// Payload reads and closes the body; this close covers the paths where
+	// it did not get that far. Closing a read body has nothing to report.
+	defer func() { _ = resp.Body.Close() }()
 	b, err := runtime.Payload(resp)
 	if err != nil {
 		return nil, nil, &cloud.TransientError{Fault: cloud.FaultServiceUnavailable, Err: fmt.Errorf("%s %s: read response: %w", method, path, err)}
 	}
+	meta := &replyMeta{StatusCode: resp.StatusCode, Header: resp.Header}
 	if resp.StatusCode < 300 {
-		return resp, b, nil
+		return meta, b, nil
 	}
 	he := &HTTPError{Method: method, Path: path, StatusCode: resp.StatusCode}
 	if e, ok := smapi.ParseError(b); ok {
@@ -222,16 +234,16 @@ func (d *Driver) call(ctx context.Context, pl runtime.Pipeline, method, url stri
 	}
 	switch resp.StatusCode {
 	case http.StatusNotFound:
-		return resp, b, fmt.Errorf("%w: %w", cloud.ErrNotFound, he)
+		return meta, b, fmt.Errorf("%w: %w", cloud.ErrNotFound, he)
 	case http.StatusTooManyRequests:
-		return resp, b, &cloud.TransientError{Fault: cloud.FaultThrottled, RetryAfter: retryAfter(resp.Header, time.Now()), Err: he}
+		return meta, b, &cloud.TransientError{Fault: cloud.FaultThrottled, RetryAfter: retryAfter(resp.Header, time.Now()), Err: he}
 	case http.StatusServiceUnavailable, http.StatusGatewayTimeout, http.StatusBadGateway, http.StatusRequestTimeout:
-		return resp, b, &cloud.TransientError{Fault: cloud.FaultServiceUnavailable, RetryAfter: retryAfter(resp.Header, time.Now()), Err: he}
+		return meta, b, &cloud.TransientError{Fault: cloud.FaultServiceUnavailable, RetryAfter: retryAfter(resp.Header, time.Now()), Err: he}
 	}
 	if resp.StatusCode >= 500 {
-		return resp, b, &cloud.TransientError{Fault: cloud.FaultInternalError, RetryAfter: retryAfter(resp.Header, time.Now()), Err: he}
+		return meta, b, &cloud.TransientError{Fault: cloud.FaultInternalError, RetryAfter: retryAfter(resp.Header, time.Now()), Err: he}
 	}
-	return resp, b, he
+	return meta, b, he
 }
 
 // retryAfter parses the delay headers azcore honours, most precise first:

@@ -124,9 +124,9 @@ type APIVersions struct {
 const (
 	EnvTenantID            = "AZURE_TENANT_ID"
 	EnvClientID            = "AZURE_CLIENT_ID"
-	EnvClientSecret        = "AZURE_CLIENT_SECRET"
+	EnvClientSecret        = "AZURE_CLIENT_SECRET" //nolint:gosec // G101: the name of the variable, not a secret
 	EnvCertificatePath     = "AZURE_CLIENT_CERTIFICATE_PATH"
-	EnvCertificatePassword = "AZURE_CLIENT_CERTIFICATE_PASSWORD"
+	EnvCertificatePassword = "AZURE_CLIENT_CERTIFICATE_PASSWORD" //nolint:gosec // G101: the name of the variable, not a secret
 	EnvFederatedTokenFile  = "AZURE_FEDERATED_TOKEN_FILE"
 	EnvSubscriptionID      = "AZURE_SUBSCRIPTION_ID"
 )

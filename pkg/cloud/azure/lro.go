@@ -163,6 +163,9 @@ func wait[T any](ctx context.Context, d *Driver, p *runtime.Poller[T]) (res T, d
 			_, transient := cloud.IsTransient(err)
 			return res, !transient && ctx.Err() == nil, err
 		}
+		// azcore's pipeline has already read the status body into memory;
+		// only the headers are used here.
+		_ = resp.Body.Close()
 		delay = min(delay+delay/2, d.o.MaxPollInterval)
 		if ra := retryAfter(resp.Header, time.Now()); ra > 0 {
 			delay = min(ra, d.o.MaxPollInterval)

@@ -46,7 +46,7 @@ func (c *Config) fillFromMetadata(ctx context.Context, client *http.Client) erro
 	if err != nil {
 		return fmt.Errorf("read %s: %w", u, err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if err != nil {
 		return fmt.Errorf("read %s: %w", u, err)

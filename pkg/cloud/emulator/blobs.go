@@ -111,7 +111,7 @@ func (b *blobStore) container(ctx context.Context, name string) error {
 
 // fill writes src as a page blob with the fixed VHD footer, only its
 // allocated, non-zero sectors. Called with mu held.
-func (b *blobStore) fill(ctx context.Context, cont, name string, src disks.Source) error {
+func (b *blobStore) fill(ctx context.Context, cont, name string, src disks.Source) (err error) {
 	if err := b.container(ctx, cont); err != nil {
 		return err
 	}
@@ -123,7 +123,11 @@ func (b *blobStore) fill(ctx context.Context, cont, name string, src disks.Sourc
 	if err != nil {
 		return err
 	}
-	defer sink.Close()
+	defer func() {
+		if cerr := sink.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("close %s/%s: %w", cont, name, cerr)
+		}
+	}()
 	if _, err := disks.Copy(ctx, src, sink, disks.CopyOptions{}); err != nil {
 		return fmt.Errorf("copy into %s/%s: %w", cont, name, err)
 	}
@@ -184,7 +188,7 @@ func (s *Server) seed(ctx context.Context, account string) error {
 			return fmt.Errorf("open %s: %w", u, err)
 		}
 		err = b.fill(ctx, ref.Container, ref.Blob, src)
-		src.Close()
+		_ = src.Close() // read only
 		if err != nil {
 			return err
 		}
@@ -219,7 +223,7 @@ func (s *Server) grant(ctx context.Context, d cloud.ManagedDisk, write bool, dur
 				return "", err
 			}
 			err = b.fill(ctx, ManagedContainer, name, src)
-			src.Close()
+			_ = src.Close() // read only
 			if err != nil {
 				return "", err
 			}
@@ -279,7 +283,7 @@ func (s *Server) revoke(ctx context.Context, d cloud.ManagedDisk) error {
 				return err
 			}
 			_, err = disks.Copy(ctx, src, a.sink, disks.CopyOptions{})
-			src.Close()
+			_ = src.Close() // read only
 			if err != nil {
 				return fmt.Errorf("copy upload of %s into the cloud: %w", key, err)
 			}
@@ -324,7 +328,9 @@ func (s *Server) forgetManaged(ctx context.Context, rg, name string) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if a := b.access[key]; a != nil && a.sink != nil {
-		a.sink.Close()
+		// The blob is deleted below: what the sink failed to flush into
+		// it no longer matters.
+		_ = a.sink.Close()
 	}
 	delete(b.access, key)
 	delete(b.current, key)

@@ -125,7 +125,7 @@ func (s *Server) sm(h http.HandlerFunc) http.Handler {
 				writeFault(w, d.fault)
 				return
 			}
-			r = r.WithContext(context.WithValue(r.Context(), faultAfterKey{}, d.fault))
+			r = r.WithContext(context.WithValue(r.Context(), faultAfterKey{}, d.fault)) //nolint:contextcheck // derived from the request's own context
 		}
 		w.Header().Set(smapi.HeaderRequestID, opID(d.id))
 		h(w, r)
@@ -163,7 +163,7 @@ func (s *Server) armCall(h http.HandlerFunc, lost bool) http.Handler {
 				writeARMFault(w, d.fault)
 				return
 			}
-			r = r.WithContext(context.WithValue(r.Context(), faultAfterKey{}, d.fault))
+			r = r.WithContext(context.WithValue(r.Context(), faultAfterKey{}, d.fault)) //nolint:contextcheck // derived from the request's own context
 		}
 		h(w, r)
 	})

@@ -7,12 +7,12 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/google/renameio/v2"
 	"gopkg.in/yaml.v3"
 
 	"github.com/migrate-tool/migrate/pkg/cloud"
@@ -186,7 +186,9 @@ func (s *Server) Serve(ctx context.Context, addr string, ready func(url string))
 	case <-ctx.Done():
 	case <-s.done:
 	}
-	return s.Close()
+	// ctx is done by now: the shutdown gets its values but not its
+	// cancellation, or in-flight requests would be cut at once.
+	return s.shutdown(context.WithoutCancel(ctx))
 }
 
 // URL is the base URL, with a trailing slash; empty before Start.
@@ -197,12 +199,15 @@ func (s *Server) URL() string { return s.url }
 func (s *Server) CertPEM() []byte { return s.certPEM }
 
 // Close stops serving, cancels operations in flight and waits for them.
-func (s *Server) Close() error {
+func (s *Server) Close() error { return s.shutdown(context.Background()) }
+
+// shutdown lets in-flight requests finish for up to 5s past ctx.
+func (s *Server) shutdown(ctx context.Context) error {
 	if s.srv == nil {
 		return nil
 	}
 	s.cancel()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	err := s.srv.Shutdown(ctx)
 	<-s.done
@@ -283,21 +288,5 @@ func (s *Server) WriteConfig(path string) error {
 // writeFile writes atomically (temp file, fsync, rename), so a reader
 // polling for the file never sees half of it.
 func writeFile(path string, b []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path))
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
+	return renameio.WriteFile(path, b, 0o600)
 }

@@ -48,7 +48,8 @@ func Start(t testing.TB) *Server {
 		t.Skipf("azurite not installed (npm install at the repository root): %v", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, bin, "--blobHost", "127.0.0.1", "--blobPort", "0",
+	cmd := exec.CommandContext(ctx, bin, //nolint:gosec // G204: bin is azurite found in node_modules or PATH, the arguments are constants
+		"--blobHost", "127.0.0.1", "--blobPort", "0",
 		"--inMemoryPersistence", "--skipApiVersionCheck", "--loose", "--disableProductStyleUrl", "--disableTelemetry", "--silent")
 	cmd.WaitDelay = 5 * time.Second
 	out, err := cmd.StdoutPipe()
@@ -61,7 +62,8 @@ func Start(t testing.TB) *Server {
 		cancel()
 		t.Fatalf("start azurite: %v", err)
 	}
-	t.Cleanup(func() { cancel(); cmd.Wait() })
+	// Killed by cancel: Wait reports the signal, which is expected.
+	t.Cleanup(func() { cancel(); _ = cmd.Wait() })
 	ready := make(chan string, 1)
 	go func() {
 		re := regexp.MustCompile(`(?:listening at|listens on) (http://\S+)`)
@@ -120,7 +122,7 @@ func (s *Server) Container(t testing.TB, name string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.Create(context.Background(), nil); err != nil {
+	if _, err := c.Create(t.Context(), nil); err != nil {
 		t.Fatalf("create container %s: %v", name, err)
 	}
 	return u

@@ -222,7 +222,7 @@ func (s *Source) ReadAt(ctx context.Context, p []byte, off int64) error {
 	if err != nil {
 		return s.fail(fmt.Sprintf("read [%d, +%d) of", off, len(p)), err)
 	}
-	defer r.Body.Close()
+	defer func() { _ = r.Body.Close() }() // read only
 	if _, err := io.ReadFull(r.Body, p); err != nil {
 		return s.fail(fmt.Sprintf("read [%d, +%d) of", off, len(p)), err)
 	}

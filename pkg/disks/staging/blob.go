@@ -157,7 +157,7 @@ func (b *BlobStore) ReadManifest(ctx context.Context) ([]byte, error) {
 		return nil, b.notFound("read staging manifest", err)
 	}
 	body := r.NewRetryReader(ctx, nil)
-	defer body.Close()
+	defer func() { _ = body.Close() }() // read only
 	data, err := io.ReadAll(body)
 	if err != nil {
 		return nil, b.fail("read staging manifest", err)
@@ -211,7 +211,7 @@ func (i *blobImage) ReadAt(ctx context.Context, p []byte, off int64) error {
 		return i.b.fail(what, err)
 	}
 	body := r.NewRetryReader(ctx, nil)
-	defer body.Close()
+	defer func() { _ = body.Close() }() // read only
 	if _, err := io.ReadFull(body, p); err != nil {
 		if errors.Is(err, io.EOF) {
 			err = io.ErrUnexpectedEOF

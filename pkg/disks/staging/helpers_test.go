@@ -99,17 +99,6 @@ func treeHash(p []byte) []byte {
 	return root.Sum(nil)
 }
 
-// runsHash is version 1's contentSha256 over the plain disk p.
-func runsHash(p []byte) []byte {
-	h := sha256.New()
-	for _, e := range sectorRuns(p, 0, int64(len(p))) {
-		h.Write(binary.BigEndian.AppendUint64(nil, uint64(e.Off)))
-		h.Write(binary.BigEndian.AppendUint64(nil, uint64(e.Len)))
-		h.Write(p[e.Off : e.Off+e.Len])
-	}
-	return h.Sum(nil)
-}
-
 // writeChunks writes chunks concurrently, as the copier does.
 func writeChunks(t testing.TB, s *Sink, chunks []*disks.Chunk) {
 	t.Helper()
@@ -119,7 +108,7 @@ func writeChunks(t testing.TB, s *Sink, chunks []*disks.Chunk) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = s.WriteChunk(context.Background(), c)
+			errs[i] = s.WriteChunk(t.Context(), c)
 		}()
 	}
 	wg.Wait()
@@ -146,7 +135,7 @@ func writeImage(t testing.TB, dir, name string, kek []byte, cipherName string, p
 // writeStore writes p as the staging image in st and returns its summary.
 func writeStore(t testing.TB, st Store, kek []byte, cipherName string, p []byte) disks.Summary {
 	t.Helper()
-	ctx := context.Background()
+	ctx := t.Context()
 	s, err := NewSink(ctx, st, kek, cipherName, int64(len(p)))
 	if err != nil {
 		t.Fatal(err)
@@ -177,7 +166,7 @@ func imgPath(dir, name string) string      { return filepath.Join(dir, name+".im
 // ChunkState.
 func checkpointOf(t testing.TB, s *Sink, chunks []*disks.Chunk) ([]byte, map[int64][]byte) {
 	t.Helper()
-	if err := s.Sync(context.Background()); err != nil {
+	if err := s.Sync(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	state, err := s.State()

@@ -1,6 +1,7 @@
 package staging
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -20,7 +21,7 @@ func LoadKeyFile(path string) ([]byte, error) {
 	if err != nil {
 		return nil, &KeyFileError{Path: path, Reason: "cannot open", Err: err}
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read only
 	fi, err := f.Stat()
 	if err != nil {
 		return nil, &KeyFileError{Path: path, Reason: "cannot stat", Err: err}
@@ -35,7 +36,7 @@ func LoadKeyFile(path string) ([]byte, error) {
 	// grew after Stat.
 	buf := make([]byte, KEKSize+1)
 	n, err := io.ReadFull(f, buf)
-	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
 		return nil, &KeyFileError{Path: path, Reason: "cannot read", Err: err}
 	}
 	if n != KEKSize {

@@ -422,7 +422,7 @@ func isHexN(s string, n int) bool {
 		return false
 	}
 	for _, c := range []byte(s) {
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+		if ('0' > c || c > '9') && ('a' > c || c > 'f') {
 			return false
 		}
 	}

@@ -185,7 +185,7 @@ func secretsOf(keys ...[]byte) []string {
 	for _, k := range keys {
 		out = append(out, hex.EncodeToString(k), strings.ToUpper(hex.EncodeToString(k)),
 			base64.StdEncoding.EncodeToString(k), base64.RawURLEncoding.EncodeToString(k),
-			fmt.Sprint(k), fmt.Sprintf("%q", k), string(k))
+			fmt.Sprintf("%v", k), fmt.Sprintf("%q", k), string(k))
 		// A prefix is enough to leak; 8 bytes is far beyond chance.
 		out = append(out, hex.EncodeToString(k[:8]), base64.StdEncoding.EncodeToString(k[:9]))
 	}

@@ -107,8 +107,10 @@ func (d DirStore) WriteManifest(ctx context.Context, data []byte) (err error) {
 	}
 	defer func() {
 		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
+			// Already failing with err: removing the temporary file is
+			// best effort, and a leftover one is ignored by readers.
+			_ = tmp.Close()
+			_ = os.Remove(tmp.Name())
 		}
 	}()
 	if _, err = tmp.Write(data); err != nil {
@@ -139,7 +141,7 @@ func syncDir(dir string) error {
 	if err != nil {
 		return fmt.Errorf("sync staging folder: %w", err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // opened only to fsync, its error is checked
 	if err := f.Sync(); err != nil {
 		return fmt.Errorf("sync staging folder: %w", err)
 	}

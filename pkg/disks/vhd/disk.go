@@ -82,7 +82,7 @@ func open(path string, above []link) (*Disk, error) {
 	}
 	st, err := f.Stat()
 	if err != nil {
-		f.Close()
+		_ = f.Close() // read only
 		return nil, fmt.Errorf("stat VHD: %w", err)
 	}
 	return openFrom(path, f, st, st.Size(), above)
@@ -96,7 +96,7 @@ func openFrom(path string, f backing, fi os.FileInfo, size int64, above []link) 
 	d := &Disk{path: path, f: f, fileSize: size}
 	d.above = append(append([]link(nil), above...), link{path, fi})
 	if err := d.load(len(d.above)); err != nil {
-		d.Close()
+		_ = d.Close() // opened read only, and err says why it failed
 		var fe *FormatError
 		if errors.As(err, &fe) && fe.Path == "" {
 			fe.Path = path

@@ -86,7 +86,7 @@ func CreateDynamic(path string, size int64, o DynamicOptions) (*DynamicWriter, e
 			return nil, fmt.Errorf("create differencing VHD: %w", err)
 		}
 		pf := p.Footer()
-		p.Close()
+		_ = p.Close() // the parent is only read
 		if int64(pf.CurrentSize) != size {
 			return nil, fmt.Errorf("create differencing VHD of %d bytes: parent has %d", size, pf.CurrentSize)
 		}
@@ -128,14 +128,14 @@ func CreateDynamic(path string, size int64, o DynamicOptions) (*DynamicWriter, e
 		return nil, fmt.Errorf("create dynamic VHD: %w", err)
 	}
 	if err := f.Chmod(disks.PlainMode); err != nil {
-		f.Close()
+		_ = f.Close() // already failing: the VHD is incomplete anyway
 		return nil, fmt.Errorf("create dynamic VHD: %w", err)
 	}
 	w.f = f
 	for i, l := range locs {
 		e := h[offHeaderLocators+i*locatorSize:]
 		if _, err := f.WriteAt(l, int64(binary.BigEndian.Uint64(e[16:]))); err != nil {
-			f.Close()
+			_ = f.Close() // already failing: the VHD is incomplete anyway
 			return nil, fmt.Errorf("create dynamic VHD: write parent locator: %w", err)
 		}
 	}

@@ -57,6 +57,6 @@ func Inspect(ctx context.Context, path string) (Info, error) {
 	if err != nil {
 		return Info{}, err
 	}
-	defer d.Close()
+	defer func() { _ = d.Close() }() // read only
 	return d.Info(ctx)
 }

@@ -99,12 +99,12 @@ func TestDifferencingChain(t *testing.T) {
 	if err := mid.Close(); err != nil {
 		t.Fatal(err)
 	}
-	top, err := CreateDynamic(filepath.Join(dir, "sub", "top.vhd"), 16*mib, DynamicOptions{Parent: filepath.Join(dir, "mid.vhd")})
+	_, err = CreateDynamic(filepath.Join(dir, "sub", "top.vhd"), 16*mib, DynamicOptions{Parent: filepath.Join(dir, "mid.vhd")})
 	if err == nil {
 		t.Fatal("created a VHD in a missing directory")
 	}
 	os.Mkdir(filepath.Join(dir, "sub"), 0o755)
-	top, err = CreateDynamic(filepath.Join(dir, "sub", "top.vhd"), 16*mib, DynamicOptions{Parent: filepath.Join(dir, "mid.vhd")})
+	top, err := CreateDynamic(filepath.Join(dir, "sub", "top.vhd"), 16*mib, DynamicOptions{Parent: filepath.Join(dir, "mid.vhd")})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto/aes"
 	"crypto/rand"
 	"encoding/binary"
+	"errors"
 	mrand "math/rand/v2"
 	"testing"
 
@@ -107,7 +108,7 @@ func TestParallelLarge(t *testing.T) {
 
 func TestNewErrors(t *testing.T) {
 	for _, n := range []int{0, 16, 31, 33, 48, 63, 65} {
-		if _, err := New(make([]byte, n)); err != ErrKeySize {
+		if _, err := New(make([]byte, n)); !errors.Is(err, ErrKeySize) {
 			t.Errorf("New(%d bytes) = %v, want ErrKeySize", n, err)
 		}
 	}

@@ -33,7 +33,7 @@ func main() {
 	}
 }
 
-func run() error {
+func run() (err error) {
 	bw := flag.String("max-bandwidth", "0", "cap in bytes per second (145MB, 16MiB)")
 	workers := flag.Int("workers", 0, "chunks in flight (0: default)")
 	noSync := flag.Bool("no-sync", false, "skip the destination's fsyncs")
@@ -56,7 +56,7 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	defer src.Close()
+	defer func() { _ = src.Close() }() // read only
 	ctx := context.Background()
 	counted := &countingSource{Source: src}
 	alloc, err := src.Allocated(ctx)
@@ -94,7 +94,11 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	defer dst.Close()
+	defer func() {
+		if cerr := dst.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("close %s: %w", dstPath, cerr)
+		}
+	}()
 	sum, err := disks.Copy(ctx, counted, dst, disks.CopyOptions{MaxBandwidth: rate, Workers: *workers})
 	if err != nil {
 		return err
