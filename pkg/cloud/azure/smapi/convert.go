@@ -23,8 +23,8 @@ type Estate struct {
 	RouteTables []RouteTable
 }
 
-// Image categories: the subscription's own images are "User"; platform
-// images carry other categories and are not inventoried.
+// CategoryUser is the image category of the subscription's own images;
+// platform images carry other categories and are not inventoried.
 const CategoryUser = "User"
 
 // Instance statuses that the inventory spells differently.
