@@ -9,7 +9,7 @@ import "path/filepath"
 // change to what a DirStore keeps on disk must be reflected here.
 func (d DirStore) Files() (files, patterns []string) {
 	return []string{d.imgPath(), d.manifestPath()},
-		[]string{filepath.Join(d.Dir, d.Name+".manifest.*.tmp")}
+		[]string{filepath.Join(d.Dir, "."+d.Name+".manifest.json*")} // renameio's temporary names
 }
 
 // URLs lists the blobs of the image (with the SAS): the page blob and the

@@ -8,6 +8,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/google/renameio/v2"
 )
 
 // Store holds one staging image's two objects, the image and the manifest.
@@ -97,33 +99,12 @@ func (d DirStore) ReadManifest(ctx context.Context) ([]byte, error) {
 	return b, nil
 }
 
-// WriteManifest implements Store: a temporary file in the same folder,
-// fsynced, renamed over the manifest, and the folder fsynced so the rename
-// itself survives a crash.
-func (d DirStore) WriteManifest(ctx context.Context, data []byte) (err error) {
-	tmp, err := os.CreateTemp(d.Dir, d.Name+".manifest.*.tmp")
-	if err != nil {
+// WriteManifest implements Store: written with renameio (a temporary file
+// in the same folder, fsynced, renamed over the manifest), then the folder
+// fsynced so the rename itself survives a crash.
+func (d DirStore) WriteManifest(ctx context.Context, data []byte) error {
+	if err := renameio.WriteFile(d.manifestPath(), data, 0o600, renameio.WithTempDir(d.Dir)); err != nil {
 		return fmt.Errorf("write staging manifest: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			// Already failing with err: removing the temporary file is
-			// best effort, and a leftover one is ignored by readers.
-			_ = tmp.Close()
-			_ = os.Remove(tmp.Name())
-		}
-	}()
-	if _, err = tmp.Write(data); err != nil {
-		return fmt.Errorf("write staging manifest: %w", err)
-	}
-	if err = tmp.Sync(); err != nil {
-		return fmt.Errorf("sync staging manifest: %w", err)
-	}
-	if err = tmp.Close(); err != nil {
-		return fmt.Errorf("close staging manifest: %w", err)
-	}
-	if err = os.Rename(tmp.Name(), d.manifestPath()); err != nil {
-		return fmt.Errorf("rename staging manifest: %w", err)
 	}
 	return syncDir(d.Dir)
 }
