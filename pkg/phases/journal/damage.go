@@ -82,10 +82,11 @@ func check(db *bolt.DB) (err error) {
 	}()
 	return db.View(func(tx *bolt.Tx) error {
 		var errs []string
+		// Drained whole: Check's goroutine walks the pages and blocks on
+		// its channel until read to the end (bbolt's Tx.Check contract).
 		for e := range tx.Check() {
-			errs = append(errs, e.Error())
-			if len(errs) == 3 {
-				break
+			if len(errs) < 3 {
+				errs = append(errs, e.Error())
 			}
 		}
 		if len(errs) > 0 {
