@@ -32,6 +32,8 @@ type app struct {
 	resumeStaging string
 	// warnedRehearsal: the units a rehearsal left prepared were named.
 	warnedRehearsal bool
+	// namedSim: the line saying the simulator is in use was printed.
+	namedSim bool
 	// exit ends the process at the second interrupt; os.Exit outside
 	// tests.
 	exit func(int)

@@ -169,6 +169,7 @@ func (a *app) openReadDriver(ctx context.Context, inv *inventory.Inventory, j *j
 		TimeScale: a.cfg.Sim.TimeScale,
 	})
 	if errors.Is(err, sim.ErrNoCloud) {
+		a.nameSim()
 		return untouched{}, func() error { return nil }, nil
 	}
 	if err != nil {
@@ -178,6 +179,7 @@ func (a *app) openReadDriver(ctx context.Context, inv *inventory.Inventory, j *j
 		_ = s.Close()
 		return nil, nil, err
 	}
+	a.nameSim()
 	return s, s.Close, nil
 }
 
@@ -206,7 +208,19 @@ func (a *app) openSim(ctx context.Context, inv *inventory.Inventory) (*sim.Sim, 
 		_ = s.Close()
 		return nil, err
 	}
+	a.nameSim()
 	return s, nil
+}
+
+// nameSim says once, on stderr, that the cloud acted on is the simulator,
+// as the azure driver names its cloud, subscription and tenant: a run on
+// the simulator must never pass for a migration.
+func (a *app) nameSim() {
+	if a.namedSim {
+		return
+	}
+	a.namedSim = true
+	fmt.Fprintf(a.io.ErrOut, "driver sim: the simulated cloud in %s; nothing in Azure changes\n", filepath.Join(a.cfg.StateDir, "sim"))
 }
 
 // checkSimSubscription refuses a simulated cloud built for another
