@@ -90,21 +90,21 @@ func newASMEnv(t *testing.T) *asmEnv {
 	return &asmEnv{t: t, sim: s, node: node, sub: inv.SubscriptionID, env: append(os.Environ(),
 		"BASE_URI="+srv.URL(),
 		"SUBSCRIPTION_ID="+inv.SubscriptionID,
-		"TOKEN="+token(t, srv),
+		"TOKEN="+token(t, srv, emulator.ServiceManagementAudience+"/.default"),
 		"NODE_EXTRA_CA_CERTS="+ca,
 		"NODE_PATH="+modules,
 	)}
 }
 
-// token obtains a Service Management token from the emulator's authority
-// with the client-credential grant.
-func token(t *testing.T, srv *emulator.Server) string {
+// token obtains a token for scope (an audience's "/.default") from the
+// emulator's authority with the client-credential grant.
+func token(t *testing.T, srv *emulator.Server, scope string) string {
 	t.Helper()
 	pool := x509.NewCertPool()
 	pool.AppendCertsFromPEM(srv.CertPEM())
 	c := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
 	form := url.Values{"grant_type": {"client_credentials"}, "client_id": {"app"}, "client_secret": {"s3cret-for-tests"},
-		"scope": {emulator.ServiceManagementAudience + "/.default"}}
+		"scope": {scope}}
 	resp, err := c.PostForm(srv.URL()+"emulator/oauth2/v2.0/token", form)
 	if err != nil {
 		t.Fatal(err)

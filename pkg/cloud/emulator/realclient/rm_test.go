@@ -2,11 +2,6 @@ package realclient_test
 
 import (
 	"bytes"
-	"crypto/tls"
-	"crypto/x509"
-	"encoding/json"
-	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -82,33 +77,11 @@ func TestResourceManagerPythonSDK(t *testing.T) {
 	rg := cloudtest.ServiceLegacy + "-Migrated"
 	cmd := exec.CommandContext(ctx, py, filepath.Join("testdata", "rm.py"), rg, "legacy1")
 	cmd.Env = append(os.Environ(), "BASE_URI="+srv.URL(), "SUBSCRIPTION_ID="+inv.SubscriptionID,
-		"TOKEN="+armToken(t, srv), "REQUESTS_CA_BUNDLE="+ca)
+		"TOKEN="+token(t, srv, emulator.ResourceManagerAudience+".default"), "REQUESTS_CA_BUNDLE="+ca)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("rm.py: %v\n%s", err, stderr.String())
 	}
 	golden(t, "rm.golden.json", stdout.Bytes())
-}
-
-// armToken obtains a Resource Manager token from the emulator's authority.
-func armToken(t *testing.T, srv *emulator.Server) string {
-	t.Helper()
-	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(srv.CertPEM())
-	c := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
-	form := url.Values{"grant_type": {"client_credentials"}, "client_id": {"app"}, "client_secret": {"s3cret-for-tests"},
-		"scope": {emulator.ResourceManagerAudience + ".default"}}
-	resp, err := c.PostForm(srv.URL()+"emulator/oauth2/v2.0/token", form)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var v struct {
-		AccessToken string `json:"access_token"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&v); err != nil || v.AccessToken == "" {
-		t.Fatalf("token: %d %v", resp.StatusCode, err)
-	}
-	return v.AccessToken
 }
