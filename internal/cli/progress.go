@@ -167,15 +167,7 @@ func (p *progress) plainLine(ev phases.Event) {
 	if ev.Err != nil && ev.Final {
 		line += " (" + ev.Err.Error() + ")"
 	}
-	if p.last[ev.Unit] == line {
-		return
-	}
-	p.last[ev.Unit] = line
-	t := ev.Time
-	if t.IsZero() {
-		t = time.Now()
-	}
-	_, _ = fmt.Fprintln(p.a.io.ErrOut, t.UTC().Format(time.RFC3339), line)
+	p.a.plainLine(p.last, ev.Unit, line, ev.Time)
 }
 
 // Close stops the live view and prints how many units finished; safe to
@@ -366,15 +358,7 @@ func (p *convertProgress) plainLine(ev convert.Event) {
 	if ev.Err != nil {
 		line += ": " + ev.Err.Error()
 	}
-	if p.last[ev.VM] == line {
-		return
-	}
-	p.last[ev.VM] = line
-	t := ev.Time
-	if t.IsZero() {
-		t = time.Now()
-	}
-	_, _ = fmt.Fprintln(p.a.io.ErrOut, t.UTC().Format(time.RFC3339), line)
+	p.a.plainLine(p.last, ev.VM, line, ev.Time)
 }
 
 // Close stops the live view; safe to call more than once.
@@ -488,4 +472,18 @@ func (r *rateWindow) observe(now time.Time, done int64) float64 {
 // NO_COLOR is unset and --no-progress was not given.
 func (a *app) liveView() bool {
 	return a.io.Fancy() && (a.cfg == nil || !a.cfg.NoProgress)
+}
+
+// plainLine prints line for key, stamped in RFC 3339 UTC (now when t is
+// zero), unless it is the line last printed for key: without a terminal
+// there is one line per state change, never the same one twice.
+func (a *app) plainLine(last map[string]string, key, line string, t time.Time) {
+	if last[key] == line {
+		return
+	}
+	last[key] = line
+	if t.IsZero() {
+		t = time.Now()
+	}
+	_, _ = fmt.Fprintln(a.io.ErrOut, t.UTC().Format(time.RFC3339), line)
 }
