@@ -2,6 +2,7 @@ package cloud
 
 import (
 	"context"
+	"encoding/json"
 
 	"github.com/migrate-tool/migrate/pkg/disks"
 )
@@ -35,6 +36,108 @@ type VM struct {
 	// DataDisks keep their LUNs across a conversion.
 	DataDisks  []VMDisk `json:"dataDisks"`
 	PowerState string   `json:"powerState"`
+
+	// What a recreate must carry over (issue 10). The platform's own
+	// conversion (PlatformConversion) keeps all of it; removing and
+	// creating the VM again keeps only what CreateVM is given.
+
+	// Tags are the VM's ARM tags.
+	Tags map[string]string `json:"tags,omitempty"`
+	// Extensions are the VM's extensions with their provisioning state.
+	Extensions []Extension `json:"extensions,omitempty"`
+	// BootDiagnostics is the storage URI of boot diagnostics, "" when off.
+	BootDiagnostics string `json:"bootDiagnostics,omitempty"`
+	// LicenseType is Windows_Server, Windows_Client or "" (Azure Hybrid
+	// Benefit off).
+	LicenseType string `json:"licenseType,omitempty"`
+	// Secrets counts the Key Vault certificate groups of the VM's
+	// osProfile. A VM created on an existing OS disk (createOption
+	// Attach) takes no osProfile, so a recreate drops them.
+	Secrets int `json:"secrets,omitempty"`
+}
+
+// Extension is one VM extension as the platform reports it. Protected
+// settings are never returned by the platform (they are write-only), so a
+// recreate cannot carry them over: HasProtectedSettings says they existed.
+type Extension struct {
+	Name                    string          `json:"name"`
+	Publisher               string          `json:"publisher"`
+	Type                    string          `json:"type"`
+	TypeHandlerVersion      string          `json:"typeHandlerVersion"`
+	AutoUpgradeMinorVersion bool            `json:"autoUpgradeMinorVersion,omitempty"`
+	Settings                json.RawMessage `json:"settings,omitempty"`
+	HasProtectedSettings    bool            `json:"hasProtectedSettings,omitempty"`
+	// ProvisioningState is the extension's ARM provisioningState
+	// (ExtensionSucceeded when it reports success).
+	ProvisioningState string `json:"provisioningState"`
+}
+
+// ExtensionSucceeded is the provisioning state the platform's conversion
+// requires of every extension of the VM.
+const ExtensionSucceeded = "Succeeded"
+
+// Availability set SKUs (ARM availabilitySets sku.name). A set migrated
+// from the classic model is Classic; a VM on managed disks may only join an
+// Aligned set ("Addition of a VM with managed disks to non-managed
+// Availability Set ... create an Availability Set with 'Aligned' SKU").
+const (
+	AvailabilitySetClassic = "Classic"
+	AvailabilitySetAligned = "Aligned"
+)
+
+// AvailabilitySet is a Resource Manager availability set.
+type AvailabilitySet struct {
+	ResourceGroup string `json:"resourceGroup"`
+	Name          string `json:"name"`
+	Location      string `json:"location"`
+	SKU           string `json:"sku"`
+	FaultDomains  int    `json:"platformFaultDomainCount"`
+	UpdateDomains int    `json:"platformUpdateDomainCount"`
+	// VMs names the VMs in the set.
+	VMs []string `json:"vms"`
+	// MaxAlignedFaultDomains is the region's fault domain count for an
+	// Aligned set (2 or 3: managed disks' storage fault domains), read from
+	// the platform (resource SKUs, MaximumPlatformFaultDomainCount).
+	MaxAlignedFaultDomains int `json:"maxAlignedFaultDomains"`
+}
+
+// PlatformConversion is the platform's own conversion of a VM from
+// unmanaged to managed disks (Azure, public and sovereign: POST
+// .../virtualMachines/{vm}/convertToManagedDisks, what
+// ConvertTo-AzVMManagedDisk calls). Azure Stack Hub has none (its managed
+// disks document: "Migration ... Not yet supported"); a driver for it does
+// not implement this interface. Methods follow Compute's contract.
+type PlatformConversion interface {
+	GetAvailabilitySet(ctx context.Context, resourceGroup, name string) (AvailabilitySet, error)
+	// AlignAvailabilitySet makes the set Aligned with faultDomains fault
+	// domains (at most its MaxAlignedFaultDomains); VMs on unmanaged disks
+	// may stay in it. Aligning an Aligned set with the same count succeeds.
+	AlignAvailabilitySet(ctx context.Context, resourceGroup, name string, faultDomains int) error
+	// ConvertToManagedDisks converts every disk of a stop-deallocated VM
+	// to a managed disk and starts the VM, keeping everything else. The
+	// platform refuses a VM that is not deallocated, one in a Classic
+	// availability set, and one with an extension not in
+	// ExtensionSucceeded (*OperationError).
+	ConvertToManagedDisks(ctx context.Context, resourceGroup, name string) error
+}
+
+// VHDSnapshots are blob snapshots of VHD page blobs, so a disk can be
+// copied while its VM runs and only what changed copied at cut-over (Blob
+// service: Snapshot Blob; Get Page Ranges with prevsnapshot). Shared
+// access signatures stay inside the driver, as with DiskData.
+type VHDSnapshots interface {
+	// SnapshotVHD snapshots the VHD's page blob and returns the snapshot's
+	// id (the x-ms-snapshot timestamp).
+	SnapshotVHD(ctx context.Context, vhdURI string) (string, error)
+	// OpenVHDSnapshot opens one snapshot of the VHD for reading; its
+	// Allocated lists the snapshot's page ranges.
+	OpenVHDSnapshot(ctx context.Context, vhdURI, snapshot string) (disks.Source, error)
+	// ChangedSince lists, sorted and merged, the ranges where snapshot
+	// differs from the earlier snapshot prev: pages written and pages
+	// cleared (those read as zeros in snapshot and must be written so).
+	ChangedSince(ctx context.Context, vhdURI, snapshot, prev string) ([]disks.Extent, error)
+	// DeleteVHDSnapshot removes one snapshot; a missing one succeeds.
+	DeleteVHDSnapshot(ctx context.Context, vhdURI, snapshot string) error
 }
 
 // Managed reports whether every disk of the VM is a managed disk.
@@ -59,6 +162,10 @@ type VMDisk struct {
 	ManagedDisk string `json:"managedDisk,omitempty"`
 	// SizeBytes is the disk's virtual size.
 	SizeBytes int64 `json:"sizeBytes"`
+	// Caching is the host caching (None, ReadOnly, ReadWrite).
+	Caching string `json:"caching,omitempty"`
+	// WriteAccelerator is on (M-series Premium disks only).
+	WriteAccelerator bool `json:"writeAccelerator,omitempty"`
 }
 
 // Managed disk creation options.
@@ -119,8 +226,12 @@ type Compute interface {
 	StartVM(ctx context.Context, resourceGroup, name string) error
 	// DeleteVM removes the VM and keeps its disks, VHDs and NICs.
 	DeleteVM(ctx context.Context, resourceGroup, name string) error
-	// CreateVM creates (and starts) vm on the managed disks its VMDisks
-	// name, attached to its NICs and availability set.
+	// CreateVM creates (and starts) vm on the disks its VMDisks name
+	// (managed disks, or VHDs to attach again), attached to its NICs and
+	// availability set, with its tags, boot diagnostics, license type,
+	// per-disk caching and write accelerator; then adds each of its
+	// Extensions (public settings only). A managed-disk VM in a Classic
+	// availability set is refused (*OperationError), as Azure refuses it.
 	CreateVM(ctx context.Context, vm VM) error
 	GetDisk(ctx context.Context, resourceGroup, name string) (ManagedDisk, error)
 	// CreateDisk creates a managed disk: CreateImport copies SourceURI
