@@ -19,6 +19,26 @@ const (
 	MoveUpload = "Upload"
 )
 
+// Methods of converting a VM (issue 10; disks.md). The plan picks one per
+// VM and says why (VMPlan.MethodReason).
+const (
+	// MethodPlatform is the platform's own Convert To Managed Disks (Azure
+	// public and sovereign): the availability set made Aligned first, the
+	// VM deallocated, one call converts every disk and starts it, keeping
+	// extensions, tags and everything else. No data moves through us.
+	MethodPlatform = "platform"
+	// MethodPrecopy copies each disk while the VM runs, from blob
+	// snapshots of its VHDs into managed disks created for Upload; at
+	// cut-over the VM is deallocated, snapshotted again, only the pages
+	// that changed are copied and verified, and the VM is recreated on the
+	// managed disks (Azure Stack Hub, whose platform has no conversion).
+	MethodPrecopy = "precopy"
+	// MethodCutover moves every byte while the VM is down (Import, Upload
+	// or the encrypted staging legs), then recreates it: the honest
+	// downtime of a whole-disk copy.
+	MethodCutover = "cutover"
+)
+
 // Managed disk account types.
 const (
 	AccountPremium     = "Premium_LRS"
@@ -77,6 +97,12 @@ type PlanOptions struct {
 	// Throughput is the assumed streaming rate in bytes/s for the downtime
 	// estimate; 0 means 60 MB/s.
 	Throughput int64
+	// Method forces one method for every VM ("" picks per VM: platform
+	// on Azure, precopy on Azure Stack Hub, cutover with staging).
+	Method string
+	// ChangeRate is the assumed rate at which a running VM writes to its
+	// disks, bytes/s, for the pre-copy's cut-over delta; 0: the default.
+	ChangeRate int64
 }
 
 // Plan is the conversion of every migrated VM of an inventory: an inert
@@ -85,8 +111,23 @@ type Plan struct {
 	Cloud string   `json:"cloud"`
 	VMs   []VMPlan `json:"vms"`
 	// Staged is set when the plan moves disks through staging images.
-	Staged  bool    `json:"staged"`
+	Staged bool `json:"staged"`
+	// Batches are the waves of downtime in order: the VMs of one batch
+	// are down together, at most Parallel of them, never two of one
+	// availability set.
+	Batches []Batch `json:"batches"`
 	Summary Summary `json:"summary"`
+}
+
+// Batch is one wave of the disk step.
+type Batch struct {
+	Index int      `json:"index"`
+	VMs   []string `json:"vms"`
+	// StartSeconds is when the batch's first VM goes down, from the start
+	// of the disk step's cut-overs; DowntimeSeconds its longest VM's
+	// downtime.
+	StartSeconds    int64 `json:"startSeconds"`
+	DowntimeSeconds int64 `json:"downtimeSeconds"`
 }
 
 // VMPlan is one VM's conversion.
@@ -99,9 +140,24 @@ type VMPlan struct {
 	Name          string `json:"name"`
 	Size          string `json:"size"`
 	// AvailabilitySet is kept across the conversion, "" when none.
-	AvailabilitySet string     `json:"availabilitySet,omitempty"`
-	OSDisk          DiskPlan   `json:"osDisk"`
-	DataDisks       []DiskPlan `json:"dataDisks"`
+	AvailabilitySet string `json:"availabilitySet,omitempty"`
+	// Method is how the VM is converted (Method*) and MethodReason why.
+	Method       string `json:"method"`
+	MethodReason string `json:"methodReason,omitempty"`
+	// Units are the migration units the VM's conversion waits for: its
+	// cloud service and the storage accounts of its disks (cloudservice/
+	// <cs>, storage/<account>); none on Azure Stack Hub, which has no
+	// classic side. A VM is converted only when each is Committed.
+	Units []string `json:"units,omitempty"`
+	// Batch is the VM's place in the plan's Batches: VMs of one batch are
+	// down together, never two of one availability set.
+	Batch int `json:"batch"`
+	// Dropped lists what removing and recreating the VM cannot carry over
+	// (protected extension settings, osProfile secrets): shown in the plan
+	// before anything changes.
+	Dropped   []string   `json:"dropped,omitempty"`
+	OSDisk    DiskPlan   `json:"osDisk"`
+	DataDisks []DiskPlan `json:"dataDisks"`
 	// Downtime is the estimate from deallocation to running again (see the
 	// model above Estimate's constants); DowntimeSeconds is the same for
 	// JSON consumers.
@@ -132,6 +188,9 @@ type DiskPlan struct {
 	// through an encrypted staging image.
 	Movement string `json:"movement"`
 	Staged   bool   `json:"staged,omitempty"`
+	// AllocatedBytes is the data the disk holds (its page ranges) where
+	// known, else 0 and the model assumes SizeBytes.
+	AllocatedBytes int64 `json:"allocatedBytes,omitempty"`
 	// MaxBandwidth (bytes/s) and MaxIOPS cap the streamed copy; 0: none.
 	MaxBandwidth int64  `json:"maxBandwidth,omitempty"`
 	MaxIOPS      int    `json:"maxIops,omitempty"`
