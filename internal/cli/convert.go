@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -13,7 +14,9 @@ import (
 	"github.com/migrate-tool/migrate/pkg/disks"
 	"github.com/migrate-tool/migrate/pkg/disks/staging"
 	"github.com/migrate-tool/migrate/pkg/inventory"
+	"github.com/migrate-tool/migrate/pkg/phases"
 	"github.com/migrate-tool/migrate/pkg/phases/journal"
+	"github.com/migrate-tool/migrate/pkg/plan"
 	"github.com/migrate-tool/migrate/pkg/report"
 )
 
@@ -27,6 +30,8 @@ type convertFlags struct {
 	bandwidth   string
 	iops        int
 	accountType string
+	method      string
+	changeRate  string
 }
 
 func (f *convertFlags) add(c *cobra.Command) {
@@ -37,6 +42,8 @@ func (f *convertFlags) add(c *cobra.Command) {
 	c.Flags().StringVar(&f.bandwidth, "max-bandwidth", "", "cap each disk's streamed copy, bytes per second (e.g. 145MB; at least 1KiB, 0 for none); implies --stream")
 	c.Flags().IntVar(&f.iops, "max-iops", 0, "cap each disk's streamed copy, write calls per second; implies --stream")
 	c.Flags().StringVar(&f.accountType, "account-type", "", "managed disk type for every disk (Premium_LRS, Standard_LRS, StandardSSD_LRS); default: from the storage account")
+	c.Flags().StringVar(&f.method, "method", "", "how every VM is converted: platform (Azure's Convert To Managed Disks), precopy (copy while running, only changes at cut-over), cutover (every byte while down); default: per VM, the plan says which and why")
+	c.Flags().StringVar(&f.changeRate, "change-rate", "", "how fast a running VM writes to its disks, bytes per second (e.g. 2MB), for the pre-copy's cut-over estimate; default: the plan's")
 }
 
 // planOptions turns the flags into conversion plan options (exit 2 on a
@@ -48,6 +55,19 @@ func (f *convertFlags) planOptions() (convert.PlanOptions, error) {
 		return o, err
 	}
 	o.MaxBandwidth = bw
+	switch f.method {
+	case "", convert.MethodPlatform, convert.MethodPrecopy, convert.MethodCutover:
+		o.Method = f.method
+	default:
+		return o, badInputf("--method %q: want platform, precopy or cutover", f.method)
+	}
+	if f.changeRate != "" {
+		r, err := parseRateFlag("--change-rate", f.changeRate)
+		if err != nil {
+			return o, err
+		}
+		o.ChangeRate = r
+	}
 	if f.iops < 0 {
 		return o, badInputf("--max-iops must not be negative")
 	}
@@ -86,6 +106,8 @@ type convertRecord struct {
 		Bandwidth   string `json:"maxBandwidth,omitempty"`
 		IOPS        int    `json:"maxIops,omitempty"`
 		AccountType string `json:"accountType,omitempty"`
+		Method      string `json:"method,omitempty"`
+		ChangeRate  string `json:"changeRate,omitempty"`
 	} `json:"flags"`
 	VMs []string `json:"vms,omitempty"`
 	// FromRun: the disk step of `run --convert-disks`, over the VMs of the
@@ -105,13 +127,15 @@ func (f *convertFlags) record(vms []string, fromRun bool) convertRecord {
 	r := convertRecord{FromRun: fromRun}
 	r.Flags.Staging, r.Flags.KeyFile, r.Flags.Cipher = disks.RedactURL(f.staging), f.keyFile, f.cipher
 	r.Flags.Stream, r.Flags.Bandwidth, r.Flags.IOPS, r.Flags.AccountType = f.stream, f.bandwidth, f.iops, f.accountType
+	r.Flags.Method, r.Flags.ChangeRate = f.method, f.changeRate
 	r.VMs = vms
 	return r
 }
 
 func (r convertRecord) flags() convertFlags {
 	return convertFlags{staging: r.Flags.Staging, keyFile: r.Flags.KeyFile, cipher: r.Flags.Cipher, stream: r.Flags.Stream,
-		bandwidth: r.Flags.Bandwidth, iops: r.Flags.IOPS, accountType: r.Flags.AccountType}
+		bandwidth: r.Flags.Bandwidth, iops: r.Flags.IOPS, accountType: r.Flags.AccountType,
+		method: r.Flags.Method, changeRate: r.Flags.ChangeRate}
 }
 
 func putConvertRecord(j *journal.Journal, r convertRecord) error {
@@ -136,6 +160,7 @@ func getConvertRecord(j *journal.Journal) (convertRecord, bool, error) {
 
 func (a *app) newDisksConvertCmd() *cobra.Command {
 	var f convertFlags
+	var yes bool
 	c := &cobra.Command{
 		Use:   "convert [VM...]",
 		Short: "Turn migrated VMs' unmanaged VHDs into managed disks",
@@ -163,16 +188,19 @@ default. VMs are named vm/<resource group>/<name> or cloudservice/<cs>/<vm>.`,
 			if err := report.Validate(a.cfg.Output, "table", "json", "yaml"); err != nil {
 				return badInput(err)
 			}
-			return a.convertDisks(cmd.Context(), f, args, nil, false)
+			return a.convertDisks(cmd.Context(), f, args, nil, false, yes)
 		},
 	}
 	f.add(c)
+	c.Flags().BoolVar(&yes, "yes", false, "convert without asking (VMs are deallocated, and removed and recreated where the platform has no conversion of its own)")
 	return c
 }
 
 // convertDisks runs the disk step. j, when given, is the journal the
-// calling command already holds.
-func (a *app) convertDisks(ctx context.Context, f convertFlags, vms []string, j *journal.Journal, fromRun bool) (err error) {
+// calling command already holds. yes: the operator already agreed (--yes,
+// or the run or resume that carries this step); otherwise the VMs and what
+// happens to each are shown and confirmed first.
+func (a *app) convertDisks(ctx context.Context, f convertFlags, vms []string, j *journal.Journal, fromRun, yes bool) (err error) {
 	po, err := f.planOptions()
 	if err != nil {
 		return err
@@ -212,12 +240,19 @@ func (a *app) convertDisks(ctx context.Context, f convertFlags, vms []string, j 
 	if !ok1 || !ok2 {
 		return badInputf("driver %s cannot convert disks", a.cfg.Driver)
 	}
+	blocked, err := a.blockedVMs(ctx, inv, j, drv, cp)
+	if err != nil {
+		return err
+	}
+	if err := a.confirmConvert(ctx, yes, cp, vms, blocked); err != nil {
+		return err
+	}
 	if err := putConvertRecord(j, f.record(vms, fromRun)); err != nil {
 		return fmt.Errorf("journal: %w", err)
 	}
 	prog := a.newConvertProgress()
 	o := convert.Options{
-		Plan: cp, VMs: vms, Compute: compute, Data: data, Journal: j,
+		Plan: cp, VMs: vms, Compute: compute, Data: data, Journal: j, Blocked: blocked,
 		Parallel: a.cfg.Parallel, Drain: a.drain, Staging: f.staging, KEK: kek, Cipher: f.cipher,
 		MaxBandwidth: po.MaxBandwidth, MaxIOPS: po.MaxIOPS, StateDir: a.cfg.StateDir,
 		Events: prog.Event,
@@ -273,4 +308,97 @@ func (a *app) printConvertResult(res convert.Result) error {
 	t.flush()
 	fmt.Fprintf(a.io.Out, "\n%d VMs: %d on managed disks\n", len(res.VMs), done)
 	return nil
+}
+
+// blockedVMs are the plan's VMs that must not be converted yet, with the
+// reason: the platform converts only what the classic migration committed
+// (a VM whose cloud service, or a storage account of whose disks, is not
+// Committed is still classic, or its VHDs are; on Azure an Import or a
+// conversion from them fails after the VM was deallocated). The units'
+// phases are read as status reads them: the journal reconciled with the
+// platform.
+func (a *app) blockedVMs(ctx context.Context, inv *inventory.Inventory, j *journal.Journal, drv cloud.Migrator, cp *convert.Plan) (map[string]string, error) {
+	blocked := map[string]string{}
+	if cp.Cloud == inventory.CloudAzureStackHub {
+		// No classic side: every VM is a Resource Manager VM already.
+		return blocked, nil
+	}
+	pl, err := plan.Build(inv)
+	if err != nil {
+		return nil, badInput(err)
+	}
+	st, err := phases.Status(ctx, j, drv, pl, phases.TargetsFor(inv))
+	if err != nil {
+		return nil, fmt.Errorf("read the units' migration state: %w", err)
+	}
+	phase := map[string]phases.Phase{}
+	for _, u := range st {
+		phase[u.ID] = u.Phase
+	}
+	for _, vp := range cp.VMs {
+		units := []string{pl.UnitOf(vp.ClassicID)}
+		for _, d := range vp.Disks() {
+			if d.Account != "" {
+				units = append(units, pl.UnitOf(inventory.StorageID(d.Account)))
+			}
+		}
+		for _, u := range units {
+			if u == "" {
+				continue
+			}
+			if p := phase[u]; p != phases.Committed {
+				if p == "" {
+					p = "not started"
+				}
+				blocked[vp.ID] = fmt.Sprintf("unit %s is %s: a VM is converted only once its cloud service and the storage accounts of its disks are Committed", u, p)
+				break
+			}
+		}
+	}
+	return blocked, nil
+}
+
+// confirmConvert shows what the disk step will do to each selected VM and
+// asks, as commit does: a conversion deallocates VMs and, where the
+// platform has no conversion of its own, removes and recreates them.
+func (a *app) confirmConvert(ctx context.Context, yes bool, cp *convert.Plan, vms []string, blocked map[string]string) error {
+	if yes {
+		return nil
+	}
+	if a.io.InTTY {
+		sel := map[string]bool{}
+		for _, id := range vms {
+			if v := cp.Lookup(id); v != nil {
+				sel[v.ID] = true
+			}
+		}
+		fmt.Fprintf(a.io.ErrOut, "The disk step on %s (driver %s):\n", cp.Cloud, a.cfg.Driver)
+		t := newTable(a.io.ErrOut, "VM", "METHOD", "DOWNTIME", "WHAT HAPPENS")
+		for _, v := range cp.VMs {
+			if len(sel) > 0 && !sel[v.ID] {
+				continue
+			}
+			what := methodEffect(v.Method)
+			if r, ok := blocked[v.ID]; ok {
+				what = "skipped: " + r
+			}
+			t.row(v.ID, v.Method, v.Downtime.Round(time.Second).String(), what)
+		}
+		t.flush()
+	}
+	return a.confirm(ctx, yes, "conversion",
+		"disks convert deallocates VMs and may remove and recreate them: pass --yes to convert without a terminal to confirm on (nothing was changed)",
+		"Type yes to convert these VMs: ")
+}
+
+// methodEffect says in a few words what a method does to a running VM.
+func methodEffect(method string) string {
+	switch method {
+	case convert.MethodPlatform:
+		return "deallocated, converted in place by the platform, started"
+	case convert.MethodPrecopy:
+		return "disks copied while it runs; deallocated for the changes, removed and recreated on managed disks"
+	default:
+		return "deallocated, every disk copied, removed and recreated on managed disks"
+	}
 }

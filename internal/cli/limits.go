@@ -53,3 +53,16 @@ func checkWorkers(n int) error {
 	}
 	return nil
 }
+
+// parseRateFlag reads a rate flag other than a cap (bytes per second, e.g.
+// 2MB); zero is allowed, a negative rate is not.
+func parseRateFlag(flag, s string) (int64, error) {
+	r, err := disks.ParseBandwidth(s)
+	if err != nil {
+		return 0, badInputf("%s: %v", flag, err)
+	}
+	if r < 0 {
+		return 0, badInputf("%s must not be negative", flag)
+	}
+	return r, nil
+}

@@ -145,7 +145,9 @@ flight finish; the second stops at once (exit 4). Either way
 			if _, err := conversionPlan(inv, po); err != nil {
 				return err
 			}
-			if err := a.confirmCommit(cmd.Context(), yes); err != nil {
+			if err := a.confirm(cmd.Context(), yes, "commit",
+				"commit is irreversible and the disk step deallocates VMs: pass --yes to go on without a terminal to confirm on (nothing was changed)",
+				"Commit is irreversible: the classic resources will be removed; then the migrated VMs go to managed disks (each deallocated, and removed and recreated where the platform has no conversion of its own). Type yes to go on: "); err != nil {
 				return err
 			}
 			return a.runAndConvert(cmd.Context(), cf)
@@ -189,7 +191,7 @@ func (a *app) runAndConvert(ctx context.Context, cf convertFlags) (err error) {
 	if len(vms) == 0 {
 		return runErr
 	}
-	convErr := a.convertDisks(ctx, cf, vms, s.journal, true)
+	convErr := a.convertDisks(ctx, cf, vms, s.journal, true, true)
 	// The worse of the two outcomes decides the exit code; an interrupt
 	// or a failure matters more than findings already reported.
 	if runErr == nil || exitCode(convErr) == ExitInterrupted || exitCode(convErr) == ExitFailed {
@@ -229,13 +231,23 @@ func (a *app) committedVMs(ctx context.Context, s *session) ([]string, error) {
 // before anything is opened or changed. An interrupt at the prompt cancels
 // the command: exit 1, nothing changed.
 func (a *app) confirmCommit(ctx context.Context, yes bool) error {
+	return a.confirm(ctx, yes, "commit",
+		"commit is irreversible: pass --yes to commit without a terminal to confirm on (nothing was changed)",
+		"Commit is irreversible: the classic resources will be removed. Type yes to commit: ")
+}
+
+// confirm is the one question before an irreversible change: --yes
+// answers it; without a terminal it is refused (exit 2, the refusal names
+// --yes); on a terminal only "yes" goes on. what names the change in the
+// messages of a refusal or a cancel.
+func (a *app) confirm(ctx context.Context, yes bool, what, refusal, prompt string) error {
 	if yes {
 		return nil
 	}
 	if !a.io.InTTY {
-		return badInputf("commit is irreversible: pass --yes to commit without a terminal to confirm on (nothing was changed)")
+		return badInputf("%s", refusal)
 	}
-	fmt.Fprint(a.io.ErrOut, "Commit is irreversible: the classic resources will be removed. Type yes to commit: ")
+	fmt.Fprint(a.io.ErrOut, prompt)
 	answer := make(chan string, 1)
 	go func() {
 		// Left blocked on the terminal after an interrupt; the process
@@ -246,14 +258,14 @@ func (a *app) confirmCommit(ctx context.Context, yes bool) error {
 	select {
 	case line := <-answer:
 		if strings.TrimSpace(strings.ToLower(line)) != "yes" {
-			return badInputf("commit not confirmed (nothing was changed)")
+			return badInputf("%s not confirmed (nothing was changed)", what)
 		}
 		return nil
 	case <-a.drain:
 	case <-ctx.Done():
 	}
 	fmt.Fprintln(a.io.ErrOut)
-	return &ExitError{Code: ExitFailed, Err: errors.New("commit cancelled at the prompt (nothing was changed)")}
+	return &ExitError{Code: ExitFailed, Err: fmt.Errorf("%s cancelled at the prompt (nothing was changed)", what)}
 }
 
 // execute runs one phase command and prints its result.

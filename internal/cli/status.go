@@ -294,7 +294,7 @@ func (a *app) resume(ctx context.Context, j *journal.Journal) error {
 		}
 		cf.staging = a.resumeStaging
 	}
-	convErr := a.convertDisks(ctx, cf, vms, j, conv.FromRun)
+	convErr := a.convertDisks(ctx, cf, vms, j, conv.FromRun, true)
 	if runErr == nil || exitCode(convErr) == ExitInterrupted || exitCode(convErr) == ExitFailed {
 		return convErr
 	}

@@ -71,6 +71,9 @@ type Options struct {
 	Data    cloud.DiskData
 	// Journal is the open, writable journal of the state directory.
 	Journal *journal.Journal
+	// Blocked are VMs (by plan id) that must not change yet, with the
+	// reason (a unit not Committed): each is Skipped with it.
+	Blocked map[string]string
 	// Parallel bounds the VMs converted at once; 0 means 4.
 	Parallel int
 	// Drain, when closed, is the first stage of an interrupt: no VM

@@ -128,6 +128,10 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	g.SetLimit(o.Parallel)
 	for i, v := range sel {
 		g.Go(func() error {
+			if r, ok := o.Blocked[v.ID]; ok {
+				res.VMs[i] = VMResult{ID: v.ID, Status: StatusSkipped, Reason: r, Disks: []DiskResult{}}
+				return nil
+			}
 			if e.draining() {
 				res.VMs[i] = VMResult{ID: v.ID, Status: StatusInterrupted, Reason: "not started: interrupted (migrate resume continues)"}
 				return nil
