@@ -123,6 +123,16 @@ flight finish; the second stops at once (exit 4). Either way
 					return err
 				}
 			}
+			if hub, err := a.hubTarget(); err != nil {
+				return err
+			} else if hub {
+				if !convertDisks || rehearse || savedPlan != "" {
+					return errNoClassicSide()
+				}
+				// No classic phase at all: the disk step is the run.
+				fmt.Fprintln(a.io.ErrOut, "migrate: Azure Stack Hub has no classic side; running the disk step only")
+				return a.convertDisks(cmd.Context(), cf, nil, nil, false, yes)
+			}
 			if rehearse {
 				return a.execute(cmd.Context(), phases.ModeRehearse, units)
 			}
@@ -413,4 +423,14 @@ func countErrors(fs []validate.Finding) int {
 		}
 	}
 	return n
+}
+
+// hubTarget reports whether the configured inventory targets Azure Stack
+// Hub (exit 2 when it cannot be read).
+func (a *app) hubTarget() (bool, error) {
+	inv, err := a.loadInventory()
+	if err != nil {
+		return false, err
+	}
+	return inv.Target.Cloud == inventory.CloudAzureStackHub, nil
 }

@@ -44,6 +44,14 @@ func (s *session) Close() error {
 	return errors.Join(errs...)
 }
 
+// errNoClassicSide refuses a phase command on Azure Stack Hub: it has no
+// Service Management side, so there is nothing the classic migration could
+// move; its VMs are Resource Manager VMs already, and only the disk step
+// applies to those on unmanaged disks (drivers.md).
+func errNoClassicSide() error {
+	return badInputf("Azure Stack Hub has no classic deployment model (Service Management): there is nothing to validate, prepare or commit; its VMs on unmanaged disks go to managed disks with migrate disks convert (or run --convert-disks)")
+}
+
 // openJournal takes the state directory's lock for command.
 func (a *app) openJournal(command string) (*journal.Journal, error) {
 	host, _ := os.Hostname()
@@ -90,6 +98,9 @@ func (a *app) newSession(ctx context.Context, s *session, command, invPath strin
 		return fail(err)
 	}
 	s.inv, s.invPath = inv, invPath
+	if inv.Target.Cloud == inventory.CloudAzureStackHub && !s.readOnly {
+		return fail(errNoClassicSide())
+	}
 	if abs, err := filepath.Abs(invPath); err == nil {
 		s.invPath = abs
 	}
