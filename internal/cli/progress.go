@@ -90,6 +90,7 @@ func (p *progress) overallText() string {
 
 // Event is the executor's Events callback.
 func (p *progress) Event(ev phases.Event) {
+	p.a.log.unitEvent(ev)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed {
@@ -292,6 +293,7 @@ func (p *convertProgress) vmText(vm string) string {
 
 // Event is the engine's Events callback.
 func (p *convertProgress) Event(ev convert.Event) {
+	p.a.log.vmEvent(ev)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed {

@@ -39,11 +39,15 @@ type app struct {
 	exit func(int)
 	// printer is the output state (print.go).
 	printer printer
+	// args are the command line, for the run log; log is the log of a
+	// changing command (runlog.go), nil until the journal is opened.
+	args []string
+	log  *runLog
 }
 
 // Main runs the migrate command line with args and returns the exit code.
 func Main(ctx context.Context, args []string, streams *IOStreams) int {
-	a := &app{io: streams, drain: make(chan struct{}), exit: os.Exit}
+	a := &app{io: streams, drain: make(chan struct{}), exit: os.Exit, args: args}
 	ctx, stop := a.handleInterrupts(ctx)
 	defer stop()
 
@@ -66,6 +70,7 @@ func Main(ctx context.Context, args []string, streams *IOStreams) int {
 			fmt.Fprintf(streams.ErrOut, "migrate: %v\n", err)
 		}
 	}
+	a.closeRunLog(code)
 	if code == ExitInterrupted {
 		a.printContinue()
 	}

@@ -65,6 +65,7 @@ func (a *app) openJournal(command string) (*journal.Journal, error) {
 		}
 		return nil, fmt.Errorf("open journal in %s: %w", a.cfg.StateDir, err)
 	}
+	a.openRunLog(command)
 	return j, nil
 }
 
