@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -51,14 +52,7 @@ func TestPlainProgressNoDuplicates(t *testing.T) {
 // On a terminal the live view shows the units in flight: read the screen
 // of a pty until the overall line counts two or more.
 func TestLiveViewShowsUnitsInFlight(t *testing.T) {
-	ptmx, tty, err := pty.Open()
-	if err != nil {
-		t.Skipf("no pty: %v", err)
-	}
-	defer ptmx.Close()
-	if err := pty.Setsize(tty, &pty.Winsize{Rows: 40, Cols: 140}); err != nil {
-		t.Fatal(err)
-	}
+	ptmx, tty := openPty(t)
 	inv, err := filepath.Abs("../../testdata/estates/small.json")
 	if err != nil {
 		t.Fatal(err)
@@ -111,6 +105,75 @@ func TestLiveViewShowsUnitsInFlight(t *testing.T) {
 		}
 	case <-ctx.Done():
 		t.Fatal(errors.New("run did not finish"))
+	}
+}
+
+// openPty opens a pseudo-terminal of 40x140, closed with the test. Linux
+// always has one; in CI its absence is a failure, never a skip.
+func openPty(t *testing.T) (ptmx, tty *os.File) {
+	t.Helper()
+	ptmx, tty, err := pty.Open()
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("no pty: %v", err)
+		}
+		t.Skipf("no pty: %v", err)
+	}
+	t.Cleanup(func() { _ = ptmx.Close() })
+	if err := pty.Setsize(tty, &pty.Winsize{Rows: 40, Cols: 140}); err != nil {
+		t.Fatal(err)
+	}
+	return ptmx, tty
+}
+
+// On a terminal, disks copy shows bytes done of the total and a rate while
+// it copies: read the screen until a line says so with some bytes done
+// and not all.
+func TestLiveViewCopyShowsBytes(t *testing.T) {
+	ptmx, tty := openPty(t)
+	dir := t.TempDir()
+	src := filepath.Join(dir, "src.raw")
+	data := bytes.Repeat([]byte{0xab}, 8<<20)
+	if err := os.WriteFile(src, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	var out bytes.Buffer
+	streams := &IOStreams{In: &bytes.Buffer{}, Out: &out, ErrOut: tty, ErrTTY: true, Getenv: func(string) string { return "" }}
+	exit := make(chan int, 1)
+	go func() {
+		// 8 MiB at 2 MiB/s: about four seconds of frames.
+		exit <- Main(ctx, []string{"disks", "copy", src, filepath.Join(dir, "dst.raw"), "--max-bandwidth", "2MiB", "--state-dir", filepath.Join(dir, "state")}, streams)
+		tty.Close()
+	}()
+	midway := regexp.MustCompile(`copy ([1-9][0-9.]*) (KiB|MiB) of 8\.0 MiB, [0-9.]+ (B|KiB|MiB)/s, ETA`)
+	found := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(ptmx)
+		sc.Split(scanScreenLines)
+		for sc.Scan() {
+			if line := sc.Text(); midway.MatchString(line) {
+				found <- line
+				break
+			}
+		}
+		_, _ = io.Copy(io.Discard, ptmx)
+		close(found)
+	}()
+	line, ok := <-found
+	if !ok {
+		t.Errorf("the copy view never showed bytes done of the total with a rate")
+	} else {
+		t.Logf("seen: %q", line)
+	}
+	select {
+	case code := <-exit:
+		if code != ExitOK {
+			t.Errorf("exit %d: %s", code, out.String())
+		}
+	case <-ctx.Done():
+		t.Fatal(errors.New("copy did not finish"))
 	}
 }
 
