@@ -45,7 +45,7 @@ func TestInterruptAtPromptCancels(t *testing.T) {
 	streams.In, streams.InTTY = pr, true
 	a := &app{io: streams, drain: make(chan struct{})}
 	close(a.drain)
-	err := a.confirmCommit(context.Background(), false)
+	err := a.askCommit(context.Background(), false, []string{"vnet/contoso-vnet"}, "")
 	if code := exitCode(err); code != ExitFailed {
 		t.Fatalf("exit %d (%v), want 1", code, err)
 	}
@@ -64,6 +64,28 @@ func TestShellQuote(t *testing.T) {
 	} {
 		if got := shellQuote(in); got != want {
 			t.Errorf("shellQuote(%q) = %s, want %s", in, got, want)
+		}
+	}
+}
+
+// On a terminal the commit prompt lists the units it will commit before
+// it asks, and goes on only on "yes".
+func TestCommitPromptListsUnits(t *testing.T) {
+	for _, tc := range []struct {
+		answer string
+		code   int
+	}{{"yes\n", ExitOK}, {"no\n", ExitBadInput}} {
+		streams, _, errOut := TestStreams(nil)
+		streams.In, streams.InTTY = strings.NewReader(tc.answer), true
+		a := &app{io: streams, drain: make(chan struct{})}
+		err := a.askCommit(context.Background(), false, []string{"vnet/contoso-vnet", "storage/contosoprodstd"}, "")
+		if code := exitCode(err); code != tc.code {
+			t.Errorf("answer %q: exit %d (%v), want %d", tc.answer, code, err, tc.code)
+		}
+		for _, want := range []string{"Units to commit (2", "  vnet/contoso-vnet\n", "  storage/contosoprodstd\n", "Type yes to commit"} {
+			if !strings.Contains(errOut.String(), want) {
+				t.Errorf("prompt lacks %q:\n%s", want, errOut)
+			}
 		}
 	}
 }

@@ -68,11 +68,11 @@ func (a *app) newPhaseCmd(spec phaseSpec) *cobra.Command {
 				return badInput(err)
 			}
 			if spec.irreversible {
-				if err := a.confirmCommit(cmd.Context(), yes); err != nil {
+				if err := a.refuseWithoutYes(yes); err != nil {
 					return err
 				}
 			}
-			return a.execute(cmd.Context(), spec.mode, args)
+			return a.execute(cmd.Context(), spec.mode, args, !spec.irreversible || yes)
 		},
 	}
 	if spec.irreversible {
@@ -134,13 +134,13 @@ flight finish; the second stops at once (exit 4). Either way
 				return a.convertDisks(cmd.Context(), cf, nil, nil, false, yes)
 			}
 			if rehearse {
-				return a.execute(cmd.Context(), phases.ModeRehearse, units)
+				return a.execute(cmd.Context(), phases.ModeRehearse, units, true)
 			}
 			if !convertDisks {
-				if err := a.confirmCommit(cmd.Context(), yes); err != nil {
+				if err := a.refuseWithoutYes(yes); err != nil {
 					return err
 				}
-				return a.execute(cmd.Context(), phases.ModeRun, units)
+				return a.execute(cmd.Context(), phases.ModeRun, units, yes)
 			}
 			// The disk step's plan is checked before anything changes: a
 			// disk the target cannot hold refuses the whole run.
@@ -155,12 +155,10 @@ flight finish; the second stops at once (exit 4). Either way
 			if _, err := conversionPlan(inv, po); err != nil {
 				return err
 			}
-			if err := a.confirm(cmd.Context(), yes, "commit",
-				"commit is irreversible and the disk step deallocates VMs: pass --yes to go on without a terminal to confirm on (nothing was changed)",
-				"Commit is irreversible: the classic resources will be removed; then the migrated VMs go to managed disks (each deallocated, and removed and recreated where the platform has no conversion of its own). Type yes to go on: "); err != nil {
+			if err := a.refuseWithoutYes(yes); err != nil {
 				return err
 			}
-			return a.runAndConvert(cmd.Context(), cf)
+			return a.runAndConvert(cmd.Context(), cf, yes)
 		},
 	}
 	c.Flags().BoolVar(&yes, "yes", false, "commit without asking (Commit is irreversible)")
@@ -174,13 +172,16 @@ flight finish; the second stops at once (exit 4). Either way
 // runAndConvert runs the whole plan and then the disk step on the VMs of
 // every unit that committed, holding the journal throughout. The disk
 // step's options are journaled first, so resume continues with it.
-func (a *app) runAndConvert(ctx context.Context, cf convertFlags) (err error) {
+func (a *app) runAndConvert(ctx context.Context, cf convertFlags, yes bool) (err error) {
 	defer a.oneDocument(&err)()
 	s, err := a.openSession(ctx, string(phases.ModeRun), "", nil, nil)
 	if err != nil {
 		return err
 	}
 	defer keepCloseErr(&err, s.Close)
+	if err := a.askCommit(ctx, yes, unitsOrAll(s, nil), "then the migrated VMs go to managed disks (each deallocated, and removed and recreated where the platform has no conversion of its own)"); err != nil {
+		return err
+	}
 	if err := putConvertRecord(s.journal, cf.record(nil, true)); err != nil {
 		return fmt.Errorf("journal: %w", err)
 	}
@@ -237,13 +238,35 @@ func (a *app) committedVMs(ctx context.Context, s *session) ([]string, error) {
 	return vms, nil
 }
 
-// confirmCommit asks on a terminal, or needs --yes; otherwise it refuses
-// before anything is opened or changed. An interrupt at the prompt cancels
-// the command: exit 1, nothing changed.
-func (a *app) confirmCommit(ctx context.Context, yes bool) error {
+// refuseWithoutYes refuses an irreversible command before anything is
+// opened when there is neither --yes nor a terminal to ask on.
+func (a *app) refuseWithoutYes(yes bool) error {
+	if yes || a.io.InTTY {
+		return nil
+	}
+	return badInputf("commit is irreversible: pass --yes to commit without a terminal to confirm on (nothing was changed)")
+}
+
+// askCommit lists the units a command will commit, once the driver has
+// named the target, and asks on the terminal (see confirm). then says what
+// follows the commits, "" when nothing does.
+func (a *app) askCommit(ctx context.Context, yes bool, units []string, then string) error {
+	if yes {
+		return nil
+	}
+	if a.io.InTTY {
+		fmt.Fprintf(a.io.ErrOut, "Units to commit (%d; each is validated and prepared first where it is not yet, and one with blocking findings is left alone):\n", len(units))
+		for _, u := range units {
+			fmt.Fprintf(a.io.ErrOut, "  %s\n", u)
+		}
+	}
+	prompt := "Commit is irreversible: the classic resources will be removed"
+	if then != "" {
+		prompt += "; " + then
+	}
 	return a.confirm(ctx, yes, "commit",
 		"commit is irreversible: pass --yes to commit without a terminal to confirm on (nothing was changed)",
-		"Commit is irreversible: the classic resources will be removed. Type yes to commit: ")
+		prompt+". Type yes to commit: ")
 }
 
 // confirm is the one question before an irreversible change: --yes
@@ -279,13 +302,18 @@ func (a *app) confirm(ctx context.Context, yes bool, what, refusal, prompt strin
 }
 
 // execute runs one phase command and prints its result.
-func (a *app) execute(ctx context.Context, mode phases.Mode, args []string) (err error) {
+// yes: nothing to ask (no commit, or --yes); otherwise the units are
+// listed and confirmed once the session has named the target.
+func (a *app) execute(ctx context.Context, mode phases.Mode, args []string, yes bool) (err error) {
 	s, err := a.openSession(ctx, string(mode), "", nil, args)
 	if err != nil {
 		return err
 	}
 	defer keepCloseErr(&err, s.Close)
 	units := s.units
+	if err := a.askCommit(ctx, yes, unitsOrAll(s, units), ""); err != nil {
+		return err
+	}
 	prog := a.newProgress(len(unitsOrAll(s, units)))
 	defer prog.Close()
 	ex, err := phases.New(a.phaseOptions(s, mode, units, prog.Event))
