@@ -1,7 +1,6 @@
 package phases
 
 import (
-	"container/heap"
 	"context"
 	"errors"
 	"fmt"
@@ -13,6 +12,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/migrate-tool/migrate/pkg/cloud"
+	"github.com/migrate-tool/migrate/pkg/dag"
 	"github.com/migrate-tool/migrate/pkg/phases/journal"
 	"github.com/migrate-tool/migrate/pkg/plan"
 )
@@ -324,94 +324,89 @@ func (e *Executor) goesToCommit() bool {
 	return e.o.Mode == ModeRun || e.o.Mode == ModeCommit
 }
 
-// readyQueue orders ready units by highest Rank, then plan order.
-type readyQueue struct {
-	items []*plan.Unit
-	pos   map[string]int
-}
-
-func (q *readyQueue) Len() int { return len(q.items) }
-func (q *readyQueue) Less(a, b int) bool {
-	ua, ub := q.items[a], q.items[b]
-	if ua.Rank != ub.Rank {
-		return ua.Rank > ub.Rank
-	}
-	return q.pos[ua.ID] < q.pos[ub.ID]
-}
-func (q *readyQueue) Swap(a, b int) { q.items[a], q.items[b] = q.items[b], q.items[a] }
-func (q *readyQueue) Push(x any)    { q.items = append(q.items, x.(*plan.Unit)) }
-func (q *readyQueue) Pop() any {
-	n := len(q.items) - 1
-	u := q.items[n]
-	q.items = q.items[:n]
-	return u
-}
-
 type done struct {
 	r UnitResult
 }
 
-// schedule walks the plan graph with a bounded pool: a unit starts when the
-// dependencies it waits for in this command are committed, ready units by
-// highest Rank then plan order; a unit that does not end Committed makes
-// its dependents skipped.
+// errNotCommitted is what the scheduler is told of a unit that did not end
+// Committed: its dependents in this command must not start.
+var errNotCommitted = errors.New("not committed")
+
+// schedule walks the plan graph with a bounded pool, through the one
+// scheduler the forecast simulates too (dag.Scheduler): a unit starts when
+// the dependencies it waits for in this command are committed, ready units
+// by highest Rank then plan order; a unit that does not end Committed makes
+// its dependents skipped, except an interrupted one, whose dependents are
+// left not started for resume.
 func (e *Executor) schedule(ctx context.Context, units []*plan.Unit, sel map[string]bool, results map[string]*UnitResult) {
-	q := &readyQueue{pos: map[string]int{}}
+	pos := make(map[string]int, len(e.o.Plan.Units))
 	for i, u := range e.o.Plan.Units {
-		q.pos[u.ID] = i
+		pos[u.ID] = i
 	}
-	waiting := map[string]int{}
+	rank := make(map[string]int64, len(units))
+	g := dag.New()
 	external := map[string][]string{}
-	dependents := map[string][]string{}
 	for _, u := range units {
+		g.AddNode(u.ID)
+		rank[u.ID] = int64(u.Rank)
 		for _, d := range u.DependsOn {
 			if du := e.lookup(d); du != nil {
 				d = du.ID
 			}
 			if e.goesToCommit() && sel[d] {
-				waiting[u.ID]++
-				dependents[d] = append(dependents[d], u.ID)
+				g.AddEdge(d, u.ID)
 			} else {
 				external[u.ID] = append(external[u.ID], d)
 			}
 		}
 	}
-	for _, u := range units {
-		if waiting[u.ID] == 0 && results[u.ID].Outcome == OutcomeNotStarted {
-			heap.Push(q, u)
-		}
+	s, err := g.NewScheduler(dag.WalkOptions{
+		Workers:  e.o.Parallel,
+		Priority: func(id string) int64 { return rank[id] },
+		Order:    func(id string) int { return pos[id] },
+	})
+	if err != nil {
+		// plan.Build refuses cycles; a plan that has one is a bug here.
+		e.setFatal(fmt.Errorf("schedule: %w", err))
+		return
 	}
 	ch := make(chan done)
-	running := 0
-	for {
-		for running < e.o.Parallel && q.Len() > 0 && !e.stopping(ctx) {
-			u := heap.Pop(q).(*plan.Unit)
-			if results[u.ID].Outcome != OutcomeNotStarted {
+	stopped := false
+	for !s.Finished() {
+		if !stopped && e.stopping(ctx) {
+			s.Stop()
+			stopped = true
+		}
+		for !stopped {
+			id, ok := s.Next()
+			if !ok {
+				break
+			}
+			if results[id].Outcome != OutcomeNotStarted {
+				// Blocked before the walk: already reported, and its
+				// dependents skipped with the reason.
+				s.Done(id, errNotCommitted)
 				continue
 			}
-			results[u.ID].Outcome = OutcomeInterrupted // in flight
-			running++
+			results[id].Outcome = OutcomeInterrupted // in flight
 			go func(u *plan.Unit, ext []string) {
 				ch <- done{e.unit(ctx, u, ext)}
-			}(u, external[u.ID])
+			}(e.lookup(id), external[id])
 		}
-		if running == 0 {
+		if s.Running() == 0 {
+			// Nothing runs and nothing may start: everything left was
+			// skipped (stopped, or downstream of a unit that did not
+			// commit).
 			return
 		}
-		d := <-ch
-		running--
-		r := d.r
+		r := (<-ch).r
 		*results[r.ID] = r
 		e.final(r)
 		if r.Phase == Committed && r.Outcome == OutcomeDone {
-			for _, dep := range dependents[r.ID] {
-				waiting[dep]--
-				if waiting[dep] == 0 && results[dep].Outcome == OutcomeNotStarted {
-					heap.Push(q, e.lookup(dep))
-				}
-			}
+			s.Done(r.ID, nil)
 			continue
 		}
+		s.Done(r.ID, errNotCommitted)
 		// An interrupted unit's dependents are left not started (resume
 		// runs them); any other end but Committed makes them skipped.
 		if e.goesToCommit() && r.Outcome != OutcomeInterrupted {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"time"
 
 	"github.com/migrate-tool/migrate/pkg/cloud"
@@ -112,6 +113,10 @@ type Options struct {
 	// TimeScale multiplies the executor's own waits (backoff from 1s capped
 	// at 30s, PollInterval), not the platform's Retry-After; 0 means 1.
 	TimeScale float64
+	// Jitter draws r in [0,1) to spread each backoff over its upper half
+	// (retry.Jittered), so units retrying one throttled service do not
+	// come back in step; nil means math/rand. Tests fix it.
+	Jitter func() float64
 	// Sleep waits d or until ctx is done; nil means a timer. For tests.
 	Sleep func(ctx context.Context, d time.Duration) error
 	// Now stamps events; nil means time.Now. For tests.
@@ -170,7 +175,13 @@ func (o *Options) scale(d time.Duration) time.Duration {
 
 // backoff is the wait before attempt+1 when the platform gave no
 // Retry-After.
-func (o *Options) backoff(attempt int) time.Duration { return retry.Backoff(attempt, o.TimeScale) }
+func (o *Options) backoff(attempt int) time.Duration {
+	r := o.Jitter
+	if r == nil {
+		r = rand.Float64 //nolint:gosec // jitter spreads retries; it protects nothing
+	}
+	return retry.Jittered(attempt, o.TimeScale, r())
+}
 
 // TargetsFor returns a Targets function building each unit's driver target
 // from the inventory: Kind and Name from the unit, and for a cloud service

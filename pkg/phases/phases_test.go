@@ -122,7 +122,7 @@ func newHarness(t *testing.T) *harness {
 
 func (h *harness) opts(mode Mode, p *plan.Plan) Options {
 	return Options{Mode: mode, Plan: p, Driver: h.cloud, Journal: h.j, Parallel: 4, Sleep: h.sleep.Sleep,
-		Inventory: InventoryRef{Path: "inv.yaml", SHA256: "aaa"}}
+		Inventory: InventoryRef{Path: "inv.yaml", SHA256: "aaa"}, Jitter: func() float64 { return 0 }}
 }
 
 func (h *harness) run(o Options) Result {
@@ -329,8 +329,9 @@ func TestTransientRetriesHonourRetryAfter(t *testing.T) {
 	if count[7*time.Minute] != 2 {
 		t.Errorf("Retry-After 7m honoured %d times, want 2 (waits %v)", count[7*time.Minute], h.sleep.waits)
 	}
-	// No Retry-After: backoff 1s, 2s, 4s scaled by 0.5.
-	for _, d := range []time.Duration{500 * time.Millisecond, time.Second, 2 * time.Second} {
+	// No Retry-After: backoff 1s, 2s, 4s scaled by 0.5, jittered over its
+	// upper half; the harness draws 0, the lower bound.
+	for _, d := range []time.Duration{250 * time.Millisecond, 500 * time.Millisecond, time.Second} {
 		if count[d] != 1 {
 			t.Errorf("backoff %v used %d times (waits %v)", d, count[d], h.sleep.waits)
 		}
