@@ -2,6 +2,7 @@ package convert
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -17,7 +18,27 @@ const (
 	// with createOption Upload (rate capped, resumable, optionally through
 	// an encrypted staging image).
 	MoveUpload = "Upload"
+	// MovePlatform is the platform's own conversion (MethodPlatform): the
+	// platform makes the managed disk from the VHD; nothing moves through
+	// us and no rate cap applies.
+	MovePlatform = "Platform"
 )
+
+// Disk API versions (Microsoft.Compute/disks) that decide what a target
+// can do. createOption Upload first appears in 2019-03-01
+// (Azure/azure-rest-api-specs, specification/compute/resource-manager/
+// Microsoft.Compute/stable/2019-03-01/disk.json, DiskCreateOption). The
+// seed document lists 2017-03-30 and 2017-12-01 for Azure Stack Hub's
+// profiles; the 2020-09-01-hybrid profile brings 2019-07-01.
+const (
+	DiskAPIUpload            = "2019-03-01"
+	HubDefaultDiskAPIVersion = "2017-12-01"
+	HubPrecopyDiskAPIVersion = "2019-07-01"
+)
+
+// hubDiskAPIVersions are the disk API versions Azure Stack Hub's profiles
+// offer.
+var hubDiskAPIVersions = []string{"2017-03-30", HubDefaultDiskAPIVersion, HubPrecopyDiskAPIVersion}
 
 // Methods of converting a VM (issue 10; disks.md). The plan picks one per
 // VM and says why (VMPlan.MethodReason).
@@ -103,6 +124,22 @@ type PlanOptions struct {
 	// ChangeRate is the assumed rate at which a running VM writes to its
 	// disks, bytes/s, for the pre-copy's cut-over delta; 0: the default.
 	ChangeRate int64
+	// DiskAPIVersion is the target's Microsoft.Compute/disks API version;
+	// "" is the cloud's default (HubDefaultDiskAPIVersion on Azure Stack
+	// Hub, any recent one on Azure). It decides whether a disk can be
+	// created for Upload (DiskAPIUpload or later), which the pre-copy and
+	// every streamed copy need.
+	DiskAPIVersion string
+	// Parallel is the most VMs down at once (Plan.Batches); 0 means 4.
+	Parallel int
+	// Allocated is the data each VHD holds (its page ranges), by VHD URI
+	// (case-insensitive), where a caller could read it; a VHD not in it is
+	// assumed full.
+	Allocated map[string]int64
+	// AccountTypes are the account types of storage accounts by name
+	// (case-insensitive), for BuildFromVMs, where the VMs do not say;
+	// an account not in it is Standard_LRS.
+	AccountTypes map[string]string
 }
 
 // Plan is the conversion of every migrated VM of an inventory: an inert
@@ -285,9 +322,18 @@ func Tier(cloud, accountType string, sizeBytes int64) (string, error) {
 
 // Build plans the conversion of every VM role of inv. Problems (a disk
 // above the cloud's largest tier, a size that is not a whole MiB, a type
-// the cloud lacks, a missing disk) are collected for every VM and returned
-// together as a *PlanError, with the plan (its VMs carry their Problems)
-// so it can still be shown.
+// the cloud lacks, a missing disk, a method the target cannot do) are
+// collected for every VM and returned together as a *PlanError, with the
+// plan (its VMs carry their Problems) so it can still be shown.
+//
+// On Azure a VM's resource group is <cloud service><suffix>, where the
+// classic migration put it, and the VM waits for the unit that moved its
+// cloud service (vnet/<vnet> for a deployment in a VNet the inventory
+// knows, cloudservice/<cs> otherwise, as pkg/plan builds them) and for the
+// storage/<account> unit of each of its disks. Azure Stack Hub has no
+// classic side: its VMs are already Resource Manager VMs, in a resource
+// group named after the cloud service (how the inventory describes them),
+// waiting for nothing.
 func Build(inv *inventory.Inventory, o PlanOptions) (*Plan, error) {
 	cloudName := o.Cloud
 	if cloudName == "" {
@@ -296,37 +342,29 @@ func Build(inv *inventory.Inventory, o PlanOptions) (*Plan, error) {
 	if cloudName == "" {
 		cloudName = inventory.CloudAzurePublic
 	}
-	hub := cloudName == inventory.CloudAzureStackHub
+	b := newBuilder(cloudName, o)
 	suffix := inv.Target.ResourceGroupSuffix
 	if suffix == "" {
 		suffix = inventory.DefaultResourceGroupSuffix
 	}
 	ix := inventory.NewIndex(inv)
-	p := &Plan{Cloud: cloudName, Staged: o.Staging, VMs: []VMPlan{}, Summary: Summary{ByMovement: map[string]MovementSummary{}}}
-	var perr PlanError
-	if o.AccountType != "" {
-		switch o.AccountType {
-		case AccountPremium, AccountStandard:
-		case AccountStandardSSD:
-			if hub {
-				perr.Problems = append(perr.Problems, Problem{VM: "*", Message: "Azure Stack Hub has no StandardSSD_LRS disks"})
-			}
-		default:
-			perr.Problems = append(perr.Problems, Problem{VM: "*", Message: fmt.Sprintf("account type %q is not Premium_LRS, Standard_LRS or StandardSSD_LRS", o.AccountType)})
-		}
-	}
-	rate := o.Throughput
-	if rate <= 0 {
-		rate = defaultUpRate
-	}
 	for _, cs := range inv.CloudServices {
-		rg := cs.Name + suffix
+		rg, unit := cs.Name+suffix, inventory.CloudServiceID(cs.Name)
+		if vn, ok := ix.VNets[inventory.Key(cs.Deployment.VirtualNetwork)]; ok && cs.Deployment.VirtualNetwork != "" {
+			unit = inventory.VNetID(vn.Name)
+		}
+		if b.hub {
+			rg = cs.Name
+		}
 		for _, r := range cs.Deployment.Roles {
 			if r.Kind != inventory.RoleVirtualMachine && r.Kind != "" {
 				continue
 			}
 			vp := VMPlan{ID: VMID(rg, r.Name), ClassicID: inventory.VMID(cs.Name, r.Name), ResourceGroup: rg,
 				Name: r.Name, Size: r.Size, AvailabilitySet: r.AvailabilitySet, DataDisks: []DiskPlan{}}
+			if !b.hub {
+				vp.Units = []string{unit}
+			}
 			disk := func(name string, lun int) DiskPlan {
 				dp := DiskPlan{Name: name, LUN: lun}
 				ref, ok := ix.Disks[inventory.Key(name)]
@@ -336,41 +374,18 @@ func Build(inv *inventory.Inventory, o PlanOptions) (*Plan, error) {
 				}
 				dp.Name, dp.Account, dp.VHDURI, dp.OS = ref.Disk.Name, ref.Account.Name, ref.Disk.VHDURI, ref.Disk.OS
 				dp.SizeBytes = ref.Disk.SizeGiB << 30
-				if b := ref.Disk.BlobSizeBytes; b != 0 && b-512 != dp.SizeBytes {
+				if bs := ref.Disk.BlobSizeBytes; bs != 0 && bs-512 != dp.SizeBytes {
 					// The blob is the truth: virtual size plus the footer.
-					dp.SizeBytes = b - 512
-				}
-				if dp.SizeBytes <= 0 || dp.SizeBytes%(1<<20) != 0 {
-					vp.Problems = append(vp.Problems, fmt.Sprintf("disk %s: virtual size %d bytes is not a whole number of MiB (a managed disk must be)", dp.Name, dp.SizeBytes))
+					dp.SizeBytes = bs - 512
 				}
 				dp.AccountType = AccountStandard
 				if ref.Account.AccountType == AccountPremium {
 					dp.AccountType = AccountPremium
 				}
-				if o.AccountType != "" {
-					dp.AccountType = o.AccountType
+				if !b.hub {
+					vp.Units = appendUnique(vp.Units, inventory.StorageID(ref.Account.Name))
 				}
-				t, err := Tier(cloudName, dp.AccountType, dp.SizeBytes)
-				if err != nil {
-					vp.Problems = append(vp.Problems, fmt.Sprintf("disk %s: %v", dp.Name, err))
-				}
-				dp.Tier = t
-				dp.MaxBandwidth, dp.MaxIOPS = o.MaxBandwidth, o.MaxIOPS
-				dp.Movement = MoveImport
-				if o.Staging || o.Stream || o.MaxBandwidth > 0 || o.MaxIOPS > 0 {
-					dp.Movement = MoveUpload
-					dp.Staged = o.Staging
-				}
-				if hub && dp.AccountType == AccountPremium {
-					// The platform's own per-disk caps: writing faster
-					// only gets throttled.
-					if dp.MaxBandwidth == 0 {
-						dp.MaxBandwidth = HubPremiumBandwidth
-					}
-					if dp.MaxIOPS == 0 {
-						dp.MaxIOPS = HubPremiumIOPS
-					}
-				}
+				b.disk(&vp, &dp)
 				return dp
 			}
 			if r.OSDisk == "" {
@@ -381,17 +396,206 @@ func Build(inv *inventory.Inventory, o PlanOptions) (*Plan, error) {
 			for _, dd := range r.DataDisks {
 				vp.DataDisks = append(vp.DataDisks, disk(dd.Disk, dd.LUN))
 			}
-			vp.Downtime = Estimate(&vp, rate)
-			vp.DowntimeSeconds = int64(vp.Downtime / time.Second)
-			for _, pr := range vp.Problems {
-				perr.Problems = append(perr.Problems, Problem{VM: vp.ID, Message: pr})
-			}
-			p.VMs = append(p.VMs, vp)
+			b.add(vp)
 		}
 	}
+	return b.finish()
+}
+
+// builder holds what every VM of one plan shares: the target, the
+// options, the method and the problems found so far.
+type builder struct {
+	cloud string
+	hub   bool
+	o     PlanOptions
+	// upload: the target can create a disk for Upload.
+	upload bool
+	// method and reason are every VM's; method is "" when the options
+	// ask for something the target cannot do (a plan-wide problem).
+	method, reason string
+	p              *Plan
+	perr           PlanError
+}
+
+func newBuilder(cloudName string, o PlanOptions) *builder {
+	b := &builder{cloud: cloudName, hub: cloudName == inventory.CloudAzureStackHub, o: o,
+		p: &Plan{Cloud: cloudName, Staged: o.Staging, VMs: []VMPlan{}, Batches: []Batch{}, Summary: Summary{ByMovement: map[string]MovementSummary{}}}}
+	if o.AccountType != "" {
+		switch o.AccountType {
+		case AccountPremium, AccountStandard:
+		case AccountStandardSSD:
+			if b.hub {
+				b.problem("Azure Stack Hub has no StandardSSD_LRS disks")
+			}
+		default:
+			b.problem(fmt.Sprintf("account type %q is not Premium_LRS, Standard_LRS or StandardSSD_LRS", o.AccountType))
+		}
+	}
+	if o.ChangeRate < 0 || o.Throughput < 0 || o.Parallel < 0 {
+		b.problem("change rate, throughput and parallel must not be negative")
+	}
+	b.upload = b.diskAPI()
+	b.method, b.reason = b.chooseMethod()
+	return b
+}
+
+func (b *builder) problem(msg string) {
+	b.perr.Problems = append(b.perr.Problems, Problem{VM: "*", Message: msg})
+}
+
+// diskAPI checks the disk API version and says whether it creates disks
+// for Upload.
+func (b *builder) diskAPI() bool {
+	v := b.o.DiskAPIVersion
+	if v == "" {
+		if b.hub {
+			return HubDefaultDiskAPIVersion >= DiskAPIUpload
+		}
+		return true
+	}
+	if _, err := time.Parse("2006-01-02", v); err != nil {
+		b.problem(fmt.Sprintf("disk API version %q is not a date (YYYY-MM-DD)", v))
+		return false
+	}
+	if b.hub && !slices.Contains(hubDiskAPIVersions, v) {
+		b.problem(fmt.Sprintf("disk API version %s is not one Azure Stack Hub's profiles offer (%s)", v, strings.Join(hubDiskAPIVersions, ", ")))
+		return false
+	}
+	// The versions are dates: their text sorts as they do.
+	return v >= DiskAPIUpload
+}
+
+// streams: the options ask for the disks to move through us.
+func (b *builder) streams() bool {
+	return b.o.Staging || b.o.Stream || b.o.MaxBandwidth > 0 || b.o.MaxIOPS > 0
+}
+
+// chooseMethod picks the method every VM gets, and why, or records why
+// the one asked for cannot be done.
+func (b *builder) chooseMethod() (method, reason string) {
+	noUpload := fmt.Sprintf("creating a managed disk for Upload needs disk API version %s or later (this target: %s)", DiskAPIUpload, b.apiVersion())
+	switch b.o.Method {
+	case "":
+	case MethodPlatform:
+		switch {
+		case b.hub:
+			b.problem("method platform: Azure Stack Hub has no Convert To Managed Disks (its managed disks documentation: migration not yet supported); use precopy or cutover")
+			return "", ""
+		case b.streams():
+			b.problem("method platform: the platform converts in place, nothing moves through this machine; --staging, --stream and rate caps need precopy or cutover")
+			return "", ""
+		}
+		return MethodPlatform, "asked for (--method platform): the platform converts in place (Convert To Managed Disks)"
+	case MethodPrecopy:
+		switch {
+		case !b.upload:
+			b.problem("method precopy: " + noUpload + "; select a newer profile (--disk-api-version " + HubPrecopyDiskAPIVersion + ") or use cutover")
+			return "", ""
+		case b.o.Staging:
+			b.problem("method precopy copies from blob snapshots straight into the managed disks; staging images need cutover")
+			return "", ""
+		}
+		return MethodPrecopy, "asked for (--method precopy): copied while the VM runs, only what changed at cut-over"
+	case MethodCutover:
+		if b.streams() && !b.upload {
+			b.problem("streamed copies (--staging, --stream, rate caps): " + noUpload)
+			return "", ""
+		}
+		return MethodCutover, "asked for (--method cutover): every byte moves while the VM is down"
+	default:
+		b.problem(fmt.Sprintf("method %q is not platform, precopy or cutover", b.o.Method))
+		return "", ""
+	}
+	switch {
+	case b.streams():
+		if !b.upload {
+			b.problem("streamed copies (--staging, --stream, rate caps): " + noUpload)
+			return "", ""
+		}
+		return MethodCutover, "streamed copies asked for (--staging, --stream or a rate cap): every byte moves while the VM is down"
+	case !b.hub:
+		return MethodPlatform, "the platform converts in place: Convert To Managed Disks"
+	case b.upload:
+		return MethodPrecopy, "Azure Stack Hub has no platform conversion: copied while the VM runs, only what changed at cut-over"
+	}
+	return MethodCutover, fmt.Sprintf("Azure Stack Hub has no platform conversion, and its disk API %s cannot create disks for Upload, so the pre-copy is not possible: Import while the VM is down; --disk-api-version %s (a newer profile) allows precopy",
+		b.apiVersion(), HubPrecopyDiskAPIVersion)
+}
+
+func (b *builder) apiVersion() string {
+	switch {
+	case b.o.DiskAPIVersion != "":
+		return b.o.DiskAPIVersion
+	case b.hub:
+		return HubDefaultDiskAPIVersion
+	}
+	return "latest"
+}
+
+// disk completes a disk's plan from its size, account type and source:
+// tier, movement and caps as the method says.
+func (b *builder) disk(vp *VMPlan, dp *DiskPlan) {
+	if dp.SizeBytes <= 0 || dp.SizeBytes%(1<<20) != 0 {
+		vp.Problems = append(vp.Problems, fmt.Sprintf("disk %s: virtual size %d bytes is not a whole number of MiB (a managed disk must be)", dp.Name, dp.SizeBytes))
+	}
+	if b.o.AccountType != "" {
+		dp.AccountType = b.o.AccountType
+	}
+	t, err := Tier(b.cloud, dp.AccountType, dp.SizeBytes)
+	if err != nil {
+		vp.Problems = append(vp.Problems, fmt.Sprintf("disk %s: %v", dp.Name, err))
+	}
+	dp.Tier = t
+	if n, ok := lookupFold(b.o.Allocated, dp.VHDURI); ok && n > 0 {
+		dp.AllocatedBytes = min(n, dp.SizeBytes)
+	}
+	switch b.method {
+	case MethodPlatform:
+		dp.Movement = MovePlatform
+		return
+	case MethodPrecopy:
+		dp.Movement = MoveUpload
+	default:
+		dp.Movement = MoveImport
+		if b.streams() {
+			dp.Movement = MoveUpload
+			dp.Staged = b.o.Staging
+		}
+	}
+	if dp.Movement != MoveUpload {
+		// An Import is the platform's own server-side copy: no cap of ours
+		// applies to it.
+		return
+	}
+	dp.MaxBandwidth, dp.MaxIOPS = b.o.MaxBandwidth, b.o.MaxIOPS
+	if b.hub && dp.AccountType == AccountPremium {
+		// The platform's own per-disk caps: writing faster only gets
+		// throttled.
+		if dp.MaxBandwidth == 0 {
+			dp.MaxBandwidth = HubPremiumBandwidth
+		}
+		if dp.MaxIOPS == 0 {
+			dp.MaxIOPS = HubPremiumIOPS
+		}
+	}
+}
+
+// add completes a VM's plan (method, downtime) and adds it.
+func (b *builder) add(vp VMPlan) {
+	vp.Method, vp.MethodReason = b.method, b.reason
+	vp.Downtime = Estimate(&vp, b.o)
+	vp.DowntimeSeconds = int64(vp.Downtime / time.Second)
+	for _, pr := range vp.Problems {
+		b.perr.Problems = append(b.perr.Problems, Problem{VM: vp.ID, Message: pr})
+	}
+	b.p.VMs = append(b.p.VMs, vp)
+}
+
+// finish sums the plan up and returns it with its problems.
+func (b *builder) finish() (*Plan, error) {
+	p := b.p
 	for _, vp := range p.VMs {
 		p.Summary.VMs++
-		p.Summary.Problems += len(vp.Problems)
 		p.Summary.DowntimeSeconds = max(p.Summary.DowntimeSeconds, vp.DowntimeSeconds)
 		for _, d := range vp.Disks() {
 			if d.Movement == "" {
@@ -405,20 +609,50 @@ func Build(inv *inventory.Inventory, o PlanOptions) (*Plan, error) {
 			p.Summary.ByMovement[d.Movement] = m
 		}
 	}
-	p.Summary.Problems = len(perr.Problems)
-	if len(perr.Problems) > 0 {
-		return p, &perr
+	p.Summary.Problems = len(b.perr.Problems)
+	if len(b.perr.Problems) > 0 {
+		return p, &b.perr
 	}
 	return p, nil
 }
 
+func appendUnique(list []string, s string) []string {
+	for _, x := range list {
+		if strings.EqualFold(x, s) {
+			return list
+		}
+	}
+	return append(list, s)
+}
+
+// lookupFold finds key in m whatever its case.
+func lookupFold[V any](m map[string]V, key string) (V, bool) {
+	if v, ok := m[key]; ok {
+		return v, true
+	}
+	for k, v := range m {
+		if strings.EqualFold(k, key) {
+			return v, true
+		}
+	}
+	var zero V
+	return zero, false
+}
+
 // Estimate is the downtime model documented above its constants: fixed
 // costs plus each disk's copy and verification at the assumed rates.
-func Estimate(v *VMPlan, uploadRate int64) time.Duration {
-	d := costDeallocate + costDelete + costCreate
+func Estimate(v *VMPlan, o PlanOptions) time.Duration {
+	uploadRate := o.Throughput
+	if uploadRate <= 0 {
+		uploadRate = defaultUpRate
+	}
 	secs := func(bytes, rate int64) time.Duration {
 		return time.Duration(float64(bytes) / float64(rate) * float64(time.Second))
 	}
+	if v.Method == MethodPlatform {
+		return costDeallocate + costCreate + time.Duration(len(v.Disks()))*costPerDisk
+	}
+	d := costDeallocate + costDelete + costCreate
 	for _, dp := range v.Disks() {
 		if dp.Movement == "" {
 			continue

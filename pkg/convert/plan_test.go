@@ -2,6 +2,7 @@ package convert_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/migrate-tool/migrate/pkg/convert"
@@ -35,7 +36,7 @@ func TestTier(t *testing.T) {
 }
 
 func TestBuild(t *testing.T) {
-	inv := loadEstate(t, "small.json")
+	hub := inventory.CloudAzureStackHub
 	for _, tc := range []struct {
 		name     string
 		o        convert.PlanOptions
@@ -43,8 +44,8 @@ func TestBuild(t *testing.T) {
 		problems int
 		check    func(t *testing.T, p *convert.Plan)
 	}{
-		{name: "azure import", check: func(t *testing.T, p *convert.Plan) {
-			if p.Summary.VMs != 4 || p.Summary.Disks != 5 || p.Summary.ByMovement[convert.MoveImport].Disks != 5 {
+		{name: "azure platform by default", check: func(t *testing.T, p *convert.Plan) {
+			if p.Summary.VMs != 4 || p.Summary.Disks != 5 || p.Summary.ByMovement[convert.MovePlatform].Disks != 5 {
 				t.Errorf("summary %+v", p.Summary)
 			}
 			app := p.Lookup("cloudservice/small-app/app1")
@@ -52,32 +53,77 @@ func TestBuild(t *testing.T) {
 				app.OSDisk.Tier != "P4" || app.DataDisks[0].Tier != "P10" || app.DataDisks[0].LUN != 0 || app.OSDisk.LUN != -1 {
 				t.Errorf("app1: %+v", app)
 			}
+			if app.Method != convert.MethodPlatform || app.MethodReason == "" || app.OSDisk.MaxBandwidth != 0 {
+				t.Errorf("app1 method %q (%q), disk %+v", app.Method, app.MethodReason, app.OSDisk)
+			}
+			// In a VNet the VM waits for its VNet's unit and for the
+			// storage accounts of its disks, each once.
+			if got := strings.Join(app.Units, " "); got != "vnet/small-vnet storage/smallprem" {
+				t.Errorf("app1 units %q", got)
+			}
+			if got := strings.Join(p.Lookup("vm/small-legacy-Migrated/legacy1").Units, " "); got != "cloudservice/small-legacy storage/smallstd" {
+				t.Errorf("legacy1 units %q", got)
+			}
 			web := p.Lookup("vm/small-web-Migrated/web1")
-			if web.OSDisk.AccountType != convert.AccountStandard || web.OSDisk.Tier != "S10" || web.AvailabilitySet != "web-as" || web.DowntimeSeconds <= 210 {
+			if web.OSDisk.AccountType != convert.AccountStandard || web.OSDisk.Tier != "S10" || web.AvailabilitySet != "web-as" || web.DowntimeSeconds <= 0 {
 				t.Errorf("web1: %+v", web)
 			}
 		}},
+		{name: "azure cutover asked for", o: convert.PlanOptions{Method: convert.MethodCutover}, check: func(t *testing.T, p *convert.Plan) {
+			if p.Summary.ByMovement[convert.MoveImport].Disks != 5 || p.VMs[0].Method != convert.MethodCutover {
+				t.Errorf("summary %+v, vm %+v", p.Summary, p.VMs[0])
+			}
+		}},
+		{name: "azure precopy asked for", o: convert.PlanOptions{Method: convert.MethodPrecopy}, check: func(t *testing.T, p *convert.Plan) {
+			if p.Summary.ByMovement[convert.MoveUpload].Disks != 5 || p.VMs[0].Method != convert.MethodPrecopy {
+				t.Errorf("summary %+v, vm %+v", p.Summary, p.VMs[0])
+			}
+		}},
 		{name: "rate cap streams", o: convert.PlanOptions{MaxBandwidth: 1e6}, check: func(t *testing.T, p *convert.Plan) {
-			if p.Summary.ByMovement[convert.MoveUpload].Disks != 5 || p.VMs[0].OSDisk.MaxBandwidth != 1e6 {
-				t.Errorf("summary %+v, disk %+v", p.Summary, p.VMs[0].OSDisk)
+			if p.Summary.ByMovement[convert.MoveUpload].Disks != 5 || p.VMs[0].OSDisk.MaxBandwidth != 1e6 || p.VMs[0].Method != convert.MethodCutover {
+				t.Errorf("summary %+v, vm %+v", p.Summary, p.VMs[0])
 			}
 		}},
 		{name: "staging", o: convert.PlanOptions{Staging: true}, check: func(t *testing.T, p *convert.Plan) {
-			if !p.Staged || !p.VMs[0].OSDisk.Staged || p.VMs[0].OSDisk.Movement != convert.MoveUpload {
+			if !p.Staged || !p.VMs[0].OSDisk.Staged || p.VMs[0].OSDisk.Movement != convert.MoveUpload || p.VMs[0].Method != convert.MethodCutover {
 				t.Errorf("disk %+v", p.VMs[0].OSDisk)
 			}
 		}},
-		{name: "hub premium caps", o: convert.PlanOptions{Cloud: inventory.CloudAzureStackHub, Stream: true}, check: func(t *testing.T, p *convert.Plan) {
-			app := p.Lookup("vm/small-app-Migrated/app1")
+		{name: "hub default profile imports at cut-over", o: convert.PlanOptions{Cloud: hub}, check: func(t *testing.T, p *convert.Plan) {
+			app := p.Lookup("vm/small-app/app1")
+			if app == nil || app.Method != convert.MethodCutover || len(app.Units) != 0 || app.OSDisk.Movement != convert.MoveImport {
+				t.Fatalf("app1: %+v", app)
+			}
+			// Caps apply to streamed copies only, never to an Import.
+			if app.OSDisk.MaxBandwidth != 0 || app.OSDisk.MaxIOPS != 0 || app.OSDisk.Tier != "M4" {
+				t.Errorf("app1 os: %+v", app.OSDisk)
+			}
+			if !strings.Contains(app.MethodReason, convert.HubPrecopyDiskAPIVersion) || !strings.Contains(app.MethodReason, convert.HubDefaultDiskAPIVersion) {
+				t.Errorf("reason %q does not say why nor how to get precopy", app.MethodReason)
+			}
+		}},
+		{name: "hub newer profile pre-copies with premium caps", o: convert.PlanOptions{Cloud: hub, DiskAPIVersion: convert.HubPrecopyDiskAPIVersion}, check: func(t *testing.T, p *convert.Plan) {
+			app := p.Lookup("vm/small-app/app1")
+			if app.Method != convert.MethodPrecopy || app.OSDisk.Movement != convert.MoveUpload {
+				t.Errorf("app1: %+v", app)
+			}
 			if app.OSDisk.Tier != "M4" || app.OSDisk.MaxIOPS != convert.HubPremiumIOPS || app.OSDisk.MaxBandwidth != convert.HubPremiumBandwidth {
 				t.Errorf("app1 os: %+v", app.OSDisk)
 			}
-			if web := p.Lookup("vm/small-web-Migrated/web1"); web.OSDisk.MaxIOPS != 0 || web.OSDisk.Tier != "M10" {
+			if web := p.Lookup("vm/small-web/web1"); web.OSDisk.MaxIOPS != 0 || web.OSDisk.Tier != "M10" {
 				t.Errorf("web1 os: %+v", web.OSDisk)
 			}
 		}},
-		{name: "hub has no standard ssd", o: convert.PlanOptions{Cloud: inventory.CloudAzureStackHub, AccountType: convert.AccountStandardSSD}, problems: 1},
-		{name: "hub 2 TiB", o: convert.PlanOptions{Cloud: inventory.CloudAzureStackHub}, edit: func(inv *inventory.Inventory) {
+		{name: "hub stream on the default profile", o: convert.PlanOptions{Cloud: hub, Stream: true}, problems: 1},
+		{name: "hub platform", o: convert.PlanOptions{Cloud: hub, Method: convert.MethodPlatform}, problems: 1},
+		{name: "hub precopy without upload", o: convert.PlanOptions{Cloud: hub, Method: convert.MethodPrecopy}, problems: 1},
+		{name: "hub unknown disk api", o: convert.PlanOptions{Cloud: hub, DiskAPIVersion: "2018-06-01"}, problems: 1},
+		{name: "disk api not a date", o: convert.PlanOptions{DiskAPIVersion: "latest"}, problems: 1},
+		{name: "unknown method", o: convert.PlanOptions{Method: "teleport"}, problems: 1},
+		{name: "platform with a rate cap", o: convert.PlanOptions{Method: convert.MethodPlatform, MaxIOPS: 500}, problems: 1},
+		{name: "precopy with staging", o: convert.PlanOptions{Method: convert.MethodPrecopy, Staging: true}, problems: 1},
+		{name: "hub has no standard ssd", o: convert.PlanOptions{Cloud: hub, AccountType: convert.AccountStandardSSD}, problems: 1},
+		{name: "hub 2 TiB", o: convert.PlanOptions{Cloud: hub}, edit: func(inv *inventory.Inventory) {
 			inv.StorageAccounts[1].Disks[1].SizeGiB, inv.StorageAccounts[1].Disks[1].BlobSizeBytes = 2048, 0
 			inv.StorageAccounts[0].Disks[0].SizeGiB, inv.StorageAccounts[0].Disks[0].BlobSizeBytes = 4096, 0
 		}, problems: 2},
@@ -90,7 +136,6 @@ func TestBuild(t *testing.T) {
 			if tc.edit != nil {
 				tc.edit(in)
 			}
-			_ = inv
 			p, err := convert.Build(in, tc.o)
 			var pe *convert.PlanError
 			switch {
