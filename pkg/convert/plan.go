@@ -2,10 +2,12 @@ package convert
 
 import (
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/migrate-tool/migrate/pkg/cloud"
 	"github.com/migrate-tool/migrate/pkg/inventory"
 )
 
@@ -400,6 +402,83 @@ func Build(inv *inventory.Inventory, o PlanOptions) (*Plan, error) {
 		}
 	}
 	return b.finish()
+}
+
+// BuildFromVMs plans the conversion of Resource Manager VMs that run on
+// unmanaged disks, as Compute.ListVMs returns them: Azure Stack Hub's,
+// which never were classic, so no inventory describes them and they wait
+// for no migration unit. VMs already on managed disks are left out; a VM
+// with both kinds of disk is refused. What a recreate cannot carry over
+// (protected extension settings, osProfile secrets) is listed in each
+// VM's Dropped. Storage account types come from o.AccountTypes. VMs are
+// planned in resource group and name order, so the same estate gives the
+// same plan whatever order the platform listed it in.
+func BuildFromVMs(cloudName string, vms []cloud.VM, o PlanOptions) (*Plan, error) {
+	if cloudName == "" {
+		cloudName = inventory.CloudAzureStackHub
+	}
+	b := newBuilder(cloudName, o)
+	vms = slices.Clone(vms)
+	slices.SortStableFunc(vms, func(x, y cloud.VM) int {
+		if c := strings.Compare(strings.ToLower(x.ResourceGroup), strings.ToLower(y.ResourceGroup)); c != 0 {
+			return c
+		}
+		return strings.Compare(strings.ToLower(x.Name), strings.ToLower(y.Name))
+	})
+	for _, v := range vms {
+		if v.Managed() {
+			continue
+		}
+		vp := VMPlan{ID: VMID(v.ResourceGroup, v.Name), ResourceGroup: v.ResourceGroup, Name: v.Name, Size: v.Size,
+			AvailabilitySet: v.AvailabilitySet, DataDisks: []DiskPlan{}}
+		disk := func(d cloud.VMDisk, lun int, os string) DiskPlan {
+			dp := DiskPlan{Name: d.Name, LUN: lun, VHDURI: d.VHDURI, SizeBytes: d.SizeBytes, OS: os, AccountType: AccountStandard}
+			if d.VHDURI == "" {
+				vp.Problems = append(vp.Problems, fmt.Sprintf("disk %s: already a managed disk (%s); a VM with both kinds of disk is not converted", d.Name, d.ManagedDisk))
+				return dp
+			}
+			dp.Account = vhdAccount(d.VHDURI)
+			if t, ok := lookupFold(o.AccountTypes, dp.Account); ok && t != "" {
+				dp.AccountType = t
+			}
+			b.disk(&vp, &dp)
+			return dp
+		}
+		vp.OSDisk = disk(v.OSDisk, -1, v.OSType)
+		for _, d := range v.DataDisks {
+			vp.DataDisks = append(vp.DataDisks, disk(d, d.LUN, ""))
+		}
+		if b.method != MethodPlatform {
+			vp.Dropped = dropped(v)
+		}
+		b.add(vp)
+	}
+	return b.finish()
+}
+
+// dropped lists what removing and recreating v cannot carry over.
+func dropped(v cloud.VM) []string {
+	var out []string
+	for _, e := range v.Extensions {
+		if e.HasProtectedSettings {
+			out = append(out, fmt.Sprintf("extension %s: its protected settings (write-only: the platform never returns them; add them again after the conversion)", e.Name))
+		}
+	}
+	if v.Secrets > 0 {
+		out = append(out, fmt.Sprintf("osProfile secrets: %d Key Vault certificate group(s) (a VM created on an existing OS disk takes no osProfile)", v.Secrets))
+	}
+	return out
+}
+
+// vhdAccount is the storage account of a VHD's URI, the first label of
+// its host (https://<account>.blob.<endpoint>/...); "" when it has none.
+func vhdAccount(uri string) string {
+	u, err := url.Parse(uri)
+	if err != nil || u.Host == "" {
+		return ""
+	}
+	account, _, _ := strings.Cut(u.Hostname(), ".")
+	return account
 }
 
 // builder holds what every VM of one plan shares: the target, the

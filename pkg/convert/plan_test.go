@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/migrate-tool/migrate/pkg/cloud"
 	"github.com/migrate-tool/migrate/pkg/convert"
 	"github.com/migrate-tool/migrate/pkg/inventory"
 )
@@ -151,5 +152,43 @@ func TestBuild(t *testing.T) {
 				tc.check(t, p)
 			}
 		})
+	}
+}
+
+func TestBuildFromVMs(t *testing.T) {
+	vhd := func(name string, lun int, gib int64) cloud.VMDisk {
+		return cloud.VMDisk{Name: name, LUN: lun, VHDURI: "https://hubvhds.blob.local.azurestack.external/vhds/" + name + ".vhd", SizeBytes: gib << 30}
+	}
+	vms := []cloud.VM{
+		{ResourceGroup: "web", Name: "web2", Size: "Standard_D2", AvailabilitySet: "web-as", OSType: "Linux", OSDisk: vhd("web2-os", 0, 30),
+			Extensions: []cloud.Extension{{Name: "CustomScript", HasProtectedSettings: true, ProvisioningState: cloud.ExtensionSucceeded},
+				{Name: "Monitor", ProvisioningState: cloud.ExtensionSucceeded}}, Secrets: 1},
+		{ResourceGroup: "web", Name: "web1", Size: "Standard_D2", AvailabilitySet: "web-as", OSType: "Linux", OSDisk: vhd("web1-os", 0, 30),
+			DataDisks: []cloud.VMDisk{vhd("web1-data", 2, 128)}},
+		{ResourceGroup: "done", Name: "managed1", OSDisk: cloud.VMDisk{Name: "m-os", ManagedDisk: "m-os", SizeBytes: 30 << 30}},
+		{ResourceGroup: "mixed", Name: "mixed1", OSDisk: vhd("mixed-os", 0, 30),
+			DataDisks: []cloud.VMDisk{{Name: "m-data", LUN: 0, ManagedDisk: "m-data", SizeBytes: 30 << 30}}},
+	}
+	o := convert.PlanOptions{DiskAPIVersion: convert.HubPrecopyDiskAPIVersion, AccountTypes: map[string]string{"HubVHDs": convert.AccountPremium}}
+	p, err := convert.BuildFromVMs(inventory.CloudAzureStackHub, vms, o)
+	var pe *convert.PlanError
+	if !errors.As(err, &pe) || len(pe.Problems) != 1 || pe.Problems[0].VM != "vm/mixed/mixed1" {
+		t.Fatalf("BuildFromVMs: %v, want one problem for the mixed VM", err)
+	}
+	var ids []string
+	for _, v := range p.VMs {
+		ids = append(ids, v.ID)
+	}
+	// Sorted, the managed VM left out.
+	if got := strings.Join(ids, " "); got != "vm/mixed/mixed1 vm/web/web1 vm/web/web2" {
+		t.Fatalf("VMs %s", got)
+	}
+	web1, web2 := p.Lookup("vm/web/web1"), p.Lookup("vm/web/web2")
+	if web1.Method != convert.MethodPrecopy || len(web1.Units) != 0 || web1.OSDisk.Account != "hubvhds" || web1.OSDisk.AccountType != convert.AccountPremium ||
+		web1.OSDisk.OS != "Linux" || web1.OSDisk.LUN != -1 || web1.DataDisks[0].LUN != 2 || web1.DataDisks[0].Tier != "M10" || web1.DataDisks[0].OS != "" {
+		t.Errorf("web1: %+v", web1)
+	}
+	if len(web1.Dropped) != 0 || len(web2.Dropped) != 2 || !strings.Contains(web2.Dropped[0], "CustomScript") || !strings.Contains(web2.Dropped[1], "secrets") {
+		t.Errorf("dropped: web1 %q, web2 %q", web1.Dropped, web2.Dropped)
 	}
 }
