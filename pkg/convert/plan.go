@@ -76,27 +76,87 @@ const (
 	HubPremiumBandwidth = 145_000_000 // bytes per second
 )
 
-// Downtime model (Estimate): a VM is down from DeallocateVM until CreateVM
-// has started it again. Fixed costs are a typical platform's: deallocate
-// 60s, delete 30s, create and boot 120s, plus 10s per disk for creating
-// and (for Upload) granting and revoking access. Data moves at an assumed
-// rate: an Import is copied server side at 200 MB/s; an Upload at
-// PlanOptions.Throughput (default 60 MB/s, a typical single-stream upload)
-// or the disk's bandwidth cap if lower, twice over with staging (two legs).
-// Verification reads the managed disk back at the same rate as it was
-// written and the source at the upload rate (for an Upload the source hash
-// comes free with the copy). The data volume is the disk's virtual size:
-// offline the allocated bytes are unknown, so the estimate is the worst
-// case of a full disk; a sparse disk converts much faster.
+// The downtime model (Estimate). A VM is down from DeallocateVM until it
+// runs again; what happens while it runs (the pre-copy) does not count.
+//
+// Fixed costs: the platform documents no duration for deallocating,
+// deleting, creating and booting a VM or for Convert To Managed Disks, so
+// these are estimates of a typical VM: deallocate 60s, delete 30s, create
+// and boot 120s (start and boot after the platform's conversion: the
+// same), 10s per disk for creating it and granting and revoking access, 5s
+// per blob snapshot at cut-over. The platform's conversion does not copy
+// data through anyone (the ConvertTo-AzVMManagedDisk cmdlet: "The virtual
+// machine must be stop-deallocated before invoking this operation"; the
+// platform starts it again), so it is 60s plus the per-disk cost whatever
+// the disks' size: a few minutes in all.
+//
+// Data moves at the slowest of: this machine's stream (PlanOptions.
+// Throughput, default 60 MB/s, a typical single-stream upload), the
+// operator's cap, and the target disk's documented write throughput
+// (diskThroughput); an Import at the platform's server-side rate (200 MB/s,
+// an estimate) or the disk's throughput if lower. The volume is the
+// allocated bytes where known (PlanOptions.Allocated), else the virtual
+// size (offline, the worst case of a full disk).
+//
+// cutover: every disk copied and read back for the hash while the VM is
+// down (the source's hash comes with the copy; an Import's source is read
+// at the same time as the copy is read back), the disks of a VM in
+// parallel; with staging the copy is two legs.
+//
+// precopy: the first pass (copy and read-back of every allocated byte)
+// runs while the VM runs; each catch-up pass then copies and verifies what
+// the VM wrote during the pass before, at PlanOptions.ChangeRate, until a
+// pass takes under catchUpTarget (at most maxCatchUpPasses); the cut-over
+// copies and verifies only what changed during the last pass. Default
+// change rate: 1 MB/s per VM, 86 GB a day: more than a general-purpose
+// server's daily writes, less than a busy database's; set it from the
+// platform's Disk Write Bytes/sec metric when known.
 const (
-	costDeallocate  = 60 * time.Second
-	costDelete      = 30 * time.Second
-	costCreate      = 120 * time.Second
-	costPerDisk     = 10 * time.Second
-	importRate      = 200_000_000
-	defaultUpRate   = 60_000_000
-	maxAzureDiskGiB = 32767
+	costDeallocate = 60 * time.Second
+	costDelete     = 30 * time.Second
+	costCreate     = 120 * time.Second
+	costPerDisk    = 10 * time.Second
+	costSnapshot   = 5 * time.Second
+	costConvert    = 60 * time.Second
+	importRate     = 200_000_000
+	defaultUpRate  = 60_000_000
+	// DefaultChangeRate is PlanOptions.ChangeRate's default, bytes/s.
+	DefaultChangeRate = 1_000_000
+	catchUpTarget     = 2 * time.Minute
+	maxCatchUpPasses  = 5
+	maxAzureDiskGiB   = 32767
+	mib               = 1 << 20
 )
+
+// Throughputs of the target disks, bytes/s. Azure's are the documented
+// per-disk limits (MicrosoftDocs/azure-docs, the managed disks sizes
+// include: Standard HDD S4 to S50 up to 60 MiB/s, S60 300, S70 and S80
+// 500; Premium P4 25 MiB/s, P6 50, P10 100, P15 125, P20 150, P30 200, P40
+// and P50 250, P60 480, P70 and P80 750; Standard SSD as Standard HDD of
+// the same size). Azure Stack Hub documents its Premium cap
+// (HubPremiumBandwidth); its Standard disks are taken as Azure's (an
+// estimate).
+var premiumThroughput = map[string]int64{"P1": 25 * mib, "P2": 25 * mib, "P3": 25 * mib, "P4": 25 * mib, "P6": 50 * mib,
+	"P10": 100 * mib, "P15": 125 * mib, "P20": 150 * mib, "P30": 200 * mib, "P40": 250 * mib, "P50": 250 * mib,
+	"P60": 480 * mib, "P70": 750 * mib, "P80": 750 * mib}
+
+// diskThroughput is the documented write throughput of a disk of tier
+// on cloud, bytes/s.
+func diskThroughput(cloud, accountType, tier string) int64 {
+	switch {
+	case cloud == inventory.CloudAzureStackHub && accountType == AccountPremium:
+		return HubPremiumBandwidth
+	case accountType == AccountPremium && premiumThroughput[tier] > 0:
+		return premiumThroughput[tier]
+	}
+	switch tier {
+	case "S60", "E60":
+		return 300 * mib
+	case "S70", "S80", "E70", "E80":
+		return 500 * mib
+	}
+	return 60 * mib
+}
 
 // PlanOptions shape a conversion plan.
 type PlanOptions struct {
@@ -202,6 +262,13 @@ type VMPlan struct {
 	// JSON consumers.
 	Downtime        time.Duration `json:"-"`
 	DowntimeSeconds int64         `json:"downtimeSeconds"`
+	// PrecopySeconds is how long the pre-copy runs before the cut-over,
+	// while the VM runs (MethodPrecopy only): the first pass, then
+	// CatchUpPasses passes each copying what changed during the one
+	// before, until one takes under two minutes; the cut-over copies what
+	// changed during the last. The engine should run as many.
+	PrecopySeconds int64 `json:"precopySeconds,omitempty"`
+	CatchUpPasses  int   `json:"catchUpPasses,omitempty"`
 	// Problems refuse the VM's conversion (and the plan's).
 	Problems []string `json:"problems,omitempty"`
 }
@@ -662,7 +729,8 @@ func (b *builder) disk(vp *VMPlan, dp *DiskPlan) {
 // add completes a VM's plan (method, downtime) and adds it.
 func (b *builder) add(vp VMPlan) {
 	vp.Method, vp.MethodReason = b.method, b.reason
-	vp.Downtime = Estimate(&vp, b.o)
+	e := Estimate(b.cloud, &vp, b.o)
+	vp.Downtime, vp.PrecopySeconds, vp.CatchUpPasses = e.Downtime.Round(time.Second), int64(e.Precopy.Round(time.Second)/time.Second), e.CatchUpPasses
 	vp.DowntimeSeconds = int64(vp.Downtime / time.Second)
 	for _, pr := range vp.Problems {
 		b.perr.Problems = append(b.perr.Problems, Problem{VM: vp.ID, Message: pr})
@@ -718,42 +786,84 @@ func lookupFold[V any](m map[string]V, key string) (V, bool) {
 	return zero, false
 }
 
-// Estimate is the downtime model documented above its constants: fixed
-// costs plus each disk's copy and verification at the assumed rates.
-func Estimate(v *VMPlan, o PlanOptions) time.Duration {
-	uploadRate := o.Throughput
-	if uploadRate <= 0 {
-		uploadRate = defaultUpRate
+// VMEstimate is one VM's forecast by the downtime model.
+type VMEstimate struct {
+	// Downtime is from deallocation to running again.
+	Downtime time.Duration
+	// Precopy is how long the pre-copy runs before the cut-over, while
+	// the VM runs: its first pass and CatchUpPasses catch-up passes.
+	Precopy       time.Duration
+	CatchUpPasses int
+}
+
+// Estimate is the downtime model documented above its constants, for v's
+// method on cloud.
+func Estimate(cloud string, v *VMPlan, o PlanOptions) VMEstimate {
+	stream := o.Throughput
+	if stream <= 0 {
+		stream = defaultUpRate
+	}
+	change := o.ChangeRate
+	if change <= 0 {
+		change = DefaultChangeRate
 	}
 	secs := func(bytes, rate int64) time.Duration {
 		return time.Duration(float64(bytes) / float64(rate) * float64(time.Second))
 	}
-	if v.Method == MethodPlatform {
-		return costDeallocate + costCreate + time.Duration(len(v.Disks()))*costPerDisk
-	}
-	d := costDeallocate + costDelete + costCreate
+	var (
+		n int
+		// whole: the longest disk's copy and read-back of every byte;
+		// perByte: the slowest disk's time to copy and verify one byte.
+		whole   time.Duration
+		perByte float64
+		volume  int64
+	)
 	for _, dp := range v.Disks() {
 		if dp.Movement == "" {
 			continue
 		}
-		d += costPerDisk
-		switch dp.Movement {
-		case MoveImport:
-			// Copy server side, then read the source and the copy back.
-			d += 2*secs(dp.SizeBytes, importRate) + secs(dp.SizeBytes, uploadRate)
-		default:
-			r := uploadRate
-			if dp.MaxBandwidth > 0 && dp.MaxBandwidth < r {
-				r = dp.MaxBandwidth
-			}
-			legs := int64(1)
-			if dp.Staged {
-				legs = 2
-			}
-			d += time.Duration(legs)*secs(dp.SizeBytes, r) + secs(dp.SizeBytes, uploadRate)
+		n++
+		vol := dp.SizeBytes
+		if dp.AllocatedBytes > 0 {
+			vol = dp.AllocatedBytes
 		}
+		volume += vol
+		target := diskThroughput(cloud, dp.AccountType, dp.Tier)
+		read := min(stream, target)
+		write := read
+		if dp.Movement == MoveImport {
+			write = min(int64(importRate), target)
+		}
+		if dp.MaxBandwidth > 0 {
+			write = min(write, dp.MaxBandwidth)
+		}
+		legs := time.Duration(1)
+		if dp.Staged {
+			legs = 2
+		}
+		whole = max(whole, legs*secs(vol, write)+secs(vol, read))
+		perByte = max(perByte, 1/float64(write)+1/float64(read))
 	}
-	return d
+	fixed := time.Duration(n) * costPerDisk
+	switch v.Method {
+	case MethodPlatform:
+		return VMEstimate{Downtime: costDeallocate + costConvert + fixed + costCreate}
+	case MethodPrecopy:
+		e := VMEstimate{Precopy: whole}
+		delta := func(during time.Duration) time.Duration {
+			b := min(int64(float64(change)*during.Seconds()), volume)
+			return time.Duration(float64(b) * perByte * float64(time.Second))
+		}
+		last := whole
+		for e.CatchUpPasses < maxCatchUpPasses && last > catchUpTarget {
+			last = delta(last)
+			e.Precopy += last
+			e.CatchUpPasses++
+		}
+		e.Downtime = costDeallocate + time.Duration(n)*costSnapshot + delta(last) + fixed + costDelete + costCreate
+		return e
+	}
+	return VMEstimate{Downtime: costDeallocate + whole + fixed + costDelete + costCreate}
 }
 
 // VMID is the Resource Manager id of a VM as the plan and the journal name
