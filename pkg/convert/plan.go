@@ -222,9 +222,10 @@ type Plan struct {
 type Batch struct {
 	Index int      `json:"index"`
 	VMs   []string `json:"vms"`
-	// StartSeconds is when the batch's first VM goes down, from the start
-	// of the disk step's cut-overs; DowntimeSeconds its longest VM's
-	// downtime.
+	// StartSeconds is when the batch's VMs go down, from the start of the
+	// disk step (when the pre-copies start, all at once; the first
+	// cut-over when nothing is pre-copied); DowntimeSeconds its longest
+	// VM's downtime.
 	StartSeconds    int64 `json:"startSeconds"`
 	DowntimeSeconds int64 `json:"downtimeSeconds"`
 }
@@ -249,7 +250,8 @@ type VMPlan struct {
 	// classic side. A VM is converted only when each is Committed.
 	Units []string `json:"units,omitempty"`
 	// Batch is the VM's place in the plan's Batches: VMs of one batch are
-	// down together, never two of one availability set.
+	// down together, never two of one availability set; -1 for a VM the
+	// plan refuses.
 	Batch int `json:"batch"`
 	// Dropped lists what removing and recreating the VM cannot carry over
 	// (protected extension settings, osProfile secrets): shown in the plan
@@ -310,10 +312,12 @@ type Summary struct {
 	Bytes int64 `json:"bytes"`
 	// ByMovement counts disks and bytes per movement.
 	ByMovement map[string]MovementSummary `json:"byMovement"`
-	// DowntimeSeconds is the longest VM's estimated downtime (VMs convert
-	// in parallel).
+	// DowntimeSeconds is the longest VM's estimated downtime.
 	DowntimeSeconds int64 `json:"downtimeSeconds"`
-	Problems        int   `json:"problems"`
+	// WindowSeconds is the disk step's whole window: from its start (the
+	// pre-copies') to the end of the last batch.
+	WindowSeconds int64 `json:"windowSeconds"`
+	Problems      int   `json:"problems"`
 }
 
 // MovementSummary is one movement's share of a plan.
@@ -757,6 +761,7 @@ func (b *builder) finish() (*Plan, error) {
 		}
 	}
 	p.Summary.Problems = len(b.perr.Problems)
+	p.schedule(b.o.Parallel)
 	if len(b.perr.Problems) > 0 {
 		return p, &b.perr
 	}
