@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/migrate-tool/migrate/pkg/convert"
 	"github.com/migrate-tool/migrate/pkg/inventory"
 	"github.com/migrate-tool/migrate/pkg/phases/journal"
 	"github.com/migrate-tool/migrate/pkg/plan"
@@ -59,6 +61,19 @@ Override an operation with a measured figure in the config file
 --prepare-time and --commit-time; the simulator's --sim-latency does not
 change the forecast.
 
+The disk step (unmanaged VHDs to managed disks, after Commit) is planned
+too: per VM its method and why (platform: Azure's own Convert To Managed
+Disks, a few minutes whatever the size; precopy: copied while the VM runs,
+only what changed copied at cut-over; cutover: every byte while the VM is
+down), its downtime, what a recreate cannot carry over, and its batch:
+at most --parallel VMs down together, never two of one availability set.
+The batches say who is down together, from when and for how long, and the
+disk step's whole window. --method forces a method (refused, exit 2, where
+the target cannot do it); --change-rate is how fast the VMs write while
+pre-copied (default 1MB per second); --disk-api-version is the target's
+disk API (Azure Stack Hub's default 2017-12-01 cannot pre-copy; 2019-07-01
+can).
+
 --out FILE saves the plan: a versioned, deterministic JSON file (the
 inventory's hash and a fingerprint of each resource, the target, the
 options, the units in order, the findings, the forecast) that
@@ -73,6 +88,7 @@ without it plan exits 0 whatever it found.`,
   migrate plan --inventory estate.json -o markdown > change-board.md
   migrate plan --inventory estate.json -o markdown --out change-board/
   migrate plan --inventory estate.json --out plan.json --detailed-exitcode && migrate run --plan plan.json --yes
+  migrate plan --inventory hub.json --disk-api-version 2019-07-01 --change-rate 5MB
   migrate plan --inventory estate.json -o dot | dot -Tsvg > plan.svg
   migrate plan --inventory estate.json -o json | jq '.units[] | select(.downtime=="restart") | .id'`,
 		Args: wantArgs(cobra.NoArgs),
@@ -91,9 +107,17 @@ without it plan exits 0 whatever it found.`,
 			if err != nil {
 				return err
 			}
-			if cp, err := conversionPlan(inv, po); cp != nil {
+			po.Parallel = a.cfg.Parallel
+			cp, err := conversionPlan(inv, po)
+			var pe *convert.PlanError
+			switch {
+			case errors.As(err, &pe) && pe.RefusesOptions():
+				// A method or disk API the target cannot do: no disk
+				// step could run as asked, so no report either.
+				return err
+			case cp != nil:
 				r.Conversion = cp
-			} else if err != nil {
+			case err != nil:
 				return err
 			}
 			r.Forecast = a.timingModel(cmd, o).Window(p, a.cfg.Parallel, report.DiskJobs(r.Conversion))
@@ -117,6 +141,7 @@ without it plan exits 0 whatever it found.`,
 	c.Flags().StringVar(&o.convert.bandwidth, "max-bandwidth", "", "disk step: per-disk bandwidth cap to plan with, at least 1KiB (implies streaming)")
 	c.Flags().IntVar(&o.convert.iops, "max-iops", 0, "disk step: per-disk IOPS cap to plan with (implies streaming)")
 	c.Flags().StringVar(&o.convert.accountType, "account-type", "", "disk step: managed disk type for every disk")
+	o.convert.addMethod(c)
 	c.Flags().DurationVar(&o.commitTime, "commit-time", 0, "forecast: how long one Commit takes, whatever the unit (default: the timing model)")
 	return c
 }

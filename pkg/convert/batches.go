@@ -24,6 +24,7 @@ func (p *Plan) schedule(parallel int) {
 	if parallel <= 0 {
 		parallel = 4
 	}
+	p.Parallel = parallel
 	var order []int
 	for i := range p.VMs {
 		p.VMs[i].Batch = -1

@@ -211,6 +211,8 @@ type Plan struct {
 	VMs   []VMPlan `json:"vms"`
 	// Staged is set when the plan moves disks through staging images.
 	Staged bool `json:"staged"`
+	// Parallel is the most VMs of one batch.
+	Parallel int `json:"parallel"`
 	// Batches are the waves of downtime in order: the VMs of one batch
 	// are down together, at most Parallel of them, never two of one
 	// availability set.
@@ -312,7 +314,8 @@ type Summary struct {
 	Bytes int64 `json:"bytes"`
 	// ByMovement counts disks and bytes per movement.
 	ByMovement map[string]MovementSummary `json:"byMovement"`
-	// DowntimeSeconds is the longest VM's estimated downtime.
+	// DowntimeSeconds is the longest estimated downtime of a VM the plan
+	// converts (one it refuses is never down for it).
 	DowntimeSeconds int64 `json:"downtimeSeconds"`
 	// WindowSeconds is the disk step's whole window: from its start (the
 	// pre-copies') to the end of the last batch.
@@ -333,10 +336,25 @@ type Problem struct {
 	Message string
 }
 
+// optionsVM is Problem.VM for a problem with the options, not one VM.
+const optionsVM = "*"
+
 // PlanError is every problem Build found; nothing may change while it
 // stands (the CLI exits 2).
 type PlanError struct {
 	Problems []Problem
+}
+
+// RefusesOptions reports whether a problem is with the plan's options
+// rather than one VM (a method or disk API the target cannot do): no VM
+// could be planned as asked.
+func (e *PlanError) RefusesOptions() bool {
+	for _, p := range e.Problems {
+		if p.VM == optionsVM {
+			return true
+		}
+	}
+	return false
 }
 
 func (e *PlanError) Error() string {
@@ -590,7 +608,7 @@ func newBuilder(cloudName string, o PlanOptions) *builder {
 }
 
 func (b *builder) problem(msg string) {
-	b.perr.Problems = append(b.perr.Problems, Problem{VM: "*", Message: msg})
+	b.perr.Problems = append(b.perr.Problems, Problem{VM: optionsVM, Message: msg})
 }
 
 // diskAPI checks the disk API version and says whether it creates disks
@@ -747,7 +765,6 @@ func (b *builder) finish() (*Plan, error) {
 	p := b.p
 	for _, vp := range p.VMs {
 		p.Summary.VMs++
-		p.Summary.DowntimeSeconds = max(p.Summary.DowntimeSeconds, vp.DowntimeSeconds)
 		for _, d := range vp.Disks() {
 			if d.Movement == "" {
 				continue
@@ -762,6 +779,11 @@ func (b *builder) finish() (*Plan, error) {
 	}
 	p.Summary.Problems = len(b.perr.Problems)
 	p.schedule(b.o.Parallel)
+	for _, vp := range p.VMs {
+		if vp.Batch >= 0 {
+			p.Summary.DowntimeSeconds = max(p.Summary.DowntimeSeconds, vp.DowntimeSeconds)
+		}
+	}
 	if len(b.perr.Problems) > 0 {
 		return p, &b.perr
 	}
