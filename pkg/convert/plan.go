@@ -2,6 +2,7 @@ package convert
 
 import (
 	"fmt"
+	"maps"
 	"net/url"
 	"slices"
 	"strings"
@@ -527,7 +528,7 @@ func BuildFromVMs(cloudName string, vms []cloud.VM, o PlanOptions) (*Plan, error
 				return dp
 			}
 			dp.Account = vhdAccount(d.VHDURI)
-			if t, ok := lookupFold(o.AccountTypes, dp.Account); ok && t != "" {
+			if t := b.accountTypes[strings.ToLower(dp.Account)]; t != "" {
 				dp.AccountType = t
 			}
 			b.disk(&vp, &dp)
@@ -578,6 +579,10 @@ type builder struct {
 	o     PlanOptions
 	// upload: the target can create a disk for Upload.
 	upload bool
+	// allocated and accountTypes are the options' maps, keys in lower
+	// case.
+	allocated    map[string]int64
+	accountTypes map[string]string
 	// method and reason are every VM's; method is "" when the options
 	// ask for something the target cannot do (a plan-wide problem).
 	method, reason string
@@ -587,6 +592,7 @@ type builder struct {
 
 func newBuilder(cloudName string, o PlanOptions) *builder {
 	b := &builder{cloud: cloudName, hub: cloudName == inventory.CloudAzureStackHub, o: o,
+		allocated: foldKeys(o.Allocated), accountTypes: foldKeys(o.AccountTypes),
 		p: &Plan{Cloud: cloudName, Staged: o.Staging, VMs: []VMPlan{}, Batches: []Batch{}, Summary: Summary{ByMovement: map[string]MovementSummary{}}}}
 	if o.AccountType != "" {
 		switch o.AccountType {
@@ -714,7 +720,7 @@ func (b *builder) disk(vp *VMPlan, dp *DiskPlan) {
 		vp.Problems = append(vp.Problems, fmt.Sprintf("disk %s: %v", dp.Name, err))
 	}
 	dp.Tier = t
-	if n, ok := lookupFold(b.o.Allocated, dp.VHDURI); ok && n > 0 {
+	if n := b.allocated[strings.ToLower(dp.VHDURI)]; n > 0 {
 		dp.AllocatedBytes = min(n, dp.SizeBytes)
 	}
 	switch b.method {
@@ -799,18 +805,18 @@ func appendUnique(list []string, s string) []string {
 	return append(list, s)
 }
 
-// lookupFold finds key in m whatever its case.
-func lookupFold[V any](m map[string]V, key string) (V, bool) {
-	if v, ok := m[key]; ok {
-		return v, true
-	}
-	for k, v := range m {
-		if strings.EqualFold(k, key) {
-			return v, true
+// foldKeys copies m with its keys in lower case; of keys equal but for
+// case, the one that sorts first wins, so the result does not depend on
+// map order.
+func foldKeys[V any](m map[string]V) map[string]V {
+	keys := slices.Sorted(maps.Keys(m))
+	out := make(map[string]V, len(m))
+	for _, k := range keys {
+		if _, ok := out[strings.ToLower(k)]; !ok {
+			out[strings.ToLower(k)] = m[k]
 		}
 	}
-	var zero V
-	return zero, false
+	return out
 }
 
 // VMEstimate is one VM's forecast by the downtime model.
