@@ -122,7 +122,7 @@ without it plan exits 0 whatever it found.`,
 			}
 			r.Forecast = a.timingModel(cmd, o).Window(p, a.cfg.Parallel, report.DiskJobs(r.Conversion))
 			r.Meta = a.reportMeta(inv)
-			if err := a.savePlan(cmd.Context(), inv, r, o.out); err != nil {
+			if err := a.savePlan(cmd.Context(), inv, r, o.convert, o.out); err != nil {
 				return err
 			}
 			if err := report.RenderWith(a.io.Out, r, a.renderOptions()); err != nil {
@@ -183,7 +183,7 @@ func (a *app) reportMeta(inv *inventory.Inventory) *report.Meta {
 // savePlan writes the saved plan (and, for a directory, the Markdown report
 // and its SVG graph) where --out says; "" writes nothing. Every file is
 // written atomically.
-func (a *app) savePlan(ctx context.Context, inv *inventory.Inventory, r report.Report, out string) error {
+func (a *app) savePlan(ctx context.Context, inv *inventory.Inventory, r report.Report, cf convertFlags, out string) error {
 	if out == "" {
 		return nil
 	}
@@ -200,7 +200,7 @@ func (a *app) savePlan(ctx context.Context, inv *inventory.Inventory, r report.R
 		findings = append(findings, plan.SavedFinding{Rule: f.Rule, Severity: string(f.Severity), Resource: f.Resource,
 			Unit: f.Unit, Message: f.Message, Recommendation: f.Recommendation})
 	}
-	opts := plan.Options{Driver: a.cfg.Driver, Parallel: a.cfg.Parallel}
+	opts := plan.Options{Driver: a.cfg.Driver, Parallel: a.cfg.Parallel, DiskStep: cf.saved()}
 	if len(a.cfg.Timing) > 0 {
 		opts.Timing = map[plan.Operation]string{}
 		for op, d := range a.cfg.Timing {
@@ -249,6 +249,28 @@ func (a *app) savePlan(ctx context.Context, inv *inventory.Inventory, r report.R
 		return fmt.Errorf("plan --out: %w", err)
 	}
 	return nil
+}
+
+// saved are the disk step's flags the plan was made with, by flag name;
+// nil when all are defaults.
+func (f convertFlags) saved() map[string]string {
+	m := map[string]string{}
+	for name, v := range map[string]string{"method": f.method, "change-rate": f.changeRate, "disk-api-version": f.diskAPIVersion,
+		"max-bandwidth": f.bandwidth, "account-type": f.accountType} {
+		if v != "" {
+			m[name] = v
+		}
+	}
+	if f.stream {
+		m["stream"] = "true"
+	}
+	if f.iops != 0 {
+		m["max-iops"] = fmt.Sprint(f.iops)
+	}
+	if len(m) == 0 {
+		return nil
+	}
+	return m
 }
 
 // loadSavedPlan reads a saved plan and checks it against the inventory as
