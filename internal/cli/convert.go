@@ -51,6 +51,7 @@ func (f *convertFlags) addMethod(c *cobra.Command) {
 	c.Flags().StringVar(&f.method, "method", "", "how every VM converts: platform (Azure's Convert To Managed Disks), precopy (copy while running, then only what changed), cutover (every byte while down); default: the best the target allows")
 	c.Flags().StringVar(&f.changeRate, "change-rate", "", "how fast a running VM writes to its disks, bytes per second (e.g. 5MB), for the pre-copy's forecast; default 1MB")
 	c.Flags().StringVar(&f.diskAPIVersion, "disk-api-version", "", "the target's disk API version (Azure Stack Hub: 2017-03-30, 2017-12-01 (default) or 2019-07-01, which allows precopy)")
+	_ = c.RegisterFlagCompletionFunc("method", fixedCompletion(convert.MethodPlatform, convert.MethodPrecopy, convert.MethodCutover))
 }
 
 // planOptions turns the flags into conversion plan options (exit 2 on a
