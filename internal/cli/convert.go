@@ -30,8 +30,11 @@ type convertFlags struct {
 	bandwidth   string
 	iops        int
 	accountType string
-	method      string
-	changeRate  string
+	// method, changeRate and diskAPIVersion choose how VMs convert
+	// (issue 10): PlanOptions.Method, ChangeRate and DiskAPIVersion.
+	method         string
+	changeRate     string
+	diskAPIVersion string
 }
 
 func (f *convertFlags) add(c *cobra.Command) {
@@ -42,8 +45,16 @@ func (f *convertFlags) add(c *cobra.Command) {
 	c.Flags().StringVar(&f.bandwidth, "max-bandwidth", "", "cap each disk's streamed copy, bytes per second (e.g. 145MB; at least 1KiB, 0 for none); implies --stream")
 	c.Flags().IntVar(&f.iops, "max-iops", 0, "cap each disk's streamed copy, write calls per second; implies --stream")
 	c.Flags().StringVar(&f.accountType, "account-type", "", "managed disk type for every disk (Premium_LRS, Standard_LRS, StandardSSD_LRS); default: from the storage account")
-	c.Flags().StringVar(&f.method, "method", "", "how every VM is converted: platform (Azure's Convert To Managed Disks), precopy (copy while running, only changes at cut-over), cutover (every byte while down); default: per VM, the plan says which and why")
-	c.Flags().StringVar(&f.changeRate, "change-rate", "", "how fast a running VM writes to its disks, bytes per second (e.g. 2MB), for the pre-copy's cut-over estimate; default: the plan's")
+	f.addMethod(c)
+}
+
+// addMethod adds the flags that choose each VM's method, shared by the
+// disk step's commands and plan.
+func (f *convertFlags) addMethod(c *cobra.Command) {
+	c.Flags().StringVar(&f.method, "method", "", "how every VM converts: platform (Azure's Convert To Managed Disks), precopy (copy while running, then only what changed), cutover (every byte while down); default: the best the target allows")
+	c.Flags().StringVar(&f.changeRate, "change-rate", "", "how fast a running VM writes to its disks, bytes per second (e.g. 5MB), for the pre-copy's forecast; default 1MB")
+	c.Flags().StringVar(&f.diskAPIVersion, "disk-api-version", "", "the target's disk API version (Azure Stack Hub: 2017-03-30, 2017-12-01 (default) or 2019-07-01, which allows precopy)")
+	_ = c.RegisterFlagCompletionFunc("method", fixedCompletion(convert.MethodPlatform, convert.MethodPrecopy, convert.MethodCutover))
 }
 
 // planOptions turns the flags into conversion plan options (exit 2 on a
@@ -55,18 +66,11 @@ func (f *convertFlags) planOptions() (convert.PlanOptions, error) {
 		return o, err
 	}
 	o.MaxBandwidth = bw
-	switch f.method {
-	case "", convert.MethodPlatform, convert.MethodPrecopy, convert.MethodCutover:
-		o.Method = f.method
-	default:
-		return o, badInputf("--method %q: want platform, precopy or cutover", f.method)
-	}
+	o.Method, o.DiskAPIVersion = f.method, f.diskAPIVersion
 	if f.changeRate != "" {
-		r, err := parseRateFlag("--change-rate", f.changeRate)
-		if err != nil {
+		if o.ChangeRate, err = parseRateFlag("--change-rate", f.changeRate); err != nil {
 			return o, err
 		}
-		o.ChangeRate = r
 	}
 	if f.iops < 0 {
 		return o, badInputf("--max-iops must not be negative")
@@ -108,6 +112,7 @@ type convertRecord struct {
 		AccountType string `json:"accountType,omitempty"`
 		Method      string `json:"method,omitempty"`
 		ChangeRate  string `json:"changeRate,omitempty"`
+		DiskAPI     string `json:"diskApiVersion,omitempty"`
 	} `json:"flags"`
 	VMs []string `json:"vms,omitempty"`
 	// FromRun: the disk step of `run --convert-disks`, over the VMs of the
@@ -127,7 +132,7 @@ func (f *convertFlags) record(vms []string, fromRun bool) convertRecord {
 	r := convertRecord{FromRun: fromRun}
 	r.Flags.Staging, r.Flags.KeyFile, r.Flags.Cipher = disks.RedactURL(f.staging), f.keyFile, f.cipher
 	r.Flags.Stream, r.Flags.Bandwidth, r.Flags.IOPS, r.Flags.AccountType = f.stream, f.bandwidth, f.iops, f.accountType
-	r.Flags.Method, r.Flags.ChangeRate = f.method, f.changeRate
+	r.Flags.Method, r.Flags.ChangeRate, r.Flags.DiskAPI = f.method, f.changeRate, f.diskAPIVersion
 	r.VMs = vms
 	return r
 }
@@ -135,7 +140,7 @@ func (f *convertFlags) record(vms []string, fromRun bool) convertRecord {
 func (r convertRecord) flags() convertFlags {
 	return convertFlags{staging: r.Flags.Staging, keyFile: r.Flags.KeyFile, cipher: r.Flags.Cipher, stream: r.Flags.Stream,
 		bandwidth: r.Flags.Bandwidth, iops: r.Flags.IOPS, accountType: r.Flags.AccountType,
-		method: r.Flags.Method, changeRate: r.Flags.ChangeRate}
+		method: r.Flags.Method, changeRate: r.Flags.ChangeRate, diskAPIVersion: r.Flags.DiskAPI}
 }
 
 func putConvertRecord(j *journal.Journal, r convertRecord) error {
@@ -205,6 +210,7 @@ func (a *app) convertDisks(ctx context.Context, f convertFlags, vms []string, j 
 	if err != nil {
 		return err
 	}
+	po.Parallel = a.cfg.Parallel
 	inv, err := a.loadInventory()
 	if err != nil {
 		return err

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/migrate-tool/migrate/pkg/convert"
 	"github.com/migrate-tool/migrate/pkg/inventory"
 	"github.com/migrate-tool/migrate/pkg/phases/journal"
 	"github.com/migrate-tool/migrate/pkg/plan"
@@ -59,6 +61,19 @@ Override an operation with a measured figure in the config file
 --prepare-time and --commit-time; the simulator's --sim-latency does not
 change the forecast.
 
+The disk step (unmanaged VHDs to managed disks, after Commit) is planned
+too: per VM its method and why (platform: Azure's own Convert To Managed
+Disks, a few minutes whatever the size; precopy: copied while the VM runs,
+only what changed copied at cut-over; cutover: every byte while the VM is
+down), its downtime, what a recreate cannot carry over, and its batch:
+at most --parallel VMs down together, never two of one availability set.
+The batches say who is down together, from when and for how long, and the
+disk step's whole window. --method forces a method (refused, exit 2, where
+the target cannot do it); --change-rate is how fast the VMs write while
+pre-copied (default 1MB per second); --disk-api-version is the target's
+disk API (Azure Stack Hub's default 2017-12-01 cannot pre-copy; 2019-07-01
+can).
+
 --out FILE saves the plan: a versioned, deterministic JSON file (the
 inventory's hash and a fingerprint of each resource, the target, the
 options, the units in order, the findings, the forecast) that
@@ -73,6 +88,7 @@ without it plan exits 0 whatever it found.`,
   migrate plan --inventory estate.json -o markdown > change-board.md
   migrate plan --inventory estate.json -o markdown --out change-board/
   migrate plan --inventory estate.json --out plan.json --detailed-exitcode && migrate run --plan plan.json --yes
+  migrate plan --inventory hub.json --disk-api-version 2019-07-01 --change-rate 5MB
   migrate plan --inventory estate.json -o dot | dot -Tsvg > plan.svg
   migrate plan --inventory estate.json -o json | jq '.units[] | select(.downtime=="restart") | .id'`,
 		Args: wantArgs(cobra.NoArgs),
@@ -91,14 +107,22 @@ without it plan exits 0 whatever it found.`,
 			if err != nil {
 				return err
 			}
-			if cp, err := conversionPlan(inv, po); cp != nil {
+			po.Parallel = a.cfg.Parallel
+			cp, err := conversionPlan(inv, po)
+			var pe *convert.PlanError
+			switch {
+			case errors.As(err, &pe) && pe.RefusesOptions():
+				// A method or disk API the target cannot do: no disk
+				// step could run as asked, so no report either.
+				return err
+			case cp != nil:
 				r.Conversion = cp
-			} else if err != nil {
+			case err != nil:
 				return err
 			}
 			r.Forecast = a.timingModel(cmd, o).Window(p, a.cfg.Parallel, report.DiskJobs(r.Conversion))
 			r.Meta = a.reportMeta(inv)
-			if err := a.savePlan(cmd.Context(), inv, r, o.out); err != nil {
+			if err := a.savePlan(cmd.Context(), inv, r, o.convert, o.out); err != nil {
 				return err
 			}
 			if err := report.RenderWith(a.io.Out, r, a.renderOptions()); err != nil {
@@ -117,6 +141,7 @@ without it plan exits 0 whatever it found.`,
 	c.Flags().StringVar(&o.convert.bandwidth, "max-bandwidth", "", "disk step: per-disk bandwidth cap to plan with, at least 1KiB (implies streaming)")
 	c.Flags().IntVar(&o.convert.iops, "max-iops", 0, "disk step: per-disk IOPS cap to plan with (implies streaming)")
 	c.Flags().StringVar(&o.convert.accountType, "account-type", "", "disk step: managed disk type for every disk")
+	o.convert.addMethod(c)
 	c.Flags().DurationVar(&o.commitTime, "commit-time", 0, "forecast: how long one Commit takes, whatever the unit (default: the timing model)")
 	return c
 }
@@ -158,7 +183,7 @@ func (a *app) reportMeta(inv *inventory.Inventory) *report.Meta {
 // savePlan writes the saved plan (and, for a directory, the Markdown report
 // and its SVG graph) where --out says; "" writes nothing. Every file is
 // written atomically.
-func (a *app) savePlan(ctx context.Context, inv *inventory.Inventory, r report.Report, out string) error {
+func (a *app) savePlan(ctx context.Context, inv *inventory.Inventory, r report.Report, cf convertFlags, out string) error {
 	if out == "" {
 		return nil
 	}
@@ -175,7 +200,7 @@ func (a *app) savePlan(ctx context.Context, inv *inventory.Inventory, r report.R
 		findings = append(findings, plan.SavedFinding{Rule: f.Rule, Severity: string(f.Severity), Resource: f.Resource,
 			Unit: f.Unit, Message: f.Message, Recommendation: f.Recommendation})
 	}
-	opts := plan.Options{Driver: a.cfg.Driver, Parallel: a.cfg.Parallel}
+	opts := plan.Options{Driver: a.cfg.Driver, Parallel: a.cfg.Parallel, DiskStep: cf.saved()}
 	if len(a.cfg.Timing) > 0 {
 		opts.Timing = map[plan.Operation]string{}
 		for op, d := range a.cfg.Timing {
@@ -224,6 +249,28 @@ func (a *app) savePlan(ctx context.Context, inv *inventory.Inventory, r report.R
 		return fmt.Errorf("plan --out: %w", err)
 	}
 	return nil
+}
+
+// saved are the disk step's flags the plan was made with, by flag name;
+// nil when all are defaults.
+func (f convertFlags) saved() map[string]string {
+	m := map[string]string{}
+	for name, v := range map[string]string{"method": f.method, "change-rate": f.changeRate, "disk-api-version": f.diskAPIVersion,
+		"max-bandwidth": f.bandwidth, "account-type": f.accountType} {
+		if v != "" {
+			m[name] = v
+		}
+	}
+	if f.stream {
+		m["stream"] = "true"
+	}
+	if f.iops != 0 {
+		m["max-iops"] = fmt.Sprint(f.iops)
+	}
+	if len(m) == 0 {
+		return nil
+	}
+	return m
 }
 
 // loadSavedPlan reads a saved plan and checks it against the inventory as

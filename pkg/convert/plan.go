@@ -2,9 +2,13 @@ package convert
 
 import (
 	"fmt"
+	"maps"
+	"net/url"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/migrate-tool/migrate/pkg/cloud"
 	"github.com/migrate-tool/migrate/pkg/inventory"
 )
 
@@ -17,7 +21,27 @@ const (
 	// with createOption Upload (rate capped, resumable, optionally through
 	// an encrypted staging image).
 	MoveUpload = "Upload"
+	// MovePlatform is the platform's own conversion (MethodPlatform): the
+	// platform makes the managed disk from the VHD; nothing moves through
+	// us and no rate cap applies.
+	MovePlatform = "Platform"
 )
+
+// Disk API versions (Microsoft.Compute/disks) that decide what a target
+// can do. createOption Upload first appears in 2019-03-01
+// (Azure/azure-rest-api-specs, specification/compute/resource-manager/
+// Microsoft.Compute/stable/2019-03-01/disk.json, DiskCreateOption). The
+// seed document lists 2017-03-30 and 2017-12-01 for Azure Stack Hub's
+// profiles; the 2020-09-01-hybrid profile brings 2019-07-01.
+const (
+	DiskAPIUpload            = "2019-03-01"
+	HubDefaultDiskAPIVersion = "2017-12-01"
+	HubPrecopyDiskAPIVersion = "2019-07-01"
+)
+
+// hubDiskAPIVersions are the disk API versions Azure Stack Hub's profiles
+// offer.
+var hubDiskAPIVersions = []string{"2017-03-30", HubDefaultDiskAPIVersion, HubPrecopyDiskAPIVersion}
 
 // Methods of converting a VM (issue 10; disks.md). The plan picks one per
 // VM and says why (VMPlan.MethodReason).
@@ -53,27 +77,87 @@ const (
 	HubPremiumBandwidth = 145_000_000 // bytes per second
 )
 
-// Downtime model (Estimate): a VM is down from DeallocateVM until CreateVM
-// has started it again. Fixed costs are a typical platform's: deallocate
-// 60s, delete 30s, create and boot 120s, plus 10s per disk for creating
-// and (for Upload) granting and revoking access. Data moves at an assumed
-// rate: an Import is copied server side at 200 MB/s; an Upload at
-// PlanOptions.Throughput (default 60 MB/s, a typical single-stream upload)
-// or the disk's bandwidth cap if lower, twice over with staging (two legs).
-// Verification reads the managed disk back at the same rate as it was
-// written and the source at the upload rate (for an Upload the source hash
-// comes free with the copy). The data volume is the disk's virtual size:
-// offline the allocated bytes are unknown, so the estimate is the worst
-// case of a full disk; a sparse disk converts much faster.
+// The downtime model (Estimate). A VM is down from DeallocateVM until it
+// runs again; what happens while it runs (the pre-copy) does not count.
+//
+// Fixed costs: the platform documents no duration for deallocating,
+// deleting, creating and booting a VM or for Convert To Managed Disks, so
+// these are estimates of a typical VM: deallocate 60s, delete 30s, create
+// and boot 120s (start and boot after the platform's conversion: the
+// same), 10s per disk for creating it and granting and revoking access, 5s
+// per blob snapshot at cut-over. The platform's conversion does not copy
+// data through anyone (the ConvertTo-AzVMManagedDisk cmdlet: "The virtual
+// machine must be stop-deallocated before invoking this operation"; the
+// platform starts it again), so it is 60s plus the per-disk cost whatever
+// the disks' size: a few minutes in all.
+//
+// Data moves at the slowest of: this machine's stream (PlanOptions.
+// Throughput, default 60 MB/s, a typical single-stream upload), the
+// operator's cap, and the target disk's documented write throughput
+// (diskThroughput); an Import at the platform's server-side rate (200 MB/s,
+// an estimate) or the disk's throughput if lower. The volume is the
+// allocated bytes where known (PlanOptions.Allocated), else the virtual
+// size (offline, the worst case of a full disk).
+//
+// cutover: every disk copied and read back for the hash while the VM is
+// down (the source's hash comes with the copy; an Import's source is read
+// at the same time as the copy is read back), the disks of a VM in
+// parallel; with staging the copy is two legs.
+//
+// precopy: the first pass (copy and read-back of every allocated byte)
+// runs while the VM runs; each catch-up pass then copies and verifies what
+// the VM wrote during the pass before, at PlanOptions.ChangeRate, until a
+// pass takes under catchUpTarget (at most maxCatchUpPasses); the cut-over
+// copies and verifies only what changed during the last pass. Default
+// change rate: 1 MB/s per VM, 86 GB a day: more than a general-purpose
+// server's daily writes, less than a busy database's; set it from the
+// platform's Disk Write Bytes/sec metric when known.
 const (
-	costDeallocate  = 60 * time.Second
-	costDelete      = 30 * time.Second
-	costCreate      = 120 * time.Second
-	costPerDisk     = 10 * time.Second
-	importRate      = 200_000_000
-	defaultUpRate   = 60_000_000
-	maxAzureDiskGiB = 32767
+	costDeallocate = 60 * time.Second
+	costDelete     = 30 * time.Second
+	costCreate     = 120 * time.Second
+	costPerDisk    = 10 * time.Second
+	costSnapshot   = 5 * time.Second
+	costConvert    = 60 * time.Second
+	importRate     = 200_000_000
+	defaultUpRate  = 60_000_000
+	// DefaultChangeRate is PlanOptions.ChangeRate's default, bytes/s.
+	DefaultChangeRate = 1_000_000
+	catchUpTarget     = 2 * time.Minute
+	maxCatchUpPasses  = 5
+	maxAzureDiskGiB   = 32767
+	mib               = 1 << 20
 )
+
+// Throughputs of the target disks, bytes/s. Azure's are the documented
+// per-disk limits (MicrosoftDocs/azure-docs, the managed disks sizes
+// include: Standard HDD S4 to S50 up to 60 MiB/s, S60 300, S70 and S80
+// 500; Premium P4 25 MiB/s, P6 50, P10 100, P15 125, P20 150, P30 200, P40
+// and P50 250, P60 480, P70 and P80 750; Standard SSD as Standard HDD of
+// the same size). Azure Stack Hub documents its Premium cap
+// (HubPremiumBandwidth); its Standard disks are taken as Azure's (an
+// estimate).
+var premiumThroughput = map[string]int64{"P1": 25 * mib, "P2": 25 * mib, "P3": 25 * mib, "P4": 25 * mib, "P6": 50 * mib,
+	"P10": 100 * mib, "P15": 125 * mib, "P20": 150 * mib, "P30": 200 * mib, "P40": 250 * mib, "P50": 250 * mib,
+	"P60": 480 * mib, "P70": 750 * mib, "P80": 750 * mib}
+
+// diskThroughput is the documented write throughput of a disk of tier
+// on cloud, bytes/s.
+func diskThroughput(cloud, accountType, tier string) int64 {
+	switch {
+	case cloud == inventory.CloudAzureStackHub && accountType == AccountPremium:
+		return HubPremiumBandwidth
+	case accountType == AccountPremium && premiumThroughput[tier] > 0:
+		return premiumThroughput[tier]
+	}
+	switch tier {
+	case "S60", "E60":
+		return 300 * mib
+	case "S70", "S80", "E70", "E80":
+		return 500 * mib
+	}
+	return 60 * mib
+}
 
 // PlanOptions shape a conversion plan.
 type PlanOptions struct {
@@ -103,6 +187,22 @@ type PlanOptions struct {
 	// ChangeRate is the assumed rate at which a running VM writes to its
 	// disks, bytes/s, for the pre-copy's cut-over delta; 0: the default.
 	ChangeRate int64
+	// DiskAPIVersion is the target's Microsoft.Compute/disks API version;
+	// "" is the cloud's default (HubDefaultDiskAPIVersion on Azure Stack
+	// Hub, any recent one on Azure). It decides whether a disk can be
+	// created for Upload (DiskAPIUpload or later), which the pre-copy and
+	// every streamed copy need.
+	DiskAPIVersion string
+	// Parallel is the most VMs down at once (Plan.Batches); 0 means 4.
+	Parallel int
+	// Allocated is the data each VHD holds (its page ranges), by VHD URI
+	// (case-insensitive), where a caller could read it; a VHD not in it is
+	// assumed full.
+	Allocated map[string]int64
+	// AccountTypes are the account types of storage accounts by name
+	// (case-insensitive), for BuildFromVMs, where the VMs do not say;
+	// an account not in it is Standard_LRS.
+	AccountTypes map[string]string
 }
 
 // Plan is the conversion of every migrated VM of an inventory: an inert
@@ -112,6 +212,8 @@ type Plan struct {
 	VMs   []VMPlan `json:"vms"`
 	// Staged is set when the plan moves disks through staging images.
 	Staged bool `json:"staged"`
+	// Parallel is the most VMs of one batch.
+	Parallel int `json:"parallel"`
 	// Batches are the waves of downtime in order: the VMs of one batch
 	// are down together, at most Parallel of them, never two of one
 	// availability set.
@@ -123,9 +225,10 @@ type Plan struct {
 type Batch struct {
 	Index int      `json:"index"`
 	VMs   []string `json:"vms"`
-	// StartSeconds is when the batch's first VM goes down, from the start
-	// of the disk step's cut-overs; DowntimeSeconds its longest VM's
-	// downtime.
+	// StartSeconds is when the batch's VMs go down, from the start of the
+	// disk step (when the pre-copies start, all at once; the first
+	// cut-over when nothing is pre-copied); DowntimeSeconds its longest
+	// VM's downtime.
 	StartSeconds    int64 `json:"startSeconds"`
 	DowntimeSeconds int64 `json:"downtimeSeconds"`
 }
@@ -150,7 +253,8 @@ type VMPlan struct {
 	// classic side. A VM is converted only when each is Committed.
 	Units []string `json:"units,omitempty"`
 	// Batch is the VM's place in the plan's Batches: VMs of one batch are
-	// down together, never two of one availability set.
+	// down together, never two of one availability set; -1 for a VM the
+	// plan refuses.
 	Batch int `json:"batch"`
 	// Dropped lists what removing and recreating the VM cannot carry over
 	// (protected extension settings, osProfile secrets): shown in the plan
@@ -163,6 +267,13 @@ type VMPlan struct {
 	// JSON consumers.
 	Downtime        time.Duration `json:"-"`
 	DowntimeSeconds int64         `json:"downtimeSeconds"`
+	// PrecopySeconds is how long the pre-copy runs before the cut-over,
+	// while the VM runs (MethodPrecopy only): the first pass, then
+	// CatchUpPasses passes each copying what changed during the one
+	// before, until one takes under two minutes; the cut-over copies what
+	// changed during the last. The engine should run as many.
+	PrecopySeconds int64 `json:"precopySeconds,omitempty"`
+	CatchUpPasses  int   `json:"catchUpPasses,omitempty"`
 	// Problems refuse the VM's conversion (and the plan's).
 	Problems []string `json:"problems,omitempty"`
 }
@@ -204,10 +315,13 @@ type Summary struct {
 	Bytes int64 `json:"bytes"`
 	// ByMovement counts disks and bytes per movement.
 	ByMovement map[string]MovementSummary `json:"byMovement"`
-	// DowntimeSeconds is the longest VM's estimated downtime (VMs convert
-	// in parallel).
+	// DowntimeSeconds is the longest estimated downtime of a VM the plan
+	// converts (one it refuses is never down for it).
 	DowntimeSeconds int64 `json:"downtimeSeconds"`
-	Problems        int   `json:"problems"`
+	// WindowSeconds is the disk step's whole window: from its start (the
+	// pre-copies') to the end of the last batch.
+	WindowSeconds int64 `json:"windowSeconds"`
+	Problems      int   `json:"problems"`
 }
 
 // MovementSummary is one movement's share of a plan.
@@ -223,10 +337,25 @@ type Problem struct {
 	Message string
 }
 
+// optionsVM is Problem.VM for a problem with the options, not one VM.
+const optionsVM = "*"
+
 // PlanError is every problem Build found; nothing may change while it
 // stands (the CLI exits 2).
 type PlanError struct {
 	Problems []Problem
+}
+
+// RefusesOptions reports whether a problem is with the plan's options
+// rather than one VM (a method or disk API the target cannot do): no VM
+// could be planned as asked.
+func (e *PlanError) RefusesOptions() bool {
+	for _, p := range e.Problems {
+		if p.VM == optionsVM {
+			return true
+		}
+	}
+	return false
 }
 
 func (e *PlanError) Error() string {
@@ -285,9 +414,18 @@ func Tier(cloud, accountType string, sizeBytes int64) (string, error) {
 
 // Build plans the conversion of every VM role of inv. Problems (a disk
 // above the cloud's largest tier, a size that is not a whole MiB, a type
-// the cloud lacks, a missing disk) are collected for every VM and returned
-// together as a *PlanError, with the plan (its VMs carry their Problems)
-// so it can still be shown.
+// the cloud lacks, a missing disk, a method the target cannot do) are
+// collected for every VM and returned together as a *PlanError, with the
+// plan (its VMs carry their Problems) so it can still be shown.
+//
+// On Azure a VM's resource group is <cloud service><suffix>, where the
+// classic migration put it, and the VM waits for the unit that moved its
+// cloud service (vnet/<vnet> for a deployment in a VNet the inventory
+// knows, cloudservice/<cs> otherwise, as pkg/plan builds them) and for the
+// storage/<account> unit of each of its disks. Azure Stack Hub has no
+// classic side: its VMs are already Resource Manager VMs, in a resource
+// group named after the cloud service (how the inventory describes them),
+// waiting for nothing.
 func Build(inv *inventory.Inventory, o PlanOptions) (*Plan, error) {
 	cloudName := o.Cloud
 	if cloudName == "" {
@@ -296,37 +434,29 @@ func Build(inv *inventory.Inventory, o PlanOptions) (*Plan, error) {
 	if cloudName == "" {
 		cloudName = inventory.CloudAzurePublic
 	}
-	hub := cloudName == inventory.CloudAzureStackHub
+	b := newBuilder(cloudName, o)
 	suffix := inv.Target.ResourceGroupSuffix
 	if suffix == "" {
 		suffix = inventory.DefaultResourceGroupSuffix
 	}
 	ix := inventory.NewIndex(inv)
-	p := &Plan{Cloud: cloudName, Staged: o.Staging, VMs: []VMPlan{}, Summary: Summary{ByMovement: map[string]MovementSummary{}}}
-	var perr PlanError
-	if o.AccountType != "" {
-		switch o.AccountType {
-		case AccountPremium, AccountStandard:
-		case AccountStandardSSD:
-			if hub {
-				perr.Problems = append(perr.Problems, Problem{VM: "*", Message: "Azure Stack Hub has no StandardSSD_LRS disks"})
-			}
-		default:
-			perr.Problems = append(perr.Problems, Problem{VM: "*", Message: fmt.Sprintf("account type %q is not Premium_LRS, Standard_LRS or StandardSSD_LRS", o.AccountType)})
-		}
-	}
-	rate := o.Throughput
-	if rate <= 0 {
-		rate = defaultUpRate
-	}
 	for _, cs := range inv.CloudServices {
-		rg := cs.Name + suffix
+		rg, unit := cs.Name+suffix, inventory.CloudServiceID(cs.Name)
+		if vn, ok := ix.VNets[inventory.Key(cs.Deployment.VirtualNetwork)]; ok && cs.Deployment.VirtualNetwork != "" {
+			unit = inventory.VNetID(vn.Name)
+		}
+		if b.hub {
+			rg = cs.Name
+		}
 		for _, r := range cs.Deployment.Roles {
 			if r.Kind != inventory.RoleVirtualMachine && r.Kind != "" {
 				continue
 			}
 			vp := VMPlan{ID: VMID(rg, r.Name), ClassicID: inventory.VMID(cs.Name, r.Name), ResourceGroup: rg,
 				Name: r.Name, Size: r.Size, AvailabilitySet: r.AvailabilitySet, DataDisks: []DiskPlan{}}
+			if !b.hub {
+				vp.Units = []string{unit}
+			}
 			disk := func(name string, lun int) DiskPlan {
 				dp := DiskPlan{Name: name, LUN: lun}
 				ref, ok := ix.Disks[inventory.Key(name)]
@@ -336,41 +466,18 @@ func Build(inv *inventory.Inventory, o PlanOptions) (*Plan, error) {
 				}
 				dp.Name, dp.Account, dp.VHDURI, dp.OS = ref.Disk.Name, ref.Account.Name, ref.Disk.VHDURI, ref.Disk.OS
 				dp.SizeBytes = ref.Disk.SizeGiB << 30
-				if b := ref.Disk.BlobSizeBytes; b != 0 && b-512 != dp.SizeBytes {
+				if bs := ref.Disk.BlobSizeBytes; bs != 0 && bs-512 != dp.SizeBytes {
 					// The blob is the truth: virtual size plus the footer.
-					dp.SizeBytes = b - 512
-				}
-				if dp.SizeBytes <= 0 || dp.SizeBytes%(1<<20) != 0 {
-					vp.Problems = append(vp.Problems, fmt.Sprintf("disk %s: virtual size %d bytes is not a whole number of MiB (a managed disk must be)", dp.Name, dp.SizeBytes))
+					dp.SizeBytes = bs - 512
 				}
 				dp.AccountType = AccountStandard
 				if ref.Account.AccountType == AccountPremium {
 					dp.AccountType = AccountPremium
 				}
-				if o.AccountType != "" {
-					dp.AccountType = o.AccountType
+				if !b.hub {
+					vp.Units = appendUnique(vp.Units, inventory.StorageID(ref.Account.Name))
 				}
-				t, err := Tier(cloudName, dp.AccountType, dp.SizeBytes)
-				if err != nil {
-					vp.Problems = append(vp.Problems, fmt.Sprintf("disk %s: %v", dp.Name, err))
-				}
-				dp.Tier = t
-				dp.MaxBandwidth, dp.MaxIOPS = o.MaxBandwidth, o.MaxIOPS
-				dp.Movement = MoveImport
-				if o.Staging || o.Stream || o.MaxBandwidth > 0 || o.MaxIOPS > 0 {
-					dp.Movement = MoveUpload
-					dp.Staged = o.Staging
-				}
-				if hub && dp.AccountType == AccountPremium {
-					// The platform's own per-disk caps: writing faster
-					// only gets throttled.
-					if dp.MaxBandwidth == 0 {
-						dp.MaxBandwidth = HubPremiumBandwidth
-					}
-					if dp.MaxIOPS == 0 {
-						dp.MaxIOPS = HubPremiumIOPS
-					}
-				}
+				b.disk(&vp, &dp)
 				return dp
 			}
 			if r.OSDisk == "" {
@@ -381,18 +488,289 @@ func Build(inv *inventory.Inventory, o PlanOptions) (*Plan, error) {
 			for _, dd := range r.DataDisks {
 				vp.DataDisks = append(vp.DataDisks, disk(dd.Disk, dd.LUN))
 			}
-			vp.Downtime = Estimate(&vp, rate)
-			vp.DowntimeSeconds = int64(vp.Downtime / time.Second)
-			for _, pr := range vp.Problems {
-				perr.Problems = append(perr.Problems, Problem{VM: vp.ID, Message: pr})
-			}
-			p.VMs = append(p.VMs, vp)
+			b.add(vp)
 		}
 	}
+	return b.finish()
+}
+
+// BuildFromVMs plans the conversion of Resource Manager VMs that run on
+// unmanaged disks, as Compute.ListVMs returns them: Azure Stack Hub's,
+// which never were classic, so no inventory describes them and they wait
+// for no migration unit. VMs already on managed disks are left out; a VM
+// with both kinds of disk is refused. What a recreate cannot carry over
+// (protected extension settings, osProfile secrets) is listed in each
+// VM's Dropped. Storage account types come from o.AccountTypes. VMs are
+// planned in resource group and name order, so the same estate gives the
+// same plan whatever order the platform listed it in.
+func BuildFromVMs(cloudName string, vms []cloud.VM, o PlanOptions) (*Plan, error) {
+	if cloudName == "" {
+		cloudName = inventory.CloudAzureStackHub
+	}
+	b := newBuilder(cloudName, o)
+	vms = slices.Clone(vms)
+	slices.SortStableFunc(vms, func(x, y cloud.VM) int {
+		if c := strings.Compare(strings.ToLower(x.ResourceGroup), strings.ToLower(y.ResourceGroup)); c != 0 {
+			return c
+		}
+		return strings.Compare(strings.ToLower(x.Name), strings.ToLower(y.Name))
+	})
+	for _, v := range vms {
+		if v.Managed() {
+			continue
+		}
+		vp := VMPlan{ID: VMID(v.ResourceGroup, v.Name), ResourceGroup: v.ResourceGroup, Name: v.Name, Size: v.Size,
+			AvailabilitySet: v.AvailabilitySet, DataDisks: []DiskPlan{}}
+		disk := func(d cloud.VMDisk, lun int, os string) DiskPlan {
+			dp := DiskPlan{Name: d.Name, LUN: lun, VHDURI: d.VHDURI, SizeBytes: d.SizeBytes, OS: os, AccountType: AccountStandard}
+			if d.VHDURI == "" {
+				vp.Problems = append(vp.Problems, fmt.Sprintf("disk %s: already a managed disk (%s); a VM with both kinds of disk is not converted", d.Name, d.ManagedDisk))
+				return dp
+			}
+			dp.Account = vhdAccount(d.VHDURI)
+			if t := b.accountTypes[strings.ToLower(dp.Account)]; t != "" {
+				dp.AccountType = t
+			}
+			b.disk(&vp, &dp)
+			return dp
+		}
+		vp.OSDisk = disk(v.OSDisk, -1, v.OSType)
+		for _, d := range v.DataDisks {
+			vp.DataDisks = append(vp.DataDisks, disk(d, d.LUN, ""))
+		}
+		if b.method != MethodPlatform {
+			vp.Dropped = dropped(v)
+		}
+		b.add(vp)
+	}
+	return b.finish()
+}
+
+// dropped lists what removing and recreating v cannot carry over.
+func dropped(v cloud.VM) []string {
+	var out []string
+	for _, e := range v.Extensions {
+		if e.HasProtectedSettings {
+			out = append(out, fmt.Sprintf("extension %s: its protected settings (write-only: the platform never returns them; add them again after the conversion)", e.Name))
+		}
+	}
+	if v.Secrets > 0 {
+		out = append(out, fmt.Sprintf("osProfile secrets: %d Key Vault certificate group(s) (a VM created on an existing OS disk takes no osProfile)", v.Secrets))
+	}
+	return out
+}
+
+// vhdAccount is the storage account of a VHD's URI, the first label of
+// its host (https://<account>.blob.<endpoint>/...); "" when it has none.
+func vhdAccount(uri string) string {
+	u, err := url.Parse(uri)
+	if err != nil || u.Host == "" {
+		return ""
+	}
+	account, _, _ := strings.Cut(u.Hostname(), ".")
+	return account
+}
+
+// builder holds what every VM of one plan shares: the target, the
+// options, the method and the problems found so far.
+type builder struct {
+	cloud string
+	hub   bool
+	o     PlanOptions
+	// upload: the target can create a disk for Upload.
+	upload bool
+	// allocated and accountTypes are the options' maps, keys in lower
+	// case.
+	allocated    map[string]int64
+	accountTypes map[string]string
+	// method and reason are every VM's; method is "" when the options
+	// ask for something the target cannot do (a plan-wide problem).
+	method, reason string
+	p              *Plan
+	perr           PlanError
+}
+
+func newBuilder(cloudName string, o PlanOptions) *builder {
+	b := &builder{cloud: cloudName, hub: cloudName == inventory.CloudAzureStackHub, o: o,
+		allocated: foldKeys(o.Allocated), accountTypes: foldKeys(o.AccountTypes),
+		p: &Plan{Cloud: cloudName, Staged: o.Staging, VMs: []VMPlan{}, Batches: []Batch{}, Summary: Summary{ByMovement: map[string]MovementSummary{}}}}
+	if o.AccountType != "" {
+		switch o.AccountType {
+		case AccountPremium, AccountStandard:
+		case AccountStandardSSD:
+			if b.hub {
+				b.problem("Azure Stack Hub has no StandardSSD_LRS disks")
+			}
+		default:
+			b.problem(fmt.Sprintf("account type %q is not Premium_LRS, Standard_LRS or StandardSSD_LRS", o.AccountType))
+		}
+	}
+	if o.ChangeRate < 0 || o.Throughput < 0 || o.Parallel < 0 {
+		b.problem("change rate, throughput and parallel must not be negative")
+	}
+	b.upload = b.diskAPI()
+	b.method, b.reason = b.chooseMethod()
+	return b
+}
+
+func (b *builder) problem(msg string) {
+	b.perr.Problems = append(b.perr.Problems, Problem{VM: optionsVM, Message: msg})
+}
+
+// diskAPI checks the disk API version and says whether it creates disks
+// for Upload.
+func (b *builder) diskAPI() bool {
+	v := b.o.DiskAPIVersion
+	if v == "" {
+		if b.hub {
+			return HubDefaultDiskAPIVersion >= DiskAPIUpload
+		}
+		return true
+	}
+	if _, err := time.Parse("2006-01-02", v); err != nil {
+		b.problem(fmt.Sprintf("disk API version %q is not a date (YYYY-MM-DD)", v))
+		return false
+	}
+	if b.hub && !slices.Contains(hubDiskAPIVersions, v) {
+		b.problem(fmt.Sprintf("disk API version %s is not one Azure Stack Hub's profiles offer (%s)", v, strings.Join(hubDiskAPIVersions, ", ")))
+		return false
+	}
+	// The versions are dates: their text sorts as they do.
+	return v >= DiskAPIUpload
+}
+
+// streams: the options ask for the disks to move through us.
+func (b *builder) streams() bool {
+	return b.o.Staging || b.o.Stream || b.o.MaxBandwidth > 0 || b.o.MaxIOPS > 0
+}
+
+// chooseMethod picks the method every VM gets, and why, or records why
+// the one asked for cannot be done.
+func (b *builder) chooseMethod() (method, reason string) {
+	noUpload := fmt.Sprintf("creating a managed disk for Upload needs disk API version %s or later (this target: %s)", DiskAPIUpload, b.apiVersion())
+	switch b.o.Method {
+	case "":
+	case MethodPlatform:
+		switch {
+		case b.hub:
+			b.problem("method platform: Azure Stack Hub has no Convert To Managed Disks (its managed disks documentation: migration not yet supported); use precopy or cutover")
+			return "", ""
+		case b.streams():
+			b.problem("method platform: the platform converts in place, nothing moves through this machine; --staging, --stream and rate caps need precopy or cutover")
+			return "", ""
+		}
+		return MethodPlatform, "asked for (--method platform): the platform converts in place (Convert To Managed Disks)"
+	case MethodPrecopy:
+		switch {
+		case !b.upload:
+			b.problem("method precopy: " + noUpload + "; select a newer profile (--disk-api-version " + HubPrecopyDiskAPIVersion + ") or use cutover")
+			return "", ""
+		case b.o.Staging:
+			b.problem("method precopy copies from blob snapshots straight into the managed disks; staging images need cutover")
+			return "", ""
+		}
+		return MethodPrecopy, "asked for (--method precopy): copied while the VM runs, only what changed at cut-over"
+	case MethodCutover:
+		if b.streams() && !b.upload {
+			b.problem("streamed copies (--staging, --stream, rate caps): " + noUpload)
+			return "", ""
+		}
+		return MethodCutover, "asked for (--method cutover): every byte moves while the VM is down"
+	default:
+		b.problem(fmt.Sprintf("method %q is not platform, precopy or cutover", b.o.Method))
+		return "", ""
+	}
+	switch {
+	case b.streams():
+		if !b.upload {
+			b.problem("streamed copies (--staging, --stream, rate caps): " + noUpload)
+			return "", ""
+		}
+		return MethodCutover, "streamed copies asked for (--staging, --stream or a rate cap): every byte moves while the VM is down"
+	case !b.hub:
+		return MethodPlatform, "the platform converts in place: Convert To Managed Disks"
+	case b.upload:
+		return MethodPrecopy, "Azure Stack Hub has no platform conversion: copied while the VM runs, only what changed at cut-over"
+	}
+	return MethodCutover, fmt.Sprintf("Azure Stack Hub has no platform conversion, and its disk API %s cannot create disks for Upload, so the pre-copy is not possible: Import while the VM is down; --disk-api-version %s (a newer profile) allows precopy",
+		b.apiVersion(), HubPrecopyDiskAPIVersion)
+}
+
+func (b *builder) apiVersion() string {
+	switch {
+	case b.o.DiskAPIVersion != "":
+		return b.o.DiskAPIVersion
+	case b.hub:
+		return HubDefaultDiskAPIVersion
+	}
+	return "latest"
+}
+
+// disk completes a disk's plan from its size, account type and source:
+// tier, movement and caps as the method says.
+func (b *builder) disk(vp *VMPlan, dp *DiskPlan) {
+	if dp.SizeBytes <= 0 || dp.SizeBytes%(1<<20) != 0 {
+		vp.Problems = append(vp.Problems, fmt.Sprintf("disk %s: virtual size %d bytes is not a whole number of MiB (a managed disk must be)", dp.Name, dp.SizeBytes))
+	}
+	if b.o.AccountType != "" {
+		dp.AccountType = b.o.AccountType
+	}
+	t, err := Tier(b.cloud, dp.AccountType, dp.SizeBytes)
+	if err != nil {
+		vp.Problems = append(vp.Problems, fmt.Sprintf("disk %s: %v", dp.Name, err))
+	}
+	dp.Tier = t
+	if n := b.allocated[strings.ToLower(dp.VHDURI)]; n > 0 {
+		dp.AllocatedBytes = min(n, dp.SizeBytes)
+	}
+	switch b.method {
+	case MethodPlatform:
+		dp.Movement = MovePlatform
+		return
+	case MethodPrecopy:
+		dp.Movement = MoveUpload
+	default:
+		dp.Movement = MoveImport
+		if b.streams() {
+			dp.Movement = MoveUpload
+			dp.Staged = b.o.Staging
+		}
+	}
+	if dp.Movement != MoveUpload {
+		// An Import is the platform's own server-side copy: no cap of ours
+		// applies to it.
+		return
+	}
+	dp.MaxBandwidth, dp.MaxIOPS = b.o.MaxBandwidth, b.o.MaxIOPS
+	if b.hub && dp.AccountType == AccountPremium {
+		// The platform's own per-disk caps: writing faster only gets
+		// throttled.
+		if dp.MaxBandwidth == 0 {
+			dp.MaxBandwidth = HubPremiumBandwidth
+		}
+		if dp.MaxIOPS == 0 {
+			dp.MaxIOPS = HubPremiumIOPS
+		}
+	}
+}
+
+// add completes a VM's plan (method, downtime) and adds it.
+func (b *builder) add(vp VMPlan) {
+	vp.Method, vp.MethodReason = b.method, b.reason
+	e := Estimate(b.cloud, &vp, b.o)
+	vp.Downtime, vp.PrecopySeconds, vp.CatchUpPasses = e.Downtime.Round(time.Second), int64(e.Precopy.Round(time.Second)/time.Second), e.CatchUpPasses
+	vp.DowntimeSeconds = int64(vp.Downtime / time.Second)
+	for _, pr := range vp.Problems {
+		b.perr.Problems = append(b.perr.Problems, Problem{VM: vp.ID, Message: pr})
+	}
+	b.p.VMs = append(b.p.VMs, vp)
+}
+
+// finish sums the plan up and returns it with its problems.
+func (b *builder) finish() (*Plan, error) {
+	p := b.p
 	for _, vp := range p.VMs {
 		p.Summary.VMs++
-		p.Summary.Problems += len(vp.Problems)
-		p.Summary.DowntimeSeconds = max(p.Summary.DowntimeSeconds, vp.DowntimeSeconds)
 		for _, d := range vp.Disks() {
 			if d.Movement == "" {
 				continue
@@ -405,42 +783,120 @@ func Build(inv *inventory.Inventory, o PlanOptions) (*Plan, error) {
 			p.Summary.ByMovement[d.Movement] = m
 		}
 	}
-	p.Summary.Problems = len(perr.Problems)
-	if len(perr.Problems) > 0 {
-		return p, &perr
+	p.Summary.Problems = len(b.perr.Problems)
+	p.schedule(b.o.Parallel)
+	for _, vp := range p.VMs {
+		if vp.Batch >= 0 {
+			p.Summary.DowntimeSeconds = max(p.Summary.DowntimeSeconds, vp.DowntimeSeconds)
+		}
+	}
+	if len(b.perr.Problems) > 0 {
+		return p, &b.perr
 	}
 	return p, nil
 }
 
-// Estimate is the downtime model documented above its constants: fixed
-// costs plus each disk's copy and verification at the assumed rates.
-func Estimate(v *VMPlan, uploadRate int64) time.Duration {
-	d := costDeallocate + costDelete + costCreate
+func appendUnique(list []string, s string) []string {
+	for _, x := range list {
+		if strings.EqualFold(x, s) {
+			return list
+		}
+	}
+	return append(list, s)
+}
+
+// foldKeys copies m with its keys in lower case; of keys equal but for
+// case, the one that sorts first wins, so the result does not depend on
+// map order.
+func foldKeys[V any](m map[string]V) map[string]V {
+	keys := slices.Sorted(maps.Keys(m))
+	out := make(map[string]V, len(m))
+	for _, k := range keys {
+		if _, ok := out[strings.ToLower(k)]; !ok {
+			out[strings.ToLower(k)] = m[k]
+		}
+	}
+	return out
+}
+
+// VMEstimate is one VM's forecast by the downtime model.
+type VMEstimate struct {
+	// Downtime is from deallocation to running again.
+	Downtime time.Duration
+	// Precopy is how long the pre-copy runs before the cut-over, while
+	// the VM runs: its first pass and CatchUpPasses catch-up passes.
+	Precopy       time.Duration
+	CatchUpPasses int
+}
+
+// Estimate is the downtime model documented above its constants, for v's
+// method on cloud.
+func Estimate(cloud string, v *VMPlan, o PlanOptions) VMEstimate {
+	stream := o.Throughput
+	if stream <= 0 {
+		stream = defaultUpRate
+	}
+	change := o.ChangeRate
+	if change <= 0 {
+		change = DefaultChangeRate
+	}
 	secs := func(bytes, rate int64) time.Duration {
 		return time.Duration(float64(bytes) / float64(rate) * float64(time.Second))
 	}
+	var (
+		n int
+		// whole: the longest disk's copy and read-back of every byte;
+		// perByte: the slowest disk's time to copy and verify one byte.
+		whole   time.Duration
+		perByte float64
+		volume  int64
+	)
 	for _, dp := range v.Disks() {
 		if dp.Movement == "" {
 			continue
 		}
-		d += costPerDisk
-		switch dp.Movement {
-		case MoveImport:
-			// Copy server side, then read the source and the copy back.
-			d += 2*secs(dp.SizeBytes, importRate) + secs(dp.SizeBytes, uploadRate)
-		default:
-			r := uploadRate
-			if dp.MaxBandwidth > 0 && dp.MaxBandwidth < r {
-				r = dp.MaxBandwidth
-			}
-			legs := int64(1)
-			if dp.Staged {
-				legs = 2
-			}
-			d += time.Duration(legs)*secs(dp.SizeBytes, r) + secs(dp.SizeBytes, uploadRate)
+		n++
+		vol := dp.SizeBytes
+		if dp.AllocatedBytes > 0 {
+			vol = dp.AllocatedBytes
 		}
+		volume += vol
+		target := diskThroughput(cloud, dp.AccountType, dp.Tier)
+		read := min(stream, target)
+		write := read
+		if dp.Movement == MoveImport {
+			write = min(int64(importRate), target)
+		}
+		if dp.MaxBandwidth > 0 {
+			write = min(write, dp.MaxBandwidth)
+		}
+		legs := time.Duration(1)
+		if dp.Staged {
+			legs = 2
+		}
+		whole = max(whole, legs*secs(vol, write)+secs(vol, read))
+		perByte = max(perByte, 1/float64(write)+1/float64(read))
 	}
-	return d
+	fixed := time.Duration(n) * costPerDisk
+	switch v.Method {
+	case MethodPlatform:
+		return VMEstimate{Downtime: costDeallocate + costConvert + fixed + costCreate}
+	case MethodPrecopy:
+		e := VMEstimate{Precopy: whole}
+		delta := func(during time.Duration) time.Duration {
+			b := min(int64(float64(change)*during.Seconds()), volume)
+			return time.Duration(float64(b) * perByte * float64(time.Second))
+		}
+		last := whole
+		for e.CatchUpPasses < maxCatchUpPasses && last > catchUpTarget {
+			last = delta(last)
+			e.Precopy += last
+			e.CatchUpPasses++
+		}
+		e.Downtime = costDeallocate + time.Duration(n)*costSnapshot + delta(last) + fixed + costDelete + costCreate
+		return e
+	}
+	return VMEstimate{Downtime: costDeallocate + whole + fixed + costDelete + costCreate}
 }
 
 // VMID is the Resource Manager id of a VM as the plan and the journal name

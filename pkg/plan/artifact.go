@@ -60,6 +60,10 @@ type Options struct {
 	Parallel int    `json:"parallel"`
 	// Timing are the timing model's overrides, per operation.
 	Timing map[Operation]string `json:"timing,omitempty"`
+	// DiskStep are the disk step's options the forecast assumed (flag
+	// name to value as given: method, change-rate, disk-api-version, and
+	// the movement flags), so the saved forecast says what it rests on.
+	DiskStep map[string]string `json:"diskStep,omitempty"`
 }
 
 // SavedFinding is a finding as saved in an artifact (pkg/validate's

@@ -75,7 +75,7 @@ func TestWindow(t *testing.T) {
 	disks := []DiskJob{
 		{VM: "cloudservice/contoso-web/web1", Duration: Range{10 * time.Minute, 20 * time.Minute}},
 		{VM: "cloudservice/db-svc/db1", Duration: Range{30 * time.Minute, 50 * time.Minute}},
-		{VM: "cloudservice/legacy-svc/legacy1", Duration: Range{5 * time.Minute, 9 * time.Minute}},
+		{VM: "cloudservice/legacy-svc/legacy1", Duration: Range{5 * time.Minute, 9 * time.Minute}, Batch: 1},
 	}
 	w := DefaultModel().Window(p, 2, disks)
 	if w.Likely.Makespan <= 0 || w.Pessimistic.Makespan < w.Likely.Makespan {
@@ -127,12 +127,25 @@ func TestWindow(t *testing.T) {
 	if len(w.DiskStep) != 2 || len(w.DiskStep[0].VMs) != 2 || w.DiskStep[1].VMs[0] != "cloudservice/legacy-svc/legacy1" {
 		t.Errorf("disk batches %+v", w.DiskStep)
 	}
-	// Two workers: web1 (10m) and db1 (30m) at once, legacy1 (5m) after web1.
-	if got, want := w.Total.Likely, w.Likely.Makespan+30*time.Minute; got != want {
+	// The plan's batches: web1 (10m) and db1 (30m) together, then
+	// legacy1 (5m) once both run again (a batch waits for the one before,
+	// which is how the plan keeps two VMs of one set apart).
+	if got, want := w.Total.Likely, w.Likely.Makespan+35*time.Minute; got != want {
 		t.Errorf("total likely %s, want %s", got, want)
 	}
-	if w.Total.Pessimistic != w.Pessimistic.Makespan+50*time.Minute {
+	if w.Total.Pessimistic != w.Pessimistic.Makespan+59*time.Minute {
 		t.Errorf("total pessimistic %s", w.Total.Pessimistic)
+	}
+	// A pre-copy longer than the batch before holds its batch back: it
+	// runs while the VM runs, from the start of the disk step.
+	lead := append([]DiskJob(nil), disks...)
+	lead[2].Lead = Range{Likely: time.Hour, Pessimistic: 2 * time.Hour}
+	wl := DefaultModel().Window(p, 2, lead)
+	if got, want := wl.DiskStep[1].Start, wl.Likely.Makespan+time.Hour; got != want {
+		t.Errorf("batch 1 with a 1h pre-copy starts at %s, want %s", got, want)
+	}
+	if got, want := wl.Total.Pessimistic, wl.Pessimistic.Makespan+2*time.Hour+9*time.Minute; got != want {
+		t.Errorf("total pessimistic with a pre-copy %s, want %s", got, want)
 	}
 	if again := DefaultModel().Window(p, 2, disks); !reflect.DeepEqual(again, w) {
 		t.Error("Window is not deterministic")

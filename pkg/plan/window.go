@@ -1,14 +1,25 @@
 package plan
 
-import "time"
+import (
+	"sort"
+	"time"
+)
 
 // DiskJob is one VM's conversion in the disk step that follows the
 // migration, with how long the VM is down for it (the conversion plan's
 // estimate: pkg/convert's VMPlan.Downtime).
 type DiskJob struct {
-	// VM names the VM (its classic id, cloudservice/<cs>/<vm>).
+	// VM names the VM (its classic id, cloudservice/<cs>/<vm>, or its
+	// Resource Manager id where it has no classic one).
 	VM       string `json:"vm"`
 	Duration Range  `json:"duration"`
+	// Batch is the VM's batch in the conversion plan: the VMs of one
+	// batch are down together, a batch once the one before has ended (so
+	// no two VMs of one availability set are down at once).
+	Batch int `json:"batch"`
+	// Lead is how long the VM's pre-copy runs, while the VM runs, before
+	// its cut-over can start; the pre-copies start with the disk step.
+	Lead Range `json:"lead,omitempty"`
 }
 
 // ChangeWindow is the forecast of a whole change window: the migration's
@@ -68,8 +79,7 @@ type VMDowntime struct {
 	End   time.Duration `json:"end"`
 }
 
-// DiskBatch is one round of the disk step: up to Parallel VMs converted at
-// once, in the order given.
+// DiskBatch is one batch of the disk step: the VMs down together.
 type DiskBatch struct {
 	Batch int           `json:"batch"`
 	Start time.Duration `json:"start"`
@@ -79,9 +89,11 @@ type DiskBatch struct {
 
 // Window forecasts p's change window on parallel workers (at least 1): every
 // unit timed by m (Validate, Prepare, Commit back to back), scheduled under
-// the executor's policy as Forecast does, then the disk jobs on the same
-// number of workers in the order given, starting when the last unit has
-// committed. Deterministic.
+// the executor's policy as Forecast does, then the disk jobs batch by
+// batch (their Batch, in ascending order) from when the last unit has
+// committed: a batch starts when the one before has ended and its VMs'
+// pre-copies (Lead) are done, and lasts as long as its longest job.
+// Deterministic.
 func (m *Model) Window(p *Plan, parallel int, disks []DiskJob) *ChangeWindow {
 	if parallel < 1 {
 		parallel = 1
@@ -127,26 +139,44 @@ func (m *Model) Window(p *Plan, parallel int, disks []DiskJob) *ChangeWindow {
 		w.Waves[i].Start = max(w.Waves[i].Start, 0)
 	}
 
-	// The disk step: list scheduling on parallel workers after the last
-	// Commit, likely and pessimistic.
+	// The disk step: the conversion plan's batches after the last Commit,
+	// likely and pessimistic.
 	w.Total = Range{w.Likely.Makespan, w.Pessimistic.Makespan}
-	if len(disks) > 0 {
-		lStarts, lEnds := listSchedule(w.Likely.Makespan, parallel, len(disks), func(i int) time.Duration { return disks[i].Duration.Likely })
-		_, pEnds := listSchedule(w.Pessimistic.Makespan, parallel, len(disks), func(i int) time.Duration { return disks[i].Duration.Pessimistic })
-		for i, d := range disks {
-			b := i / parallel
-			if b == len(w.DiskStep) {
-				w.DiskStep = append(w.DiskStep, DiskBatch{Batch: b, Start: lStarts[i], VMs: []string{}})
-			}
-			db := &w.DiskStep[b]
-			db.Start = min(db.Start, lStarts[i])
-			db.End = max(db.End, lEnds[i])
-			db.VMs = append(db.VMs, d.VM)
-			w.Downtime = append(w.Downtime, VMDowntime{VM: d.VM, Cause: "disk step", Start: lStarts[i], End: lEnds[i]})
-			w.Total.Likely = max(w.Total.Likely, lEnds[i])
-			w.Total.Pessimistic = max(w.Total.Pessimistic, pEnds[i])
-		}
+	if len(disks) == 0 {
+		return w
 	}
+	order := make([]int, len(disks))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return disks[order[a]].Batch < disks[order[b]].Batch })
+	type span struct{ lead, dur Range }
+	var spans []span
+	var batchOf []int // position in spans of each job in order
+	for k, i := range order {
+		if k == 0 || disks[i].Batch != disks[order[k-1]].Batch {
+			spans = append(spans, span{})
+		}
+		sp := &spans[len(spans)-1]
+		sp.lead = Range{max(sp.lead.Likely, disks[i].Lead.Likely), max(sp.lead.Pessimistic, disks[i].Lead.Pessimistic)}
+		sp.dur = Range{max(sp.dur.Likely, disks[i].Duration.Likely), max(sp.dur.Pessimistic, disks[i].Duration.Pessimistic)}
+		batchOf = append(batchOf, len(spans)-1)
+	}
+	bStarts := make([]time.Duration, len(spans))
+	endL, endP := w.Likely.Makespan, w.Pessimistic.Makespan
+	for b, sp := range spans {
+		bStarts[b] = max(endL, w.Likely.Makespan+sp.lead.Likely)
+		endL = bStarts[b] + sp.dur.Likely
+		endP = max(endP, w.Pessimistic.Makespan+sp.lead.Pessimistic) + sp.dur.Pessimistic
+		w.DiskStep = append(w.DiskStep, DiskBatch{Batch: b, Start: bStarts[b], End: endL, VMs: []string{}})
+	}
+	for k, i := range order {
+		b := batchOf[k]
+		d := disks[i]
+		w.DiskStep[b].VMs = append(w.DiskStep[b].VMs, d.VM)
+		w.Downtime = append(w.Downtime, VMDowntime{VM: d.VM, Cause: "disk step", Start: bStarts[b], End: bStarts[b] + d.Duration.Likely})
+	}
+	w.Total = Range{endL, endP}
 	return w
 }
 
@@ -174,26 +204,4 @@ func estimate(p *Plan, dur func(int) time.Duration, ends []time.Duration, parall
 	}
 	e.LowerBound = max(e.CriticalPath, ceilDiv(e.TotalWork, parallel))
 	return e
-}
-
-// listSchedule runs n jobs in order on parallel workers from at, each on
-// the worker free first (ties: the lowest worker).
-func listSchedule(at time.Duration, parallel, n int, dur func(int) time.Duration) (starts, ends []time.Duration) {
-	free := make([]time.Duration, parallel)
-	for i := range free {
-		free[i] = at
-	}
-	starts, ends = make([]time.Duration, n), make([]time.Duration, n)
-	for i := 0; i < n; i++ {
-		k := 0
-		for j := 1; j < parallel; j++ {
-			if free[j] < free[k] {
-				k = j
-			}
-		}
-		starts[i] = free[k]
-		ends[i] = free[k] + dur(i)
-		free[k] = ends[i]
-	}
-	return starts, ends
 }

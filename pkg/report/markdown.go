@@ -5,7 +5,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"time"
+
+	"github.com/migrate-tool/migrate/pkg/convert"
 )
 
 // renderMeta writes what a change board asks first: whose estate, where
@@ -110,6 +111,10 @@ func renderMarkdown(w io.Writer, d *document) error {
 			f.Total.Likely.Text, f.Total.Pessimistic.Text, plural(f.Parallel, "worker", "workers"),
 			f.Migration.Likely.Text, f.Migration.Pessimistic.Text, f.LowerBound.Text, f.CriticalPath.Text, f.TotalWork.Text)
 	}
+	if c := d.Conversion; c != nil {
+		fmt.Fprintf(bw, "| Disk step | %s in %s over %s; the longest VM is down %s |\n", plural(c.Summary.VMs, "VM", "VMs"),
+			plural(len(c.Batches), "batch", "batches"), showSeconds(c.Summary.WindowSeconds), showSeconds(c.Summary.DowntimeSeconds))
+	}
 
 	fmt.Fprint(bw, "\n## Units by wave\n")
 	if len(d.Units) == 0 {
@@ -157,31 +162,7 @@ func renderMarkdown(w io.Writer, d *document) error {
 	}
 
 	if c := d.Conversion; c != nil {
-		cs := c.Summary
-		fmt.Fprint(bw, "\n## Disk conversion\n\n")
-		fmt.Fprintf(bw, "After Commit, %s on %s (%s) move from unmanaged VHDs to managed disks; the longest VM is down about %s.\n\n",
-			plural(cs.VMs, "VM", "VMs"), plural(cs.Disks, "disk", "disks"), gib(cs.Bytes), time.Duration(cs.DowntimeSeconds)*time.Second)
-		fmt.Fprintln(bw, "| VM | Disk | LUN | Size | Type | Tier | Movement | Downtime |")
-		fmt.Fprintln(bw, "| --- | --- | ---: | ---: | --- | --- | --- | ---: |")
-		for _, v := range c.VMs {
-			for i, dk := range v.Disks() {
-				vm, down := cell(code(v.ID)), (time.Duration(v.DowntimeSeconds) * time.Second).String()
-				if i > 0 {
-					vm, down = "", ""
-				}
-				lun := "OS"
-				if dk.LUN >= 0 {
-					lun = fmt.Sprint(dk.LUN)
-				}
-				fmt.Fprintf(bw, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", vm, cell(code(dk.Name)), lun, gib(dk.SizeBytes), dk.AccountType, dk.Tier, cell(movement(dk)), down)
-			}
-		}
-		for _, v := range c.VMs {
-			for _, p := range v.Problems {
-				fmt.Fprintf(bw, "\n- **refused** %s: %s", code(v.ID), inline(p))
-			}
-		}
-		fmt.Fprintln(bw)
+		renderConversionMarkdown(bw, c)
 	}
 
 	fmt.Fprint(bw, "\n## Dependency graph\n\nAn arrow points from a unit to the units that wait for it.\n\n")
@@ -340,4 +321,79 @@ func inline(s string) string { return strings.Join(strings.Fields(s), " ") }
 func mermaidText(s string) string {
 	r := strings.NewReplacer(`"`, "#quot;", "<", "#lt;", ">", "#gt;", "&", "#amp;", "#", "#35;", "|", "#124;")
 	return r.Replace(s)
+}
+
+// renderConversionMarkdown writes the disk step: each VM's method, batch,
+// downtime and pre-copy, its disks, the batches (who is down together,
+// when, for how long) and the whole window, why each method, what a
+// recreate drops, and what the plan refuses.
+func renderConversionMarkdown(bw *bufio.Writer, c *convert.Plan) {
+	cs := c.Summary
+	fmt.Fprint(bw, "\n## Disk conversion\n\n")
+	fmt.Fprintf(bw, "After Commit, %s on %s (%s) move from unmanaged VHDs to managed disks in %s over %s; the longest VM is down about %s.\n\n",
+		plural(cs.VMs, "VM", "VMs"), plural(cs.Disks, "disk", "disks"), gib(cs.Bytes), plural(len(c.Batches), "batch", "batches"),
+		showSeconds(cs.WindowSeconds), showSeconds(cs.DowntimeSeconds))
+	fmt.Fprintln(bw, "| VM | Method | Batch | Disk | LUN | Size | Type | Tier | Movement | Downtime | Pre-copy |")
+	fmt.Fprintln(bw, "| --- | --- | ---: | --- | ---: | ---: | --- | --- | --- | ---: | ---: |")
+	for _, v := range c.VMs {
+		for i, dk := range v.Disks() {
+			vm, method, batch, down, pre := cell(code(v.ID)), v.Method, batchName(v.Batch), showSeconds(v.DowntimeSeconds), "–"
+			if v.PrecopySeconds > 0 {
+				pre = showSeconds(v.PrecopySeconds)
+			}
+			if method == "" {
+				method = "–"
+			}
+			if batch == "-" {
+				batch = "–"
+			}
+			if i > 0 {
+				vm, method, batch, down, pre = "", "", "", "", ""
+			}
+			lun := "OS"
+			if dk.LUN >= 0 {
+				lun = fmt.Sprint(dk.LUN)
+			}
+			fmt.Fprintf(bw, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", vm, method, batch, cell(code(dk.Name)), lun,
+				gib(dk.SizeBytes), dk.AccountType, dk.Tier, cell(movement(dk)), down, pre)
+		}
+	}
+	if len(c.Batches) > 0 {
+		fmt.Fprintf(bw, "\n### Batches\n\nAt most %d VMs are down together, never two of one availability set; a batch starts when the one before runs again and its VMs' pre-copies, which run while they run, are done. Times are from the start of the disk step.\n\n", c.Parallel)
+		fmt.Fprintln(bw, "| Batch | Down from | Down for | VMs |")
+		fmt.Fprintln(bw, "| ---: | ---: | ---: | --- |")
+		for _, b := range c.Batches {
+			fmt.Fprintf(bw, "| %d | %s | %s | %s |\n", b.Index, showSeconds(b.StartSeconds), showSeconds(b.DowntimeSeconds), cell(codeList(b.VMs, ", ")))
+		}
+	}
+	if rs := methodReasons(c); len(rs) > 0 {
+		fmt.Fprint(bw, "\n### Methods\n\n")
+		for _, r := range rs {
+			fmt.Fprintf(bw, "- **%s** (%s): %s\n", r.method, plural(r.vms, "VM", "VMs"), inline(r.reason))
+		}
+	}
+	var dropped []string
+	for _, v := range c.VMs {
+		for _, x := range v.Dropped {
+			dropped = append(dropped, fmt.Sprintf("- %s: %s\n", code(v.ID), inline(x)))
+		}
+	}
+	if len(dropped) > 0 {
+		fmt.Fprint(bw, "\n### Not carried over by the recreate\n\n")
+		for _, x := range dropped {
+			fmt.Fprint(bw, x)
+		}
+	}
+	var refused []string
+	for _, v := range c.VMs {
+		for _, p := range v.Problems {
+			refused = append(refused, fmt.Sprintf("- **refused** %s: %s\n", code(v.ID), inline(p)))
+		}
+	}
+	if len(refused) > 0 {
+		fmt.Fprintln(bw)
+		for _, x := range refused {
+			fmt.Fprint(bw, x)
+		}
+	}
 }

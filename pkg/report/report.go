@@ -371,21 +371,28 @@ func (d *document) byWave() [][]unitDoc {
 }
 
 // DiskJobs turns the disk step's plan into the jobs of the change window's
-// forecast: each VM down for the conversion plan's estimate, likely, and
-// twice that pessimistic (the plan gives one figure, at its assumed upload
-// rate; half that rate is the pessimistic assumption). VMs the plan refuses
-// are left out: they are not converted.
+// forecast, in the plan's batches: each VM down for the conversion plan's
+// estimate, likely, and twice that pessimistic (the plan gives one figure,
+// at its assumed rates; half those rates is the pessimistic assumption),
+// its pre-copy (while it runs) likewise. VMs the plan refuses are left
+// out: they are not converted.
 func DiskJobs(cp *convert.Plan) []plan.DiskJob {
 	if cp == nil {
 		return nil
 	}
 	var jobs []plan.DiskJob
 	for _, v := range cp.VMs {
-		if len(v.Problems) > 0 {
+		if len(v.Problems) > 0 || v.Batch < 0 {
 			continue
 		}
 		d := time.Duration(v.DowntimeSeconds) * time.Second
-		jobs = append(jobs, plan.DiskJob{VM: v.ClassicID, Duration: plan.Range{Likely: d, Pessimistic: 2 * d}})
+		lead := time.Duration(v.PrecopySeconds) * time.Second
+		id := v.ClassicID
+		if id == "" {
+			id = v.ID
+		}
+		jobs = append(jobs, plan.DiskJob{VM: id, Duration: plan.Range{Likely: d, Pessimistic: 2 * d}, Batch: v.Batch,
+			Lead: plan.Range{Likely: lead, Pessimistic: 2 * lead}})
 	}
 	return jobs
 }

@@ -15,6 +15,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/migrate-tool/migrate/pkg/cloud"
 	"github.com/migrate-tool/migrate/pkg/convert"
 	"github.com/migrate-tool/migrate/pkg/inventory"
 	"github.com/migrate-tool/migrate/pkg/plan"
@@ -108,6 +109,31 @@ func conversionFixture(t *testing.T) Report {
 	return Report{Plan: p, Conversion: cp}
 }
 
+// diskStepFixture is the disk step of Azure Stack Hub VMs read from
+// Resource Manager on a profile that pre-copies: two VMs of one
+// availability set (never in one batch), a VM whose recreate drops
+// protected settings and secrets, two at most down together, with the
+// change window's forecast of its batches.
+func diskStepFixture(t *testing.T) Report {
+	t.Helper()
+	vhd := func(name string, lun int, gib int64) cloud.VMDisk {
+		return cloud.VMDisk{Name: name, LUN: lun, VHDURI: "https://hubvhds.blob.local.azurestack.external/vhds/" + name + ".vhd", SizeBytes: gib << 30}
+	}
+	vms := []cloud.VM{
+		{ResourceGroup: "web", Name: "web1", AvailabilitySet: "web-as", OSType: "Linux", OSDisk: vhd("web1-os", 0, 30)},
+		{ResourceGroup: "web", Name: "web2", AvailabilitySet: "web-as", OSType: "Linux", OSDisk: vhd("web2-os", 0, 30)},
+		{ResourceGroup: "db", Name: "db1", OSType: "Windows", OSDisk: vhd("db1-os", 0, 127), DataDisks: []cloud.VMDisk{vhd("db1-data", 1, 1023)},
+			Extensions: []cloud.Extension{{Name: "SqlIaaS|Agent", HasProtectedSettings: true}}, Secrets: 1},
+	}
+	cp, err := convert.BuildFromVMs(inventory.CloudAzureStackHub, vms, convert.PlanOptions{DiskAPIVersion: convert.HubPrecopyDiskAPIVersion,
+		Parallel: 2, AccountTypes: map[string]string{"hubvhds": convert.AccountPremium}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &plan.Plan{}
+	return Report{Plan: p, Conversion: cp, Forecast: plan.DefaultModel().Window(p, 2, DiskJobs(cp))}
+}
+
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
 	path := filepath.Join("testdata", name)
@@ -150,6 +176,7 @@ func TestGolden(t *testing.T) {
 		{"plain", Report{Plan: full.Plan}},
 		{"empty", Report{}},
 		{"conversion", conversionFixture(t)},
+		{"diskstep", diskStepFixture(t)},
 	}
 	ext := map[string]string{FormatTable: "txt", FormatJSON: "json", FormatYAML: "yaml", FormatTSV: "tsv", FormatMarkdown: "md", FormatDOT: "dot"}
 	for _, tt := range tests {
