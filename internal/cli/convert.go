@@ -18,6 +18,7 @@ import (
 	"github.com/migrate-tool/migrate/pkg/phases/journal"
 	"github.com/migrate-tool/migrate/pkg/plan"
 	"github.com/migrate-tool/migrate/pkg/report"
+	"github.com/migrate-tool/migrate/pkg/retry"
 )
 
 // convertFlags are the disk step's flags, shared by `disks convert` and
@@ -246,6 +247,14 @@ func (a *app) convertDisks(ctx context.Context, f convertFlags, vms []string, j 
 	if !ok1 || !ok2 {
 		return badInputf("driver %s cannot convert disks", a.cfg.Driver)
 	}
+	if cp.Cloud == inventory.CloudAzureStackHub {
+		// Azure Stack Hub's VMs never were classic: the plan that runs is
+		// made from what Resource Manager lists now; the inventory's was
+		// the offline check.
+		if cp, err = a.hubPlan(ctx, compute, inv, po); err != nil {
+			return err
+		}
+	}
 	blocked, err := a.blockedVMs(ctx, inv, j, drv, cp)
 	if err != nil {
 		return err
@@ -407,4 +416,32 @@ func methodEffect(method string) string {
 	default:
 		return "deallocated, every disk copied, removed and recreated on managed disks"
 	}
+}
+
+// hubPlan plans the disk step on Azure Stack Hub from the VMs Resource
+// Manager lists (convert.BuildFromVMs), with the storage account types the
+// inventory knows.
+func (a *app) hubPlan(ctx context.Context, compute cloud.Compute, inv *inventory.Inventory, po convert.PlanOptions) (*convert.Plan, error) {
+	var listed []cloud.VM
+	err := retry.Do(ctx, retry.Policy{Transient: cloud.IsTransient}, func(ctx context.Context) error {
+		var err error
+		listed, err = compute.ListVMs(ctx)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list the Resource Manager VMs: %w", err)
+	}
+	po.AccountTypes = map[string]string{}
+	for _, sa := range inv.StorageAccounts {
+		po.AccountTypes[sa.Name] = sa.AccountType
+	}
+	cp, err := convert.BuildFromVMs(inventory.CloudAzureStackHub, listed, po)
+	if err != nil {
+		var pe *convert.PlanError
+		if errors.As(err, &pe) {
+			return cp, badInput(err)
+		}
+		return nil, fmt.Errorf("conversion plan: %w", err)
+	}
+	return cp, nil
 }
