@@ -265,11 +265,17 @@ func (d *Driver) GetDisk(ctx context.Context, rg, name string) (cloud.ManagedDis
 
 // CreateDisk creates a managed disk. Import names the VHD's storage
 // account by id, as the API requires (found by listing the subscription's
-// storage accounts). A disk that already exists with the same create
+// storage accounts), and gives diskSizeGB when SizeBytes is known. Upload
+// needs disks API 2019-03-01 or later: below it the call is refused before
+// sending (*APIVersionError), since the platform would not know the option. A disk that already exists with the same create
 // option (and source) is left as it is, since an Upload disk in
 // ActiveUpload refuses a second PUT.
 func (d *Driver) CreateDisk(ctx context.Context, md cloud.ManagedDisk) error {
 	rg, name := md.ResourceGroup, md.Name
+	if md.CreateOption == cloud.CreateUpload && versionBefore(d.ep.api.Disks, uploadDisksAPI) {
+		return fmt.Errorf("create disk %s/%s: %w", rg, name, &APIVersionError{
+			Op: "createDisk " + rg + "/" + name + " with createOption Upload", API: "disks", Version: d.ep.api.Disks, Need: uploadDisksAPI})
+	}
 	key := tokenKey(opCreateDisk, rg, name)
 	applied := has(func(ctx context.Context) (cloud.ManagedDisk, error) { return d.GetDisk(ctx, rg, name) },
 		func(have cloud.ManagedDisk) bool {

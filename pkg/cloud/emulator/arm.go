@@ -353,6 +353,9 @@ func (s *Server) putDisk(w http.ResponseWriter, r *http.Request) {
 	}
 	d := armapi.DiskToCloud(m)
 	d.ResourceGroup, d.Name = r.PathValue("rg"), r.PathValue("name")
+	if s.diskRefusal(w, r, m, d) {
+		return
+	}
 	var problem string
 	switch {
 	case d.Location == "":

@@ -149,7 +149,7 @@ func (s *Server) vhdURIs(ctx context.Context) ([]string, error) {
 			}
 		}
 	}
-	if s.d != nil {
+	if s.d != nil && !s.o.StackHub {
 		inv, err := s.d.Discover(ctx)
 		if err != nil {
 			return nil, err
@@ -397,8 +397,14 @@ func (s *Server) armAccounts(ctx context.Context) ([]armAccount, error) {
 	}
 	var out []armAccount
 	for _, n := range names {
-		st, err := s.m.State(ctx, cloud.Target{Unit: smapi.KindStorage + "/" + n, Kind: smapi.KindStorage, Name: n})
+		var st cloud.State
+		var err error
+		if !s.o.StackHub {
+			// Azure Stack Hub has no classic accounts: all are listed.
+			st, err = s.m.State(ctx, cloud.Target{Unit: smapi.KindStorage + "/" + n, Kind: smapi.KindStorage, Name: n})
+		}
 		switch {
+		case s.o.StackHub:
 		case errors.Is(err, cloud.ErrNotFound):
 		case err != nil:
 			return nil, err

@@ -74,6 +74,13 @@ type Options struct {
 	// (http://127.0.0.1:PORT/devstoreaccount1): page data goes there, and
 	// the SAS grant-access answers point there. Empty: no page data.
 	BlobEndpoint string
+	// StackHub serves as Azure Stack Hub does: Resource Manager only (the
+	// Service Management routes answer 404: Hub has no classic side),
+	// every storage account a Resource Manager one, the Hub's managed disk
+	// API versions and limits, no convertToManagedDisks (stackhub.go);
+	// WriteConfig writes cloud AzureStackHub without a Service Management
+	// endpoint.
+	StackHub bool
 	// BlobAccountName and BlobAccountKey are the account's credentials;
 	// empty ones are Azurite's well-known devstoreaccount1 and its key.
 	BlobAccountName string
@@ -231,8 +238,8 @@ type AzureConfig struct {
 	Cloud                     string `yaml:"cloud"`
 	SubscriptionID            string `yaml:"subscriptionId"`
 	TenantID                  string `yaml:"tenantId"`
-	ServiceManagementEndpoint string `yaml:"serviceManagementEndpoint"`
-	ServiceManagementAudience string `yaml:"serviceManagementAudience"`
+	ServiceManagementEndpoint string `yaml:"serviceManagementEndpoint,omitempty"`
+	ServiceManagementAudience string `yaml:"serviceManagementAudience,omitempty"`
 	ResourceManagerEndpoint   string `yaml:"resourceManagerEndpoint"`
 	Audience                  string `yaml:"audience"`
 	AuthorityHost             string `yaml:"authorityHost"`
@@ -260,7 +267,7 @@ func (s *Server) WriteConfig(path string) error {
 	if err := writeFile(ca, s.certPEM); err != nil {
 		return fmt.Errorf("emulator: write certificate: %w", err)
 	}
-	c := Config{Driver: "azure", Azure: AzureConfig{
+	cfg := AzureConfig{
 		Cloud:                     "custom",
 		SubscriptionID:            s.o.SubscriptionID,
 		TenantID:                  s.o.TenantID,
@@ -273,7 +280,11 @@ func (s *Server) WriteConfig(path string) error {
 		CAFile:                    ca,
 		Credential:                "clientsecret",
 		BlobEndpoint:              s.o.BlobEndpoint,
-	}}
+	}
+	if s.o.StackHub {
+		cfg.Cloud, cfg.ServiceManagementEndpoint, cfg.ServiceManagementAudience = "AzureStackHub", "", ""
+	}
+	c := Config{Driver: "azure", Azure: cfg}
 	b, err := yaml.Marshal(c)
 	if err != nil {
 		return fmt.Errorf("emulator: write config: %w", err)

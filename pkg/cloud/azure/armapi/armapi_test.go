@@ -90,3 +90,16 @@ func TestRoundTrips(t *testing.T) {
 		t.Errorf("image round trip %+v, want %+v", got, img)
 	}
 }
+
+// TestImportGivesDiskSize: Import sends diskSizeGB (Azure Stack Hub's
+// procedure gives it), Upload never does.
+func TestImportGivesDiskSize(t *testing.T) {
+	imp := DiskFromCloud("s", cloud.ManagedDisk{Name: "i", CreateOption: cloud.CreateImport, SourceURI: "https://a.blob.core.windows.net/v/d.vhd", SizeBytes: 30<<30 + 1}, "acct")
+	if imp.Properties.DiskSizeGB == nil || *imp.Properties.DiskSizeGB != 31 {
+		t.Errorf("Import diskSizeGB = %v, want 31 (rounded up)", imp.Properties.DiskSizeGB)
+	}
+	up := DiskFromCloud("s", cloud.ManagedDisk{Name: "u", CreateOption: cloud.CreateUpload, SizeBytes: 1 << 30}, "")
+	if up.Properties.DiskSizeGB != nil {
+		t.Errorf("Upload sent diskSizeGB %d", *up.Properties.DiskSizeGB)
+	}
+}

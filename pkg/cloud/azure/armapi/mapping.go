@@ -228,8 +228,10 @@ func DiskToCloud(d armcompute.Disk) cloud.ManagedDisk {
 // DiskFromCloud is the body of a disk PUT: Import copies SourceURI from
 // the storage account storageAccountID (required by the API for Import);
 // Upload makes a disk waiting for SizeBytes+512 bytes. diskSizeGB is sent
-// only for other options, since Import and Upload take their size from the
-// data.
+// with Import when SizeBytes is known (Azure Stack Hub's procedure for a
+// disk from a VHD gives it: azure-stack-managed-disk-considerations, and
+// a larger one grows the disk) and with other options, never with Upload,
+// whose size is uploadSizeBytes.
 func DiskFromCloud(sub string, d cloud.ManagedDisk, storageAccountID string) armcompute.Disk {
 	cd := &armcompute.CreationData{CreateOption: to.Ptr(armcompute.DiskCreateOption(d.CreateOption))}
 	p := &armcompute.DiskProperties{CreationData: cd}
@@ -237,6 +239,7 @@ func DiskFromCloud(sub string, d cloud.ManagedDisk, storageAccountID string) arm
 	case cloud.CreateImport:
 		cd.SourceURI = nonEmpty(d.SourceURI)
 		cd.StorageAccountID = nonEmpty(storageAccountID)
+		p.DiskSizeGB = gib(d.SizeBytes)
 	case cloud.CreateUpload:
 		cd.UploadSizeBytes = to.Ptr(d.SizeBytes + VHDFooterSize)
 	default:
