@@ -29,7 +29,9 @@ func armDo(t *testing.T, srv *emulator.Server, c *http.Client, bearer, method, p
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	var e struct{ Error struct{ Code, Message string } }
+	var e struct {
+		Error struct{ Code, Message string }
+	}
 	_ = json.NewDecoder(resp.Body).Decode(&e)
 	return resp.StatusCode, e.Error.Code, e.Error.Message
 }
