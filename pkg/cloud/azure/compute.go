@@ -21,6 +21,9 @@ type armClients struct {
 	vms    *armcompute.VirtualMachinesClient
 	disks  *armcompute.DisksClient
 	images *armcompute.ImagesClient
+	sets   *armcompute.AvailabilitySetsClient
+	skus   *armcompute.ResourceSKUsClient
+	exts   *armcompute.VirtualMachineExtensionsClient
 }
 
 // armOptions are the armcompute client options: the configured cloud's
@@ -61,6 +64,15 @@ func (d *Driver) newARMClients() (armClients, error) {
 	}
 	if c.images, err = armcompute.NewImagesClient(sub, d.cred, d.armOptions(d.ep.api.Compute)); err != nil {
 		return c, fmt.Errorf("images client: %w", err)
+	}
+	if c.sets, err = armcompute.NewAvailabilitySetsClient(sub, d.cred, d.armOptions(d.ep.api.Compute)); err != nil {
+		return c, fmt.Errorf("availability sets client: %w", err)
+	}
+	if c.skus, err = armcompute.NewResourceSKUsClient(sub, d.cred, d.armOptions(skusAPI)); err != nil {
+		return c, fmt.Errorf("resource skus client: %w", err)
+	}
+	if c.exts, err = armcompute.NewVirtualMachineExtensionsClient(sub, d.cred, d.armOptions(d.ep.api.Compute)); err != nil {
+		return c, fmt.Errorf("vm extensions client: %w", err)
 	}
 	return c, nil
 }

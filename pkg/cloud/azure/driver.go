@@ -64,6 +64,7 @@ type Driver struct {
 	arm       runtime.Pipeline
 	rm        armClients
 	accts     storageAccounts
+	fds       faultDomainLimits
 }
 
 var (

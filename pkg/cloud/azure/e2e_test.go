@@ -61,6 +61,9 @@ type setup struct {
 	// behind the emulator, page data in Azurite there.
 	blobEndpoint string
 	tokens       azure.TokenStore
+	// platform serves availability sets and the platform's conversion
+	// from a fakePlatform over the simulator.
+	platform bool
 	// wrap, when set, stands between the emulator and the simulator's
 	// migration calls (to make the platform answer what a test needs).
 	wrap func(cloud.Migrator) cloud.Migrator
@@ -85,6 +88,9 @@ func newEnv(t *testing.T, inv *inventory.Inventory, s setup) *env {
 	eo.Log = log.add
 	if s.blobEndpoint != "" {
 		eo.Compute, eo.DiskData, eo.BlobEndpoint = sm, sm, s.blobEndpoint
+	}
+	if s.platform {
+		eo.Platform = newFakePlatform(sm)
 	}
 	var m cloud.Migrator = sm
 	if s.wrap != nil {

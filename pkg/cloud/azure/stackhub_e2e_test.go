@@ -61,6 +61,14 @@ func TestStackHubSendsNoClassicCall(t *testing.T) {
 	noClassic(t, "State", err)
 	_, err = e.driver.Discover(ctx)
 	noClassic(t, "Discover", err)
+	if e.driver.Platform() != nil {
+		t.Error("Platform() is not nil on Azure Stack Hub")
+	}
+	err = e.driver.ConvertToManagedDisks(ctx, "rg", "vm")
+	var oe *cloud.OperationError
+	if !errors.As(err, &oe) || !strings.Contains(oe.Message, "Azure Stack Hub has no conversion") {
+		t.Errorf("ConvertToManagedDisks on Azure Stack Hub = %v, want a refusal", err)
+	}
 	if err := e.driver.Preflight(ctx); err != nil {
 		t.Errorf("Preflight on Azure Stack Hub checked the classic migration provider: %v", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"net/http"
@@ -56,6 +57,7 @@ func (s *Server) armRoutes(mux *http.ServeMux) {
 	h("POST "+disk+"/endGetAccess", s.endGetAccess)
 	h("GET "+image, s.getImage)
 	c("PUT "+image, s.putImage)
+	s.platformRoutes(mux)
 	h("GET "+compute+"/locations/{loc}/operations/{id}", s.armOperation)
 	h("GET "+compute+"/locations/{loc}/operationResults/{id}", s.armOperationResult)
 	h("GET "+sub+"/providers/Microsoft.Storage/storageAccounts", s.listStorageAccounts)
@@ -240,8 +242,13 @@ func (s *Server) listVMs(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"value": out})
 }
 
+// vmOf reads a VM from the backend.
+func (s *Server) vmOf(ctx context.Context, rg, name string) (cloud.VM, error) {
+	return s.o.Compute.GetVM(ctx, rg, name)
+}
+
 func (s *Server) getVM(w http.ResponseWriter, r *http.Request) {
-	vm, err := s.o.Compute.GetVM(r.Context(), r.PathValue("rg"), r.PathValue("name"))
+	vm, err := s.vmOf(r.Context(), r.PathValue("rg"), r.PathValue("name"))
 	if err != nil {
 		writeARMCloudError(w, err)
 		return
@@ -259,6 +266,15 @@ func (s *Server) putVM(w http.ResponseWriter, r *http.Request) {
 	vm.ResourceGroup, vm.Name = r.PathValue("rg"), r.PathValue("name")
 	if vm.Location == "" {
 		armError(w, http.StatusBadRequest, "LocationRequired", "The location property is required for this definition.")
+		return
+	}
+	msg, err := s.managedInClassicSet(r.Context(), vm)
+	if err != nil {
+		writeARMCloudError(w, err)
+		return
+	}
+	if msg != "" {
+		armError(w, http.StatusBadRequest, "BadRequest", msg)
 		return
 	}
 	status := http.StatusCreated
@@ -370,6 +386,21 @@ func (s *Server) putDisk(w http.ResponseWriter, r *http.Request) {
 	if problem != "" {
 		armError(w, http.StatusBadRequest, "InvalidParameter", problem)
 		return
+	}
+	if d.CreateOption == cloud.CreateImport {
+		if ok, err := s.armStorage(r.Context(), d.SourceURI); err != nil || !ok {
+			if err != nil {
+				writeARMCloudError(w, err)
+				return
+			}
+			// A classic account (not yet migrated) is unknown to the
+			// Storage Resource Provider; Azure's words for it
+			// (virtual-machines/error-messages, InternalOperationError).
+			ref, _ := armapi.ParseBlobURL(d.SourceURI)
+			armError(w, http.StatusBadRequest, "InternalOperationError", fmt.Sprintf(
+				"Could not resolve storage account %s. Please ensure it was created through the Storage Resource Provider in the same location as the compute resource.", ref.Account))
+			return
+		}
 	}
 	// Disks answer 202 where VMs and images answer 201, as the API does.
 	status := http.StatusAccepted

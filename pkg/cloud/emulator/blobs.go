@@ -479,3 +479,22 @@ func (s *Server) listKeys(w http.ResponseWriter, r *http.Request) {
 		{"keyName": "key1", "value": key, "permissions": "FULL"},
 	}})
 }
+
+// armStorage reports whether the storage account holding vhdURI is a
+// Resource Manager one (armAccounts lists it).
+func (s *Server) armStorage(ctx context.Context, vhdURI string) (bool, error) {
+	ref, err := armapi.ParseBlobURL(vhdURI)
+	if err != nil {
+		return false, nil
+	}
+	accts, err := s.armAccounts(ctx)
+	if err != nil {
+		return false, err
+	}
+	for _, a := range accts {
+		if a.name == ref.Account {
+			return true, nil
+		}
+	}
+	return false, nil
+}

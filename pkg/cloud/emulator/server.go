@@ -70,6 +70,10 @@ type Options struct {
 	// managed disks' content behind them (the simulator serves both).
 	Compute  cloud.Compute
 	DiskData cloud.DiskData
+	// Platform serves availability sets (read and aligned, on Azure and
+	// in the Hub mode) and, off the Hub mode, Convert To Managed Disks
+	// (platform.go); nil answers them 501.
+	Platform cloud.PlatformConversion
 	// BlobEndpoint is Azurite's blob endpoint with the account in its path
 	// (http://127.0.0.1:PORT/devstoreaccount1): page data goes there, and
 	// the SAS grant-access answers point there. Empty: no page data.

@@ -58,6 +58,8 @@ func TestStackHubRefusals(t *testing.T) {
 		{"api version not served", "PUT", disk + "2024-03-02", upload(1, "Premium_LRS"), 400, "NoRegisteredProviderFound", "2017-12-01"},
 		{"standard ssd", "PUT", disk + "2019-07-01", upload(1, "StandardSSD_LRS"), 400, "InvalidParameter", "StandardSSD_LRS"},
 		{"over 1023 GiB", "PUT", disk + "2019-07-01", upload(1024, "Premium_LRS"), 400, "InvalidParameter", "1023"},
+		{"convert to managed disks", "POST", "subscriptions/" + sub + "/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm/convertToManagedDisks?api-version=2017-12-01", "",
+			400, "NoRegisteredProviderFound", "virtualMachines/convertToManagedDisks"},
 		{"import over 1023 GiB", "PUT", disk + "2017-12-01",
 			`{"location":"local","sku":{"name":"Standard_LRS"},"properties":{"diskSizeGB":2048,"creationData":{"createOption":"Import","sourceUri":"https://a.blob.local/v/d.vhd","storageAccountId":"/subscriptions/s/resourceGroups/a/providers/Microsoft.Storage/storageAccounts/a"}}}`,
 			400, "InvalidParameter", "1023"},
@@ -92,5 +94,22 @@ func TestStackHubWriteConfig(t *testing.T) {
 	}
 	if c.Azure.Cloud != "AzureStackHub" || c.Azure.ServiceManagementEndpoint != "" || c.Azure.ResourceManagerEndpoint != srv.URL() {
 		t.Errorf("Hub config %+v", c.Azure)
+	}
+}
+
+// TestImportFromClassicStorage: Import from a storage account that has
+// not migrated is refused as Azure refuses an account the Storage Resource
+// Provider does not know.
+func TestImportFromClassicStorage(t *testing.T) {
+	srv, c := startWith(t, func(o *emulator.Options, s *sim.Sim) { o.Compute, o.DiskData = s, s })
+	_, tok := token(t, srv, c, "s3cret-for-tests")
+	bearer := "Bearer " + tok["access_token"].(string)
+	sub := cloudtest.Inventory().SubscriptionID
+	vhd := cloudtest.Inventory().StorageAccounts[0].Disks[0].VHDURI
+	body := `{"location":"westus","sku":{"name":"Standard_LRS"},"properties":{"creationData":{"createOption":"Import","sourceUri":"` + vhd +
+		`","storageAccountId":"/subscriptions/` + sub + `/resourceGroups/x/providers/Microsoft.Storage/storageAccounts/` + cloudtest.Storage + `"}}}`
+	status, code, msg := armDo(t, srv, c, bearer, "PUT", "subscriptions/"+sub+"/resourceGroups/rg/providers/Microsoft.Compute/disks/d?api-version=2024-03-02", body)
+	if status != http.StatusBadRequest || code != "InternalOperationError" || !strings.Contains(msg, "Could not resolve storage account "+cloudtest.Storage) {
+		t.Errorf("Import from a classic account: %d %s %q", status, code, msg)
 	}
 }

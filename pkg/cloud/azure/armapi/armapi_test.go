@@ -103,3 +103,29 @@ func TestImportGivesDiskSize(t *testing.T) {
 		t.Errorf("Upload sent diskSizeGB %d", *up.Properties.DiskSizeGB)
 	}
 }
+
+func TestAvailabilitySetMapping(t *testing.T) {
+	set := cloud.AvailabilitySet{ResourceGroup: "rg", Name: "as", Location: "westus", SKU: cloud.AvailabilitySetAligned,
+		FaultDomains: 2, UpdateDomains: 5, VMs: []string{"a", "b"}}
+	if got := AvailabilitySetToCloud(AvailabilitySetFromCloud("s", set)); !reflect.DeepEqual(got, set) {
+		t.Errorf("round trip %+v, want %+v", got, set)
+	}
+	bare := AvailabilitySetFromCloud("s", cloud.AvailabilitySet{ResourceGroup: "rg", Name: "old"})
+	if got := AvailabilitySetToCloud(bare); got.SKU != cloud.AvailabilitySetClassic {
+		t.Errorf("a set without sku reads %q, want Classic", got.SKU)
+	}
+	skus := AvailabilitySetSKUs("West US", 3, 2)
+	tests := []struct {
+		sku, loc string
+		want     int
+	}{
+		{cloud.AvailabilitySetAligned, "westus", 2},
+		{cloud.AvailabilitySetClassic, "West US", 3},
+		{cloud.AvailabilitySetAligned, "eastus", 0},
+	}
+	for _, tt := range tests {
+		if got := MaxFaultDomains(skus, tt.sku, tt.loc); got != tt.want {
+			t.Errorf("MaxFaultDomains(%s, %s) = %d, want %d", tt.sku, tt.loc, got, tt.want)
+		}
+	}
+}
