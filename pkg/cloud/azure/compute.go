@@ -176,28 +176,75 @@ func (d *Driver) DeleteVM(ctx context.Context, rg, name string) error {
 	return nil
 }
 
-// CreateVM creates vm on the managed disks its VMDisks name (createOption
-// Attach), with its NICs (first primary), availability set and data-disk
-// LUNs. A VM that already exists on the same managed disks is left as it
-// is; otherwise the PUT is sent (Resource Manager treats it as an update).
+// CreateVM creates vm on the disks its VMDisks name (managed disks, or
+// VHDs attached again; createOption Attach), with its NICs (first
+// primary), availability set, data-disk LUNs, per-disk caching and write
+// accelerator, tags, license type and boot diagnostics; then PUTs each of
+// its extensions (public settings: protected ones are never readable, so
+// never carried). A VM that already exists on the same disks is not sent
+// again (Resource Manager would treat the PUT as an update); its missing
+// extensions are still added, so a call interrupted between the two ends
+// the same when repeated.
 func (d *Driver) CreateVM(ctx context.Context, vm cloud.VM) error {
 	rg, name := vm.ResourceGroup, vm.Name
 	applied := has(func(ctx context.Context) (cloud.VM, error) { return d.GetVM(ctx, rg, name) },
 		func(have cloud.VM) bool { return sameDisks(have, vm) })
+	done := false
 	if !hasToken(d.o.Tokens, tokenKey(opCreateVM, rg, name)) {
+		if ok, err := applied(ctx); err == nil && ok {
+			done = true
+		}
+	}
+	if !done {
+		body := armapi.VMFromCloud(d.cfg.SubscriptionID, vm)
+		body.ID, body.Type = nil, nil
+		err := lro(ctx, d, tokenKey(opCreateVM, rg, name), applied, func(ctx context.Context, tok string) (*runtime.Poller[armcompute.VirtualMachinesClientCreateOrUpdateResponse], error) {
+			return d.rm.vms.BeginCreateOrUpdate(ctx, rg, name, body, &armcompute.VirtualMachinesClientBeginCreateOrUpdateOptions{ResumeToken: tok})
+		})
+		if err != nil {
+			return fmt.Errorf("create vm %s/%s: %w", rg, name, opError(opCreateVM, rg, name, err))
+		}
+	}
+	for _, x := range vm.Extensions {
+		if err := d.addExtension(ctx, vm, x); err != nil {
+			return fmt.Errorf("create vm %s/%s: %w", rg, name, err)
+		}
+	}
+	return nil
+}
+
+// addExtension PUTs one extension on a VM unless the VM already has it
+// (same publisher and type), as a long-running operation with its own
+// resume token.
+func (d *Driver) addExtension(ctx context.Context, vm cloud.VM, x cloud.Extension) error {
+	rg, name := vm.ResourceGroup, vm.Name
+	key := tokenKey(opAddExtension, rg, name+"/"+x.Name)
+	applied := has(func(ctx context.Context) (cloud.Extension, error) { return d.getExtension(ctx, rg, name, x.Name) },
+		func(have cloud.Extension) bool {
+			return strings.EqualFold(have.Publisher, x.Publisher) && strings.EqualFold(have.Type, x.Type)
+		})
+	if !hasToken(d.o.Tokens, key) {
 		if ok, err := applied(ctx); err == nil && ok {
 			return nil
 		}
 	}
-	body := armapi.VMFromCloud(d.cfg.SubscriptionID, vm)
-	body.ID, body.Type = nil, nil
-	err := lro(ctx, d, tokenKey(opCreateVM, rg, name), applied, func(ctx context.Context, tok string) (*runtime.Poller[armcompute.VirtualMachinesClientCreateOrUpdateResponse], error) {
-		return d.rm.vms.BeginCreateOrUpdate(ctx, rg, name, body, &armcompute.VirtualMachinesClientBeginCreateOrUpdateOptions{ResumeToken: tok})
+	body := armapi.ExtensionFromCloud(vm.Location, x)
+	err := lro(ctx, d, key, applied, func(ctx context.Context, tok string) (*runtime.Poller[armcompute.VirtualMachineExtensionsClientCreateOrUpdateResponse], error) {
+		return d.rm.exts.BeginCreateOrUpdate(ctx, rg, name, x.Name, body, &armcompute.VirtualMachineExtensionsClientBeginCreateOrUpdateOptions{ResumeToken: tok})
 	})
 	if err != nil {
-		return fmt.Errorf("create vm %s/%s: %w", rg, name, opError(opCreateVM, rg, name, err))
+		return fmt.Errorf("add extension %s: %w", x.Name, opError(opAddExtension, rg, name+"/"+x.Name, err))
 	}
 	return nil
+}
+
+// getExtension reads one extension of a VM.
+func (d *Driver) getExtension(ctx context.Context, rg, vm, name string) (cloud.Extension, error) {
+	r, err := d.rm.exts.Get(ctx, rg, vm, name, nil)
+	if err != nil {
+		return cloud.Extension{}, fmt.Errorf("get extension %s/%s/%s: %w", rg, vm, name, d.armErr(ctx, err))
+	}
+	return armapi.ExtensionToCloud(r.VirtualMachineExtension), nil
 }
 
 // vmPowerIs reads whether a VM is in power state want: the effect of a

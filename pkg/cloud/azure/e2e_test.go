@@ -43,11 +43,13 @@ func (b *logBuf) String() string {
 }
 
 type env struct {
-	sim    *sim.Sim
-	srv    *emulator.Server
-	driver *azure.Driver
-	cfg    azure.Config
-	log    *logBuf
+	sim *sim.Sim
+	// srvPlatform is what serves the emulator's platform calls, if any.
+	srvPlatform cloud.PlatformConversion
+	srv         *emulator.Server
+	driver      *azure.Driver
+	cfg         azure.Config
+	log         *logBuf
 }
 
 type setup struct {
@@ -90,7 +92,8 @@ func newEnv(t *testing.T, inv *inventory.Inventory, s setup) *env {
 		eo.Compute, eo.DiskData, eo.BlobEndpoint = sm, sm, s.blobEndpoint
 	}
 	if s.platform {
-		eo.Platform = newFakePlatform(sm)
+		f := newFakePlatform(sm)
+		eo.Platform, eo.Compute = f, f
 	}
 	var m cloud.Migrator = sm
 	if s.wrap != nil {
@@ -127,7 +130,7 @@ func newEnv(t *testing.T, inv *inventory.Inventory, s setup) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &env{sim: sm, srv: srv, driver: d, cfg: cfg, log: log}
+	return &env{sim: sm, srvPlatform: eo.Platform, srv: srv, driver: d, cfg: cfg, log: log}
 }
 
 func TestConformance(t *testing.T) {

@@ -24,10 +24,25 @@ type fakePlatform struct {
 
 	mu   sync.Mutex
 	sets map[string]*cloud.AvailabilitySet
+	// failed names, per VM, an extension reported in state Failed.
+	failed map[string]string
+}
+
+// GetVM is the simulator's VM with its failed extension, if any.
+func (f *fakePlatform) GetVM(ctx context.Context, rg, name string) (cloud.VM, error) {
+	vm, err := f.Sim.GetVM(ctx, rg, name)
+	f.mu.Lock()
+	x := f.failed[name]
+	f.mu.Unlock()
+	if err == nil && x != "" {
+		vm.Extensions = append(vm.Extensions, cloud.Extension{Name: x, Publisher: "Microsoft.Compute", Type: "CustomScriptExtension",
+			TypeHandlerVersion: "1.10", ProvisioningState: "Failed"})
+	}
+	return vm, err
 }
 
 func newFakePlatform(s *sim.Sim) *fakePlatform {
-	return &fakePlatform{Sim: s, maxAligned: 2, sets: map[string]*cloud.AvailabilitySet{}}
+	return &fakePlatform{Sim: s, maxAligned: 2, sets: map[string]*cloud.AvailabilitySet{}, failed: map[string]string{}}
 }
 
 func (f *fakePlatform) GetAvailabilitySet(ctx context.Context, rg, name string) (cloud.AvailabilitySet, error) {
@@ -138,6 +153,14 @@ func TestPlatformConversion(t *testing.T) {
 	refused("convert in a Classic set", d.ConvertToManagedDisks(ctx, rg, vm.Name), "belongs to 'Classic' availability set")
 	refused("align with 3 fault domains", d.AlignAvailabilitySet(ctx, rg, vm.AvailabilitySet, 3), "must fall in the range 1 to 2")
 	must(t, "align", func() error { return d.AlignAvailabilitySet(ctx, rg, vm.AvailabilitySet, set.MaxAlignedFaultDomains) })
+	fake := e.srvPlatform.(*fakePlatform)
+	fake.mu.Lock()
+	fake.failed[vm.Name] = "bootstrap"
+	fake.mu.Unlock()
+	refused("convert with a failed extension", d.ConvertToManagedDisks(ctx, rg, vm.Name), "since VM has extension 'bootstrap' in failed state")
+	fake.mu.Lock()
+	delete(fake.failed, vm.Name)
+	fake.mu.Unlock()
 	must(t, "align again", func() error { return d.AlignAvailabilitySet(ctx, rg, vm.AvailabilitySet, set.MaxAlignedFaultDomains) })
 	must(t, "get set", func() (err error) { set, err = d.GetAvailabilitySet(ctx, rg, vm.AvailabilitySet); return err })
 	if set.SKU != cloud.AvailabilitySetAligned || set.FaultDomains != 2 {

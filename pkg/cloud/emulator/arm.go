@@ -58,6 +58,7 @@ func (s *Server) armRoutes(mux *http.ServeMux) {
 	h("GET "+image, s.getImage)
 	c("PUT "+image, s.putImage)
 	s.platformRoutes(mux)
+	s.extensionRoutes(mux)
 	h("GET "+compute+"/locations/{loc}/operations/{id}", s.armOperation)
 	h("GET "+compute+"/locations/{loc}/operationResults/{id}", s.armOperationResult)
 	h("GET "+sub+"/providers/Microsoft.Storage/storageAccounts", s.listStorageAccounts)
@@ -215,10 +216,15 @@ func readBody(w http.ResponseWriter, r *http.Request, v any) bool {
 	return true
 }
 
-// vmModel is the served model of vm, with its instance view if asked.
+// vmModel is the served model of vm, with its instance view if asked, its
+// extensions as resources and its osProfile's secrets count.
 func (s *Server) vmModel(sub string, vm cloud.VM, view bool) armcompute.VirtualMachine {
 	m := armapi.VMFromCloud(sub, vm)
 	m.Properties.ProvisioningState = to.Ptr("Succeeded")
+	m.Properties.OSProfile = armapi.Secrets(vm.Secrets)
+	for _, x := range vm.Extensions {
+		m.Resources = append(m.Resources, extensionModel(sub, vm, x))
+	}
 	if view {
 		m.Properties.InstanceView = armapi.InstanceView(vm.PowerState)
 	}
@@ -237,14 +243,19 @@ func (s *Server) listVMs(w http.ResponseWriter, r *http.Request) {
 		if rg := r.PathValue("rg"); rg != "" && !strings.EqualFold(rg, vm.ResourceGroup) {
 			continue
 		}
-		out = append(out, s.vmModel(r.PathValue("sub"), vm, status))
+		out = append(out, s.vmModel(r.PathValue("sub"), s.withExtensions(vm), status))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"value": out})
 }
 
-// vmOf reads a VM from the backend.
+// vmOf reads a VM from the backend, with the extensions added through
+// the emulator.
 func (s *Server) vmOf(ctx context.Context, rg, name string) (cloud.VM, error) {
-	return s.o.Compute.GetVM(ctx, rg, name)
+	vm, err := s.o.Compute.GetVM(ctx, rg, name)
+	if err != nil {
+		return vm, err
+	}
+	return s.withExtensions(vm), nil
 }
 
 func (s *Server) getVM(w http.ResponseWriter, r *http.Request) {
@@ -314,7 +325,11 @@ func (s *Server) deleteVM(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.startARM(w, r, location(vm.Location, err), http.StatusAccepted, nil, func(ctx context.Context) (any, error) {
-		return nil, s.o.Compute.DeleteVM(ctx, rg, name)
+		if err := s.o.Compute.DeleteVM(ctx, rg, name); err != nil {
+			return nil, err
+		}
+		s.forgetExtensions(rg, name)
+		return nil, nil
 	})
 }
 

@@ -106,6 +106,8 @@ type Server struct {
 	tokens  map[string]time.Time
 	ops     map[string]*operation
 	armOps  map[string]*armOp
+	// exts are the VM extensions PUT through the emulator, by VM key.
+	exts    map[string][]cloud.Extension
 	blobs   *blobStore
 	url     string
 	certPEM []byte
@@ -133,6 +135,7 @@ func New(m cloud.Migrator, d cloud.Discoverer, o Options) *Server {
 		tokens:   map[string]time.Time{},
 		ops:      map[string]*operation{},
 		armOps:   map[string]*armOp{},
+		exts:     map[string][]cloud.Extension{},
 	}
 }
 
