@@ -46,10 +46,12 @@ type env struct {
 	sim *sim.Sim
 	// srvPlatform is what serves the emulator's platform calls, if any.
 	srvPlatform cloud.PlatformConversion
-	srv         *emulator.Server
-	driver      *azure.Driver
-	cfg         azure.Config
-	log         *logBuf
+	// azurite is the Azurite blob endpoint behind the emulator, if any.
+	azurite string
+	srv     *emulator.Server
+	driver  *azure.Driver
+	cfg     azure.Config
+	log     *logBuf
 }
 
 type setup struct {
@@ -130,7 +132,7 @@ func newEnv(t *testing.T, inv *inventory.Inventory, s setup) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &env{sim: sm, srvPlatform: eo.Platform, srv: srv, driver: d, cfg: cfg, log: log}
+	return &env{sim: sm, srvPlatform: eo.Platform, azurite: s.blobEndpoint, srv: srv, driver: d, cfg: cfg, log: log}
 }
 
 func TestConformance(t *testing.T) {

@@ -253,7 +253,8 @@ type AzureConfig struct {
 	DisableInstanceDiscovery  bool   `yaml:"disableInstanceDiscovery"`
 	CAFile                    string `yaml:"caFile"`
 	Credential                string `yaml:"credential"`
-	// BlobEndpoint is where the driver reads VHDs (Options.BlobEndpoint);
+	// BlobEndpoint is where the driver reads VHDs: the emulator's front
+	// for Options.BlobEndpoint (blobproxy.go);
 	// on real clouds it is absent and derived from each VHD's account.
 	BlobEndpoint string `yaml:"blobEndpoint,omitempty"`
 }
@@ -286,7 +287,15 @@ func (s *Server) WriteConfig(path string) error {
 		DisableInstanceDiscovery:  true,
 		CAFile:                    ca,
 		Credential:                "clientsecret",
-		BlobEndpoint:              s.o.BlobEndpoint,
+	}
+	if s.o.BlobEndpoint != "" {
+		// The driver reads VHDs through the emulator's front, which
+		// serves what Azurite lacks (blobproxy.go).
+		name := s.o.BlobAccountName
+		if name == "" {
+			name = DevAccountName
+		}
+		cfg.BlobEndpoint = s.blobFront(name)
 	}
 	if s.o.StackHub {
 		cfg.Cloud, cfg.ServiceManagementEndpoint, cfg.ServiceManagementAudience = "AzureStackHub", "", ""
