@@ -192,7 +192,6 @@ func (s *Server) pageRangesDiff(w http.ResponseWriter, r *http.Request, target *
 	w.WriteHeader(http.StatusOK)
 	_, _ = io.WriteString(w, xml.Header)
 	_, _ = w.Write(body) //nolint:gosec // G705: XML marshalled from page offsets (integers), nothing of the request echoed
-
 }
 
 // writeBlobError answers err as the Blob service does: a missing
