@@ -21,6 +21,9 @@ type armClients struct {
 	vms    *armcompute.VirtualMachinesClient
 	disks  *armcompute.DisksClient
 	images *armcompute.ImagesClient
+	sets   *armcompute.AvailabilitySetsClient
+	skus   *armcompute.ResourceSKUsClient
+	exts   *armcompute.VirtualMachineExtensionsClient
 }
 
 // armOptions are the armcompute client options: the configured cloud's
@@ -61,6 +64,15 @@ func (d *Driver) newARMClients() (armClients, error) {
 	}
 	if c.images, err = armcompute.NewImagesClient(sub, d.cred, d.armOptions(d.ep.api.Compute)); err != nil {
 		return c, fmt.Errorf("images client: %w", err)
+	}
+	if c.sets, err = armcompute.NewAvailabilitySetsClient(sub, d.cred, d.armOptions(d.ep.api.Compute)); err != nil {
+		return c, fmt.Errorf("availability sets client: %w", err)
+	}
+	if c.skus, err = armcompute.NewResourceSKUsClient(sub, d.cred, d.armOptions(skusAPI)); err != nil {
+		return c, fmt.Errorf("resource skus client: %w", err)
+	}
+	if c.exts, err = armcompute.NewVirtualMachineExtensionsClient(sub, d.cred, d.armOptions(d.ep.api.Compute)); err != nil {
+		return c, fmt.Errorf("vm extensions client: %w", err)
 	}
 	return c, nil
 }
@@ -164,28 +176,75 @@ func (d *Driver) DeleteVM(ctx context.Context, rg, name string) error {
 	return nil
 }
 
-// CreateVM creates vm on the managed disks its VMDisks name (createOption
-// Attach), with its NICs (first primary), availability set and data-disk
-// LUNs. A VM that already exists on the same managed disks is left as it
-// is; otherwise the PUT is sent (Resource Manager treats it as an update).
+// CreateVM creates vm on the disks its VMDisks name (managed disks, or
+// VHDs attached again; createOption Attach), with its NICs (first
+// primary), availability set, data-disk LUNs, per-disk caching and write
+// accelerator, tags, license type and boot diagnostics; then PUTs each of
+// its extensions (public settings: protected ones are never readable, so
+// never carried). A VM that already exists on the same disks is not sent
+// again (Resource Manager would treat the PUT as an update); its missing
+// extensions are still added, so a call interrupted between the two ends
+// the same when repeated.
 func (d *Driver) CreateVM(ctx context.Context, vm cloud.VM) error {
 	rg, name := vm.ResourceGroup, vm.Name
 	applied := has(func(ctx context.Context) (cloud.VM, error) { return d.GetVM(ctx, rg, name) },
 		func(have cloud.VM) bool { return sameDisks(have, vm) })
+	done := false
 	if !hasToken(d.o.Tokens, tokenKey(opCreateVM, rg, name)) {
+		if ok, err := applied(ctx); err == nil && ok {
+			done = true
+		}
+	}
+	if !done {
+		body := armapi.VMFromCloud(d.cfg.SubscriptionID, vm)
+		body.ID, body.Type = nil, nil
+		err := lro(ctx, d, tokenKey(opCreateVM, rg, name), applied, func(ctx context.Context, tok string) (*runtime.Poller[armcompute.VirtualMachinesClientCreateOrUpdateResponse], error) {
+			return d.rm.vms.BeginCreateOrUpdate(ctx, rg, name, body, &armcompute.VirtualMachinesClientBeginCreateOrUpdateOptions{ResumeToken: tok})
+		})
+		if err != nil {
+			return fmt.Errorf("create vm %s/%s: %w", rg, name, opError(opCreateVM, rg, name, err))
+		}
+	}
+	for _, x := range vm.Extensions {
+		if err := d.addExtension(ctx, vm, x); err != nil {
+			return fmt.Errorf("create vm %s/%s: %w", rg, name, err)
+		}
+	}
+	return nil
+}
+
+// addExtension PUTs one extension on a VM unless the VM already has it
+// (same publisher and type), as a long-running operation with its own
+// resume token.
+func (d *Driver) addExtension(ctx context.Context, vm cloud.VM, x cloud.Extension) error {
+	rg, name := vm.ResourceGroup, vm.Name
+	key := tokenKey(opAddExtension, rg, name+"/"+x.Name)
+	applied := has(func(ctx context.Context) (cloud.Extension, error) { return d.getExtension(ctx, rg, name, x.Name) },
+		func(have cloud.Extension) bool {
+			return strings.EqualFold(have.Publisher, x.Publisher) && strings.EqualFold(have.Type, x.Type)
+		})
+	if !hasToken(d.o.Tokens, key) {
 		if ok, err := applied(ctx); err == nil && ok {
 			return nil
 		}
 	}
-	body := armapi.VMFromCloud(d.cfg.SubscriptionID, vm)
-	body.ID, body.Type = nil, nil
-	err := lro(ctx, d, tokenKey(opCreateVM, rg, name), applied, func(ctx context.Context, tok string) (*runtime.Poller[armcompute.VirtualMachinesClientCreateOrUpdateResponse], error) {
-		return d.rm.vms.BeginCreateOrUpdate(ctx, rg, name, body, &armcompute.VirtualMachinesClientBeginCreateOrUpdateOptions{ResumeToken: tok})
+	body := armapi.ExtensionFromCloud(vm.Location, x)
+	err := lro(ctx, d, key, applied, func(ctx context.Context, tok string) (*runtime.Poller[armcompute.VirtualMachineExtensionsClientCreateOrUpdateResponse], error) {
+		return d.rm.exts.BeginCreateOrUpdate(ctx, rg, name, x.Name, body, &armcompute.VirtualMachineExtensionsClientBeginCreateOrUpdateOptions{ResumeToken: tok})
 	})
 	if err != nil {
-		return fmt.Errorf("create vm %s/%s: %w", rg, name, opError(opCreateVM, rg, name, err))
+		return fmt.Errorf("add extension %s: %w", x.Name, opError(opAddExtension, rg, name+"/"+x.Name, err))
 	}
 	return nil
+}
+
+// getExtension reads one extension of a VM.
+func (d *Driver) getExtension(ctx context.Context, rg, vm, name string) (cloud.Extension, error) {
+	r, err := d.rm.exts.Get(ctx, rg, vm, name, nil)
+	if err != nil {
+		return cloud.Extension{}, fmt.Errorf("get extension %s/%s/%s: %w", rg, vm, name, d.armErr(ctx, err))
+	}
+	return armapi.ExtensionToCloud(r.VirtualMachineExtension), nil
 }
 
 // vmPowerIs reads whether a VM is in power state want: the effect of a
@@ -265,11 +324,17 @@ func (d *Driver) GetDisk(ctx context.Context, rg, name string) (cloud.ManagedDis
 
 // CreateDisk creates a managed disk. Import names the VHD's storage
 // account by id, as the API requires (found by listing the subscription's
-// storage accounts). A disk that already exists with the same create
+// storage accounts), and gives diskSizeGB when SizeBytes is known. Upload
+// needs disks API 2019-03-01 or later: below it the call is refused before
+// sending (*APIVersionError), since the platform would not know the option. A disk that already exists with the same create
 // option (and source) is left as it is, since an Upload disk in
 // ActiveUpload refuses a second PUT.
 func (d *Driver) CreateDisk(ctx context.Context, md cloud.ManagedDisk) error {
 	rg, name := md.ResourceGroup, md.Name
+	if md.CreateOption == cloud.CreateUpload && versionBefore(d.ep.api.Disks, uploadDisksAPI) {
+		return fmt.Errorf("create disk %s/%s: %w", rg, name, &APIVersionError{
+			Op: "createDisk " + rg + "/" + name + " with createOption Upload", API: "disks", Version: d.ep.api.Disks, Need: uploadDisksAPI})
+	}
 	key := tokenKey(opCreateDisk, rg, name)
 	applied := has(func(ctx context.Context) (cloud.ManagedDisk, error) { return d.GetDisk(ctx, rg, name) },
 		func(have cloud.ManagedDisk) bool {

@@ -32,7 +32,7 @@ func fakeDriver(t *testing.T, f *fake.ServerFactory, tokens azure.TokenStore, tr
 	cfg := azure.Config{Cloud: azure.CloudCustom, SubscriptionID: fakeSub,
 		ServiceManagementEndpoint: "https://sm.example/", ResourceManagerEndpoint: "https://arm.example/",
 		Audience: "https://arm.example/", AuthorityHost: "https://login.example/",
-		APIVersions: azure.APIVersions{Disks: "2017-03-30", Compute: "2017-12-01"}}
+		APIVersions: azure.APIVersions{Disks: "2019-03-01", Compute: "2017-12-01"}}
 	d, err := azure.New(t.Context(), cfg, azure.Options{
 		Credential: &azfake.TokenCredential{}, Transport: tr, Tokens: tokens,
 		PollInterval: time.Millisecond, MaxPollInterval: time.Millisecond,
@@ -364,7 +364,7 @@ func TestRetryAfterBeyondCeiling(t *testing.T) {
 	if calls != 1 {
 		t.Errorf("%d attempts: azcore retried a Retry-After beyond its ceiling", calls)
 	}
-	if apiVersion != "2017-03-30" {
-		t.Errorf("api-version %q, want the configured 2017-03-30", apiVersion)
+	if apiVersion != "2019-03-01" {
+		t.Errorf("api-version %q, want the configured 2019-03-01", apiVersion)
 	}
 }

@@ -68,8 +68,8 @@ type Config struct {
 	SubscriptionID string `yaml:"subscriptionId" mapstructure:"subscriptionId"`
 	TenantID       string `yaml:"tenantId" mapstructure:"tenantId"`
 
-	// Endpoints, required for custom and AzureStackHub, optional overrides
-	// otherwise.
+	// Endpoints, required for custom and AzureStackHub (which takes no
+	// Service Management endpoint), optional overrides otherwise.
 	ServiceManagementEndpoint string      `yaml:"serviceManagementEndpoint" mapstructure:"serviceManagementEndpoint"`
 	ServiceManagementAudience string      `yaml:"serviceManagementAudience" mapstructure:"serviceManagementAudience"`
 	ResourceManagerEndpoint   string      `yaml:"resourceManagerEndpoint" mapstructure:"resourceManagerEndpoint"`
@@ -112,7 +112,8 @@ type APIVersions struct {
 	// Resources is the Resource Manager resources API (providers).
 	Resources string `yaml:"resources" mapstructure:"resources"`
 	// Compute and Disks are for the disk step (Azure Stack Hub profiles
-	// pin older ones).
+	// pin older ones: by default compute and disks 2017-12-01 there, and
+	// disks 2019-07-01 selects a profile with createOption Upload).
 	Compute string `yaml:"compute" mapstructure:"compute"`
 	Disks   string `yaml:"disks" mapstructure:"disks"`
 	// Storage is Microsoft.Storage (storage account list and listKeys,
@@ -178,12 +179,19 @@ type endpoints struct {
 }
 
 // Default API versions: the first Service Management version with the
-// migration calls, the resources API every cloud serves, and the Azure
-// Stack Hub 2020-09-01 profile's compute and disk versions.
+// migration calls, the resources API every cloud serves, and on Azure
+// Stack Hub the managed disks versions its documentation lists
+// (learn.microsoft.com azure-stack/user/azure-stack-managed-disk-
+// considerations, "API versions": 2017-03-30 and 2017-12-01; the seed
+// reference 000_* quotes it) with the compute version of the same
+// profile. Newer Hub builds serve newer profiles (2020-09-01-hybrid:
+// compute 2020-06-01, disks 2019-07-01); an operator selects them with
+// apiVersions.compute and apiVersions.disks, and needs disks 2019-03-01 or
+// later for createOption Upload (the pre-copy).
 const (
 	defaultResourcesAPI = "2021-04-01"
-	stackHubComputeAPI  = "2020-06-01"
-	stackHubDisksAPI    = "2019-07-01"
+	stackHubComputeAPI  = "2017-12-01"
+	stackHubDisksAPI    = "2017-12-01"
 	publicComputeAPI    = "2024-07-01"
 	publicDisksAPI      = "2024-03-02"
 	stackHubStorageAPI  = "2019-06-01"
@@ -217,12 +225,10 @@ func (c Config) resolve() (endpoints, error) {
 	e.cloud = name
 	switch {
 	case strings.EqualFold(name, CloudAzureStackHub), strings.EqualFold(name, CloudCustom):
+		// Azure Stack Hub has no Service Management side at all: the
+		// driver is a target of the disk step there, and sends no classic
+		// call (classicRefused), so no endpoint is needed or used.
 		e.stackHub = strings.EqualFold(name, CloudAzureStackHub)
-		if e.stackHub && c.ServiceManagementEndpoint == "" {
-			// Azure Stack Hub has no classic side: the estate being
-			// migrated is in Azure's.
-			e.sm, e.smAudience = knownClouds[CloudAzurePublic].sm, knownClouds[CloudAzurePublic].smAudience
-		}
 		for key, v := range map[string]string{"resourceManagerEndpoint": c.ResourceManagerEndpoint, "audience": c.Audience, "authorityHost": c.AuthorityHost} {
 			if v == "" {
 				errs = append(errs, fmt.Errorf("azure.%s: required for cloud %s", key, name))
@@ -251,12 +257,14 @@ func (c Config) resolve() (endpoints, error) {
 			*dst = v
 		}
 	}
-	override(&e.sm, c.ServiceManagementEndpoint)
-	override(&e.smAudience, c.ServiceManagementAudience)
+	if !e.stackHub {
+		override(&e.sm, c.ServiceManagementEndpoint)
+		override(&e.smAudience, c.ServiceManagementAudience)
+	}
 	override(&e.arm, c.ResourceManagerEndpoint)
 	override(&e.armAudience, c.Audience)
 	override(&e.authority, c.AuthorityHost)
-	if e.smAudience == "" {
+	if e.smAudience == "" && !e.stackHub {
 		e.smAudience = e.sm
 	}
 	for _, p := range []*string{&e.sm, &e.arm, &e.authority} {

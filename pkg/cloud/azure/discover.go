@@ -17,6 +17,9 @@ import (
 // an inventory. Fields the API does not report are listed in
 // smapi.Undiscoverable. target.cloud is the configured cloud.
 func (d *Driver) Discover(ctx context.Context) (*inventory.Inventory, error) {
+	if err := d.classicRefused("Discover", d.cfg.SubscriptionID); err != nil {
+		return nil, fmt.Errorf("discover: %w", err)
+	}
 	sub := url.PathEscape(d.cfg.SubscriptionID)
 	var e smapi.Estate
 	get := func(path string, into func([]byte) error) error {

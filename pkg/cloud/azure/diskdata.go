@@ -142,30 +142,9 @@ func (d *Driver) accountKey(ctx context.Context, account string) (string, error)
 	return "", fmt.Errorf("list keys of storage account %s: no key with full permission", account)
 }
 
-// readSAS signs a read-only SAS for one blob, valid from a few minutes
-// ago (clock skew) for AccessDuration.
+// readSAS signs a read-only SAS for one blob (signSAS).
 func (d *Driver) readSAS(blobURL, account, key string, ref armapi.BlobRef) (string, error) {
-	cred, err := blob.NewSharedKeyCredential(account, key)
-	if err != nil {
-		return "", errors.New("storage account key does not decode")
-	}
-	proto := sas.ProtocolHTTPS
-	if strings.HasPrefix(blobURL, "http://") {
-		proto = sas.ProtocolHTTPSandHTTP // a loopback emulator
-	}
-	now := time.Now().UTC()
-	q, err := sas.BlobSignatureValues{
-		Protocol:      proto,
-		StartTime:     now.Add(-5 * time.Minute),
-		ExpiryTime:    now.Add(d.o.AccessDuration),
-		Permissions:   (&sas.BlobPermissions{Read: true}).String(),
-		ContainerName: ref.Container,
-		BlobName:      ref.Blob,
-	}.SignWithSharedKey(cred)
-	if err != nil {
-		return "", fmt.Errorf("sign read SAS: %w", err)
-	}
-	return blobURL + "?" + q.Encode(), nil
+	return d.signSAS(blobURL, account, key, ref, sas.BlobPermissions{Read: true}, time.Time{})
 }
 
 // OpenVHD opens an unmanaged disk's page blob for reading: the storage

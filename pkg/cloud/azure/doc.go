@@ -21,6 +21,17 @@
 // the resumed operation has ended, a read confirms the call's effect (the
 // operation may have been an earlier call's) and, if it is missing, the
 // operation is sent afresh. SAS
-// URLs (grant-access, and read SAS the driver signs for VHDs with a key
-// from listKeys) stay inside the driver and are redacted from its log.
+// URLs (grant-access, and the SAS the driver signs for VHDs and their
+// snapshots with a key from listKeys) stay inside the driver and are
+// redacted from its log.
+//
+// For issue 10 it also implements cloud.PlatformConversion (availability
+// sets, resource SKUs, convertToManagedDisks: platform.go) and
+// cloud.VHDSnapshots (blob snapshots and their page-range diff:
+// snapshots.go), and CreateVM carries tags, license type, boot
+// diagnostics, per-disk caching and write accelerator and re-adds
+// extensions. On Azure Stack Hub, which has no classic deployment model,
+// every Migrator and Discoverer call is refused before sending, Platform()
+// is nil and the disk API defaults to the Hub's documented 2017-12-01
+// (stackhub.go).
 package azure

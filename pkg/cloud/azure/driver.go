@@ -64,6 +64,7 @@ type Driver struct {
 	arm       runtime.Pipeline
 	rm        armClients
 	accts     storageAccounts
+	fds       faultDomainLimits
 }
 
 var (
@@ -179,6 +180,9 @@ func deploymentBody(t cloud.Target) ([]byte, error) {
 // Validate is POST .../migration?comp=validate; it answers 200 with the
 // platform's messages.
 func (d *Driver) Validate(ctx context.Context, t cloud.Target) ([]cloud.Message, error) {
+	if err := d.classicRefused(opValidate, t.Unit); err != nil {
+		return nil, fmt.Errorf("validate %s: %w", t.Unit, err)
+	}
 	u, err := d.migrationURL(t, smapi.CompValidate)
 	if err != nil {
 		return nil, fmt.Errorf("validate %s: %w", t.Unit, err)
@@ -234,6 +238,9 @@ func (d *Driver) Abort(ctx context.Context, t cloud.Target) error {
 // run starts an asynchronous migration call and polls it to its end.
 func (d *Driver) run(ctx context.Context, op, comp string, t cloud.Target, body []byte) error {
 	verb := strings.ToLower(op)
+	if err := d.classicRefused(op, t.Unit); err != nil {
+		return fmt.Errorf("%s %s: %w", verb, t.Unit, err)
+	}
 	u, err := d.migrationURL(t, comp)
 	if err != nil {
 		return fmt.Errorf("%s %s: %w", verb, t.Unit, err)
@@ -357,6 +364,9 @@ func (d *Driver) stateError(ctx context.Context, op string, t cloud.Target, code
 // that includes a committed unit, whose classic resource Commit removed:
 // callers that sent Commit read not found as Committed.
 func (d *Driver) State(ctx context.Context, t cloud.Target) (cloud.State, error) {
+	if err := d.classicRefused("State", t.Unit); err != nil {
+		return "", fmt.Errorf("state %s: %w", t.Unit, err)
+	}
 	p, err := statePath(d.cfg.SubscriptionID, resourceOf(t))
 	if err != nil {
 		return "", fmt.Errorf("state %s: %w", t.Unit, err)

@@ -43,21 +43,31 @@ func (b *logBuf) String() string {
 }
 
 type env struct {
-	sim    *sim.Sim
-	srv    *emulator.Server
-	driver *azure.Driver
-	cfg    azure.Config
-	log    *logBuf
+	sim *sim.Sim
+	// srvPlatform is what serves the emulator's platform calls, if any.
+	srvPlatform cloud.PlatformConversion
+	// azurite is the Azurite blob endpoint behind the emulator, if any.
+	azurite string
+	srv     *emulator.Server
+	driver  *azure.Driver
+	cfg     azure.Config
+	log     *logBuf
 }
 
 type setup struct {
 	emu   emulator.Options
 	sim   sim.Options
 	cloud string // overrides the written config's cloud
+	// api overrides the written config's API versions (empty fields keep
+	// the cloud's defaults).
+	api azure.APIVersions
 	// blobEndpoint serves the disk step: the sim's Compute and DiskData
 	// behind the emulator, page data in Azurite there.
 	blobEndpoint string
 	tokens       azure.TokenStore
+	// platform serves availability sets and the platform's conversion
+	// from a fakePlatform over the simulator.
+	platform bool
 	// wrap, when set, stands between the emulator and the simulator's
 	// migration calls (to make the platform answer what a test needs).
 	wrap func(cloud.Migrator) cloud.Migrator
@@ -83,6 +93,10 @@ func newEnv(t *testing.T, inv *inventory.Inventory, s setup) *env {
 	if s.blobEndpoint != "" {
 		eo.Compute, eo.DiskData, eo.BlobEndpoint = sm, sm, s.blobEndpoint
 	}
+	if s.platform {
+		f := newFakePlatform(sm)
+		eo.Platform, eo.Compute = f, f
+	}
 	var m cloud.Migrator = sm
 	if s.wrap != nil {
 		m = s.wrap(sm)
@@ -103,6 +117,7 @@ func newEnv(t *testing.T, inv *inventory.Inventory, s setup) *env {
 	if s.cloud != "" {
 		cfg.Cloud = s.cloud
 	}
+	cfg.APIVersions = s.api
 	vars := map[string]string{azure.EnvClientID: testClientID, azure.EnvClientSecret: testClientSecret}
 	cfg.ApplyEnv(func(k string) (string, bool) { v, ok := vars[k]; return v, ok })
 	d, err := azure.New(ctx, cfg, azure.Options{
@@ -117,7 +132,7 @@ func newEnv(t *testing.T, inv *inventory.Inventory, s setup) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &env{sim: sm, srv: srv, driver: d, cfg: cfg, log: log}
+	return &env{sim: sm, srvPlatform: eo.Platform, azurite: s.blobEndpoint, srv: srv, driver: d, cfg: cfg, log: log}
 }
 
 func TestConformance(t *testing.T) {
@@ -344,8 +359,10 @@ func TestPreflight(t *testing.T) {
 		{"compute ignored off Stack Hub", "", map[string]string{azure.ProviderCompute: "NotRegistered"}, nil, ""},
 		{"stack hub compute", azure.CloudAzureStackHub, map[string]string{azure.ProviderCompute: "NotRegistered"},
 			[]string{azure.ProviderCompute}, "Internal error in disk manager"},
+		// Azure Stack Hub has no classic side, so no migration provider
+		// to check (issue 10).
 		{"stack hub both", azure.CloudAzureStackHub, map[string]string{azure.ProviderCompute: "Registering", azure.ProviderClassicMigrate: "NotRegistered"},
-			[]string{azure.ProviderClassicMigrate, azure.ProviderCompute}, ""},
+			[]string{azure.ProviderCompute}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

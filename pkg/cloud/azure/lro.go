@@ -40,6 +40,7 @@ const (
 	opStartVM      = "startVM"
 	opDeleteVM     = "deleteVM"
 	opCreateVM     = "createVM"
+	opAddExtension = "addExtension"
 	opCreateDisk   = "createDisk"
 	opDeleteDisk   = "deleteDisk"
 	opCreateImage  = "createImage"

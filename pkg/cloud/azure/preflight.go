@@ -36,17 +36,18 @@ func (e *ProviderError) Error() string {
 }
 
 // Preflight checks, before anything changes, that the subscription can
-// migrate: registered for Microsoft.ClassicInfrastructureMigrate, and on
-// Azure Stack Hub for Microsoft.Compute (without it every disk call fails
-// with "Internal error in disk manager"). Each failure is a *ProviderError
-// naming the fix; all of them are reported together.
+// migrate: registered for Microsoft.ClassicInfrastructureMigrate on Azure
+// clouds; on Azure Stack Hub, which has no classic side and so no
+// migration provider, for Microsoft.Compute only (without it every disk
+// call fails with "Internal error in disk manager"). Each failure is a
+// *ProviderError naming the fix; all of them are reported together.
 func (d *Driver) Preflight(ctx context.Context) error {
-	checks := []struct{ ns, symptom string }{
+	type check struct{ ns, symptom string }
+	checks := []check{
 		{ProviderClassicMigrate, "the platform refuses every Validate, Prepare, Commit and Abort of a classic resource"},
 	}
 	if d.ep.stackHub {
-		checks = append(checks, struct{ ns, symptom string }{ProviderCompute,
-			`disk and VM calls fail with "Internal error in disk manager"`})
+		checks = []check{{ProviderCompute, `disk and VM calls fail with "Internal error in disk manager"`}}
 	}
 	var errs []error
 	for _, c := range checks {

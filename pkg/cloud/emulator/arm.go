@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"net/http"
@@ -56,6 +57,8 @@ func (s *Server) armRoutes(mux *http.ServeMux) {
 	h("POST "+disk+"/endGetAccess", s.endGetAccess)
 	h("GET "+image, s.getImage)
 	c("PUT "+image, s.putImage)
+	s.platformRoutes(mux)
+	s.extensionRoutes(mux)
 	h("GET "+compute+"/locations/{loc}/operations/{id}", s.armOperation)
 	h("GET "+compute+"/locations/{loc}/operationResults/{id}", s.armOperationResult)
 	h("GET "+sub+"/providers/Microsoft.Storage/storageAccounts", s.listStorageAccounts)
@@ -213,10 +216,15 @@ func readBody(w http.ResponseWriter, r *http.Request, v any) bool {
 	return true
 }
 
-// vmModel is the served model of vm, with its instance view if asked.
+// vmModel is the served model of vm, with its instance view if asked, its
+// extensions as resources and its osProfile's secrets count.
 func (s *Server) vmModel(sub string, vm cloud.VM, view bool) armcompute.VirtualMachine {
 	m := armapi.VMFromCloud(sub, vm)
 	m.Properties.ProvisioningState = to.Ptr("Succeeded")
+	m.Properties.OSProfile = armapi.Secrets(vm.Secrets)
+	for _, x := range vm.Extensions {
+		m.Resources = append(m.Resources, extensionModel(sub, vm, x))
+	}
 	if view {
 		m.Properties.InstanceView = armapi.InstanceView(vm.PowerState)
 	}
@@ -235,13 +243,23 @@ func (s *Server) listVMs(w http.ResponseWriter, r *http.Request) {
 		if rg := r.PathValue("rg"); rg != "" && !strings.EqualFold(rg, vm.ResourceGroup) {
 			continue
 		}
-		out = append(out, s.vmModel(r.PathValue("sub"), vm, status))
+		out = append(out, s.vmModel(r.PathValue("sub"), s.withExtensions(vm), status))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"value": out})
 }
 
+// vmOf reads a VM from the backend, with the extensions added through
+// the emulator.
+func (s *Server) vmOf(ctx context.Context, rg, name string) (cloud.VM, error) {
+	vm, err := s.o.Compute.GetVM(ctx, rg, name)
+	if err != nil {
+		return vm, err
+	}
+	return s.withExtensions(vm), nil
+}
+
 func (s *Server) getVM(w http.ResponseWriter, r *http.Request) {
-	vm, err := s.o.Compute.GetVM(r.Context(), r.PathValue("rg"), r.PathValue("name"))
+	vm, err := s.vmOf(r.Context(), r.PathValue("rg"), r.PathValue("name"))
 	if err != nil {
 		writeARMCloudError(w, err)
 		return
@@ -259,6 +277,15 @@ func (s *Server) putVM(w http.ResponseWriter, r *http.Request) {
 	vm.ResourceGroup, vm.Name = r.PathValue("rg"), r.PathValue("name")
 	if vm.Location == "" {
 		armError(w, http.StatusBadRequest, "LocationRequired", "The location property is required for this definition.")
+		return
+	}
+	msg, err := s.managedInClassicSet(r.Context(), vm)
+	if err != nil {
+		writeARMCloudError(w, err)
+		return
+	}
+	if msg != "" {
+		armError(w, http.StatusBadRequest, "BadRequest", msg)
 		return
 	}
 	status := http.StatusCreated
@@ -298,7 +325,11 @@ func (s *Server) deleteVM(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.startARM(w, r, location(vm.Location, err), http.StatusAccepted, nil, func(ctx context.Context) (any, error) {
-		return nil, s.o.Compute.DeleteVM(ctx, rg, name)
+		if err := s.o.Compute.DeleteVM(ctx, rg, name); err != nil {
+			return nil, err
+		}
+		s.forgetExtensions(rg, name)
+		return nil, nil
 	})
 }
 
@@ -353,6 +384,9 @@ func (s *Server) putDisk(w http.ResponseWriter, r *http.Request) {
 	}
 	d := armapi.DiskToCloud(m)
 	d.ResourceGroup, d.Name = r.PathValue("rg"), r.PathValue("name")
+	if s.diskRefusal(w, r, m, d) {
+		return
+	}
 	var problem string
 	switch {
 	case d.Location == "":
@@ -367,6 +401,21 @@ func (s *Server) putDisk(w http.ResponseWriter, r *http.Request) {
 	if problem != "" {
 		armError(w, http.StatusBadRequest, "InvalidParameter", problem)
 		return
+	}
+	if d.CreateOption == cloud.CreateImport {
+		if ok, err := s.armStorage(r.Context(), d.SourceURI); err != nil || !ok {
+			if err != nil {
+				writeARMCloudError(w, err)
+				return
+			}
+			// A classic account (not yet migrated) is unknown to the
+			// Storage Resource Provider; Azure's words for it
+			// (virtual-machines/error-messages, InternalOperationError).
+			ref, _ := armapi.ParseBlobURL(d.SourceURI)
+			armError(w, http.StatusBadRequest, "InternalOperationError", fmt.Sprintf(
+				"Could not resolve storage account %s. Please ensure it was created through the Storage Resource Provider in the same location as the compute resource.", ref.Account))
+			return
+		}
 	}
 	// Disks answer 202 where VMs and images answer 201, as the API does.
 	status := http.StatusAccepted

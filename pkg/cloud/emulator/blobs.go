@@ -149,7 +149,7 @@ func (s *Server) vhdURIs(ctx context.Context) ([]string, error) {
 			}
 		}
 	}
-	if s.d != nil {
+	if s.d != nil && !s.o.StackHub {
 		inv, err := s.d.Discover(ctx)
 		if err != nil {
 			return nil, err
@@ -397,8 +397,14 @@ func (s *Server) armAccounts(ctx context.Context) ([]armAccount, error) {
 	}
 	var out []armAccount
 	for _, n := range names {
-		st, err := s.m.State(ctx, cloud.Target{Unit: smapi.KindStorage + "/" + n, Kind: smapi.KindStorage, Name: n})
+		var st cloud.State
+		var err error
+		if !s.o.StackHub {
+			// Azure Stack Hub has no classic accounts: all are listed.
+			st, err = s.m.State(ctx, cloud.Target{Unit: smapi.KindStorage + "/" + n, Kind: smapi.KindStorage, Name: n})
+		}
 		switch {
+		case s.o.StackHub:
 		case errors.Is(err, cloud.ErrNotFound):
 		case err != nil:
 			return nil, err
@@ -472,4 +478,23 @@ func (s *Server) listKeys(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"keys": []map[string]string{
 		{"keyName": "key1", "value": key, "permissions": "FULL"},
 	}})
+}
+
+// armStorage reports whether the storage account holding vhdURI is a
+// Resource Manager one (armAccounts lists it).
+func (s *Server) armStorage(ctx context.Context, vhdURI string) (bool, error) {
+	ref, err := armapi.ParseBlobURL(vhdURI)
+	if err != nil {
+		return false, nil
+	}
+	accts, err := s.armAccounts(ctx)
+	if err != nil {
+		return false, err
+	}
+	for _, a := range accts {
+		if a.name == ref.Account {
+			return true, nil
+		}
+	}
+	return false, nil
 }

@@ -18,5 +18,16 @@
 // operations with Azure's headers, and keeps their page data in Azurite at
 // Options.BlobEndpoint: classic VHDs are copied there (sparse) from
 // DiskData.OpenVHD when their account's keys are first listed, and
-// grant-access answers a SAS into the managed-disks container.
+// grant-access answers a SAS into the managed-disks container. The driver
+// reads VHDs through the emulator's Blob service front (/blob/{account}/),
+// which passes everything to Azurite except the page-range diff Azurite
+// lacks (Get Page Ranges with prevsnapshot), computed here over Azurite's
+// data (blobproxy.go).
+//
+// Given Options.Platform it serves availability sets, resource SKUs and
+// Convert To Managed Disks, refusing first what Azure refuses in Azure's
+// words (platform.go); VM extensions PUT through it are kept over the
+// backend's VMs (extensions.go). Options.StackHub serves as Azure Stack
+// Hub does: Resource Manager only, the Hub's disk API versions and limits,
+// no conversion (stackhub.go).
 package emulator

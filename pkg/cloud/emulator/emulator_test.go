@@ -24,13 +24,22 @@ import (
 // that trusts its certificate.
 func start(t *testing.T) (*emulator.Server, *http.Client) {
 	t.Helper()
+	return startWith(t, func(*emulator.Options, *sim.Sim) {})
+}
+
+// startWith is start with options edited by set (given the simulator, to
+// serve it as Compute).
+func startWith(t *testing.T, set func(*emulator.Options, *sim.Sim)) (*emulator.Server, *http.Client) {
+	t.Helper()
 	inv := cloudtest.Inventory()
 	s, err := sim.Open(t.TempDir(), inv, sim.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = s.Close() })
-	srv := emulator.New(s, s, emulator.Options{SubscriptionID: inv.SubscriptionID, ClientID: "app", ClientSecret: "s3cret-for-tests"})
+	o := emulator.Options{SubscriptionID: inv.SubscriptionID, ClientID: "app", ClientSecret: "s3cret-for-tests"}
+	set(&o, s)
+	srv := emulator.New(s, s, o)
 	if _, err := srv.Start(t.Context(), "127.0.0.1:0"); err != nil {
 		t.Fatal(err)
 	}

@@ -50,7 +50,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /{sub}/services/vmimages", s.sm(s.listVMImages))
 	mux.Handle("GET /{sub}/services/networking/{coll}", s.sm(s.listNetworking))
 	mux.Handle("GET /{sub}/services/networking/{coll}/{name}", s.sm(s.getNetworking))
-	return s.logged(mux)
+	return s.logged(s.withBlobFront(mux))
 }
 
 // statusWriter remembers the status for the request log.
@@ -100,6 +100,12 @@ func faultAfter(r *http.Request) (int, bool) {
 
 func (s *Server) sm(h http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.o.StackHub {
+			// Azure Stack Hub has no Service Management endpoint: its
+			// front end knows none of these paths.
+			armError(w, http.StatusNotFound, "NotFound", "Azure Stack Hub has no classic deployment model: there is no Service Management API here.")
+			return
+		}
 		if !s.delay(r) {
 			return
 		}

@@ -70,10 +70,21 @@ type Options struct {
 	// managed disks' content behind them (the simulator serves both).
 	Compute  cloud.Compute
 	DiskData cloud.DiskData
+	// Platform serves availability sets (read and aligned, on Azure and
+	// in the Hub mode) and, off the Hub mode, Convert To Managed Disks
+	// (platform.go); nil answers them 501.
+	Platform cloud.PlatformConversion
 	// BlobEndpoint is Azurite's blob endpoint with the account in its path
 	// (http://127.0.0.1:PORT/devstoreaccount1): page data goes there, and
 	// the SAS grant-access answers point there. Empty: no page data.
 	BlobEndpoint string
+	// StackHub serves as Azure Stack Hub does: Resource Manager only (the
+	// Service Management routes answer 404: Hub has no classic side),
+	// every storage account a Resource Manager one, the Hub's managed disk
+	// API versions and limits, no convertToManagedDisks (stackhub.go);
+	// WriteConfig writes cloud AzureStackHub without a Service Management
+	// endpoint.
+	StackHub bool
 	// BlobAccountName and BlobAccountKey are the account's credentials;
 	// empty ones are Azurite's well-known devstoreaccount1 and its key.
 	BlobAccountName string
@@ -95,6 +106,8 @@ type Server struct {
 	tokens  map[string]time.Time
 	ops     map[string]*operation
 	armOps  map[string]*armOp
+	// exts are the VM extensions PUT through the emulator, by VM key.
+	exts    map[string][]cloud.Extension
 	blobs   *blobStore
 	url     string
 	certPEM []byte
@@ -122,6 +135,7 @@ func New(m cloud.Migrator, d cloud.Discoverer, o Options) *Server {
 		tokens:   map[string]time.Time{},
 		ops:      map[string]*operation{},
 		armOps:   map[string]*armOp{},
+		exts:     map[string][]cloud.Extension{},
 	}
 }
 
@@ -231,15 +245,16 @@ type AzureConfig struct {
 	Cloud                     string `yaml:"cloud"`
 	SubscriptionID            string `yaml:"subscriptionId"`
 	TenantID                  string `yaml:"tenantId"`
-	ServiceManagementEndpoint string `yaml:"serviceManagementEndpoint"`
-	ServiceManagementAudience string `yaml:"serviceManagementAudience"`
+	ServiceManagementEndpoint string `yaml:"serviceManagementEndpoint,omitempty"`
+	ServiceManagementAudience string `yaml:"serviceManagementAudience,omitempty"`
 	ResourceManagerEndpoint   string `yaml:"resourceManagerEndpoint"`
 	Audience                  string `yaml:"audience"`
 	AuthorityHost             string `yaml:"authorityHost"`
 	DisableInstanceDiscovery  bool   `yaml:"disableInstanceDiscovery"`
 	CAFile                    string `yaml:"caFile"`
 	Credential                string `yaml:"credential"`
-	// BlobEndpoint is where the driver reads VHDs (Options.BlobEndpoint);
+	// BlobEndpoint is where the driver reads VHDs: the emulator's front
+	// for Options.BlobEndpoint (blobproxy.go);
 	// on real clouds it is absent and derived from each VHD's account.
 	BlobEndpoint string `yaml:"blobEndpoint,omitempty"`
 }
@@ -260,7 +275,7 @@ func (s *Server) WriteConfig(path string) error {
 	if err := writeFile(ca, s.certPEM); err != nil {
 		return fmt.Errorf("emulator: write certificate: %w", err)
 	}
-	c := Config{Driver: "azure", Azure: AzureConfig{
+	cfg := AzureConfig{
 		Cloud:                     "custom",
 		SubscriptionID:            s.o.SubscriptionID,
 		TenantID:                  s.o.TenantID,
@@ -272,8 +287,20 @@ func (s *Server) WriteConfig(path string) error {
 		DisableInstanceDiscovery:  true,
 		CAFile:                    ca,
 		Credential:                "clientsecret",
-		BlobEndpoint:              s.o.BlobEndpoint,
-	}}
+	}
+	if s.o.BlobEndpoint != "" {
+		// The driver reads VHDs through the emulator's front, which
+		// serves what Azurite lacks (blobproxy.go).
+		name := s.o.BlobAccountName
+		if name == "" {
+			name = DevAccountName
+		}
+		cfg.BlobEndpoint = s.blobFront(name)
+	}
+	if s.o.StackHub {
+		cfg.Cloud, cfg.ServiceManagementEndpoint, cfg.ServiceManagementAudience = "AzureStackHub", "", ""
+	}
+	c := Config{Driver: "azure", Azure: cfg}
 	b, err := yaml.Marshal(c)
 	if err != nil {
 		return fmt.Errorf("emulator: write config: %w", err)

@@ -1,6 +1,7 @@
 package armapi
 
 import (
+	"encoding/json"
 	"strings"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
@@ -72,17 +73,92 @@ func VMToCloud(v armcompute.VirtualMachine) cloud.VM {
 				out.OSType = string(*od.OSType)
 			}
 			out.OSDisk = vmDisk(od.Name, nil, od.Vhd, od.ManagedDisk, od.DiskSizeGB)
+			out.OSDisk.Caching, out.OSDisk.WriteAccelerator = caching(od.Caching), od.WriteAcceleratorEnabled != nil && *od.WriteAcceleratorEnabled
 		}
 		for _, dd := range sp.DataDisks {
 			if dd != nil {
-				out.DataDisks = append(out.DataDisks, vmDisk(dd.Name, dd.Lun, dd.Vhd, dd.ManagedDisk, dd.DiskSizeGB))
+				d := vmDisk(dd.Name, dd.Lun, dd.Vhd, dd.ManagedDisk, dd.DiskSizeGB)
+				d.Caching, d.WriteAccelerator = caching(dd.Caching), dd.WriteAcceleratorEnabled != nil && *dd.WriteAcceleratorEnabled
+				out.DataDisks = append(out.DataDisks, d)
 			}
 		}
 	}
 	if p.InstanceView != nil {
 		out.PowerState = PowerState(p.InstanceView.Statuses)
 	}
+	out.LicenseType = str(p.LicenseType)
+	if dp := p.DiagnosticsProfile; dp != nil && dp.BootDiagnostics != nil && dp.BootDiagnostics.Enabled != nil && *dp.BootDiagnostics.Enabled {
+		out.BootDiagnostics = str(dp.BootDiagnostics.StorageURI)
+	}
+	if p.OSProfile != nil {
+		out.Secrets = len(p.OSProfile.Secrets)
+	}
+	for _, x := range v.Resources {
+		if x != nil {
+			out.Extensions = append(out.Extensions, ExtensionToCloud(*x))
+		}
+	}
+	if len(v.Tags) > 0 {
+		out.Tags = map[string]string{}
+		for k, t := range v.Tags {
+			out.Tags[k] = str(t)
+		}
+	}
 	return out
+}
+
+// ExtensionToCloud reads a VM extension. Protected settings are never
+// returned by the platform: HasProtectedSettings is set only when it
+// reports a Key Vault reference for them (protectedSettingsFromKeyVault),
+// the one trace of them it gives.
+func ExtensionToCloud(x armcompute.VirtualMachineExtension) cloud.Extension {
+	out := cloud.Extension{Name: str(x.Name)}
+	if p := x.Properties; p != nil {
+		out.Publisher, out.Type, out.TypeHandlerVersion = str(p.Publisher), str(p.Type), str(p.TypeHandlerVersion)
+		out.AutoUpgradeMinorVersion = p.AutoUpgradeMinorVersion != nil && *p.AutoUpgradeMinorVersion
+		out.ProvisioningState = str(p.ProvisioningState)
+		out.HasProtectedSettings = p.ProtectedSettingsFromKeyVault != nil
+		if p.Settings != nil {
+			if b, err := json.Marshal(p.Settings); err == nil && string(b) != "null" {
+				out.Settings = b
+			}
+		}
+	}
+	return out
+}
+
+// ExtensionFromCloud is the body of an extension PUT on a VM in location:
+// its public settings only (protected ones are never known).
+func ExtensionFromCloud(location string, x cloud.Extension) armcompute.VirtualMachineExtension {
+	p := &armcompute.VirtualMachineExtensionProperties{
+		Publisher: nonEmpty(x.Publisher), Type: nonEmpty(x.Type), TypeHandlerVersion: nonEmpty(x.TypeHandlerVersion),
+		AutoUpgradeMinorVersion: to.Ptr(x.AutoUpgradeMinorVersion),
+	}
+	if len(x.Settings) > 0 {
+		p.Settings = x.Settings
+	}
+	return armcompute.VirtualMachineExtension{Location: nonEmpty(Location(location)), Name: to.Ptr(x.Name), Properties: p}
+}
+
+func caching(c *armcompute.CachingTypes) string {
+	if c == nil {
+		return ""
+	}
+	return string(*c)
+}
+
+// diskProps are the per-disk properties a VM carries: host caching and
+// write accelerator (sent only when on).
+func diskProps(d cloud.VMDisk) (*armcompute.CachingTypes, *bool) {
+	var c *armcompute.CachingTypes
+	if d.Caching != "" {
+		c = to.Ptr(armcompute.CachingTypes(d.Caching))
+	}
+	var wa *bool
+	if d.WriteAccelerator {
+		wa = to.Ptr(true)
+	}
+	return c, wa
 }
 
 func vmDisk(name *string, lun *int32, vhd *armcompute.VirtualHardDisk, md *armcompute.ManagedDiskParameters, size *int32) cloud.VMDisk {
@@ -128,8 +204,12 @@ func InstanceView(ps string) *armcompute.VirtualMachineInstanceView {
 // VMFromCloud is the Resource Manager model of vm in subscription sub:
 // unmanaged disks by vhd uri, managed ones attached by id
 // (createOption Attach, since the disk step recreates a VM on disks that
-// exist), NICs with the first primary. It carries no instance view; the
-// emulator adds one with InstanceView.
+// exist), with their caching and write accelerator; NICs with the first
+// primary; tags, license type and boot diagnostics. It carries no
+// instance view, no extensions (resources are read-only: each is PUT on
+// its own) and no osProfile (a VM attached to an existing OS disk takes
+// none, so its secrets cannot be sent); the emulator adds what it serves
+// with InstanceView, ExtensionFromCloud and Secrets.
 func VMFromCloud(sub string, vm cloud.VM) armcompute.VirtualMachine {
 	rg := vm.ResourceGroup
 	p := &armcompute.VirtualMachineProperties{
@@ -151,11 +231,18 @@ func VMFromCloud(sub string, vm cloud.VM) armcompute.VirtualMachine {
 		od.OSType = to.Ptr(armcompute.OperatingSystemTypes(vm.OSType))
 	}
 	od.CreateOption, od.Vhd, od.ManagedDisk = diskSource(sub, rg, vm.OSDisk)
+	od.Caching, od.WriteAcceleratorEnabled = diskProps(vm.OSDisk)
 	p.StorageProfile.OSDisk = od
 	for _, d := range vm.DataDisks {
 		dd := &armcompute.DataDisk{Name: nonEmpty(d.Name), Lun: to.Ptr(int32(d.LUN)), DiskSizeGB: gib(d.SizeBytes)}
 		dd.CreateOption, dd.Vhd, dd.ManagedDisk = diskSource(sub, rg, d)
+		dd.Caching, dd.WriteAcceleratorEnabled = diskProps(d)
 		p.StorageProfile.DataDisks = append(p.StorageProfile.DataDisks, dd)
+	}
+	p.LicenseType = nonEmpty(vm.LicenseType)
+	if vm.BootDiagnostics != "" {
+		p.DiagnosticsProfile = &armcompute.DiagnosticsProfile{BootDiagnostics: &armcompute.BootDiagnostics{
+			Enabled: to.Ptr(true), StorageURI: to.Ptr(vm.BootDiagnostics)}}
 	}
 	// Resource Manager answers a VM's location by its canonical name
 	// ("westus", not "West US"), whatever the request spelled.
@@ -164,6 +251,12 @@ func VMFromCloud(sub string, vm cloud.VM) armcompute.VirtualMachine {
 		Name:       to.Ptr(vm.Name),
 		Type:       to.Ptr(TypeVirtualMachines),
 		Properties: p,
+	}
+	if len(vm.Tags) > 0 {
+		v.Tags = map[string]*string{}
+		for k, t := range vm.Tags {
+			v.Tags[k] = to.Ptr(t)
+		}
 	}
 	if rg != "" && sub != "" {
 		v.ID = to.Ptr(ResourceID(sub, rg, TypeVirtualMachines, vm.Name))
@@ -228,8 +321,10 @@ func DiskToCloud(d armcompute.Disk) cloud.ManagedDisk {
 // DiskFromCloud is the body of a disk PUT: Import copies SourceURI from
 // the storage account storageAccountID (required by the API for Import);
 // Upload makes a disk waiting for SizeBytes+512 bytes. diskSizeGB is sent
-// only for other options, since Import and Upload take their size from the
-// data.
+// with Import when SizeBytes is known (Azure Stack Hub's procedure for a
+// disk from a VHD gives it: azure-stack-managed-disk-considerations, and
+// a larger one grows the disk) and with other options, never with Upload,
+// whose size is uploadSizeBytes.
 func DiskFromCloud(sub string, d cloud.ManagedDisk, storageAccountID string) armcompute.Disk {
 	cd := &armcompute.CreationData{CreateOption: to.Ptr(armcompute.DiskCreateOption(d.CreateOption))}
 	p := &armcompute.DiskProperties{CreationData: cd}
@@ -237,6 +332,7 @@ func DiskFromCloud(sub string, d cloud.ManagedDisk, storageAccountID string) arm
 	case cloud.CreateImport:
 		cd.SourceURI = nonEmpty(d.SourceURI)
 		cd.StorageAccountID = nonEmpty(storageAccountID)
+		p.DiskSizeGB = gib(d.SizeBytes)
 	case cloud.CreateUpload:
 		cd.UploadSizeBytes = to.Ptr(d.SizeBytes + VHDFooterSize)
 	default:
@@ -286,6 +382,19 @@ func ImageFromCloud(sub string, img cloud.Image) armcompute.Image {
 	}
 	if img.ResourceGroup != "" && sub != "" {
 		out.ID = to.Ptr(ResourceID(sub, img.ResourceGroup, TypeImages, img.Name))
+	}
+	return out
+}
+
+// Secrets is an osProfile holding n Key Vault secret groups, for serving
+// a VM's secrets count (their contents are not modelled).
+func Secrets(n int) *armcompute.OSProfile {
+	if n <= 0 {
+		return nil
+	}
+	out := &armcompute.OSProfile{}
+	for range n {
+		out.Secrets = append(out.Secrets, &armcompute.VaultSecretGroup{})
 	}
 	return out
 }
