@@ -91,6 +91,23 @@ func (s *Sim) ensureAvSet(p *persisted, rg, name, location string) {
 	p.touchAvSet(k)
 }
 
+// findAvSet finds a set; one that a VM names but the cloud has not kept (a
+// VM committed by a build before availability sets) is the Classic set
+// the migration made, not yet saved.
+func findAvSet(p *persisted, rg, name string) (*availabilitySet, bool) {
+	if a, ok := p.AvSets[armKey(rg, name)]; ok {
+		return a, true
+	}
+	for _, k := range sortedKeys(p.ARMVMs) {
+		v := p.ARMVMs[k]
+		if strings.EqualFold(v.ResourceGroup, rg) && strings.EqualFold(v.AvailabilitySet, name) {
+			return &availabilitySet{ResourceGroup: v.ResourceGroup, Name: v.AvailabilitySet, Location: v.Location,
+				SKU: cloud.AvailabilitySetClassic, FaultDomains: classicFaultDomains, UpdateDomains: classicUpdateDomains}, true
+		}
+	}
+	return nil, false
+}
+
 // view is the set as cloud.AvailabilitySet, its VMs sorted by name.
 func (a *availabilitySet) view(p *persisted) cloud.AvailabilitySet {
 	out := cloud.AvailabilitySet{ResourceGroup: a.ResourceGroup, Name: a.Name, Location: a.Location, SKU: a.SKU,
@@ -112,7 +129,7 @@ func (a *availabilitySet) view(p *persisted) cloud.AvailabilitySet {
 func (s *Sim) GetAvailabilitySet(ctx context.Context, resourceGroup, name string) (cloud.AvailabilitySet, error) {
 	var out cloud.AvailabilitySet
 	err := s.read(ctx, "get availability set "+resourceGroup+"/"+name, func(p *persisted) error {
-		a, ok := p.AvSets[armKey(resourceGroup, name)]
+		a, ok := findAvSet(p, resourceGroup, name)
 		if !ok {
 			return cloud.ErrNotFound
 		}
@@ -133,13 +150,13 @@ func (s *Sim) AlignAvailabilitySet(ctx context.Context, resourceGroup, name stri
 	k := armKey(resourceGroup, name)
 	return s.change(ctx, OpAlignAvailabilitySet, unitID,
 		func(p *persisted) string {
-			if a, ok := p.AvSets[k]; ok {
+			if a, ok := findAvSet(p, resourceGroup, name); ok {
 				return a.SKU
 			}
 			return stateNone
 		},
 		func(p *persisted) error {
-			a, ok := p.AvSets[k]
+			a, ok := findAvSet(p, resourceGroup, name)
 			if !ok {
 				return cloud.ErrNotFound
 			}
@@ -152,6 +169,7 @@ func (s *Sim) AlignAvailabilitySet(ctx context.Context, resourceGroup, name stri
 			}
 			a.SKU = cloud.AvailabilitySetAligned
 			a.FaultDomains = faultDomains
+			p.AvSets[k] = a
 			p.touchAvSet(k)
 			return nil
 		})
@@ -168,7 +186,7 @@ func checkAvSet(p *persisted, vm cloud.VM, managed bool, unitID string) error {
 	if vm.AvailabilitySet == "" {
 		return nil
 	}
-	a, ok := p.AvSets[armKey(vm.ResourceGroup, vm.AvailabilitySet)]
+	a, ok := findAvSet(p, vm.ResourceGroup, vm.AvailabilitySet)
 	if !ok {
 		return opErr(OpCreateVM, unitID, "NotFound", "availability set %s/%s does not exist", vm.ResourceGroup, vm.AvailabilitySet)
 	}

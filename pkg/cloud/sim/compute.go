@@ -21,8 +21,9 @@ import (
 // The disk step's side of the simulated cloud: Resource Manager VMs, managed
 // disks and images (cloud.Compute) and their data (cloud.DiskData).
 //
-// Commit turns each VM of the unit into a Resource Manager VM in resource
-// group <cloud service>-Migrated, named as the role, in the cloud service's
+// Commit (or, on Azure Stack Hub, the building of the cloud, in resource
+// group <cloud service>) turns each VM of the unit into a Resource Manager
+// VM in resource group <cloud service>-Migrated, named as the role, in the cloud service's
 // location, with its size, availability set, NIC <vm>-PrimaryNic, OS type
 // (the OS disk's os, default Windows) and its disks as unmanaged disks (the
 // classic VHD URI, size sizeGiB<<30, data disks at their LUNs); running,
@@ -30,12 +31,14 @@ import (
 // are not back-filled.
 //
 // Every changing call (DeallocateVM, StartVM, DeleteVM, CreateVM, CreateDisk,
-// DeleteDisk, GrantAccess for OpenUpload, EndUpload, CreateImage) counts in
-// the operation sequence, is faulted at FaultRate like the migration calls
-// (half the faults after the call took effect) and is recorded in the
-// history with unit vm/<rg>/<name>, disk/<rg>/<name> or image/<rg>/<name>
-// and stateBefore the VM's power state or the disk's state ("None" if
-// absent). Reads (ListVMs, GetVM, GetDisk, GetImage) are faulted from the
+// DeleteDisk, GrantAccess for OpenUpload, EndUpload, CreateImage, and
+// AlignAvailabilitySet, ConvertToManagedDisks, SnapshotVHD and
+// DeleteVHDSnapshot in their files) counts in the operation sequence, is
+// faulted at FaultRate like the migration calls (half the faults after the
+// call took effect) and is recorded in the history with unit
+// vm/<rg>/<name>, disk/<rg>/<name> or image/<rg>/<name> (availabilityset/
+// and vhd/ for the others) and stateBefore the VM's power state or the
+// disk's state ("None" if absent). Reads (ListVMs, GetVM, GetDisk, GetImage) are faulted from the
 // read counter and not recorded. Data-plane reads (OpenVHD, OpenManaged)
 // are neither.
 //

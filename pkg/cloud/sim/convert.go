@@ -61,7 +61,7 @@ func (s *Sim) ConvertToManagedDisks(ctx context.Context, resourceGroup, name str
 					"Virtual machine must be stop-deallocated before invoking this operation.")
 			}
 			if vm.AvailabilitySet != "" {
-				if a, ok := p.AvSets[armKey(resourceGroup, vm.AvailabilitySet)]; ok && a.SKU != cloud.AvailabilitySetAligned {
+				if a, ok := findAvSet(p, resourceGroup, vm.AvailabilitySet); ok && a.SKU != cloud.AvailabilitySetAligned {
 					return opErr(OpConvertToManagedDisks, unitID, "OperationNotAllowed",
 						"Availability set %s has the Classic SKU: convert it to an Aligned (managed) availability set before converting its VMs. %s",
 						vm.AvailabilitySet, avSetMismatch)

@@ -87,8 +87,9 @@ type Options struct {
 }
 
 // Sim is the simulated classic cloud over one state directory. It
-// implements cloud.Migrator, cloud.Discoverer, cloud.Compute and
-// cloud.DiskData, is safe for concurrent use,
+// implements cloud.Migrator, cloud.Discoverer, cloud.Compute,
+// cloud.DiskData, cloud.PlatformConversion (refused on Azure Stack Hub,
+// where Platform is nil) and cloud.VHDSnapshots, is safe for concurrent use,
 // and other Sims (in this or other processes) over the same directory see
 // the same cloud.
 type Sim struct {
