@@ -10,6 +10,7 @@ import (
 
 	"github.com/migrate-tool/migrate/pkg/cloud/emulator"
 	"github.com/migrate-tool/migrate/pkg/cloud/sim"
+	"github.com/migrate-tool/migrate/pkg/inventory"
 	"github.com/migrate-tool/migrate/pkg/report"
 )
 
@@ -120,6 +121,11 @@ It serves until interrupted.`,
 				// simulator, page data in the Azurite at blobEndpoint.
 				o.Compute, o.DiskData, o.BlobEndpoint = s, s, blobEndpoint
 			}
+			// Availability sets are served on both profiles (Azure Stack
+			// Hub needs an Aligned set for managed-disk VMs too); the Hub
+			// mode refuses the conversion and the classic routes.
+			o.Platform = s
+			o.StackHub = s.Profile() == inventory.CloudAzureStackHub
 			srv := emulator.New(s, s, o)
 			// A server has nothing to drain: the first interrupt stops it.
 			ctx, cancel := context.WithCancel(cmd.Context())
