@@ -10,18 +10,19 @@ import (
 	"github.com/migrate-tool/migrate/pkg/disks"
 	"github.com/migrate-tool/migrate/pkg/disks/staging"
 	"github.com/migrate-tool/migrate/pkg/disks/vhd"
+	"github.com/migrate-tool/migrate/pkg/exitcode"
 	"github.com/migrate-tool/migrate/pkg/inventory"
 	"github.com/migrate-tool/migrate/pkg/plan"
 	"github.com/migrate-tool/migrate/pkg/report"
 )
 
-// Exit codes (cli.md).
+// Exit codes (cli.md), from the one map in pkg/exitcode.
 const (
-	ExitOK          = 0
-	ExitFailed      = 1
-	ExitBadInput    = 2
-	ExitBlocked     = 3
-	ExitInterrupted = 4
+	ExitOK          = exitcode.OK
+	ExitFailed      = exitcode.Failed
+	ExitBadInput    = exitcode.Usage
+	ExitBlocked     = exitcode.Blocked
+	ExitInterrupted = exitcode.Interrupted
 )
 
 // ExitError carries an exit code chosen by a command. Message, when set, is

@@ -15,6 +15,7 @@ import (
 
 	"github.com/migrate-tool/migrate/pkg/cloud"
 	"github.com/migrate-tool/migrate/pkg/cloud/sim"
+	"github.com/migrate-tool/migrate/pkg/exitcode"
 	"github.com/migrate-tool/migrate/pkg/inventory"
 	"github.com/migrate-tool/migrate/pkg/phases/journal"
 	"github.com/migrate-tool/migrate/pkg/plan"
@@ -165,7 +166,7 @@ func runWorker(t *testing.T, dir string, size, killAfter int, fault float64) (ki
 		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL {
 			return true
 		}
-		if ee.ExitCode() == 10+ExitOK {
+		if ee.ExitCode() == 10+exitcode.OK {
 			return false
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/migrate-tool/migrate/pkg/cloud"
+	"github.com/migrate-tool/migrate/pkg/exitcode"
 	"github.com/migrate-tool/migrate/pkg/phases/journal"
 	"github.com/migrate-tool/migrate/pkg/plan"
 )
@@ -88,11 +89,11 @@ func TestExitCode(t *testing.T) {
 		r    Result
 		want int
 	}{
-		{"done", Result{Done: 3}, ExitOK},
-		{"skipped only", Result{Done: 1, Skipped: 2}, ExitOK},
-		{"blocked", Result{Done: 1, Blocked: 1, Skipped: 1}, ExitBlocked},
-		{"failed beats blocked", Result{Failed: 1, Blocked: 1}, ExitFailed},
-		{"interrupted beats all", Result{Interrupted: true, Failed: 1, Blocked: 1}, ExitInterrupted},
+		{"done", Result{Done: 3}, exitcode.OK},
+		{"skipped only", Result{Done: 1, Skipped: 2}, exitcode.OK},
+		{"blocked", Result{Done: 1, Blocked: 1, Skipped: 1}, exitcode.Blocked},
+		{"failed beats blocked", Result{Failed: 1, Blocked: 1}, exitcode.Failed},
+		{"interrupted beats all", Result{Interrupted: true, Failed: 1, Blocked: 1}, exitcode.Interrupted},
 	}
 	for _, tt := range tests {
 		if got := tt.r.ExitCode(); got != tt.want {
@@ -146,7 +147,7 @@ func TestRunRespectsDependencies(t *testing.T) {
 	h := newHarness(t)
 	p := testPlan("vnet/a", "vnet/d", "storage/b<-vnet/a", "storage/c<-storage/b,vnet/d", "nsg/e")
 	r := h.run(h.opts(ModeRun, p))
-	if r.ExitCode() != ExitOK || r.Done != 5 {
+	if r.ExitCode() != exitcode.OK || r.Done != 5 {
 		t.Fatalf("result %+v", r)
 	}
 	// A unit's Prepare comes after each of its dependencies' Commit.
@@ -215,8 +216,8 @@ func TestBlockedSkipsDownstreamOnly(t *testing.T) {
 	if len(h.cloud.ops("", "vnet/a")) != 0 {
 		t.Error("blocked unit was sent calls")
 	}
-	if r.ExitCode() != ExitBlocked {
-		t.Errorf("exit %d, want %d", r.ExitCode(), ExitBlocked)
+	if r.ExitCode() != exitcode.Blocked {
+		t.Errorf("exit %d, want %d", r.ExitCode(), exitcode.Blocked)
 	}
 }
 
@@ -233,7 +234,7 @@ func TestPlatformValidationBlocks(t *testing.T) {
 	if !f["vnet/a"].Blocked || f["vnet/a"].Errors != 1 {
 		t.Errorf("findings %+v", f)
 	}
-	if r.ExitCode() != ExitBlocked {
+	if r.ExitCode() != exitcode.Blocked {
 		t.Errorf("exit %d", r.ExitCode())
 	}
 }
@@ -254,7 +255,7 @@ func TestFailureSkipsDownstream(t *testing.T) {
 	if got["storage/e"].Phase != Committed {
 		t.Errorf("storage/e: %+v", got["storage/e"])
 	}
-	if r.ExitCode() != ExitFailed {
+	if r.ExitCode() != exitcode.Failed {
 		t.Errorf("exit %d", r.ExitCode())
 	}
 	if n := len(h.cloud.ops("Prepare", "vnet/a")); n != 1 {
@@ -434,7 +435,7 @@ func TestPrepareModeSkipsUncommittedDependencies(t *testing.T) {
 	if got["vnet/a"].Phase != Prepared || got["storage/b"].Outcome != OutcomeSkipped || !errors.Is(got["storage/b"].Err, ErrDependencyNotCommitted) {
 		t.Fatalf("result %+v", r.Units)
 	}
-	if r.ExitCode() != ExitOK {
+	if r.ExitCode() != exitcode.OK {
 		t.Errorf("exit %d", r.ExitCode())
 	}
 	// Commit vnet/a alone, then prepare and commit storage/b.
@@ -515,7 +516,7 @@ func TestValidateMode(t *testing.T) {
 	h.cloud.validateErr["vnet/b"] = true
 	r := h.run(h.opts(ModeValidate, p))
 	got := byID(r)
-	if got["vnet/a"].Phase != Validated || got["vnet/b"].Outcome != OutcomeBlocked || r.ExitCode() != ExitBlocked {
+	if got["vnet/a"].Phase != Validated || got["vnet/b"].Outcome != OutcomeBlocked || r.ExitCode() != exitcode.Blocked {
 		t.Errorf("result %+v", r.Units)
 	}
 	if len(h.cloud.ops("", "")) != 0 {
@@ -551,7 +552,7 @@ func TestDrainThenResume(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !r.Interrupted || r.ExitCode() != ExitInterrupted {
+	if !r.Interrupted || r.ExitCode() != exitcode.Interrupted {
 		t.Fatalf("result %+v", r)
 	}
 	notStarted := 0
@@ -575,7 +576,7 @@ func TestDrainThenResume(t *testing.T) {
 		t.Fatal(err)
 	}
 	r, err = Execute(context.Background(), ro)
-	if err != nil || r.Done != 10 || r.ExitCode() != ExitOK {
+	if err != nil || r.Done != 10 || r.ExitCode() != exitcode.OK {
 		t.Fatalf("resume: %+v, %v", r, err)
 	}
 	for _, u := range p.Units {
@@ -728,7 +729,7 @@ func TestValidateDefersUnitsWaitingOnDependencies(t *testing.T) {
 	if b := got["storage/b"]; b.Outcome != OutcomeSkipped || b.Messages != nil || !strings.Contains(b.Reason, "once vnet/a is committed") {
 		t.Errorf("storage/b %+v", b)
 	}
-	if r.ExitCode() != ExitOK {
+	if r.ExitCode() != exitcode.OK {
 		t.Errorf("exit %d, want 0", r.ExitCode())
 	}
 
@@ -749,7 +750,7 @@ func TestAbortCommittedUnit(t *testing.T) {
 	o := h.opts(ModeAbort, p)
 	o.Units = []string{"vnet/a"}
 	r := h.run(o)
-	if got := byID(r)["vnet/a"]; got.Outcome != OutcomeFailed || r.ExitCode() != ExitFailed {
+	if got := byID(r)["vnet/a"]; got.Outcome != OutcomeFailed || r.ExitCode() != exitcode.Failed {
 		t.Errorf("named: %+v, exit %d", got, r.ExitCode())
 	}
 	// Likewise committing a unit that was never prepared.
@@ -760,7 +761,7 @@ func TestAbortCommittedUnit(t *testing.T) {
 		t.Errorf("commit unprepared: %+v", got)
 	}
 	r = h.run(h.opts(ModeAbort, p))
-	if got := byID(r)["vnet/a"]; got.Outcome != OutcomeSkipped || r.ExitCode() != ExitOK {
+	if got := byID(r)["vnet/a"]; got.Outcome != OutcomeSkipped || r.ExitCode() != exitcode.OK {
 		t.Errorf("all: %+v, exit %d", got, r.ExitCode())
 	}
 	if len(h.cloud.ops("Abort", "vnet/a")) != 0 {

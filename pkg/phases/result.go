@@ -4,6 +4,7 @@ import (
 	"errors"
 
 	"github.com/migrate-tool/migrate/pkg/cloud"
+	"github.com/migrate-tool/migrate/pkg/exitcode"
 )
 
 // Outcome is how a command left one unit.
@@ -68,30 +69,20 @@ type Result struct {
 	Skipped     int
 }
 
-// Exit codes of cli.md.
-const (
-	ExitOK          = 0
-	ExitFailed      = 1
-	ExitUsage       = 2
-	ExitBlocked     = 3
-	ExitInterrupted = 4
-)
-
-// ExitCode maps r to the cli.md exit code. Precedence 4 > 1 > 3 > 0: an
-// interrupted command must be resumed before anything else matters; a
-// failure needs the operator more urgently than findings they already saw
-// in validate; blocked units (and their dependents, skipped) mean the rest
-// may have migrated.
+// ExitCode maps r to the cli.md exit code (pkg/exitcode): an interrupted
+// command before a failed one before blocked units.
 func (r Result) ExitCode() int {
-	switch {
-	case r.Interrupted:
-		return ExitInterrupted
-	case r.Failed > 0:
-		return ExitFailed
-	case r.Blocked > 0:
-		return ExitBlocked
+	codes := []int{exitcode.OK}
+	if r.Interrupted {
+		codes = append(codes, exitcode.Interrupted)
 	}
-	return ExitOK
+	if r.Failed > 0 {
+		codes = append(codes, exitcode.Failed)
+	}
+	if r.Blocked > 0 {
+		codes = append(codes, exitcode.Blocked)
+	}
+	return exitcode.Worst(codes...)
 }
 
 func (r *Result) count() {
