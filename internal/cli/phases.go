@@ -205,7 +205,7 @@ func (a *app) runAndConvert(ctx context.Context, cf convertFlags, yes bool) (err
 	convErr := a.convertDisks(ctx, cf, vms, s.journal, true, true)
 	// The worse of the two outcomes decides the exit code; an interrupt
 	// or a failure matters more than findings already reported.
-	if runErr == nil || exitCode(convErr) == ExitInterrupted || exitCode(convErr) == ExitFailed {
+	if worse(convErr, runErr) {
 		return convErr
 	}
 	return runErr

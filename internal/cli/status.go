@@ -11,6 +11,7 @@ import (
 
 	"github.com/migrate-tool/migrate/pkg/cloud"
 	"github.com/migrate-tool/migrate/pkg/disks"
+	"github.com/migrate-tool/migrate/pkg/exitcode"
 	"github.com/migrate-tool/migrate/pkg/phases"
 	"github.com/migrate-tool/migrate/pkg/phases/journal"
 	"github.com/migrate-tool/migrate/pkg/report"
@@ -295,7 +296,7 @@ func (a *app) resume(ctx context.Context, j *journal.Journal) error {
 		cf.staging = a.resumeStaging
 	}
 	convErr := a.convertDisks(ctx, cf, vms, j, conv.FromRun, true)
-	if runErr == nil || exitCode(convErr) == ExitInterrupted || exitCode(convErr) == ExitFailed {
+	if worse(convErr, runErr) {
 		return convErr
 	}
 	return runErr
@@ -310,7 +311,7 @@ func worse(err, prev error) bool {
 	if prev == nil {
 		return true
 	}
-	return exitCode(err) == ExitFailed && exitCode(prev) != ExitFailed
+	return exitcode.Worst(exitCode(prev), exitCode(err)) != exitCode(prev)
 }
 
 // later are the units named by later commands; a later command over every
