@@ -122,17 +122,58 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	if len(perr.Problems) > 0 {
 		return Result{}, &perr
 	}
-	e := &engine{o: o}
+	if err := checkMethods(&o, sel); err != nil {
+		return Result{}, err
+	}
+	e := &engine{o: o, gate: newGate(o.Parallel), copying: make(chan struct{}, o.Parallel)}
 	res := Result{VMs: make([]VMResult, len(sel))}
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(o.Parallel)
+	recs := make([]*vmRecord, len(sel))
 	for i, v := range sel {
+		rec, err := loadRecord(o.Journal, v.ID)
+		if err != nil {
+			return Result{}, &journalError{err}
+		}
+		recs[i] = rec
+	}
+	// The gate's queue is filled before any VM starts, so who goes down
+	// first does not depend on goroutine scheduling: the VMs a stopped run
+	// left down first, then the others in plan order. A VM that pre-copies
+	// joins the queue once its copy is done.
+	tickets := make([]*ticket, len(sel))
+	for i, v := range sel {
+		if recs[i].down() {
+			tickets[i] = e.gate.admit(i, setKey(v.ResourceGroup, v.AvailabilitySet))
+		}
+	}
+	skipped := make([]string, len(sel))
+	for i, v := range sel {
+		rec := recs[i]
+		if reason, ok := o.blocked(v.ID); ok && rec.untouched() {
+			skipped[i] = reason
+			continue
+		}
+		if tickets[i] != nil || rec.Status == StatusDone {
+			continue
+		}
+		if m := rec.Method; (m == "" && rec.Step == stepNew && v.Method == MethodPrecopy) || (m == MethodPrecopy && stepOrder[rec.Step] < stepOrder[stepPrecopied]) {
+			continue
+		}
+		tickets[i] = e.gate.enqueue(i, setKey(v.ResourceGroup, v.AvailabilitySet))
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	for i, v := range sel {
+		if skipped[i] != "" {
+			res.VMs[i] = VMResult{ID: v.ID, Status: StatusSkipped, Reason: skipped[i]}
+			e.event(Event{VM: v.ID, Final: true, Status: StatusSkipped, Note: skipped[i]})
+			continue
+		}
 		g.Go(func() error {
 			if e.draining() {
+				e.gate.release(tickets[i])
 				res.VMs[i] = VMResult{ID: v.ID, Status: StatusInterrupted, Reason: "not started: interrupted (migrate resume continues)"}
 				return nil
 			}
-			r, err := e.runVM(gctx, v)
+			r, err := e.runVM(gctx, i, v, recs[i], tickets[i])
 			res.VMs[i] = r
 			var je *journalError
 			if errors.As(err, &je) {
@@ -145,6 +186,40 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		return res, err
 	}
 	return res, nil
+}
+
+// checkMethods refuses, before anything changes, a plan whose methods the
+// options cannot carry out.
+func checkMethods(o *Options, sel []*VMPlan) error {
+	for _, v := range sel {
+		switch v.Method {
+		case "", MethodCutover:
+		case MethodPlatform:
+			if o.Platform == nil {
+				return fmt.Errorf("%w: %s: the plan converts it with the platform's Convert To Managed Disks, which this platform does not have", ErrOptions, v.ID)
+			}
+		case MethodPrecopy:
+			if o.Snapshots == nil {
+				return fmt.Errorf("%w: %s: the plan pre-copies it, which needs the VHDs' blob snapshots", ErrOptions, v.ID)
+			}
+		default:
+			return fmt.Errorf("%w: %s: unknown method %q", ErrOptions, v.ID, v.Method)
+		}
+	}
+	return nil
+}
+
+// blocked is why the VM must wait (Options.Blocked), if it must.
+func (o *Options) blocked(id string) (string, bool) {
+	if r, ok := o.Blocked[id]; ok {
+		return r, true
+	}
+	for k, r := range o.Blocked {
+		if inventory.Key(k) == inventory.Key(id) {
+			return r, true
+		}
+	}
+	return "", false
 }
 
 func selectVMs(p *Plan, ids []string) ([]*VMPlan, error) {
@@ -181,6 +256,11 @@ func selectVMs(p *Plan, ids []string) ([]*VMPlan, error) {
 type engine struct {
 	o    Options
 	evMu sync.Mutex
+	// gate admits VMs to their downtime; copying bounds the VMs
+	// pre-copying at once (Parallel), apart from the gate since a VM
+	// copying while it runs is not down.
+	gate    *gate
+	copying chan struct{}
 }
 
 // draining reports whether the first stage of an interrupt has come.
