@@ -1,0 +1,306 @@
+package convert_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/migrate-tool/migrate/pkg/cloud"
+	"github.com/migrate-tool/migrate/pkg/cloud/sim"
+	"github.com/migrate-tool/migrate/pkg/convert"
+	"github.com/migrate-tool/migrate/pkg/disks"
+)
+
+// smallEnv is the small estate migrated (a copy of the crash suite's
+// template) and opened for the disk step, with the test doubles.
+type smallEnv struct {
+	*env
+	watch *watch
+	plat  *fakePlatform
+	snaps *fakeSnapshots
+	plan  *convert.Plan
+}
+
+func newSmallEnv(t *testing.T, method string, parallel int) *smallEnv {
+	t.Helper()
+	dir := t.TempDir()
+	copyDir(t, migratedTemplate(t), dir)
+	e := openEnv(t, dir, sim.Options{})
+	w := newWatch(e.sim, parallel)
+	inv := loadEstate(t, "small.json")
+	p := buildPlan(t, inv, convert.PlanOptions{})
+	for i := range p.VMs {
+		p.VMs[i].Method = method
+	}
+	return &smallEnv{env: e, watch: w, plat: newFakePlatform(w), snaps: newFakeSnapshots(e.sim), plan: p}
+}
+
+func (s *smallEnv) options(parallel int) convert.Options {
+	o := s.env.options(s.plan)
+	o.Compute, o.Platform, o.Snapshots, o.Parallel = s.watch, s.plat, s.snaps, parallel
+	return o
+}
+
+func (s *smallEnv) check(t *testing.T) {
+	t.Helper()
+	if p := s.watch.problems(); len(p) > 0 {
+		t.Errorf("availability constraint broken: %v", p)
+	}
+}
+
+func statusOf(res convert.Result, id string) convert.VMResult {
+	for _, v := range res.VMs {
+		if v.ID == id {
+			return v
+		}
+	}
+	return convert.VMResult{}
+}
+
+func TestBlockedVMIsSkippedUntouched(t *testing.T) {
+	ctx := context.Background()
+	s := newSmallEnv(t, convert.MethodCutover, 4)
+	app1 := s.plan.Lookup("cloudservice/small-app/app1")
+	if app1 == nil {
+		t.Fatal("no app1 in the plan")
+	}
+	o := s.options(4)
+	o.Blocked = map[string]string{app1.ID: "storage/smallstore is Prepared, not Committed"}
+	n := historyLen(t, ctx, s.reader)
+	res, err := convert.Run(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := statusOf(res, app1.ID); r.Status != convert.StatusSkipped || !strings.Contains(r.Reason, "not Committed") {
+		t.Errorf("app1: %s %q, want skipped with the reason", r.Status, r.Reason)
+	}
+	hist, _ := s.reader.History(ctx)
+	for _, op := range hist[n:] {
+		if strings.Contains(op.Unit, "app1") {
+			t.Errorf("blocked app1 got %s %s", op.Op, op.Unit)
+		}
+	}
+	vm, err := s.reader.GetVM(ctx, app1.ResourceGroup, app1.Name)
+	if err != nil || vm.Managed() || vm.PowerState != cloud.PowerRunning {
+		t.Errorf("app1 %+v %v, want running on its VHDs", vm, err)
+	}
+	s.check(t)
+}
+
+func TestFailedExtensionSkipsTheVM(t *testing.T) {
+	for _, method := range []string{convert.MethodPlatform, convert.MethodPrecopy} {
+		t.Run(method, func(t *testing.T) {
+			ctx := context.Background()
+			s := newSmallEnv(t, method, 4)
+			web1 := s.plan.Lookup("cloudservice/small-web/web1")
+			s.watch.extensions[vmKey(web1.ResourceGroup, web1.Name)] = []cloud.Extension{
+				{Name: "CustomScriptExtension", ProvisioningState: cloud.ExtensionSucceeded},
+				{Name: "MicrosoftMonitoringAgent", ProvisioningState: "Failed"}}
+			n := historyLen(t, ctx, s.reader)
+			res, err := convert.Run(ctx, s.options(4))
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := statusOf(res, web1.ID)
+			if r.Status != convert.StatusSkipped || !strings.Contains(r.Reason, "MicrosoftMonitoringAgent (Failed)") {
+				t.Errorf("web1: %s %q, want skipped naming the extension", r.Status, r.Reason)
+			}
+			hist, _ := s.reader.History(ctx)
+			for _, op := range hist[n:] {
+				if strings.Contains(op.Unit, "web1") {
+					t.Errorf("web1 got %s %s", op.Op, op.Unit)
+				}
+			}
+			if s.snaps.taken[web1.OSDisk.VHDURI] != 0 {
+				t.Error("web1's VHD was snapshotted")
+			}
+			for _, v := range res.VMs {
+				if v.ID != web1.ID && v.Status != convert.StatusDone {
+					t.Errorf("%s: %s %s", v.ID, v.Status, v.Reason)
+				}
+			}
+			s.check(t)
+		})
+	}
+}
+
+func TestPlatformConversion(t *testing.T) {
+	ctx := context.Background()
+	s := newSmallEnv(t, convert.MethodPlatform, 4)
+	before := vmsByID(t, ctx, s.reader)
+	res, err := convert.Run(ctx, s.options(4))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.ExitCode() != 0 {
+		t.Fatalf("%+v", res)
+	}
+	for _, vp := range s.plan.VMs {
+		vm, err := s.reader.GetVM(ctx, vp.ResourceGroup, vp.Name)
+		if err != nil || !vm.Managed() || vm.PowerState != before[vp.ID].PowerState {
+			t.Errorf("%s: %+v %v", vp.ID, vm, err)
+		}
+	}
+	set, _ := s.plat.GetAvailabilitySet(ctx, "small-web-Migrated", "web-as")
+	if set.SKU != cloud.AvailabilitySetAligned || set.FaultDomains != 2 {
+		t.Errorf("web-as: %+v, want Aligned with the region's 2 fault domains", set)
+	}
+	if s.plat.aligned != 1 {
+		t.Errorf("AlignAvailabilitySet sent %d times, want once per set", s.plat.aligned)
+	}
+	s.check(t)
+	n := historyLen(t, ctx, s.reader)
+	if res, err := convert.Run(ctx, s.options(4)); err != nil || res.ExitCode() != 0 {
+		t.Fatalf("second run: %v %d", err, res.ExitCode())
+	}
+	if m := historyLen(t, ctx, s.reader); m != n {
+		t.Errorf("second run sent %d operations", m-n)
+	}
+}
+
+func TestPlatformRefusedWithoutPlatform(t *testing.T) {
+	s := newSmallEnv(t, convert.MethodPlatform, 4)
+	o := s.options(4)
+	o.Platform = nil
+	if _, err := convert.Run(context.Background(), o); !errors.Is(err, convert.ErrOptions) {
+		t.Errorf("err %v, want ErrOptions", err)
+	}
+	s = newSmallEnv(t, convert.MethodPrecopy, 4)
+	o = s.options(4)
+	o.Snapshots = nil
+	if _, err := convert.Run(context.Background(), o); !errors.Is(err, convert.ErrOptions) {
+		t.Errorf("err %v, want ErrOptions", err)
+	}
+}
+
+// TestNeverTwoOfASetDown converts with every method at Parallel 1 and 4:
+// never two VMs of web-as down together, never more than Parallel.
+func TestNeverTwoOfASetDown(t *testing.T) {
+	for _, method := range []string{convert.MethodCutover, convert.MethodPlatform, convert.MethodPrecopy} {
+		for _, par := range []int{1, 4} {
+			t.Run(method, func(t *testing.T) {
+				s := newSmallEnv(t, method, par)
+				res, err := convert.Run(context.Background(), s.options(par))
+				if err != nil || res.ExitCode() != 0 {
+					t.Fatalf("%v %+v", err, res)
+				}
+				s.check(t)
+			})
+		}
+	}
+}
+
+// TestRollbackAfterDeleteVM refuses CreateVM on managed disks for app1
+// right after its DeleteVM: the VM is recreated on its original VHDs with
+// its recorded definition, its managed disks are removed, and it fails
+// saying so; a later run converts it.
+func TestRollbackAfterDeleteVM(t *testing.T) {
+	for _, method := range []string{convert.MethodCutover, convert.MethodPrecopy} {
+		t.Run(method, func(t *testing.T) {
+			ctx := context.Background()
+			s := newSmallEnv(t, method, 4)
+			app1 := s.plan.Lookup("cloudservice/small-app/app1")
+			k := vmKey(app1.ResourceGroup, app1.Name)
+			before, err := s.reader.GetVM(ctx, app1.ResourceGroup, app1.Name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.watch.failCreate[k] = true
+			res, err := convert.Run(ctx, s.options(4))
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := statusOf(res, app1.ID)
+			if r.Status != convert.StatusFailed || !strings.Contains(r.Reason, "recreated on its original VHDs") {
+				t.Errorf("app1: %s %q", r.Status, r.Reason)
+			}
+			got, ok := s.watch.restored[k]
+			if !ok {
+				t.Fatal("app1 was not recreated on its VHDs")
+			}
+			if got.Managed() || got.OSDisk.VHDURI != before.OSDisk.VHDURI || got.Size != before.Size ||
+				!slices.Equal(got.NICs, before.NICs) || len(got.DataDisks) != len(before.DataDisks) ||
+				got.DataDisks[0].VHDURI != before.DataDisks[0].VHDURI || got.DataDisks[0].LUN != before.DataDisks[0].LUN {
+				t.Errorf("app1 recreated as %+v, was %+v", got, before)
+			}
+			for _, d := range append([]cloud.VMDisk{before.OSDisk}, before.DataDisks...) {
+				if _, err := s.reader.GetDisk(ctx, app1.ResourceGroup, d.Name); !errors.Is(err, cloud.ErrNotFound) {
+					t.Errorf("managed disk %s left after the rollback: %v", d.Name, err)
+				}
+			}
+			for _, v := range res.VMs {
+				if v.ID != app1.ID && v.Status != convert.StatusDone {
+					t.Errorf("%s: %s %s", v.ID, v.Status, v.Reason)
+				}
+			}
+			s.check(t)
+		})
+	}
+}
+
+// TestPrecopyDelta pre-copies every disk, then makes the VM write one
+// disk and clear data of another between the snapshots: the delta copies
+// those ranges (zeros included) and each managed disk holds the final
+// snapshot, verified.
+func TestPrecopyDelta(t *testing.T) {
+	ctx := context.Background()
+	s := newSmallEnv(t, convert.MethodPrecopy, 4)
+	app1 := s.plan.Lookup("cloudservice/small-app/app1")
+	vm, err := s.reader.GetVM(ctx, app1.ResourceGroup, app1.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	osURI := vm.OSDisk.VHDURI
+	src, err := s.sim.OpenVHD(ctx, osURI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	alloc, err := src.Allocated(ctx)
+	src.Close()
+	if err != nil || len(alloc) == 0 {
+		t.Fatalf("%v %v", alloc, err)
+	}
+	first := alloc[0]
+	s.snaps.change[osURI] = fakeChange{ranges: []disks.Extent{{Off: first.Off, Len: min(first.Len, 64<<10)}}, zero: true}
+	data := vm.DataDisks[0].VHDURI
+	s.snaps.change[data] = fakeChange{ranges: []disks.Extent{{Off: 4<<20 + 512, Len: 8192}, {Off: 9 << 20, Len: 4096}}}
+	before := vmsByID(t, ctx, s.reader)
+	res, err := convert.Run(ctx, s.options(4))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkConverted(t, ctx, s.reader, s.plan, before, res)
+	for _, d := range []cloud.VMDisk{vm.OSDisk, vm.DataDisks[0]} {
+		src, err := s.snaps.OpenVHDSnapshot(ctx, d.VHDURI, "final#2")
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := hashSource(ctx, src)
+		src.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := s.reader.OpenManaged(ctx, app1.ResourceGroup, d.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := hashSource(ctx, m)
+		m.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != want {
+			t.Errorf("%s: managed disk %s, final snapshot %s", d.Name, got, want)
+		}
+	}
+	for _, vp := range s.plan.VMs {
+		for _, d := range vp.Disks() {
+			if s.snaps.taken[d.VHDURI] != 2 {
+				t.Errorf("%s: %d snapshots, want 2 (pre-copy, cut-over)", d.Name, s.snaps.taken[d.VHDURI])
+			}
+		}
+	}
+	s.check(t)
+}
