@@ -304,3 +304,53 @@ func TestPrecopyDelta(t *testing.T) {
 	}
 	s.check(t)
 }
+
+// TestLeftoversAndCleanup: a pre-copy keeps both snapshots of every disk
+// and the VHDs; Cleanup removes the snapshots of converted VMs once,
+// and only theirs.
+func TestLeftoversAndCleanup(t *testing.T) {
+	ctx := context.Background()
+	s := newSmallEnv(t, convert.MethodPrecopy, 4)
+	app1 := s.plan.Lookup("cloudservice/small-app/app1")
+	o := s.options(4)
+	o.Blocked = map[string]string{app1.ID: "waits"}
+	res, err := convert.Run(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	disksDone := 0
+	for _, v := range res.VMs {
+		if v.Status == convert.StatusDone {
+			disksDone += len(v.Disks)
+		}
+	}
+	left, err := convert.Leftovers(s.j)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var snaps, vhds int
+	for _, l := range left {
+		if !l.Removable || l.VM == app1.ID {
+			t.Errorf("leftover %+v", l)
+		}
+		if l.Snapshot != "" {
+			snaps++
+		} else {
+			vhds++
+		}
+	}
+	if snaps != 2*disksDone || vhds != disksDone {
+		t.Errorf("%d snapshots and %d VHDs left, want %d and %d", snaps, vhds, 2*disksDone, disksDone)
+	}
+	removed, err := convert.Cleanup(ctx, s.j, convert.CleanupOptions{Snapshots: s.snaps})
+	if err != nil || len(removed) != snaps || len(s.snaps.deleted) != snaps {
+		t.Fatalf("cleanup removed %d (%d deleted), want %d: %v", len(removed), len(s.snaps.deleted), snaps, err)
+	}
+	left, _ = convert.Leftovers(s.j)
+	if len(left) != vhds {
+		t.Errorf("after cleanup %d left, want the %d VHDs", len(left), vhds)
+	}
+	if removed, err := convert.Cleanup(ctx, s.j, convert.CleanupOptions{Snapshots: s.snaps}); err != nil || len(removed) != 0 {
+		t.Errorf("second cleanup: %d removed, %v", len(removed), err)
+	}
+}
