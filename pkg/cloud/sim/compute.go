@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -20,8 +21,9 @@ import (
 // The disk step's side of the simulated cloud: Resource Manager VMs, managed
 // disks and images (cloud.Compute) and their data (cloud.DiskData).
 //
-// Commit turns each VM of the unit into a Resource Manager VM in resource
-// group <cloud service>-Migrated, named as the role, in the cloud service's
+// Commit (or, on Azure Stack Hub, the building of the cloud, in resource
+// group <cloud service>) turns each VM of the unit into a Resource Manager
+// VM in resource group <cloud service>-Migrated, named as the role, in the cloud service's
 // location, with its size, availability set, NIC <vm>-PrimaryNic, OS type
 // (the OS disk's os, default Windows) and its disks as unmanaged disks (the
 // classic VHD URI, size sizeGiB<<30, data disks at their LUNs); running,
@@ -29,12 +31,14 @@ import (
 // are not back-filled.
 //
 // Every changing call (DeallocateVM, StartVM, DeleteVM, CreateVM, CreateDisk,
-// DeleteDisk, GrantAccess for OpenUpload, EndUpload, CreateImage) counts in
-// the operation sequence, is faulted at FaultRate like the migration calls
-// (half the faults after the call took effect) and is recorded in the
-// history with unit vm/<rg>/<name>, disk/<rg>/<name> or image/<rg>/<name>
-// and stateBefore the VM's power state or the disk's state ("None" if
-// absent). Reads (ListVMs, GetVM, GetDisk, GetImage) are faulted from the
+// DeleteDisk, GrantAccess for OpenUpload, EndUpload, CreateImage, and
+// AlignAvailabilitySet, ConvertToManagedDisks, SnapshotVHD and
+// DeleteVHDSnapshot in their files) counts in the operation sequence, is
+// faulted at FaultRate like the migration calls (half the faults after the
+// call took effect) and is recorded in the history with unit
+// vm/<rg>/<name>, disk/<rg>/<name> or image/<rg>/<name> (availabilityset/
+// and vhd/ for the others) and stateBefore the VM's power state or the
+// disk's state ("None" if absent). Reads (ListVMs, GetVM, GetDisk, GetImage) are faulted from the
 // read counter and not recorded. Data-plane reads (OpenVHD, OpenManaged)
 // are neither.
 //
@@ -78,50 +82,67 @@ func armKey(rg, name string) string { return inventory.Key(rg + "/" + name) }
 
 // commitVMs makes the Resource Manager VMs of a committed unit.
 func (s *Sim) commitVMs(p *persisted, u *unit) {
-	loc := func(l string) string {
-		if l == "" {
-			return s.topo.estate.DefaultLocation
-		}
-		return l
-	}
 	for _, cs := range u.services {
 		rg := cs.Name + s.topo.suffix
 		for _, r := range cs.Deployment.Roles {
-			if r.Kind != inventory.RoleVirtualMachine && r.Kind != "" {
-				continue
-			}
-			k := armKey(rg, r.Name)
-			if _, ok := p.ARMVMs[k]; ok {
-				continue
-			}
-			vm := &cloud.VM{ResourceGroup: rg, Name: r.Name, Location: loc(cs.Location), Size: r.Size,
-				AvailabilitySet: r.AvailabilitySet, NICs: []string{r.Name + "-PrimaryNic"}, OSType: "Windows",
-				PowerState: cloud.PowerRunning, DataDisks: []cloud.VMDisk{}}
 			state := r.State
 			if v := p.VMs[inventory.Key(inventory.VMID(cs.Name, r.Name))]; v != nil && v.PowerState != "" {
 				state = v.PowerState
 			}
-			switch inventory.Key(state) {
-			case "stoppeddeallocated":
-				vm.PowerState = cloud.PowerDeallocated
-			case "stopped":
-				vm.PowerState = cloud.PowerStopped
-			}
-			if d, ok := s.topo.ix.Disks[inventory.Key(r.OSDisk)]; ok && r.OSDisk != "" {
-				vm.OSDisk = cloud.VMDisk{Name: d.Disk.Name, VHDURI: d.Disk.VHDURI, SizeBytes: d.Disk.SizeGiB << 30}
-				if d.Disk.OS != "" {
-					vm.OSType = d.Disk.OS
-				}
-			}
-			for _, dd := range r.DataDisks {
-				if d, ok := s.topo.ix.Disks[inventory.Key(dd.Disk)]; ok {
-					vm.DataDisks = append(vm.DataDisks, cloud.VMDisk{Name: d.Disk.Name, LUN: dd.LUN, VHDURI: d.Disk.VHDURI, SizeBytes: d.Disk.SizeGiB << 30})
-				}
-			}
-			p.ARMVMs[k] = vm
-			p.touchARMVM(k)
-			p.NICs[armKey(rg, vm.NICs[0])] = k
-			p.touchNIC(armKey(rg, vm.NICs[0]))
+			s.addARMVM(p, cs, r, rg, state)
+		}
+	}
+}
+
+// addARMVM makes the Resource Manager VM of role r (a VM role) in resource
+// group rg, on its VHDs, with its NIC and availability set (made as the
+// platform's migration makes it, SKU Classic, if not there yet), unless it
+// exists. classicState is the role's power state as the classic side
+// reported it last.
+func (s *Sim) addARMVM(p *persisted, cs *inventory.CloudService, r inventory.Role, rg, classicState string) {
+	if r.Kind != inventory.RoleVirtualMachine && r.Kind != "" {
+		return
+	}
+	k := armKey(rg, r.Name)
+	if _, ok := p.ARMVMs[k]; ok {
+		return
+	}
+	loc := cs.Location
+	if loc == "" {
+		loc = s.topo.estate.DefaultLocation
+	}
+	vm := &cloud.VM{ResourceGroup: rg, Name: r.Name, Location: loc, Size: r.Size,
+		AvailabilitySet: r.AvailabilitySet, NICs: []string{r.Name + "-PrimaryNic"}, OSType: "Windows",
+		PowerState: cloud.PowerRunning, DataDisks: []cloud.VMDisk{}}
+	switch inventory.Key(classicState) {
+	case "stoppeddeallocated":
+		vm.PowerState = cloud.PowerDeallocated
+	case "stopped":
+		vm.PowerState = cloud.PowerStopped
+	}
+	if d, ok := s.topo.ix.Disks[inventory.Key(r.OSDisk)]; ok && r.OSDisk != "" {
+		vm.OSDisk = cloud.VMDisk{Name: d.Disk.Name, VHDURI: d.Disk.VHDURI, SizeBytes: d.Disk.SizeGiB << 30, Caching: cachingOS}
+		if d.Disk.OS != "" {
+			vm.OSType = d.Disk.OS
+		}
+	}
+	for _, dd := range r.DataDisks {
+		if d, ok := s.topo.ix.Disks[inventory.Key(dd.Disk)]; ok {
+			vm.DataDisks = append(vm.DataDisks, cloud.VMDisk{Name: d.Disk.Name, LUN: dd.LUN, VHDURI: d.Disk.VHDURI,
+				SizeBytes: d.Disk.SizeGiB << 30, Caching: cachingData})
+		}
+	}
+	s.carryOver(vm, cs, r)
+	p.ARMVMs[k] = vm
+	p.touchARMVM(k)
+	p.NICs[armKey(rg, vm.NICs[0])] = k
+	p.touchNIC(armKey(rg, vm.NICs[0]))
+	if vm.AvailabilitySet != "" {
+		s.ensureAvSet(p, rg, vm.AvailabilitySet, loc)
+	}
+	if vm.PowerState == cloud.PowerRunning {
+		for _, d := range vmDisks(*vm) {
+			s.vhdRan(p, d.VHDURI)
 		}
 	}
 }
@@ -191,6 +212,11 @@ func cloneVM(v *cloud.VM) cloud.VM {
 	c := *v
 	c.NICs = slices.Clone(v.NICs)
 	c.DataDisks = slices.Clone(v.DataDisks)
+	c.Tags = maps.Clone(v.Tags)
+	c.Extensions = slices.Clone(v.Extensions)
+	for i := range c.Extensions {
+		c.Extensions[i].Settings = slices.Clone(c.Extensions[i].Settings)
+	}
 	if c.DataDisks == nil {
 		c.DataDisks = []cloud.VMDisk{}
 	}
@@ -201,8 +227,9 @@ func cloneVM(v *cloud.VM) cloud.VM {
 func (s *Sim) ListVMs(ctx context.Context) ([]cloud.VM, error) {
 	var out []cloud.VM
 	err := s.read(ctx, "list VMs", func(p *persisted) error {
+		failed := s.failedExtensions()
 		for _, k := range sortedKeys(p.ARMVMs) {
-			out = append(out, cloneVM(p.ARMVMs[k]))
+			out = append(out, s.withHook(cloneVM(p.ARMVMs[k]), failed))
 		}
 		return nil
 	})
@@ -217,7 +244,7 @@ func (s *Sim) GetVM(ctx context.Context, resourceGroup, name string) (cloud.VM, 
 		if !ok {
 			return cloud.ErrNotFound
 		}
-		vm = cloneVM(v)
+		vm = s.withHook(cloneVM(v), s.failedExtensions())
 		return nil
 	})
 	return vm, err
@@ -258,6 +285,9 @@ func (s *Sim) StartVM(ctx context.Context, resourceGroup, name string) error {
 			}
 			v.PowerState = cloud.PowerRunning
 			p.touchARMVM(armKey(resourceGroup, name))
+			for _, d := range vmDisks(*v) {
+				s.vhdRan(p, d.VHDURI)
+			}
 			return nil
 		})
 }
@@ -295,11 +325,11 @@ func vmDisks(vm cloud.VM) []cloud.VMDisk {
 	return append([]cloud.VMDisk{vm.OSDisk}, vm.DataDisks...)
 }
 
-// sameVM reports whether an existing VM is what CreateVM asks for.
+// sameVM reports whether an existing VM is what CreateVM asks for: same
+// size, set, NICs and disks (managed disk or VHD, LUN by LUN).
 func sameVM(a *cloud.VM, b cloud.VM) bool {
 	if !strings.EqualFold(a.Size, b.Size) || !strings.EqualFold(a.AvailabilitySet, b.AvailabilitySet) ||
-		len(a.NICs) != len(b.NICs) || len(a.DataDisks) != len(b.DataDisks) ||
-		!strings.EqualFold(a.OSDisk.ManagedDisk, b.OSDisk.ManagedDisk) {
+		len(a.NICs) != len(b.NICs) || len(a.DataDisks) != len(b.DataDisks) || !sameDisk(a.OSDisk, b.OSDisk) {
 		return false
 	}
 	for i := range a.NICs {
@@ -308,20 +338,37 @@ func sameVM(a *cloud.VM, b cloud.VM) bool {
 		}
 	}
 	for i := range a.DataDisks {
-		if a.DataDisks[i].LUN != b.DataDisks[i].LUN || !strings.EqualFold(a.DataDisks[i].ManagedDisk, b.DataDisks[i].ManagedDisk) {
+		if a.DataDisks[i].LUN != b.DataDisks[i].LUN || !sameDisk(a.DataDisks[i], b.DataDisks[i]) {
 			return false
 		}
 	}
 	return true
 }
 
-// CreateVM creates and starts vm on the managed disks its VMDisks name (in
-// its resource group), attached to its NICs. Creating an existing VM with
-// the same definition succeeds without change. Refused
-// (*cloud.OperationError): a disk without a managed disk, a managed disk
-// that does not exist, is still waiting for its upload or is attached to
-// another VM, a NIC that does not exist or belongs to another VM, or an
-// existing VM defined otherwise.
+func sameDisk(a, b cloud.VMDisk) bool {
+	if b.ManagedDisk != "" {
+		return strings.EqualFold(a.ManagedDisk, b.ManagedDisk)
+	}
+	return a.ManagedDisk == "" && strings.EqualFold(a.VHDURI, b.VHDURI)
+}
+
+// CreateVM creates and starts vm on the disks its VMDisks name: managed
+// disks in its resource group, or VHDs of the estate attached again (the
+// way back to a VM's original disks), never a mix. It is attached to its
+// NICs and availability set and keeps what it is given: tags, boot
+// diagnostics, license type, per-disk caching and write accelerator, and
+// its extensions (re-added by the platform, so each is Provisioning
+// succeeded). Creating an existing VM with the same definition succeeds
+// without change. Refused (*cloud.OperationError): managed disks and VHDs
+// mixed (Azure: "Addition of a managed disk to a VM with blob based disks
+// is not supported.", OperationNotAllowed, as quoted in microsoft/lisa#499);
+// a managed disk that does not exist, is still waiting for its upload or
+// is attached to another VM; a VHD the cloud does not hold, used by
+// another VM or (Azure profile) in a storage account still classic; an
+// availability set that does not exist or whose SKU does not fit the disks
+// (Classic for managed disks, Aligned for VHDs: availability.go); a NIC
+// that does not exist or belongs to another VM; an existing VM defined
+// otherwise.
 func (s *Sim) CreateVM(ctx context.Context, vm cloud.VM) error {
 	unitID := vmUnit(vm.ResourceGroup, vm.Name)
 	return s.change(ctx, OpCreateVM, unitID,
@@ -338,26 +385,17 @@ func (s *Sim) CreateVM(ctx context.Context, vm cloud.VM) error {
 				return opErr(OpCreateVM, unitID, "InvalidParameter", "osType %q is neither Windows nor Linux", vm.OSType)
 			}
 			all := vmDisks(vm)
-			var (
-				attach []*managedDisk
-				keys   []string
-			)
+			managed := all[0].ManagedDisk != ""
 			for _, d := range all {
-				if d.ManagedDisk == "" {
-					return opErr(OpCreateVM, unitID, "InvalidParameter", "disk %s (LUN %d) names no managed disk", d.Name, d.LUN)
-				}
-				dk := armKey(vm.ResourceGroup, d.ManagedDisk)
-				md, ok := p.Disks[dk]
 				switch {
-				case !ok:
-					return opErr(OpCreateVM, unitID, "NotFound", "managed disk %s/%s does not exist", vm.ResourceGroup, d.ManagedDisk)
-				case md.AttachedTo != "" && md.AttachedTo != k:
-					return opErr(OpCreateVM, unitID, "Conflict", "managed disk %s is attached to another VM", d.ManagedDisk)
-				case md.State == cloud.DiskReadyToUpload || md.State == cloud.DiskActiveUpload:
-					return opErr(OpCreateVM, unitID, "InvalidDiskState", "managed disk %s is in state %s", d.ManagedDisk, md.State)
+				case d.ManagedDisk == "" && d.VHDURI == "":
+					return opErr(OpCreateVM, unitID, "InvalidParameter", "disk %s (LUN %d) names neither a managed disk nor a VHD", d.Name, d.LUN)
+				case (d.ManagedDisk != "") != managed:
+					return opErr(OpCreateVM, unitID, "OperationNotAllowed", "Addition of a managed disk to a VM with blob based disks is not supported.")
 				}
-				attach = append(attach, md)
-				keys = append(keys, dk)
+			}
+			if err := checkAvSet(p, vm, managed, unitID); err != nil {
+				return err
 			}
 			for _, n := range vm.NICs {
 				owner, ok := p.NICs[armKey(vm.ResourceGroup, n)]
@@ -370,19 +408,17 @@ func (s *Sim) CreateVM(ctx context.Context, vm cloud.VM) error {
 			}
 			c := cloneVM(&vm)
 			c.PowerState = cloud.PowerRunning
-			c.OSDisk.VHDURI = ""
-			c.OSDisk.SizeBytes = attach[0].SizeBytes
-			for i := range c.DataDisks {
-				c.DataDisks[i].VHDURI = ""
-				c.DataDisks[i].SizeBytes = attach[i+1].SizeBytes
+			for i := range c.Extensions {
+				c.Extensions[i].ProvisioningState = cloud.ExtensionSucceeded
 			}
-			for i, md := range attach {
-				p.touchDisk(keys[i])
-				md.AttachedTo = k
-				md.State = cloud.DiskAttached
-				if md.OSType == "" && md == attach[0] {
-					md.OSType = vm.OSType
-				}
+			var err error
+			if managed {
+				err = s.attachManaged(p, k, &c, unitID)
+			} else {
+				err = s.attachVHDs(p, k, &c, unitID)
+			}
+			if err != nil {
+				return err
 			}
 			for _, n := range vm.NICs {
 				p.NICs[armKey(vm.ResourceGroup, n)] = k
@@ -392,6 +428,83 @@ func (s *Sim) CreateVM(ctx context.Context, vm cloud.VM) error {
 			p.touchARMVM(k)
 			return nil
 		})
+}
+
+// attachManaged checks and attaches the managed disks of c (a VM being
+// created, key k), setting each disk's size from the disk.
+func (s *Sim) attachManaged(p *persisted, k string, c *cloud.VM, unitID string) error {
+	disksOf := []*cloud.VMDisk{&c.OSDisk}
+	for i := range c.DataDisks {
+		disksOf = append(disksOf, &c.DataDisks[i])
+	}
+	var (
+		attach []*managedDisk
+		keys   []string
+	)
+	for _, d := range disksOf {
+		dk := armKey(c.ResourceGroup, d.ManagedDisk)
+		md, ok := p.Disks[dk]
+		switch {
+		case !ok:
+			return opErr(OpCreateVM, unitID, "NotFound", "managed disk %s/%s does not exist", c.ResourceGroup, d.ManagedDisk)
+		case md.AttachedTo != "" && md.AttachedTo != k:
+			return opErr(OpCreateVM, unitID, "Conflict", "managed disk %s is attached to another VM", d.ManagedDisk)
+		case md.State == cloud.DiskReadyToUpload || md.State == cloud.DiskActiveUpload:
+			return opErr(OpCreateVM, unitID, "InvalidDiskState", "managed disk %s is in state %s", d.ManagedDisk, md.State)
+		}
+		attach = append(attach, md)
+		keys = append(keys, dk)
+	}
+	for i, d := range disksOf {
+		d.VHDURI = ""
+		d.SizeBytes = attach[i].SizeBytes
+	}
+	for i, md := range attach {
+		p.touchDisk(keys[i])
+		md.AttachedTo = k
+		md.State = cloud.DiskAttached
+		if md.OSType == "" && i == 0 {
+			md.OSType = c.OSType
+		}
+	}
+	return nil
+}
+
+// attachVHDs checks the VHDs of c (a VM being created, key k) and sets
+// each disk's size from its VHD; the VM now runs on them.
+func (s *Sim) attachVHDs(p *persisted, k string, c *cloud.VM, unitID string) error {
+	disksOf := []*cloud.VMDisk{&c.OSDisk}
+	for i := range c.DataDisks {
+		disksOf = append(disksOf, &c.DataDisks[i])
+	}
+	for _, d := range disksOf {
+		v, ok := s.vhds[inventory.Key(d.VHDURI)]
+		if !ok {
+			return opErr(OpCreateVM, unitID, "NotFound", "VHD %s does not exist", disks.RedactURL(d.VHDURI))
+		}
+		if !s.hub() {
+			if st := p.Units[unitKey(kindStorage, v.account)]; st == nil || st.State != cloud.StateCommitted {
+				return opErr(OpCreateVM, unitID, "StorageAccountNotMigrated",
+					"storage account %s of %s is still classic: migrate it first", v.account, disks.RedactURL(d.VHDURI))
+			}
+		}
+		for ok2, other := range p.ARMVMs {
+			if ok2 == k {
+				continue
+			}
+			for _, od := range vmDisks(*other) {
+				if od.ManagedDisk == "" && strings.EqualFold(od.VHDURI, d.VHDURI) {
+					return opErr(OpCreateVM, unitID, "Conflict", "VHD %s is used by VM %s", disks.RedactURL(d.VHDURI), other.Name)
+				}
+			}
+		}
+		d.ManagedDisk = ""
+		d.SizeBytes = v.size
+	}
+	for _, d := range disksOf {
+		s.vhdRan(p, d.VHDURI)
+	}
+	return nil
 }
 
 // GetDisk reads a managed disk; a missing one is cloud.ErrNotFound.
@@ -440,24 +553,16 @@ func (s *Sim) CreateDisk(ctx context.Context, d cloud.ManagedDisk) error {
 				}
 				return opErr(OpCreateDisk, unitID, "Conflict", "disk %s already exists, made otherwise", d.Name)
 			}
-			switch d.AccountType {
-			case "Premium_LRS", "Standard_LRS", "StandardSSD_LRS":
-			default:
-				return opErr(OpCreateDisk, unitID, "InvalidParameter", "account type %q", d.AccountType)
+			if err := s.refuseDisk(p, d, unitID); err != nil {
+				return err
 			}
 			md := &managedDisk{ManagedDisk: d}
 			switch d.CreateOption {
 			case cloud.CreateImport:
-				v, ok := s.vhds[inventory.Key(d.SourceURI)]
-				if !ok {
-					return opErr(OpCreateDisk, unitID, "InvalidParameter", "source %s is not a VHD this cloud holds", disks.RedactURL(d.SourceURI))
-				}
-				if d.SizeBytes != 0 && d.SizeBytes < v.size {
-					return opErr(OpCreateDisk, unitID, "InvalidParameter", "size %d is smaller than the source's %d", d.SizeBytes, v.size)
-				}
+				v := s.vhds[inventory.Key(d.SourceURI)]
 				md.SizeBytes = v.size
 				md.State = cloud.DiskUnattached
-				if err := s.materialise(ctx, md, newGenDisk(s.contentSeed, v.name, v.size)); err != nil {
+				if err := s.materialise(ctx, md, s.version(v, p.gen(d.SourceURI))); err != nil {
 					return err
 				}
 			case cloud.CreateUpload:
@@ -626,7 +731,7 @@ func (s *Sim) CreateImage(ctx context.Context, img cloud.Image) error {
 			if !ok {
 				return opErr(OpCreateImage, unitID, "InvalidParameter", "source %s is not a VHD this cloud holds", disks.RedactURL(img.SourceURI))
 			}
-			if st := p.Units[unitKey(kindStorage, v.account)]; st == nil || st.State != cloud.StateCommitted {
+			if st := p.Units[unitKey(kindStorage, v.account)]; !s.hub() && (st == nil || st.State != cloud.StateCommitted) {
 				return opErr(OpCreateImage, unitID, "StorageAccountNotMigrated",
 					"storage account %s of %s is still classic: migrate it first", v.account, disks.RedactURL(img.SourceURI))
 			}

@@ -118,6 +118,12 @@ func TestCommitMakesVMsAndDisksConvert(t *testing.T) {
 	if back.Size() != 2<<30 || got.ContentSHA256 != want.ContentSHA256 {
 		t.Errorf("managed disk reads back %d bytes hashing %x, uploaded %x", back.Size(), got.ContentSHA256, want.ContentSHA256)
 	}
+	// Azure refuses a VM on managed disks into the Classic set the
+	// migration made; aligned first, it takes it.
+	if err := s.CreateVM(ctx, managed); !errors.As(err, &oe) || oe.Code != "OperationNotAllowed" {
+		t.Errorf("CreateVM on managed disks into a Classic availability set: %v", err)
+	}
+	must(t, s.AlignAvailabilitySet(ctx, rg, "as", 2))
 	must(t, s.CreateVM(ctx, managed))
 	must(t, s.CreateVM(ctx, managed)) // idempotent
 	other := managed

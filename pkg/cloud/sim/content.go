@@ -151,7 +151,8 @@ func (g *genDisk) ReadAt(ctx context.Context, p []byte, off int64) error {
 func (g *genDisk) Close() error { return nil }
 
 // OpenVHD opens a classic VHD of the estate (a registered disk or a VM
-// image) by its URI, case-insensitively, as its generated content. An
+// image) by its URI, case-insensitively, as its generated content in its
+// current write generation (snapshot.go). An
 // unknown URI is cloud.ErrNotFound. Reads are neither faulted nor recorded:
 // they are the data plane.
 func (s *Sim) OpenVHD(ctx context.Context, vhdURI string) (disks.Source, error) {
@@ -162,5 +163,16 @@ func (s *Sim) OpenVHD(ctx context.Context, vhdURI string) (disks.Source, error) 
 	if !ok {
 		return nil, fmt.Errorf("open VHD %s: %w", disks.RedactURL(vhdURI), cloud.ErrNotFound)
 	}
-	return newGenDisk(s.contentSeed, v.name, v.size), nil
+	g, err := s.current(ctx, v, vhdURI)
+	if err != nil {
+		return nil, fmt.Errorf("open VHD %s: %w", disks.RedactURL(vhdURI), err)
+	}
+	return g, nil
+}
+
+// fnvKey hashes a name case-insensitively.
+func fnvKey(name string) uint64 {
+	h := fnv.New64a()
+	_, _ = h.Write([]byte(strings.ToLower(name))) // a hash.Hash never fails
+	return h.Sum64()
 }

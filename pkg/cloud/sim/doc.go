@@ -2,6 +2,16 @@
 // and the core that `migrate sim serve` puts behind the platform's wire
 // protocols.
 //
+// It simulates one of two platforms, chosen by the inventory's
+// target.cloud when the cloud is built (profile.go): Azure (public or
+// sovereign), with the classic side, the Resource Manager VMs a Commit
+// makes, the platform's Convert To Managed Disks (convert.go) and
+// availability sets (availability.go); or Azure Stack Hub, with no classic
+// side and the inventory's VMs as Resource Manager VMs from the start.
+// Both serve the disk step: managed disks and their refusals (compute.go,
+// refuse.go), what a VM carries (carry.go), and VHD blob snapshots over a
+// running VM's writes (snapshot.go).
+//
 // A Sim builds its classic estate from the inventory on the first Open and
 // keeps everything (each unit's migration state, the Resource Manager
 // resources it made, operations in flight, the operation history) in one

@@ -73,11 +73,23 @@ type Options struct {
 	// import completes. The file <stateDir>/sim/corrupt-disks (one name a
 	// line) adds names, for tests driving the CLI.
 	CorruptDisks []string
+	// FailedExtensions is a test-only hook proving that the disk step
+	// checks extensions before a conversion: each "<vm>/<extension>"
+	// (case-insensitive) reports provisioning state Failed whenever the
+	// VM is read. The file <stateDir>/sim/failed-extensions (one a line)
+	// adds more (carry.go).
+	FailedExtensions []string
+	// DiskAPIVersion is the Azure Stack Hub profile's disk API version
+	// (its API profile); "" means DefaultHubDiskAPIVersion. Below
+	// 2019-03-01, CreateDisk refuses createOption Upload. Azure profiles
+	// ignore it.
+	DiskAPIVersion string
 }
 
 // Sim is the simulated classic cloud over one state directory. It
-// implements cloud.Migrator, cloud.Discoverer, cloud.Compute and
-// cloud.DiskData, is safe for concurrent use,
+// implements cloud.Migrator, cloud.Discoverer, cloud.Compute,
+// cloud.DiskData, cloud.PlatformConversion (refused on Azure Stack Hub,
+// where Platform is nil) and cloud.VHDSnapshots, is safe for concurrent use,
 // and other Sims (in this or other processes) over the same directory see
 // the same cloud.
 type Sim struct {
@@ -88,6 +100,9 @@ type Sim struct {
 	// (content.go); both are fixed once the cloud is built.
 	contentSeed int64
 	vhds        map[string]vhdInfo
+	// profile is the platform simulated (profile.go), fixed once the cloud
+	// is built.
+	profile string
 	// customClock: Options.Now was given, and may be moved by hand, so
 	// waits look at it in small steps.
 	customClock bool
@@ -100,10 +115,12 @@ type Sim struct {
 }
 
 var (
-	_ cloud.Migrator   = (*Sim)(nil)
-	_ cloud.Discoverer = (*Sim)(nil)
-	_ cloud.Compute    = (*Sim)(nil)
-	_ cloud.DiskData   = (*Sim)(nil)
+	_ cloud.Migrator           = (*Sim)(nil)
+	_ cloud.Discoverer         = (*Sim)(nil)
+	_ cloud.Compute            = (*Sim)(nil)
+	_ cloud.DiskData           = (*Sim)(nil)
+	_ cloud.PlatformConversion = (*Sim)(nil)
+	_ cloud.VHDSnapshots       = (*Sim)(nil)
 )
 
 // Open opens the simulated cloud kept in <stateDir>/sim for reading and
@@ -195,11 +212,16 @@ func (s *Sim) load(inv *inventory.Inventory) (err error) {
 			return err
 		}
 		s.topo = newTopology(e.Estate)
+		s.profile = e.Profile
 		if err := st.create(db, e, s.newPersisted()); err != nil {
 			return err
 		}
 	}
 	s.contentSeed = e.ContentSeed
+	s.profile = e.Profile
+	if s.profile == "" {
+		s.profile = inventory.CloudAzurePublic
+	}
 	return nil
 }
 
@@ -229,7 +251,10 @@ func OpenReadOnly(ctx context.Context, stateDir string, o Options) (*Sim, error)
 	if err != nil {
 		return nil, fmt.Errorf("open sim in %s read-only: %w", stateDir, err)
 	}
-	s := &Sim{o: o, store: st, customClock: custom, topo: newTopology(e.Estate), contentSeed: e.ContentSeed}
+	s := &Sim{o: o, store: st, customClock: custom, topo: newTopology(e.Estate), contentSeed: e.ContentSeed, profile: e.Profile}
+	if s.profile == "" {
+		s.profile = inventory.CloudAzurePublic
+	}
 	s.vhds = s.topo.vhds()
 	return s, nil
 }
@@ -256,17 +281,22 @@ func newEstate(inv *inventory.Inventory, contentSeed int64) (*estateDoc, error) 
 	if err := json.Unmarshal(b, &estate); err != nil {
 		return nil, fmt.Errorf("copy inventory: %w", err)
 	}
-	return &estateDoc{Estate: &estate, ContentSeed: contentSeed}, nil
+	return &estateDoc{Estate: &estate, ContentSeed: contentSeed, Profile: profileOf(inv)}, nil
 }
 
-// newPersisted is a fresh cloud's state: every unit in None.
+// newPersisted is a fresh cloud's state: every unit in None, or on Azure
+// Stack Hub no unit and the Resource Manager VMs it starts with.
 func (s *Sim) newPersisted() *persisted {
 	t := s.topo
 	p := &persisted{Units: make(map[string]*unitState, len(t.order))}
+	p.fill()
+	if s.hub() {
+		s.buildHub(p)
+		return p
+	}
 	for _, k := range t.order {
 		p.Units[k] = &unitState{ID: t.units[k].id, State: cloud.StateNone}
 	}
-	p.fill()
 	return p
 }
 
@@ -468,6 +498,9 @@ func (s *Sim) Validate(ctx context.Context, t cloud.Target) ([]cloud.Message, er
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	if err := s.refuseOnHub(OpValidate, t); err != nil {
+		return nil, err
+	}
 	tg, err := s.resolve(OpValidate, t)
 	if err != nil {
 		return nil, err
@@ -515,6 +548,9 @@ func (s *Sim) record(p *persisted, op, unitID string, before cloud.State, d deci
 // their own counter so they do not shift the operations' faults.
 func (s *Sim) State(ctx context.Context, t cloud.Target) (cloud.State, error) {
 	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	if err := s.refuseOnHub("State", t); err != nil {
 		return "", err
 	}
 	tg, err := s.resolve("state", t)
@@ -615,6 +651,9 @@ type call struct {
 // in flight, succeed idempotently, or refuse) and records it, in one access.
 func (s *Sim) start(ctx context.Context, op string, t cloud.Target) (call, error) {
 	if err := ctx.Err(); err != nil {
+		return call{}, err
+	}
+	if err := s.refuseOnHub(op, t); err != nil {
 		return call{}, err
 	}
 	tg, err := s.resolve(op, t)
@@ -1006,6 +1045,9 @@ func (s *Sim) Classic(ctx context.Context) (*inventory.Inventory, error) {
 }
 
 func (s *Sim) classic(p *persisted) (*inventory.Inventory, error) {
+	if s.hub() {
+		return hubClassic(s.topo.estate), nil
+	}
 	b, err := json.Marshal(s.topo.estate)
 	if err != nil {
 		return nil, err

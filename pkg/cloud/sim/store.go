@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -92,9 +93,16 @@ var (
 	bucketNICs     = []byte("nics")
 	bucketFinished = []byte("finished")
 	bucketHistory  = []byte("history")
+	// bucketAvSets and bucketVHDs came with the disk step's issue 10: a
+	// file written before has neither, so they are read as empty when
+	// missing and made by the first write that needs them (the layout is
+	// otherwise unchanged, so the format stays 3).
+	bucketAvSets = []byte("availabilitySets")
+	bucketVHDs   = []byte("vhds")
 
 	allBuckets = [][]byte{bucketMeta, bucketEstate, bucketUnits, bucketVMs, bucketARMVMs, bucketDisks,
 		bucketImages, bucketNICs, bucketFinished, bucketHistory}
+	laterBuckets = [][]byte{bucketAvSets, bucketVHDs}
 
 	keyFormat   = []byte("format")
 	keyInstance = []byte("instance")
@@ -154,6 +162,9 @@ type estateDoc struct {
 	// classic disks' generated content derives from it, so every process
 	// sees the same bytes whatever seed it passes.
 	ContentSeed int64 `json:"contentSeed,omitempty"`
+	// Profile is the inventory's target.cloud when the cloud was built
+	// (profile.go); "" (a cloud built before profiles) is AzurePublic.
+	Profile string `json:"profile,omitempty"`
 }
 
 // counters is meta/counters.
@@ -189,6 +200,11 @@ type persisted struct {
 	Disks  map[string]*managedDisk
 	Images map[string]*cloud.Image
 	NICs   map[string]string
+	// AvSets are the Resource Manager availability sets (availability.go)
+	// and VHDs the page blobs' write generations and snapshots
+	// (snapshot.go), keyed like ARMVMs and by folded VHD URI.
+	AvSets map[string]*availabilitySet
+	VHDs   map[string]*vhdState
 
 	// changed names the entries the current access changed: its
 	// transaction writes them.
@@ -203,6 +219,7 @@ type persisted struct {
 // changes is a set of changed entries per map of persisted.
 type changes struct {
 	units, vms, armVMs, disks, images, nics map[string]struct{}
+	avSets, vhds                            map[string]struct{}
 	finished                                []int64
 }
 
@@ -222,6 +239,8 @@ func (p *persisted) touchARMVM(k string) { mark(&p.changed.armVMs, k) }
 func (p *persisted) touchDisk(k string)  { mark(&p.changed.disks, k) }
 func (p *persisted) touchImage(k string) { mark(&p.changed.images, k) }
 func (p *persisted) touchNIC(k string)   { mark(&p.changed.nics, k) }
+func (p *persisted) touchAvSet(k string) { mark(&p.changed.avSets, k) }
+func (p *persisted) touchVHD(k string)   { mark(&p.changed.vhds, k) }
 
 // forget drops the current access's change set.
 func (p *persisted) forget() {
@@ -237,6 +256,8 @@ func (p *persisted) fill() {
 	p.ARMVMs = nonNil(p.ARMVMs)
 	p.Disks = nonNil(p.Disks)
 	p.Images = nonNil(p.Images)
+	p.AvSets = nonNil(p.AvSets)
+	p.VHDs = nonNil(p.VHDs)
 	if p.NICs == nil {
 		p.NICs = map[string]string{}
 	}
@@ -508,7 +529,7 @@ func (s *store) create(db *bolt.DB, e *estateDoc, p *persisted) error {
 	}
 	err = s.guard(func() error {
 		return db.Update(func(tx *bolt.Tx) error {
-			for _, b := range allBuckets {
+			for _, b := range slices.Concat(allBuckets, laterBuckets) {
 				if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 					return fmt.Errorf("create sim bucket %s: %w", b, err)
 				}
@@ -742,13 +763,16 @@ func (s *store) sync(tx *bolt.Tx) error {
 	s.p = nil
 	p := &persisted{Seq: c.Seq, ReadSeq: c.ReadSeq, Units: map[string]*unitState{}, VMs: map[string]*vmState{},
 		ARMVMs: map[string]*cloud.VM{}, Disks: map[string]*managedDisk{}, Images: map[string]*cloud.Image{},
-		NICs: map[string]string{}, Finished: map[int64]finished{}}
+		NICs: map[string]string{}, Finished: map[int64]finished{},
+		AvSets: map[string]*availabilitySet{}, VHDs: map[string]*vhdState{}}
 	if err := errors.Join(
 		loadBucket(s, tx, bucketUnits, p.Units),
 		loadBucket(s, tx, bucketVMs, p.VMs),
 		loadBucket(s, tx, bucketARMVMs, p.ARMVMs),
 		loadBucket(s, tx, bucketDisks, p.Disks),
 		loadBucket(s, tx, bucketImages, p.Images),
+		loadBucket(s, tx, bucketAvSets, p.AvSets),
+		loadBucket(s, tx, bucketVHDs, p.VHDs),
 	); err != nil {
 		return err
 	}
@@ -781,9 +805,14 @@ func (s *store) sync(tx *bolt.Tx) error {
 }
 
 // loadBucket decodes every entry of bucket name into m; one that does not
-// decode (or decodes to null) is damage, named by bucket and key.
+// decode (or decodes to null) is damage, named by bucket and key. A missing
+// bucket of laterBuckets is empty (checkBuckets refused other missing ones).
 func loadBucket[V any](s *store, tx *bolt.Tx, name []byte, m map[string]*V) error {
-	return tx.Bucket(name).ForEach(func(k, v []byte) error {
+	b := tx.Bucket(name)
+	if b == nil {
+		return nil
+	}
+	return b.ForEach(func(k, v []byte) error {
 		var x *V
 		if err := json.Unmarshal(v, &x); err != nil {
 			return s.damage(fmt.Sprintf("%s/%s", name, k), err)
@@ -805,6 +834,8 @@ func (s *store) save(tx *bolt.Tx, p *persisted, gen uint64) error {
 		saveBucket(tx, bucketARMVMs, p.ARMVMs, p.changed.armVMs),
 		saveBucket(tx, bucketDisks, p.Disks, p.changed.disks),
 		saveBucket(tx, bucketImages, p.Images, p.changed.images),
+		saveBucket(tx, bucketAvSets, p.AvSets, p.changed.avSets),
+		saveBucket(tx, bucketVHDs, p.VHDs, p.changed.vhds),
 	); err != nil {
 		return err
 	}
@@ -843,7 +874,13 @@ func (s *store) save(tx *bolt.Tx, p *persisted, gen uint64) error {
 }
 
 func saveBucket[V any](tx *bolt.Tx, name []byte, m map[string]*V, keys map[string]struct{}) error {
-	b := tx.Bucket(name)
+	if len(keys) == 0 {
+		return nil
+	}
+	b, err := tx.CreateBucketIfNotExists(name)
+	if err != nil {
+		return fmt.Errorf("create sim bucket %s: %w", name, err)
+	}
 	for k := range keys {
 		var err error
 		if v, ok := m[k]; ok && v != nil {
