@@ -14,10 +14,9 @@ import (
 	"github.com/migrate-tool/migrate/pkg/inventory"
 )
 
-// Test doubles for the issue 10 surfaces the simulator does not have yet
-// (availability set SKUs, Convert To Managed Disks, VHD snapshots,
-// recreating a VM on its VHDs). They are for tests only and follow the
-// contracts of pkg/cloud/diskstep.go over the simulator's own calls.
+// Test doubles around the simulator, for tests only: a watch on who is
+// down (and a CreateVM refused on demand), and VHD snapshots whose
+// changes a test chooses.
 
 // watch is a cloud.Compute over the simulator that tracks which VMs are
 // down (from DeallocateVM until CreateVM, StartVM or the platform's
@@ -34,28 +33,39 @@ type watch struct {
 	bad  []string
 	// failCreate refuses CreateVM of these VMs on managed disks.
 	failCreate map[string]bool
-	// restored holds VMs recreated on their VHDs, which the simulator
-	// cannot hold: GetVM answers with them.
-	restored map[string]cloud.VM
+	// plat is the simulator's platform conversion, watched too.
+	plat cloud.PlatformConversion
 	// extensions are added to GetVM's answer, by VM key.
 	extensions map[string][]cloud.Extension
 }
 
-func newWatch(c cloud.Compute, limit int) *watch {
-	return &watch{Compute: c, limit: limit, sets: map[string]string{}, down: map[string]bool{},
-		failCreate: map[string]bool{}, restored: map[string]cloud.VM{}, extensions: map[string][]cloud.Extension{}}
+func newWatch(s *sim.Sim, limit int) *watch {
+	return &watch{Compute: s, plat: s.Platform(), limit: limit, sets: map[string]string{}, down: map[string]bool{},
+		failCreate: map[string]bool{}, extensions: map[string][]cloud.Extension{}}
+}
+
+func (w *watch) GetAvailabilitySet(ctx context.Context, rg, name string) (cloud.AvailabilitySet, error) {
+	return w.plat.GetAvailabilitySet(ctx, rg, name)
+}
+
+func (w *watch) AlignAvailabilitySet(ctx context.Context, rg, name string, fd int) error {
+	return w.plat.AlignAvailabilitySet(ctx, rg, name, fd)
+}
+
+func (w *watch) ConvertToManagedDisks(ctx context.Context, rg, name string) error {
+	err := w.plat.ConvertToManagedDisks(ctx, rg, name)
+	if err == nil {
+		w.up(rg, name)
+	}
+	return err
 }
 
 func vmKey(rg, name string) string { return inventory.Key(rg + "/" + name) }
 
 func (w *watch) GetVM(ctx context.Context, rg, name string) (cloud.VM, error) {
 	w.mu.Lock()
-	r, ok := w.restored[vmKey(rg, name)]
 	ext := w.extensions[vmKey(rg, name)]
 	w.mu.Unlock()
-	if ok {
-		return r, nil
-	}
 	vm, err := w.Compute.GetVM(ctx, rg, name)
 	if err == nil && len(ext) > 0 {
 		vm.Extensions = ext
@@ -111,18 +121,8 @@ func (w *watch) StartVM(ctx context.Context, rg, name string) error {
 }
 
 func (w *watch) CreateVM(ctx context.Context, vm cloud.VM) error {
-	if !vm.Managed() {
-		// The rollback: the simulator cannot hold a VM on VHDs made
-		// again, so the double keeps it.
-		w.mu.Lock()
-		vm.PowerState = cloud.PowerRunning
-		w.restored[vmKey(vm.ResourceGroup, vm.Name)] = vm
-		w.mu.Unlock()
-		w.up(vm.ResourceGroup, vm.Name)
-		return nil
-	}
 	w.mu.Lock()
-	fail := w.failCreate[vmKey(vm.ResourceGroup, vm.Name)]
+	fail := vm.Managed() && w.failCreate[vmKey(vm.ResourceGroup, vm.Name)]
 	w.mu.Unlock()
 	if fail {
 		return &cloud.OperationError{Op: "CreateVM", Unit: vm.Name, Code: "OperationNotAllowed", Message: "injected by the test after DeleteVM"}
@@ -139,97 +139,6 @@ func (w *watch) problems() []string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return append([]string(nil), w.bad...)
-}
-
-// fakePlatform is cloud.PlatformConversion over the simulator: sets
-// start Classic with 3 fault domains (2 Aligned in the region); the
-// conversion checks what Azure checks (deallocated, Aligned set,
-// extensions Succeeded), then makes the managed disks by Import, deletes
-// and recreates the VM on them (which starts it).
-type fakePlatform struct {
-	c  *watch
-	mu sync.Mutex
-	// sets by key; aligned counts AlignAvailabilitySet calls.
-	sets    map[string]*cloud.AvailabilitySet
-	aligned int
-}
-
-func newFakePlatform(c *watch) *fakePlatform {
-	return &fakePlatform{c: c, sets: map[string]*cloud.AvailabilitySet{}}
-}
-
-func (f *fakePlatform) set(rg, name string) *cloud.AvailabilitySet {
-	k := inventory.Key(rg + "/" + name)
-	s, ok := f.sets[k]
-	if !ok {
-		s = &cloud.AvailabilitySet{ResourceGroup: rg, Name: name, SKU: cloud.AvailabilitySetClassic, FaultDomains: 3, UpdateDomains: 5, MaxAlignedFaultDomains: 2}
-		f.sets[k] = s
-	}
-	return s
-}
-
-func (f *fakePlatform) GetAvailabilitySet(_ context.Context, rg, name string) (cloud.AvailabilitySet, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return *f.set(rg, name), nil
-}
-
-func (f *fakePlatform) AlignAvailabilitySet(_ context.Context, rg, name string, fd int) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	s := f.set(rg, name)
-	if fd > s.MaxAlignedFaultDomains {
-		return &cloud.OperationError{Op: "AlignAvailabilitySet", Unit: name, Code: "InvalidParameter", Message: "too many fault domains"}
-	}
-	f.aligned++
-	s.SKU, s.FaultDomains = cloud.AvailabilitySetAligned, fd
-	return nil
-}
-
-func (f *fakePlatform) ConvertToManagedDisks(ctx context.Context, rg, name string) error {
-	vm, err := f.c.GetVM(ctx, rg, name)
-	if err != nil {
-		return err
-	}
-	refuse := func(format string, a ...any) error {
-		return &cloud.OperationError{Op: "ConvertToManagedDisks", Unit: name, Code: "OperationNotAllowed", Message: fmt.Sprintf(format, a...)}
-	}
-	if vm.PowerState != cloud.PowerDeallocated {
-		return refuse("Virtual machine must be stop-deallocated before invoking this operation")
-	}
-	if vm.AvailabilitySet != "" {
-		if s, _ := f.GetAvailabilitySet(ctx, rg, vm.AvailabilitySet); s.SKU != cloud.AvailabilitySetAligned {
-			return refuse("availability set %s is not Aligned", vm.AvailabilitySet)
-		}
-	}
-	for _, x := range vm.Extensions {
-		if x.ProvisioningState != cloud.ExtensionSucceeded {
-			return refuse("extension %s is %s", x.Name, x.ProvisioningState)
-		}
-	}
-	if vm.Managed() {
-		return f.c.StartVM(ctx, rg, name)
-	}
-	for i, d := range append([]cloud.VMDisk{vm.OSDisk}, vm.DataDisks...) {
-		md := cloud.ManagedDisk{ResourceGroup: rg, Name: d.Name, Location: vm.Location, AccountType: "Standard_LRS",
-			SizeBytes: d.SizeBytes, CreateOption: cloud.CreateImport, SourceURI: d.VHDURI}
-		if i == 0 {
-			md.OSType = vm.OSType
-		}
-		if err := f.c.CreateDisk(ctx, md); err != nil {
-			return err
-		}
-	}
-	if err := f.c.DeleteVM(ctx, rg, name); err != nil {
-		return err
-	}
-	target := vm
-	target.Extensions = nil
-	target.OSDisk.ManagedDisk, target.OSDisk.VHDURI = vm.OSDisk.Name, ""
-	for i := range target.DataDisks {
-		target.DataDisks[i].ManagedDisk, target.DataDisks[i].VHDURI = target.DataDisks[i].Name, ""
-	}
-	return f.c.CreateVM(ctx, target)
 }
 
 // fakeSnapshots is cloud.VHDSnapshots over the simulator's VHDs, which do
@@ -363,6 +272,5 @@ func (s *changedSource) ReadAt(ctx context.Context, p []byte, off int64) error {
 }
 
 var _ cloud.Compute = (*watch)(nil)
-var _ cloud.PlatformConversion = (*fakePlatform)(nil)
+var _ cloud.PlatformConversion = (*watch)(nil)
 var _ cloud.VHDSnapshots = (*fakeSnapshots)(nil)
-var _ = sim.Options{}

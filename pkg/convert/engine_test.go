@@ -18,7 +18,6 @@ import (
 type smallEnv struct {
 	*env
 	watch *watch
-	plat  *fakePlatform
 	snaps *fakeSnapshots
 	plan  *convert.Plan
 }
@@ -34,12 +33,12 @@ func newSmallEnv(t *testing.T, method string, parallel int) *smallEnv {
 	for i := range p.VMs {
 		p.VMs[i].Method = method
 	}
-	return &smallEnv{env: e, watch: w, plat: newFakePlatform(w), snaps: newFakeSnapshots(e.sim), plan: p}
+	return &smallEnv{env: e, watch: w, snaps: newFakeSnapshots(e.sim), plan: p}
 }
 
 func (s *smallEnv) options(parallel int) convert.Options {
 	o := s.env.options(s.plan)
-	o.Compute, o.Platform, o.Snapshots, o.Parallel = s.watch, s.plat, s.snaps, parallel
+	o.Compute, o.Platform, o.Snapshots, o.Parallel = s.watch, s.watch, s.sim, parallel
 	return o
 }
 
@@ -47,6 +46,10 @@ func (s *smallEnv) check(t *testing.T) {
 	t.Helper()
 	if p := s.watch.problems(); len(p) > 0 {
 		t.Errorf("availability constraint broken: %v", p)
+	}
+	ov, err := s.reader.DowntimeOverlaps(context.Background())
+	if err != nil || len(ov) > 0 {
+		t.Errorf("sim history: %v %v", ov, err)
 	}
 }
 
@@ -113,9 +116,6 @@ func TestFailedExtensionSkipsTheVM(t *testing.T) {
 					t.Errorf("web1 got %s %s", op.Op, op.Unit)
 				}
 			}
-			if s.snaps.taken[web1.OSDisk.VHDURI] != 0 {
-				t.Error("web1's VHD was snapshotted")
-			}
 			for _, v := range res.VMs {
 				if v.ID != web1.ID && v.Status != convert.StatusDone {
 					t.Errorf("%s: %s %s", v.ID, v.Status, v.Reason)
@@ -143,12 +143,12 @@ func TestPlatformConversion(t *testing.T) {
 			t.Errorf("%s: %+v %v", vp.ID, vm, err)
 		}
 	}
-	set, _ := s.plat.GetAvailabilitySet(ctx, "small-web-Migrated", "web-as")
-	if set.SKU != cloud.AvailabilitySetAligned || set.FaultDomains != 2 {
-		t.Errorf("web-as: %+v, want Aligned with the region's 2 fault domains", set)
+	set, _ := s.reader.GetAvailabilitySet(ctx, "small-web-Migrated", "web-as")
+	if set.SKU != cloud.AvailabilitySetAligned || set.FaultDomains > set.MaxAlignedFaultDomains {
+		t.Errorf("web-as: %+v, want Aligned within the region's fault domains", set)
 	}
-	if s.plat.aligned != 1 {
-		t.Errorf("AlignAvailabilitySet sent %d times, want once per set", s.plat.aligned)
+	if n := countOps(t, s.reader, sim.OpAlignAvailabilitySet); n != 1 {
+		t.Errorf("AlignAvailabilitySet sent %d times, want once per set", n)
 	}
 	s.check(t)
 	n := historyLen(t, ctx, s.reader)
@@ -193,49 +193,67 @@ func TestNeverTwoOfASetDown(t *testing.T) {
 }
 
 // TestRollbackAfterDeleteVM refuses CreateVM on managed disks for app1
-// right after its DeleteVM: the VM is recreated on its original VHDs with
-// its recorded definition, its managed disks are removed, and it fails
-// saying so; a later run converts it.
+// (in no set) and web1 (in web-as, Aligned before its delete) right after
+// their DeleteVM: each is recreated on its original VHDs with its recorded
+// definition (web1 outside its set, which Azure refuses for VHDs once
+// Aligned, and says so), its managed disks are removed and it fails; a
+// later run converts both, web1 back into its set.
 func TestRollbackAfterDeleteVM(t *testing.T) {
 	for _, method := range []string{convert.MethodCutover, convert.MethodPrecopy} {
 		t.Run(method, func(t *testing.T) {
 			ctx := context.Background()
 			s := newSmallEnv(t, method, 4)
-			app1 := s.plan.Lookup("cloudservice/small-app/app1")
-			k := vmKey(app1.ResourceGroup, app1.Name)
-			before, err := s.reader.GetVM(ctx, app1.ResourceGroup, app1.Name)
-			if err != nil {
-				t.Fatal(err)
+			befores := vmsByID(t, ctx, s.reader)
+			for _, id := range []string{"cloudservice/small-app/app1", "cloudservice/small-web/web1"} {
+				vp := s.plan.Lookup(id)
+				s.watch.failCreate[vmKey(vp.ResourceGroup, vp.Name)] = true
 			}
-			s.watch.failCreate[k] = true
 			res, err := convert.Run(ctx, s.options(4))
 			if err != nil {
 				t.Fatal(err)
 			}
-			r := statusOf(res, app1.ID)
-			if r.Status != convert.StatusFailed || !strings.Contains(r.Reason, "recreated on its original VHDs") {
-				t.Errorf("app1: %s %q", r.Status, r.Reason)
-			}
-			got, ok := s.watch.restored[k]
-			if !ok {
-				t.Fatal("app1 was not recreated on its VHDs")
-			}
-			if got.Managed() || got.OSDisk.VHDURI != before.OSDisk.VHDURI || got.Size != before.Size ||
-				!slices.Equal(got.NICs, before.NICs) || len(got.DataDisks) != len(before.DataDisks) ||
-				got.DataDisks[0].VHDURI != before.DataDisks[0].VHDURI || got.DataDisks[0].LUN != before.DataDisks[0].LUN {
-				t.Errorf("app1 recreated as %+v, was %+v", got, before)
-			}
-			for _, d := range append([]cloud.VMDisk{before.OSDisk}, before.DataDisks...) {
-				if _, err := s.reader.GetDisk(ctx, app1.ResourceGroup, d.Name); !errors.Is(err, cloud.ErrNotFound) {
-					t.Errorf("managed disk %s left after the rollback: %v", d.Name, err)
+			for _, id := range []string{"cloudservice/small-app/app1", "cloudservice/small-web/web1"} {
+				vp := s.plan.Lookup(id)
+				before := befores[vp.ID]
+				r := statusOf(res, vp.ID)
+				if r.Status != convert.StatusFailed || !strings.Contains(r.Reason, "recreated on its original VHDs") {
+					t.Errorf("%s: %s %q", vp.Name, r.Status, r.Reason)
 				}
-			}
-			for _, v := range res.VMs {
-				if v.ID != app1.ID && v.Status != convert.StatusDone {
-					t.Errorf("%s: %s %s", v.ID, v.Status, v.Reason)
+				if before.AvailabilitySet != "" && !strings.Contains(r.Reason, "OUTSIDE availability set") {
+					t.Errorf("%s: %q does not say it is outside its set", vp.Name, r.Reason)
+				}
+				got, err := s.reader.GetVM(ctx, vp.ResourceGroup, vp.Name)
+				if err != nil {
+					t.Fatalf("%s after the rollback: %v", vp.Name, err)
+				}
+				if got.Managed() || got.OSDisk.VHDURI != before.OSDisk.VHDURI || got.Size != before.Size ||
+					!slices.Equal(got.NICs, before.NICs) || len(got.DataDisks) != len(before.DataDisks) ||
+					got.PowerState != before.PowerState {
+					t.Errorf("%s recreated as %+v, was %+v", vp.Name, got, before)
+				}
+				for i, d := range got.DataDisks {
+					if d.VHDURI != before.DataDisks[i].VHDURI || d.LUN != before.DataDisks[i].LUN {
+						t.Errorf("%s data disk %d: %+v, was %+v", vp.Name, i, d, before.DataDisks[i])
+					}
+				}
+				for _, d := range append([]cloud.VMDisk{before.OSDisk}, before.DataDisks...) {
+					if _, err := s.reader.GetDisk(ctx, vp.ResourceGroup, d.Name); !errors.Is(err, cloud.ErrNotFound) {
+						t.Errorf("managed disk %s left after the rollback: %v", d.Name, err)
+					}
 				}
 			}
 			s.check(t)
+			clear(s.watch.failCreate)
+			res, err = convert.Run(ctx, s.options(4))
+			if err != nil || res.ExitCode() != 0 {
+				t.Fatalf("run after the rollback: %v %+v", err, res)
+			}
+			for _, vp := range s.plan.VMs {
+				vm, err := s.reader.GetVM(ctx, vp.ResourceGroup, vp.Name)
+				if err != nil || !vm.Managed() || vm.AvailabilitySet != befores[vp.ID].AvailabilitySet {
+					t.Errorf("%s: %+v %v", vp.ID, vm, err)
+				}
+			}
 		})
 	}
 }
@@ -248,6 +266,8 @@ func TestPrecopyDelta(t *testing.T) {
 	ctx := context.Background()
 	s := newSmallEnv(t, convert.MethodPrecopy, 4)
 	app1 := s.plan.Lookup("cloudservice/small-app/app1")
+	o := s.options(4)
+	o.Snapshots = s.snaps
 	vm, err := s.reader.GetVM(ctx, app1.ResourceGroup, app1.Name)
 	if err != nil {
 		t.Fatal(err)
@@ -267,7 +287,7 @@ func TestPrecopyDelta(t *testing.T) {
 	data := vm.DataDisks[0].VHDURI
 	s.snaps.change[data] = fakeChange{ranges: []disks.Extent{{Off: 4<<20 + 512, Len: 8192}, {Off: 9 << 20, Len: 4096}}}
 	before := vmsByID(t, ctx, s.reader)
-	res, err := convert.Run(ctx, s.options(4))
+	res, err := convert.Run(ctx, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -342,15 +362,30 @@ func TestLeftoversAndCleanup(t *testing.T) {
 	if snaps != 2*disksDone || vhds != disksDone {
 		t.Errorf("%d snapshots and %d VHDs left, want %d and %d", snaps, vhds, 2*disksDone, disksDone)
 	}
-	removed, err := convert.Cleanup(ctx, s.j, convert.CleanupOptions{Snapshots: s.snaps})
-	if err != nil || len(removed) != snaps || len(s.snaps.deleted) != snaps {
-		t.Fatalf("cleanup removed %d (%d deleted), want %d: %v", len(removed), len(s.snaps.deleted), snaps, err)
+	removed, err := convert.Cleanup(ctx, s.j, convert.CleanupOptions{Snapshots: s.sim})
+	if n := countOps(t, s.reader, sim.OpDeleteVHDSnapshot); err != nil || len(removed) != snaps || n != snaps {
+		t.Fatalf("cleanup removed %d (%d deleted), want %d: %v", len(removed), n, snaps, err)
 	}
 	left, _ = convert.Leftovers(s.j)
 	if len(left) != vhds {
 		t.Errorf("after cleanup %d left, want the %d VHDs", len(left), vhds)
 	}
-	if removed, err := convert.Cleanup(ctx, s.j, convert.CleanupOptions{Snapshots: s.snaps}); err != nil || len(removed) != 0 {
+	if removed, err := convert.Cleanup(ctx, s.j, convert.CleanupOptions{Snapshots: s.sim}); err != nil || len(removed) != 0 {
 		t.Errorf("second cleanup: %d removed, %v", len(removed), err)
 	}
+}
+
+func countOps(t *testing.T, s *sim.Sim, op string) int {
+	t.Helper()
+	hist, err := s.History(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, o := range hist {
+		if o.Op == op && o.Result == sim.ResultSucceeded {
+			n++
+		}
+	}
+	return n
 }

@@ -59,7 +59,23 @@ func (w *vmWork) rollback(ctx context.Context) error {
 				_, err := w.e.o.Compute.GetVM(ctx, rg, def.Name)
 				return err == nil, ignoreNotFound(err)
 			},
-			func(ctx context.Context) error { return w.e.o.Compute.CreateVM(ctx, original) },
+			func(ctx context.Context) error {
+				err := w.e.o.Compute.CreateVM(ctx, original)
+				var oe *cloud.OperationError
+				if errors.As(err, &oe) && original.AvailabilitySet != "" {
+					// Azure refuses a VM on VHDs in an Aligned set ("...
+					// addition of a VM with blob based disks to managed
+					// Availability Set is not supported"), and the set was
+					// aligned before the delete. A VM running outside its
+					// set beats a VM deleted: it is made there, and the
+					// failure says so.
+					noSet := original
+					noSet.AvailabilitySet = ""
+					w.e.event(Event{VM: w.plan.ID, Op: OpRollback, Err: err, Note: "recreating outside availability set " + original.AvailabilitySet})
+					return w.e.o.Compute.CreateVM(ctx, noSet)
+				}
+				return err
+			},
 			func() {
 				rec.Step = stepDeallocated
 				w.note(OpRollback, "the VM runs again on its original VHDs")
@@ -90,10 +106,23 @@ func (w *vmWork) rollback(ctx context.Context) error {
 			return fmt.Errorf("%w; the VM runs on its VHDs, deallocating it again failed: %w", cause, err)
 		}
 	}
+	outcome := "the VM was recreated on its original VHDs as it was"
+	if def.AvailabilitySet != "" {
+		var vm cloud.VM
+		err := w.retry(ctx, "get VM", func(ctx context.Context) error {
+			var err error
+			vm, err = w.e.o.Compute.GetVM(ctx, rg, def.Name)
+			return err
+		})
+		if err == nil && vm.AvailabilitySet == "" {
+			outcome = "the VM was recreated on its original VHDs as it was, but OUTSIDE availability set " + def.AvailabilitySet +
+				" (the platform refuses a VM on VHDs in an Aligned set): move it back by converting it"
+		}
+	}
 	rec.Rollback, rec.Step = "", stepRecorded
-	w.note(OpRollback, "rolled back: the VM is on its original VHDs as it was")
+	w.note(OpRollback, "rolled back: "+outcome)
 	if err := w.save(); err != nil {
 		return err
 	}
-	return fmt.Errorf("%w; the VM was recreated on its original VHDs as it was", cause)
+	return fmt.Errorf("%w; %s", cause, outcome)
 }
