@@ -35,13 +35,15 @@ type watch struct {
 	failCreate map[string]bool
 	// plat is the simulator's platform conversion, watched too.
 	plat cloud.PlatformConversion
+	// failDisk refuses CreateDisk of these disk names.
+	failDisk map[string]bool
 	// extensions are added to GetVM's answer, by VM key.
 	extensions map[string][]cloud.Extension
 }
 
 func newWatch(s *sim.Sim, limit int) *watch {
 	return &watch{Compute: s, plat: s.Platform(), limit: limit, sets: map[string]string{}, down: map[string]bool{},
-		failCreate: map[string]bool{}, extensions: map[string][]cloud.Extension{}}
+		failCreate: map[string]bool{}, failDisk: map[string]bool{}, extensions: map[string][]cloud.Extension{}}
 }
 
 func (w *watch) GetAvailabilitySet(ctx context.Context, rg, name string) (cloud.AvailabilitySet, error) {
@@ -132,6 +134,16 @@ func (w *watch) CreateVM(ctx context.Context, vm cloud.VM) error {
 		w.up(vm.ResourceGroup, vm.Name)
 	}
 	return err
+}
+
+func (w *watch) CreateDisk(ctx context.Context, d cloud.ManagedDisk) error {
+	w.mu.Lock()
+	fail := w.failDisk[d.Name]
+	w.mu.Unlock()
+	if fail {
+		return &cloud.OperationError{Op: "CreateDisk", Unit: d.Name, Code: "InvalidParameter", Message: "injected by the test"}
+	}
+	return w.Compute.CreateDisk(ctx, d)
 }
 
 // problems lists the moments the constraint was broken.

@@ -389,3 +389,64 @@ func countOps(t *testing.T, s *sim.Sim, op string) int {
 	}
 	return n
 }
+
+// TestFailedDiskPutsTheVMBack refuses app1-data0's CreateDisk while app1
+// is deallocated for its cut-over: app1 runs again on its VHDs, the
+// managed disk made for app1-os is deleted, and it fails; the others are
+// converted.
+func TestFailedDiskPutsTheVMBack(t *testing.T) {
+	for _, method := range []string{convert.MethodCutover, convert.MethodPrecopy} {
+		t.Run(method, func(t *testing.T) {
+			ctx := context.Background()
+			s := newSmallEnv(t, method, 4)
+			s.watch.failDisk["app1-data0"] = true
+			res, err := convert.Run(ctx, s.options(4))
+			if err != nil {
+				t.Fatal(err)
+			}
+			app1 := s.plan.Lookup("cloudservice/small-app/app1")
+			r := statusOf(res, app1.ID)
+			if r.Status != convert.StatusFailed {
+				t.Errorf("app1: %s %q", r.Status, r.Reason)
+			}
+			vm, err := s.reader.GetVM(ctx, app1.ResourceGroup, app1.Name)
+			if err != nil || vm.Managed() || vm.PowerState != cloud.PowerRunning {
+				t.Errorf("app1 %+v %v, want running on its VHDs", vm, err)
+			}
+			if method == convert.MethodCutover {
+				// Down when the disk was refused: put back.
+				if !strings.Contains(r.Reason, "started again on its VHDs") {
+					t.Errorf("app1: %q does not say it runs again", r.Reason)
+				}
+				if _, err := s.reader.GetDisk(ctx, app1.ResourceGroup, "app1-os"); !errors.Is(err, cloud.ErrNotFound) {
+					t.Errorf("managed disk app1-os left: %v", err)
+				}
+			} else if n := countOpsOn(t, s.reader, sim.OpDeallocateVM, "app1"); n != 0 {
+				// Refused during the pre-copy: the VM never went down,
+				// and what was copied stays for the next run.
+				t.Errorf("app1 deallocated %d times", n)
+			}
+			for _, v := range res.VMs {
+				if v.ID != app1.ID && v.Status != convert.StatusDone {
+					t.Errorf("%s: %s %s", v.ID, v.Status, v.Reason)
+				}
+			}
+			s.check(t)
+		})
+	}
+}
+
+func countOpsOn(t *testing.T, s *sim.Sim, op, unit string) int {
+	t.Helper()
+	hist, err := s.History(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, o := range hist {
+		if o.Op == op && strings.Contains(o.Unit, unit) {
+			n++
+		}
+	}
+	return n
+}

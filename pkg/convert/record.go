@@ -48,6 +48,11 @@ type vmRecord struct {
 	// with that disk's mismatch once it runs. Set, the VM's step is
 	// stepRecorded, since once it runs its VHDs are no longer stable.
 	Restart string `json:"restart,omitempty"`
+	// PutBack is why a VM that ran before the conversion and failed while
+	// deallocated (before DeleteVM) is being started again on its VHDs,
+	// the managed disks made for it deleted first; journaled before
+	// anything is sent for it, like Restart.
+	PutBack string `json:"putBack,omitempty"`
 	// Rollback is why the VM, deleted for a recreate, is being recreated
 	// on its original VHDs from Definition (journaled before anything is
 	// sent for it, so a run stopped anywhere finishes it first); the VM
@@ -111,7 +116,7 @@ func (r *vmRecord) down() bool {
 	if r.Status == StatusDone {
 		return false
 	}
-	if r.Rollback != "" || r.Restart != "" {
+	if r.Rollback != "" || r.Restart != "" || r.PutBack != "" {
 		return true
 	}
 	if p := r.Pending; p != nil && (p.Op == OpDeallocate || p.Op == OpConvert || p.Op == OpAlign) {
@@ -124,7 +129,7 @@ func (r *vmRecord) down() bool {
 // untouched reports whether nothing of the VM has changed yet (a blocked
 // VM is skipped only then).
 func (r *vmRecord) untouched() bool {
-	return stepOrder[r.Step] <= stepOrder[stepRecorded] && r.Pending == nil && r.Restart == "" && r.Rollback == "" &&
+	return stepOrder[r.Step] <= stepOrder[stepRecorded] && r.Pending == nil && r.Restart == "" && r.Rollback == "" && r.PutBack == "" &&
 		r.Status != StatusDone && !r.anyDisk()
 }
 

@@ -108,6 +108,12 @@ func (w *vmWork) run(ctx context.Context) error {
 		}
 		return fmt.Errorf("disk %s: %w", rec.Restart, w.restart(ctx))
 	}
+	if rec.PutBack != "" {
+		if err := w.takeDown(ctx); err != nil {
+			return err
+		}
+		return w.runAgain(ctx, errors.New(rec.PutBack))
+	}
 	switch w.method() {
 	case MethodPlatform:
 		return w.platform(ctx)
@@ -148,7 +154,7 @@ func (w *vmWork) takeDown(ctx context.Context) error {
 	if err := w.e.gate.wait(ctx, w.ticket); err != nil {
 		return err
 	}
-	if stepOrder[w.rec.Step] < stepOrder[stepDeallocated] && w.rec.Pending == nil && w.rec.Rollback == "" && w.rec.Restart == "" && w.e.draining() {
+	if stepOrder[w.rec.Step] < stepOrder[stepDeallocated] && w.rec.Pending == nil && w.rec.Rollback == "" && w.rec.Restart == "" && w.rec.PutBack == "" && w.e.draining() {
 		return errDrained
 	}
 	return nil
@@ -195,7 +201,14 @@ func (w *vmWork) recreate(ctx context.Context) error {
 				err = w.disk(ctx, d)
 			}
 			if err != nil {
-				return fmt.Errorf("disk %s: %w", d.Name, err)
+				err = fmt.Errorf("disk %s: %w", d.Name, err)
+				var je *journalError
+				if ctx.Err() == nil && !errors.As(err, &je) && !errors.Is(err, ErrVerify) && def.PowerState == cloud.PowerRunning &&
+					stepOrder[rec.Step] >= stepOrder[stepDeallocated] {
+					// A verification failure has put the VM back already.
+					return w.beginPutBack(ctx, err)
+				}
+				return err
 			}
 		}
 		rec.Step = stepDisks
@@ -799,13 +812,33 @@ func mismatchDetail(dr *diskRecord) string {
 // later run makes them all again), then it is started on its VHDs. It returns the verification failure
 // (ErrVerify), saying whether the VM runs again.
 func (w *vmWork) restart(ctx context.Context) error {
-	def := w.def()
-	rg := def.ResourceGroup
 	bad := w.rec.Disks[inventory.Key(w.rec.Restart)]
 	if bad == nil {
 		bad = &diskRecord{Name: w.rec.Restart}
 	}
-	verr := fmt.Errorf("%w: %s", ErrVerify, mismatchDetail(bad))
+	return w.runAgain(ctx, fmt.Errorf("%w: %s", ErrVerify, mismatchDetail(bad)))
+}
+
+// beginPutBack journals that a VM which ran before the conversion and
+// failed while deallocated, before its DeleteVM, goes back to running on
+// its VHDs, then does it (runAgain): one failed disk must not leave it
+// down.
+func (w *vmWork) beginPutBack(ctx context.Context, cause error) error {
+	w.rec.PutBack, w.rec.Step = cause.Error(), stepRecorded
+	w.note(OpStartVM, "the conversion failed while the VM was deallocated ("+cause.Error()+"): it ran before, so it goes back to running on its VHDs")
+	if err := w.save(); err != nil {
+		return err
+	}
+	return w.runAgain(ctx, cause)
+}
+
+// runAgain deletes every managed disk made for the VM (they copy VHDs that
+// change once it runs: a later run makes them anew) and starts it on its
+// VHDs, which nothing has changed; it returns verr, saying whether the VM
+// runs again.
+func (w *vmWork) runAgain(ctx context.Context, verr error) error {
+	def := w.def()
+	rg := def.ResourceGroup
 	for _, d := range allDisks(def) {
 		dr := w.rec.Disks[inventory.Key(d.Name)]
 		if dr == nil {
@@ -827,7 +860,7 @@ func (w *vmWork) restart(ctx context.Context) error {
 		},
 		func(ctx context.Context) error { return w.e.o.Compute.StartVM(ctx, rg, def.Name) },
 		func() {
-			w.rec.Restart = ""
+			w.rec.Restart, w.rec.PutBack = "", ""
 			w.note(OpStartVM, "the VM runs again on its VHDs")
 		})
 	if err != nil {
