@@ -115,10 +115,8 @@ func (w *vmWork) precopy(ctx context.Context) error {
 	if w.e.draining() && !w.rec.anyDisk() {
 		return errDrained
 	}
-	for _, d := range allDisks(w.def()) {
-		if err := w.precopyDisk(ctx, d); err != nil {
-			return fmt.Errorf("disk %s: %w", d.Name, err)
-		}
+	if err := w.eachDisk(ctx, w.precopyDisk); err != nil {
+		return err
 	}
 	w.rec.Step = stepPrecopied
 	w.note(OpPrecopy, "every disk copied from a snapshot and verified while the VM runs")
@@ -328,7 +326,7 @@ func (w *vmWork) cutoverDisk(ctx context.Context, d cloud.VMDisk) error {
 	rg := w.def().ResourceGroup
 	dr := w.rec.Disks[keyOf(d.Name)]
 	if dr.Mismatch {
-		return w.dropMismatch(ctx, d, dr)
+		return errMismatch
 	}
 	if !dr.Verified {
 		if !dr.Precopied {
@@ -405,6 +403,7 @@ func (w *vmWork) copyDelta(ctx context.Context, d cloud.VMDisk, dr *diskRecord) 
 	if err != nil {
 		return err
 	}
+	var note string
 	return w.copyLeg(ctx, OpDelta, diskTarget(rg, d.Name), func(ctx context.Context) (_ string, err error) {
 		var changed []disks.Extent
 		err = w.retry(ctx, "list changed pages", func(ctx context.Context) error {
@@ -462,9 +461,12 @@ func (w *vmWork) copyDelta(ctx context.Context, d cloud.VMDisk, dr *diskRecord) 
 		if err := lf.save(lp); err != nil {
 			return "", err
 		}
-		w.note(OpDelta, fmt.Sprintf("disk %s: %d byte(s) changed since the pre-copy in %d chunk(s)", d.Name, n, len(idxs)))
+		note = fmt.Sprintf("disk %s: %d byte(s) changed since the pre-copy in %d chunk(s)", d.Name, n, len(idxs))
 		return root(lf.Size, lf.Source)
-	}, func(sum string) { dr.Delta, dr.SourceSHA256 = true, sum })
+	}, func(sum string) {
+		dr.Delta, dr.SourceSHA256 = true, sum
+		w.note(OpDelta, note)
+	})
 }
 
 // verifyDelta reads back the chunks the delta wrote and compares the disk's
@@ -532,5 +534,5 @@ func (w *vmWork) verifyDelta(ctx context.Context, d cloud.VMDisk, dr *diskRecord
 	if err := w.save(); err != nil {
 		return err
 	}
-	return w.dropMismatch(ctx, d, dr)
+	return errMismatch
 }

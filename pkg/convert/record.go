@@ -87,6 +87,10 @@ type diskRecord struct {
 	Verified      bool   `json:"verified,omitempty"`
 	// Mismatch: verification failed; the managed disk is being deleted.
 	Mismatch bool `json:"mismatch,omitempty"`
+	// Pending is the open intent of a call on this disk (its managed
+	// disk, its snapshots): a VM's disks move in parallel, each with its
+	// own write-ahead.
+	Pending *intentRec `json:"pending,omitempty"`
 
 	// Precopy. VHDURI is the source's; Snapshot is the snapshot the
 	// pre-copy copied (the base of the delta), Precopied when that copy
@@ -107,7 +111,7 @@ type diskRecord struct {
 // reset forgets a disk's progress (its managed disk is gone), keeping what
 // Leftovers needs.
 func (d *diskRecord) reset() {
-	*d = diskRecord{Name: d.Name, Movement: d.Movement, VHDURI: d.VHDURI, Snapshots: d.Snapshots, Cleaned: d.Cleaned}
+	*d = diskRecord{Name: d.Name, Movement: d.Movement, VHDURI: d.VHDURI, Snapshots: d.Snapshots, Cleaned: d.Cleaned, Pending: d.Pending}
 }
 
 // down reports whether a stopped run may have left the VM down (or going
@@ -135,7 +139,7 @@ func (r *vmRecord) untouched() bool {
 
 func (r *vmRecord) anyDisk() bool {
 	for _, d := range r.Disks {
-		if d.Created || d.Snapshot != "" || len(d.Snapshots) > 0 {
+		if d.Created || d.Snapshot != "" || len(d.Snapshots) > 0 || d.Pending != nil {
 			return true
 		}
 	}
@@ -231,6 +235,11 @@ func Records(j *journal.Journal) (map[string]Record, error) {
 		rec := Record{VM: r.VM, Step: r.Step, Status: r.Status, Reason: r.Reason, Definition: r.Definition, Updated: r.Updated, Disks: r.diskResults()}
 		if r.Pending != nil {
 			rec.Pending = r.Pending.Op
+		}
+		for _, d := range r.Disks {
+			if d.Pending != nil && rec.Pending == "" {
+				rec.Pending = d.Pending.Op
+			}
 		}
 		out[inventory.Key(r.VM)] = rec
 	}

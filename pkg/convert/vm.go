@@ -8,6 +8,7 @@ import (
 	"maps"
 	"os"
 	"strings"
+	"sync"
 
 	"github.com/migrate-tool/migrate/pkg/cloud"
 	"github.com/migrate-tool/migrate/pkg/disks"
@@ -25,6 +26,8 @@ type vmWork struct {
 	// ticket is the VM's place at the gate, held until it runs again or
 	// the engine is done with it.
 	ticket *ticket
+	// mu guards rec: the VM's disks move in parallel (unlocked).
+	mu sync.Mutex
 }
 
 // skipError ends a VM's conversion without changing anything.
@@ -35,7 +38,9 @@ func (s *skipError) Error() string { return s.reason }
 func (e *engine) runVM(ctx context.Context, idx int, vp *VMPlan, rec *vmRecord, t *ticket) (VMResult, error) {
 	res := VMResult{ID: vp.ID}
 	w := &vmWork{e: e, idx: idx, plan: vp, rec: rec, ticket: t}
+	w.mu.Lock()
 	err := w.run(ctx)
+	w.mu.Unlock()
 	e.gate.release(w.ticket)
 	res.Disks = rec.diskResults()
 	var skip *skipError
@@ -87,6 +92,14 @@ func (w *vmWork) run(ctx context.Context) error {
 	if rec.Step == stepNew {
 		if err := w.record(ctx); err != nil {
 			return err
+		}
+	}
+	if p := rec.Pending; p != nil {
+		// An older build kept a disk's open intent in the VM's slot.
+		if name, ok := diskOfTarget(p.Target); ok {
+			if dr := rec.Disks[keyOf(name)]; dr != nil && dr.Pending == nil {
+				dr.Pending, rec.Pending = p, nil
+			}
 		}
 	}
 	if rec.Rollback != "" {
@@ -193,23 +206,24 @@ func (w *vmWork) recreate(ctx context.Context) error {
 		}
 	}
 	if stepOrder[rec.Step] < stepOrder[stepDisks] {
-		for _, d := range allDisks(def) {
-			var err error
-			if w.method() == MethodPrecopy {
-				err = w.cutoverDisk(ctx, d)
-			} else {
-				err = w.disk(ctx, d)
+		if err := w.dropMismatches(ctx); err != nil {
+			return err
+		}
+		fn := w.disk
+		if w.method() == MethodPrecopy {
+			fn = w.cutoverDisk
+		}
+		err := w.eachDisk(ctx, fn)
+		if merr := w.dropMismatches(ctx); merr != nil {
+			return merr
+		}
+		if err != nil {
+			var je *journalError
+			if ctx.Err() == nil && !errors.As(err, &je) && def.PowerState == cloud.PowerRunning &&
+				stepOrder[rec.Step] >= stepOrder[stepDeallocated] {
+				return w.beginPutBack(ctx, err)
 			}
-			if err != nil {
-				err = fmt.Errorf("disk %s: %w", d.Name, err)
-				var je *journalError
-				if ctx.Err() == nil && !errors.As(err, &je) && !errors.Is(err, ErrVerify) && def.PowerState == cloud.PowerRunning &&
-					stepOrder[rec.Step] >= stepOrder[stepDeallocated] {
-					// A verification failure has put the VM back already.
-					return w.beginPutBack(ctx, err)
-				}
-				return err
-			}
+			return err
 		}
 		rec.Step = stepDisks
 		w.note("", "every disk verified")
@@ -256,6 +270,61 @@ func (w *vmWork) recreate(ctx context.Context) error {
 		}
 	}
 	return w.finish(ctx, "converted: running on managed disks")
+}
+
+// errMismatch ends a disk's work whose managed disk failed verification
+// (its record says Mismatch): dropMismatches handles it once every disk of
+// the VM has stopped, since a VM that ran is put back with all its disks.
+var errMismatch = fmt.Errorf("%w (the managed disk is dropped)", ErrVerify)
+
+// dropMismatches drops the first disk that failed verification (and with
+// it, for a VM that ran, every disk made: dropMismatch), failing the VM.
+func (w *vmWork) dropMismatches(ctx context.Context) error {
+	for _, d := range allDisks(w.def()) {
+		if dr := w.rec.Disks[keyOf(d.Name)]; dr != nil && dr.Mismatch {
+			return fmt.Errorf("disk %s: %w", d.Name, w.dropMismatch(ctx, d, dr))
+		}
+	}
+	return nil
+}
+
+// maxDisksAtOnce bounds one VM's disks moving at once: each copy holds
+// its own chunk buffers (disks.CopyOptions.Workers).
+const maxDisksAtOnce = 4
+
+// eachDisk runs fn for every disk of the VM in parallel (at most
+// maxDisksAtOnce), each holding the VM's lock except while it waits on the
+// cloud or moves data (unlocked), every one to its end; the first error
+// in disk order is returned.
+func (w *vmWork) eachDisk(ctx context.Context, fn func(context.Context, cloud.VMDisk) error) error {
+	ds := allDisks(w.def())
+	errs := make([]error, len(ds))
+	sem := make(chan struct{}, maxDisksAtOnce)
+	var wg sync.WaitGroup
+	for i, d := range ds {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			w.mu.Lock()
+			defer w.mu.Unlock()
+			if err := fn(ctx, d); err != nil {
+				errs[i] = fmt.Errorf("disk %s: %w", d.Name, err)
+			}
+		}()
+	}
+	w.unlocked(ctx, func(context.Context) { wg.Wait() })
+	return firstErr(errs)
+}
+
+func firstErr(errs []error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // finish puts a converted VM that was deallocated before back to that
@@ -439,7 +508,7 @@ func (w *vmWork) disk(ctx context.Context, d cloud.VMDisk) error {
 		return nil
 	}
 	if dr.Mismatch {
-		return w.dropMismatch(ctx, d, dr)
+		return errMismatch
 	}
 	if !dr.Created {
 		opt := cloud.CreateImport
@@ -552,7 +621,7 @@ func exists(path string) bool {
 
 // pendingOn reports whether the open intent is op on target.
 func (w *vmWork) pendingOn(op, target string) bool {
-	p := w.rec.Pending
+	p := *w.slot(target)
 	return p != nil && p.Op == op && p.Target == target
 }
 
@@ -715,13 +784,17 @@ func (w *vmWork) upload(ctx context.Context, d cloud.VMDisk, dr *diskRecord, dp 
 // next run; a failed one fails the VM.
 func (w *vmWork) copyLeg(ctx context.Context, op, target string, run func(context.Context) (string, error), done func(sum string)) error {
 	attempt := 1
-	if p := w.rec.Pending; p != nil {
+	if p := *w.slot(target); p != nil {
 		attempt = p.Attempt + 1
 	}
 	if err := w.intent(op, target, attempt); err != nil {
 		return err
 	}
-	sum, err := run(ctx)
+	var (
+		sum string
+		err error
+	)
+	w.unlocked(ctx, func(ctx context.Context) { sum, err = run(ctx) })
 	w.e.boundary(AfterCall, w.plan.ID, op)
 	if err != nil && ctx.Err() != nil {
 		return fmt.Errorf("%s %s: %w", strings.ToLower(op), target, err)
@@ -760,7 +833,7 @@ func (w *vmWork) verify(ctx context.Context, d cloud.VMDisk, dr *diskRecord) err
 	if err := w.save(); err != nil {
 		return err
 	}
-	return w.dropMismatch(ctx, d, dr)
+	return errMismatch
 }
 
 // dropMismatch deletes a managed disk that failed verification, so no disk
