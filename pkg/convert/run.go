@@ -77,25 +77,37 @@ func (r Result) ExitCode() int {
 // differs from its source's.
 var ErrVerify = errors.New("managed disk content differs from its source")
 
-// Run converts the selected VMs of o.Plan, at most o.Parallel at once, each
-// journaled write-ahead in its own record so a run killed at any instant is
-// continued by running again with the same journal:
+// Run converts the selected VMs of o.Plan, each journaled write-ahead in
+// its own record so a run killed at any instant is continued by running
+// again with the same journal. Before anything changes, a VM in o.Blocked
+// is skipped with its reason, and (platform, precopy) a VM with an
+// extension not in provisioning state Succeeded is skipped naming it.
+// Then, by the VM's method:
 //
 //  1. the VM's definition (GetVM) is recorded before anything changes;
-//  2. DeallocateVM;
-//  3. per disk: CreateDisk (Import), or CreateDisk (Upload), the copy
-//     (through a staging image with o.Staging) and EndUpload; then the
-//     managed disk is read back and its content SHA-256 compared with the
-//     source's. Every disk is verified before the VM is deleted: on a
-//     mismatch the bad managed disk is deleted and the VM fails, still on
-//     its VHDs (the original, untouched); if it was running before, the
-//     managed disks made for it are deleted too (they copy VHDs that
-//     change once it runs) and StartVM runs it again on its VHDs, else it
-//     is left deallocated;
-//  4. DeleteVM (disks, VHDs and NIC stay);
-//  5. CreateVM on the managed disks with the same size, availability set,
-//     NICs and LUNs; it starts running;
-//  6. a VM that was deallocated before is deallocated again.
+//  2. (precopy, while the VM runs) per disk, in parallel: CreateDisk
+//     (Upload), SnapshotVHD, the snapshot copied and read back leaf by
+//     leaf;
+//  3. the VM waits for its turn to be down (at most o.Parallel VMs,
+//     never two of one availability set), its set is made Aligned, and it
+//     is deallocated;
+//  4. platform: ConvertToManagedDisks converts and starts it; go to 8;
+//  5. per disk, in parallel: cutover: CreateDisk (Import), or CreateDisk
+//     (Upload), the copy (through a staging image with o.Staging) and
+//     EndUpload, then the managed disk is read back and its content hash
+//     compared with the source's; precopy: SnapshotVHD again, the pages
+//     changed since copied (zeros included), their chunks read back on
+//     both sides, EndUpload. Every disk is verified before the VM is
+//     deleted: on a mismatch the bad managed disk is deleted and the VM
+//     fails, still on its VHDs; if it was running before, the managed
+//     disks made for it are deleted too and StartVM runs it again on its
+//     VHDs, as after any other failure while it is down;
+//  6. DeleteVM (disks, VHDs, snapshots and NIC stay);
+//  7. CreateVM on the managed disks with the recorded definition (size,
+//     set, NICs, LUNs, tags, caching, extensions...); it starts running.
+//     Any failure from DeleteVM on recreates the VM on its original VHDs
+//     (rollback) and fails it;
+//  8. a VM that was deallocated before is deallocated again.
 //
 // An open intent is reconciled by reading the VM or disk before anything
 // is sent again; a completed upload is never sent again and an interrupted
