@@ -208,7 +208,9 @@ func (f *fakeSnapshots) OpenVHDSnapshot(ctx context.Context, uri, snap string) (
 	if err != nil {
 		return nil, err
 	}
+	f.mu.Lock()
 	c, ok := f.changeOf(uri)
+	f.mu.Unlock()
 	if !ok || generation(snap) == 1 {
 		return src, nil
 	}
@@ -216,7 +218,9 @@ func (f *fakeSnapshots) OpenVHDSnapshot(ctx context.Context, uri, snap string) (
 }
 
 func (f *fakeSnapshots) ChangedSince(_ context.Context, uri, snap, prev string) ([]disks.Extent, error) {
+	f.mu.Lock()
 	c, ok := f.changeOf(uri)
+	f.mu.Unlock()
 	if !ok || generation(snap) == generation(prev) {
 		return nil, nil
 	}
@@ -286,3 +290,32 @@ func (s *changedSource) ReadAt(ctx context.Context, p []byte, off int64) error {
 var _ cloud.Compute = (*watch)(nil)
 var _ cloud.PlatformConversion = (*watch)(nil)
 var _ cloud.VHDSnapshots = (*fakeSnapshots)(nil)
+
+// flipData is cloud.DiskData whose uploads to the disks named in flip,
+// when resumed (the pre-copy's delta), write one byte wrong: a sink that
+// lies, for the verification to catch.
+type flipData struct {
+	cloud.DiskData
+	mu   sync.Mutex
+	flip map[string]bool
+}
+
+func (f *flipData) OpenUpload(ctx context.Context, rg, name string, size int64, resume bool) (disks.Sink, error) {
+	sink, err := f.DiskData.OpenUpload(ctx, rg, name, size, resume)
+	f.mu.Lock()
+	bad := resume && f.flip[name]
+	f.mu.Unlock()
+	if err != nil || !bad {
+		return sink, err
+	}
+	return &flipSink{Sink: sink}, nil
+}
+
+type flipSink struct{ disks.Sink }
+
+func (s *flipSink) WriteChunk(ctx context.Context, c *disks.Chunk) error {
+	if len(c.Extents) > 0 {
+		c.Data[c.Extents[0].Off-c.Off] ^= 0x5a
+	}
+	return s.Sink.WriteChunk(ctx, c)
+}

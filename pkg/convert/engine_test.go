@@ -502,3 +502,52 @@ func TestHubPrecopy(t *testing.T) {
 		t.Errorf("%v %v", ov, err)
 	}
 }
+
+// TestPrecopyMismatchOfDeallocatedVM: a delta written wrong fails the
+// cut-over's verification of a VM that was deallocated before; it is left
+// deallocated on its VHDs (never deleted), its bad managed disk dropped;
+// a later run copies that disk whole and converts it, deallocated again.
+func TestPrecopyMismatchOfDeallocatedVM(t *testing.T) {
+	ctx := context.Background()
+	s := newSmallEnv(t, convert.MethodPrecopy, 4)
+	app1 := s.plan.Lookup("cloudservice/small-app/app1")
+	if err := s.sim.DeallocateVM(ctx, app1.ResourceGroup, app1.Name); err != nil {
+		t.Fatal(err)
+	}
+	vm, err := s.reader.GetVM(ctx, app1.ResourceGroup, app1.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := vm.DataDisks[0].VHDURI
+	s.snaps.change[data] = fakeChange{ranges: []disks.Extent{{Off: 4<<20 + 512, Len: 8192}}}
+	fd := &flipData{DiskData: s.sim, flip: map[string]bool{vm.DataDisks[0].Name: true}}
+	o := s.options(4)
+	o.Snapshots, o.Data = s.snaps, fd
+	res, err := convert.Run(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := statusOf(res, app1.ID)
+	if r.Status != convert.StatusFailed || !errors.Is(r.Err, convert.ErrVerify) || !strings.Contains(r.Reason, "left deallocated") {
+		t.Errorf("app1: %s %q", r.Status, r.Reason)
+	}
+	got, err := s.reader.GetVM(ctx, app1.ResourceGroup, app1.Name)
+	if err != nil || got.Managed() || got.PowerState != cloud.PowerDeallocated {
+		t.Errorf("app1 %+v %v, want deallocated on its VHDs", got, err)
+	}
+	fd.mu.Lock()
+	clear(fd.flip)
+	fd.mu.Unlock()
+	res, err = convert.Run(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := statusOf(res, app1.ID); r.Status != convert.StatusDone {
+		t.Fatalf("app1 on the later run: %s %q", r.Status, r.Reason)
+	}
+	got, err = s.reader.GetVM(ctx, app1.ResourceGroup, app1.Name)
+	if err != nil || !got.Managed() || got.PowerState != cloud.PowerDeallocated {
+		t.Errorf("app1 %+v %v, want deallocated on managed disks", got, err)
+	}
+	s.check(t)
+}

@@ -330,7 +330,12 @@ func (w *vmWork) cutoverDisk(ctx context.Context, d cloud.VMDisk) error {
 	}
 	if !dr.Verified {
 		if !dr.Precopied {
-			return fmt.Errorf("not pre-copied (its record: %+v)", *dr)
+			// Its managed disk was dropped while the VM stayed down (a
+			// mismatch of a VM deallocated before): copy it whole now;
+			// the VM does not run, so nothing changes meanwhile.
+			if err := w.precopyDisk(ctx, d); err != nil {
+				return err
+			}
 		}
 		if dr.Final == "" {
 			if err := w.snapshot(ctx, d, dr, func(id string) { dr.Final = id }); err != nil {

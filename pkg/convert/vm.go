@@ -859,8 +859,10 @@ func (w *vmWork) dropMismatch(ctx context.Context, d cloud.VMDisk, dr *diskRecor
 	if err != nil {
 		return err
 	}
-	if cp, err := w.e.checkpoint(rg, d.Name, "upload"); err == nil {
-		_ = os.Remove(cp)
+	for _, leg := range []string{"upload", "precopy"} {
+		if cp, err := w.e.checkpoint(rg, d.Name, leg); err == nil {
+			_ = os.Remove(cp)
+		}
 	}
 	if w.def().PowerState != cloud.PowerRunning {
 		return fmt.Errorf("%w: %s; the VM was left deallocated on its VHDs", ErrVerify, mismatchDetail(dr))
