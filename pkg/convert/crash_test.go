@@ -74,7 +74,7 @@ func crashWorker(dir string) int {
 	if err != nil {
 		return fail(err)
 	}
-	p, err := convert.Build(inv, convert.PlanOptions{Stream: stream})
+	p, err := convert.Build(inv, convert.PlanOptions{Method: convert.MethodCutover, Stream: stream})
 	if err != nil {
 		return fail(err)
 	}

@@ -8,6 +8,10 @@ import (
 	"github.com/migrate-tool/migrate/pkg/cloud"
 )
 
+// movePlatform is a disk's movement when the platform converts it (the
+// plan's MovePlatform): nothing moves through this machine.
+const movePlatform = "Platform"
+
 // setAligner reads and aligns availability sets: the part of
 // cloud.PlatformConversion every method needs, since a managed-disk VM may
 // only join an Aligned set. Options.Platform provides it; where the

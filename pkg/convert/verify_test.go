@@ -43,7 +43,7 @@ func TestCorruptDiskFailsItsVM(t *testing.T) {
 			if ps := before["vm/small-app-Migrated/app1"].PowerState; ps != cloud.PowerRunning {
 				t.Fatalf("app1 is %s before the conversion; the test needs it running", ps)
 			}
-			p := buildPlan(t, inv, convert.PlanOptions{Stream: hook == "file"})
+			p := buildPlan(t, inv, convert.PlanOptions{Method: convert.MethodCutover, Stream: hook == "file"})
 			res, err := convert.Run(ctx, e.options(p))
 			if err != nil {
 				t.Fatal(err)

@@ -440,7 +440,7 @@ func (w *vmWork) record(ctx context.Context) error {
 		mv := dp.Movement
 		switch m {
 		case MethodPlatform:
-			mv = MethodPlatform
+			mv = movePlatform
 		case MethodPrecopy:
 			mv = MoveUpload
 		}
