@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -186,12 +187,12 @@ func (f *fakeSnapshots) SnapshotVHD(_ context.Context, uri string) (string, erro
 	return fmt.Sprintf("2026-12-06T00:00:%02d.%07dZ#%d", f.n%60, f.n, f.taken[uri]), nil
 }
 
-// generation is 1 for a VHD's first snapshot, 2 for later ones.
+// generation is k for a VHD's kth snapshot: the VM wrote c's ranges
+// before each snapshot after the first (the same bytes each time).
 func generation(snap string) int {
-	if strings.HasSuffix(snap, "#1") {
-		return 1
-	}
-	return 2
+	_, k, _ := strings.Cut(snap, "#")
+	n, _ := strconv.Atoi(k)
+	return n
 }
 
 func (f *fakeSnapshots) changeOf(uri string) (fakeChange, bool) {
@@ -291,19 +292,26 @@ var _ cloud.Compute = (*watch)(nil)
 var _ cloud.PlatformConversion = (*watch)(nil)
 var _ cloud.VHDSnapshots = (*fakeSnapshots)(nil)
 
-// flipData is cloud.DiskData whose uploads to the disks named in flip,
-// when resumed (the pre-copy's delta), write one byte wrong: a sink that
+// flipData is cloud.DiskData whose Nth resumed upload (a delta of the
+// pre-copy) to a disk named in flip writes one byte wrong: a sink that
 // lies, for the verification to catch.
 type flipData struct {
 	cloud.DiskData
-	mu   sync.Mutex
-	flip map[string]bool
+	mu      sync.Mutex
+	flip    map[string]int
+	resumed map[string]int
 }
 
 func (f *flipData) OpenUpload(ctx context.Context, rg, name string, size int64, resume bool) (disks.Sink, error) {
 	sink, err := f.DiskData.OpenUpload(ctx, rg, name, size, resume)
 	f.mu.Lock()
-	bad := resume && f.flip[name]
+	if f.resumed == nil {
+		f.resumed = map[string]int{}
+	}
+	if resume && err == nil {
+		f.resumed[name]++
+	}
+	bad := resume && f.flip[name] > 0 && f.resumed[name] == f.flip[name]
 	f.mu.Unlock()
 	if err != nil || !bad {
 		return sink, err

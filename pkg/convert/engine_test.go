@@ -319,8 +319,8 @@ func TestPrecopyDelta(t *testing.T) {
 	}
 	for _, vp := range s.plan.VMs {
 		for _, d := range vp.Disks() {
-			if s.snaps.taken[d.VHDURI] != 2 {
-				t.Errorf("%s: %d snapshots, want 2 (pre-copy, cut-over)", d.Name, s.snaps.taken[d.VHDURI])
+			if s.snaps.taken[d.VHDURI] < 3 {
+				t.Errorf("%s: %d snapshots, want the pre-copy's, a catch-up pass's at least and the cut-over's", d.Name, s.snaps.taken[d.VHDURI])
 			}
 		}
 	}
@@ -361,8 +361,8 @@ func TestLeftoversAndCleanup(t *testing.T) {
 			vhds++
 		}
 	}
-	if snaps != 2*disksDone || vhds != disksDone {
-		t.Errorf("%d snapshots and %d VHDs left, want %d and %d", snaps, vhds, 2*disksDone, disksDone)
+	if n := countOps(t, s.reader, sim.OpSnapshotVHD); snaps != n || snaps < 3*disksDone || vhds != disksDone {
+		t.Errorf("%d snapshots and %d VHDs left, want the %d taken (3 a disk at least) and %d", snaps, vhds, n, disksDone)
 	}
 	removed, err := convert.Cleanup(ctx, s.j, convert.CleanupOptions{Snapshots: s.sim})
 	if n := countOps(t, s.reader, sim.OpDeleteVHDSnapshot); err != nil || len(removed) != snaps || n != snaps {
@@ -520,7 +520,9 @@ func TestPrecopyMismatchOfDeallocatedVM(t *testing.T) {
 	}
 	data := vm.DataDisks[0].VHDURI
 	s.snaps.change[data] = fakeChange{ranges: []disks.Extent{{Off: 4<<20 + 512, Len: 8192}}}
-	fd := &flipData{DiskData: s.sim, flip: map[string]bool{vm.DataDisks[0].Name: true}}
+	// The second resumed upload is the cut-over's delta (the first, the
+	// catch-up pass while the VM is deallocated, copies nothing).
+	fd := &flipData{DiskData: s.sim, flip: map[string]int{vm.DataDisks[0].Name: 2}}
 	o := s.options(4)
 	o.Snapshots, o.Data = s.snaps, fd
 	res, err := convert.Run(ctx, o)

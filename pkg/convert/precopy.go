@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"time"
 
 	"github.com/google/renameio/v2"
 
@@ -125,25 +126,80 @@ func (w *vmWork) precopy(ctx context.Context) error {
 
 func (w *vmWork) precopyDisk(ctx context.Context, d cloud.VMDisk) error {
 	dr := w.rec.Disks[keyOf(d.Name)]
-	if dr.Precopied {
-		return nil
-	}
-	if !dr.Created {
-		if err := w.createDisk(ctx, d, dr, cloud.CreateUpload); err != nil {
+	if !dr.Precopied {
+		if !dr.Created {
+			if err := w.createDisk(ctx, d, dr, cloud.CreateUpload); err != nil {
+				return err
+			}
+		}
+		if dr.Snapshot == "" {
+			if err := w.snapshot(ctx, d, dr, func(id string) { dr.Snapshot = id }); err != nil {
+				return err
+			}
+		}
+		if !dr.Copied {
+			if err := w.copySnapshot(ctx, d, dr); err != nil {
+				return err
+			}
+		}
+		if err := w.verifyPrecopy(ctx, d, dr); err != nil {
 			return err
 		}
 	}
-	if dr.Snapshot == "" {
-		if err := w.snapshot(ctx, d, dr, func(id string) { dr.Snapshot = id }); err != nil {
+	return w.catchUp(ctx, d, dr)
+}
+
+// Catch-up passes, as the plan's downtime model counts them: while the VM
+// runs, the pages it wrote since the last snapshot are copied again from a
+// new one, until a pass takes under catchUpTarget (or maxCatchUpPasses
+// were made), so the cut-over's delta is what a VM writes in about that
+// long.
+const (
+	catchUpTarget    = 2 * time.Minute
+	maxCatchUpPasses = 5
+)
+
+// catchUp makes the catch-up passes of a pre-copied disk.
+func (w *vmWork) catchUp(ctx context.Context, d cloud.VMDisk, dr *diskRecord) error {
+	for !dr.CaughtUp {
+		start := w.e.o.Now()
+		if err := w.deltaPass(ctx, d, dr, false); err != nil {
+			return err
+		}
+		took := w.e.o.Now().Sub(start)
+		dr.Passes++
+		dr.CaughtUp = took < catchUpTarget || dr.Passes >= maxCatchUpPasses
+		w.note(OpDelta, fmt.Sprintf("disk %s: catch-up pass %d took %s", d.Name, dr.Passes, took.Round(time.Millisecond)))
+		if err := w.save(); err != nil {
 			return err
 		}
 	}
-	if !dr.Copied {
-		if err := w.copySnapshot(ctx, d, dr); err != nil {
+	return nil
+}
+
+// deltaPass snapshots the VHD again, copies what changed since the last
+// snapshot copied and verifies it; a pass while the VM runs then makes the
+// new snapshot the base of the next, the cut-over's (final) leaves the
+// disk verified.
+func (w *vmWork) deltaPass(ctx context.Context, d cloud.VMDisk, dr *diskRecord, final bool) error {
+	if dr.Final == "" {
+		if err := w.snapshot(ctx, d, dr, func(id string) { dr.Final = id }); err != nil {
 			return err
 		}
 	}
-	return w.verifyPrecopy(ctx, d, dr)
+	if !dr.Delta {
+		if err := w.copyDelta(ctx, d, dr); err != nil {
+			return err
+		}
+	}
+	if err := w.verifyDelta(ctx, d, dr, final); err != nil {
+		return err
+	}
+	if !final {
+		dr.Snapshot, dr.Final, dr.Delta = dr.Final, "", false
+		return w.save()
+	}
+	return nil
 }
 
 // snapshot snapshots d's VHD, the id journaled with the call's outcome
@@ -293,7 +349,7 @@ func (w *vmWork) verifyPrecopy(ctx context.Context, d cloud.VMDisk, dr *diskReco
 		if err := w.deleteDisk(ctx, d.Name, dr); err != nil {
 			return err
 		}
-		return fmt.Errorf("%w: pre-copy from snapshot differs in %d chunk(s); the managed disk was deleted, the VM runs on as it was", ErrVerify, len(bad))
+		return fmt.Errorf("%w: pre-copy from snapshot differs in %d chunk(s); the managed disk was deleted, the VM is as it was", ErrVerify, len(bad))
 	}
 	lf.Managed = got
 	if err := lf.save(lp); err != nil {
@@ -329,7 +385,7 @@ func (w *vmWork) cutoverDisk(ctx context.Context, d cloud.VMDisk) error {
 		return errMismatch
 	}
 	if !dr.Verified {
-		if !dr.Precopied {
+		if !dr.Precopied || !dr.CaughtUp {
 			// Its managed disk was dropped while the VM stayed down (a
 			// mismatch of a VM deallocated before): copy it whole now;
 			// the VM does not run, so nothing changes meanwhile.
@@ -337,17 +393,7 @@ func (w *vmWork) cutoverDisk(ctx context.Context, d cloud.VMDisk) error {
 				return err
 			}
 		}
-		if dr.Final == "" {
-			if err := w.snapshot(ctx, d, dr, func(id string) { dr.Final = id }); err != nil {
-				return err
-			}
-		}
-		if !dr.Delta {
-			if err := w.copyDelta(ctx, d, dr); err != nil {
-				return err
-			}
-		}
-		if err := w.verifyDelta(ctx, d, dr); err != nil {
+		if err := w.deltaPass(ctx, d, dr, true); err != nil {
 			return err
 		}
 	}
@@ -478,7 +524,7 @@ func (w *vmWork) copyDelta(ctx context.Context, d cloud.VMDisk, dr *diskRecord) 
 // content hash, rebuilt from its leaves, with the final snapshot's: the
 // other chunks were read back by the pre-copy and nothing wrote them since.
 // The VM stays down only for what changed.
-func (w *vmWork) verifyDelta(ctx context.Context, d cloud.VMDisk, dr *diskRecord) error {
+func (w *vmWork) verifyDelta(ctx context.Context, d cloud.VMDisk, dr *diskRecord, final bool) error {
 	rg := w.def().ResourceGroup
 	lp, err := w.e.leavesPath(rg, d.Name)
 	if err != nil {
@@ -525,6 +571,17 @@ func (w *vmWork) verifyDelta(ctx context.Context, d cloud.VMDisk, dr *diskRecord
 		return err
 	}
 	dr.SourceSHA256, dr.ManagedSHA256 = src, got
+	if src == got && !final {
+		return lf.save(lp)
+	}
+	if !final {
+		// The VM runs on its VHDs: drop the disk, nothing else changes.
+		w.note("Verify", fmt.Sprintf("disk %s MISMATCH after a catch-up pass: source sha256 %s, managed disk %s", d.Name, src, got))
+		if err := w.deleteDisk(ctx, d.Name, dr); err != nil {
+			return err
+		}
+		return fmt.Errorf("%w: a catch-up pass differs from its snapshot; the managed disk was deleted, the VM is as it was", ErrVerify)
+	}
 	if src == got {
 		if err := lf.save(lp); err != nil {
 			return err

@@ -104,6 +104,10 @@ type diskRecord struct {
 	Final     string   `json:"final,omitempty"`
 	Delta     bool     `json:"delta,omitempty"`
 	Snapshots []string `json:"snapshots,omitempty"`
+	// Passes counts the catch-up passes made while the VM runs; CaughtUp
+	// is set when they are done (the last was short enough).
+	Passes   int  `json:"passes,omitempty"`
+	CaughtUp bool `json:"caughtUp,omitempty"`
 	// Cleaned lists the snapshots Cleanup removed.
 	Cleaned []string `json:"cleaned,omitempty"`
 }

@@ -855,6 +855,7 @@ func (w *vmWork) dropMismatch(ctx context.Context, d cloud.VMDisk, dr *diskRecor
 		func() {
 			dr.Mismatch, dr.Created, dr.Copied, dr.Uploaded = false, false, false, false
 			dr.Snapshot, dr.Precopied, dr.Final, dr.Delta = "", false, "", false
+			dr.Passes, dr.CaughtUp = 0, false
 		})
 	if err != nil {
 		return err
