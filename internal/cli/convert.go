@@ -202,6 +202,12 @@ default. VMs are named vm/<resource group>/<name> or cloudservice/<cs>/<vm>.`,
 	return c
 }
 
+// platformer is a driver that says whether its platform has its own
+// conversion (nil where it has none).
+type platformer interface {
+	Platform() cloud.PlatformConversion
+}
+
 // convertDisks runs the disk step. j, when given, is the journal the
 // calling command already holds. yes: the operator already agreed (--yes,
 // or the run or resume that carries this step); otherwise the VMs and what
@@ -271,6 +277,15 @@ func (a *app) convertDisks(ctx context.Context, f convertFlags, vms []string, j 
 		Parallel: a.cfg.Parallel, Drain: a.drain, Staging: f.staging, KEK: kek, Cipher: f.cipher,
 		MaxBandwidth: po.MaxBandwidth, MaxIOPS: po.MaxIOPS, StateDir: a.cfg.StateDir,
 		Events: prog.Event,
+	}
+	// The platform's conversion and the VHD snapshots, where the driver
+	// has them (Platform() is nil on Azure Stack Hub): Run refuses a plan
+	// whose methods need what is missing.
+	if p, ok := drv.(platformer); ok {
+		o.Platform = p.Platform()
+	}
+	if s, ok := drv.(cloud.VHDSnapshots); ok {
+		o.Snapshots = s
 	}
 	if a.cfg.Driver == "sim" {
 		o.TimeScale = a.cfg.Sim.TimeScale

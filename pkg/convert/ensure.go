@@ -13,7 +13,7 @@ import (
 func (w *vmWork) intent(op, target string, attempt int) error {
 	w.e.boundary(BeforeIntent, w.plan.ID, op)
 	now := w.e.o.Now().UTC()
-	w.rec.Pending = &intentRec{Op: op, Target: target, Attempt: attempt, Time: now}
+	*w.slot(target) = &intentRec{Op: op, Target: target, Attempt: attempt, Time: now}
 	w.rec.Log = append(w.rec.Log, logRecord{Kind: "intent", Op: op, Target: target, Attempt: attempt, Time: now})
 	if err := w.save(); err != nil {
 		return err
@@ -34,7 +34,7 @@ func (w *vmWork) outcome(op, target string, attempt int, err error) error {
 			result = "transient"
 		}
 	}
-	w.rec.Pending = nil
+	*w.slot(target) = nil
 	w.rec.Log = append(w.rec.Log, logRecord{Kind: "outcome", Op: op, Target: target, Attempt: attempt, Result: result, Error: clip(text), Time: w.e.o.Now().UTC()})
 	if err := w.save(); err != nil {
 		return err
@@ -46,11 +46,12 @@ func (w *vmWork) outcome(op, target string, attempt int, err error) error {
 // closeReconciled closes an open intent whose effect the cloud shows.
 func (w *vmWork) closeReconciled(op, target string, apply func()) error {
 	attempt := 0
-	if w.rec.Pending != nil {
-		attempt = w.rec.Pending.Attempt
+	slot := w.slot(target)
+	if *slot != nil {
+		attempt = (*slot).Attempt
 	}
 	apply()
-	w.rec.Pending = nil
+	*slot = nil
 	w.rec.Log = append(w.rec.Log, logRecord{Kind: "outcome", Op: op, Target: target, Attempt: attempt, Result: "reconciled", Time: w.e.o.Now().UTC()})
 	w.e.event(Event{VM: w.plan.ID, Op: op, Note: "reconciled from the cloud's state: " + target})
 	return w.save()
@@ -71,13 +72,14 @@ func clip(s string) string {
 // is sent again.
 func (w *vmWork) ensure(ctx context.Context, op, target string, check func(context.Context) (bool, error), do func(context.Context) error, apply func()) error {
 	attempt := 0
-	if p := w.rec.Pending; p != nil {
+	slot := w.slot(target)
+	if p := *slot; p != nil {
 		attempt = p.Attempt
 		if p.Op != op || p.Target != target {
 			// Not this step's intent: a step settles its own before
 			// moving on, so this is an older build's record. Note it.
 			w.note(p.Op, "open intent on "+p.Target+" superseded by "+op)
-			w.rec.Pending = nil
+			*slot = nil
 			attempt = 0
 		} else {
 			done, err := w.checkRetry(ctx, check)
@@ -94,7 +96,8 @@ func (w *vmWork) ensure(ctx context.Context, op, target string, check func(conte
 		if err := w.intent(op, target, attempt); err != nil {
 			return err
 		}
-		err := do(ctx)
+		var err error
+		w.unlocked(ctx, func(ctx context.Context) { err = do(ctx) })
 		w.e.boundary(AfterCall, w.plan.ID, op)
 		if err != nil && ctx.Err() != nil {
 			// The effect is unknown: the intent stays open for the
@@ -118,8 +121,10 @@ func (w *vmWork) ensure(ctx context.Context, op, target string, check func(conte
 		if after <= 0 {
 			after = w.e.o.backoff(attempt)
 		}
-		if err := w.e.o.Sleep(ctx, after); err != nil {
-			return err
+		var serr error
+		w.unlocked(ctx, func(ctx context.Context) { serr = w.e.o.Sleep(ctx, after) })
+		if serr != nil {
+			return serr
 		}
 		done, err := w.checkRetry(ctx, check)
 		if err != nil {
@@ -149,10 +154,55 @@ func (w *vmWork) checkRetry(ctx context.Context, check func(context.Context) (bo
 // retry runs a call that changes nothing (a read, opening data) until it
 // is not a transient fault, up to MaxAttempts.
 func (w *vmWork) retry(ctx context.Context, what string, fn func(context.Context) error) error {
-	err := retry.Do(ctx, retry.Policy{
-		MaxAttempts: w.e.o.MaxAttempts, Scale: w.e.o.TimeScale, Transient: cloud.IsTransient, Sleep: w.e.o.Sleep,
-	}, fn)
+	var err error
+	w.unlocked(ctx, func(ctx context.Context) {
+		err = retry.Do(ctx, retry.Policy{
+			MaxAttempts: w.e.o.MaxAttempts, Scale: w.e.o.TimeScale, Transient: cloud.IsTransient, Sleep: w.e.o.Sleep,
+		}, fn)
+	})
 	// what names the read for a reader of this code; callers wrap err.
 	_ = what
 	return err
 }
+
+// slot is where the open intent on target is kept: a disk's own (its
+// managed disk, its snapshots), since a VM's disks move in parallel, else
+// the VM's.
+func (w *vmWork) slot(target string) **intentRec {
+	if name, ok := diskOfTarget(target); ok {
+		if dr := w.rec.Disks[keyOf(name)]; dr != nil {
+			return &dr.Pending
+		}
+	}
+	return &w.rec.Pending
+}
+
+// diskOfTarget is the disk a disk-level target names.
+func diskOfTarget(target string) (string, bool) {
+	for _, prefix := range []string{"disk/", "snapshot/"} {
+		if rest, ok := strings.CutPrefix(target, prefix); ok {
+			if i := strings.LastIndexByte(rest, '/'); i >= 0 {
+				return rest[i+1:], true
+			}
+		}
+	}
+	return "", false
+}
+
+// unlocked runs fn, which waits on the cloud or moves data and touches
+// no record, without the VM's lock, so the VM's other disks go on. Code of
+// a vmWork holds w.mu everywhere else: every change to the record and
+// every save happen under it. fn's context says the lock is released, so
+// a call inside fn that would release it again (a retried read inside a
+// copy) runs as it is.
+func (w *vmWork) unlocked(ctx context.Context, fn func(context.Context)) {
+	if ctx.Value(unlockedKey{}) == w {
+		fn(ctx)
+		return
+	}
+	w.mu.Unlock()
+	defer w.mu.Lock()
+	fn(context.WithValue(ctx, unlockedKey{}, w))
+}
+
+type unlockedKey struct{}

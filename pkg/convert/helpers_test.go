@@ -109,7 +109,8 @@ func (e *env) close() {
 }
 
 func (e *env) options(p *convert.Plan) convert.Options {
-	return convert.Options{Plan: p, Compute: e.sim, Data: e.sim, Journal: e.j, StateDir: e.dir, TimeScale: testTimeScale, Parallel: 4}
+	return convert.Options{Plan: p, Compute: e.sim, Data: e.sim, Platform: e.sim.Platform(), Snapshots: e.sim,
+		Journal: e.j, StateDir: e.dir, TimeScale: testTimeScale, Parallel: 4}
 }
 
 func buildPlan(t testing.TB, inv *inventory.Inventory, o convert.PlanOptions) *convert.Plan {

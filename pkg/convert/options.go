@@ -39,6 +39,20 @@ const (
 	OpCreateVM   = "CreateVM"
 	OpRestore    = "RestorePowerState"
 	OpStartVM    = "StartVM"
+	// OpAlign makes the VM's availability set Aligned before the VM goes
+	// down (platform) or is deleted (recreate methods).
+	OpAlign = "AlignAvailabilitySet"
+	// OpConvert is the platform's Convert To Managed Disks.
+	OpConvert = "ConvertToManagedDisks"
+	// OpSnapshot snapshots a VHD's page blob (precopy); OpPrecopy copies
+	// the first snapshot while the VM runs, OpDelta what changed by the
+	// cut-over's snapshot.
+	OpSnapshot = "SnapshotVHD"
+	OpPrecopy  = "Precopy"
+	OpDelta    = "Delta"
+	// OpRollback recreates a deleted VM on its original VHDs after a
+	// failure between DeleteVM and a running VM on managed disks.
+	OpRollback = "Rollback"
 )
 
 // Event reports progress: a VM or disk reached a step, a call was sent,
@@ -69,12 +83,23 @@ type Options struct {
 	VMs     []string
 	Compute cloud.Compute
 	Data    cloud.DiskData
+	// Platform is the platform's own conversion, nil where the platform
+	// has none (Azure Stack Hub): a plan with MethodPlatform then refuses
+	// to run (ErrOptions).
+	Platform cloud.PlatformConversion
+	// Snapshots are the VHDs' blob snapshots MethodPrecopy copies from;
+	// nil refuses a plan with MethodPrecopy (ErrOptions).
+	Snapshots cloud.VHDSnapshots
+	// Blocked maps a VM id (VMPlan.ID) to why it must wait (a unit of
+	// VMPlan.Units not Committed): such a VM is skipped with that reason
+	// and nothing of it changes. A VM whose conversion already changed
+	// something is finished regardless: stopping it half way is worse.
+	Blocked map[string]string
 	// Journal is the open, writable journal of the state directory.
 	Journal *journal.Journal
-	// Blocked are VMs (by plan id) that must not change yet, with the
-	// reason (a unit not Committed): each is Skipped with it.
-	Blocked map[string]string
-	// Parallel bounds the VMs converted at once; 0 means 4.
+	// Parallel bounds the VMs down at once (and the VMs pre-copying at
+	// once); 0 means 4. Whatever it is, two VMs of one availability set
+	// are never down together.
 	Parallel int
 	// Drain, when closed, is the first stage of an interrupt: no VM
 	// starts any more (a VM not yet begun is reported interrupted); the

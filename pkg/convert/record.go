@@ -22,6 +22,7 @@ const docPrefix = "convert/"
 const (
 	stepNew         = ""
 	stepRecorded    = "recorded"    // definition on record
+	stepPrecopied   = "precopied"   // precopy: every disk copied from a snapshot and verified while running
 	stepDeallocated = "deallocated" // VM stopped, its VHDs stable
 	stepDisks       = "disks"       // every managed disk made and verified
 	stepDeleted     = "deleted"     // the VM on VHDs removed
@@ -29,7 +30,7 @@ const (
 	stepDone        = "done"        // power state restored
 )
 
-var stepOrder = map[string]int{stepNew: 0, stepRecorded: 1, stepDeallocated: 2, stepDisks: 3, stepDeleted: 4, stepCreated: 5, stepDone: 6}
+var stepOrder = map[string]int{stepNew: 0, stepRecorded: 1, stepPrecopied: 2, stepDeallocated: 3, stepDisks: 4, stepDeleted: 5, stepCreated: 6, stepDone: 7}
 
 // vmRecord is the per-VM document.
 type vmRecord struct {
@@ -47,6 +48,19 @@ type vmRecord struct {
 	// with that disk's mismatch once it runs. Set, the VM's step is
 	// stepRecorded, since once it runs its VHDs are no longer stable.
 	Restart string `json:"restart,omitempty"`
+	// PutBack is why a VM that ran before the conversion and failed while
+	// deallocated (before DeleteVM) is being started again on its VHDs,
+	// the managed disks made for it deleted first; journaled before
+	// anything is sent for it, like Restart.
+	PutBack string `json:"putBack,omitempty"`
+	// Rollback is why the VM, deleted for a recreate, is being recreated
+	// on its original VHDs from Definition (journaled before anything is
+	// sent for it, so a run stopped anywhere finishes it first); the VM
+	// then fails with it.
+	Rollback string `json:"rollback,omitempty"`
+	// Method is the method the VM's conversion started with; a later run
+	// finishes with it even if the plan changed.
+	Method string `json:"method,omitempty"`
 	// Status is done or failed once a run finished with the VM; Reason
 	// says why it failed.
 	Status  Status      `json:"status,omitempty"`
@@ -73,6 +87,67 @@ type diskRecord struct {
 	Verified      bool   `json:"verified,omitempty"`
 	// Mismatch: verification failed; the managed disk is being deleted.
 	Mismatch bool `json:"mismatch,omitempty"`
+	// Pending is the open intent of a call on this disk (its managed
+	// disk, its snapshots): a VM's disks move in parallel, each with its
+	// own write-ahead.
+	Pending *intentRec `json:"pending,omitempty"`
+
+	// Precopy. VHDURI is the source's; Snapshot is the snapshot the
+	// pre-copy copied (the base of the delta), Precopied when that copy
+	// was read back and matched leaf by leaf; Final is the cut-over's
+	// snapshot and Delta is set once what changed between the two is
+	// copied. Snapshots lists every snapshot id ever journaled for the
+	// disk (kept across a reset, for Leftovers and Cleanup).
+	VHDURI    string   `json:"vhdUri,omitempty"`
+	Snapshot  string   `json:"snapshot,omitempty"`
+	Precopied bool     `json:"precopied,omitempty"`
+	Final     string   `json:"final,omitempty"`
+	Delta     bool     `json:"delta,omitempty"`
+	Snapshots []string `json:"snapshots,omitempty"`
+	// Passes counts the catch-up passes made while the VM runs; CaughtUp
+	// is set when they are done (the last was short enough).
+	Passes   int  `json:"passes,omitempty"`
+	CaughtUp bool `json:"caughtUp,omitempty"`
+	// Cleaned lists the snapshots Cleanup removed.
+	Cleaned []string `json:"cleaned,omitempty"`
+}
+
+// reset forgets a disk's progress (its managed disk is gone), keeping what
+// Leftovers needs.
+func (d *diskRecord) reset() {
+	*d = diskRecord{Name: d.Name, Movement: d.Movement, VHDURI: d.VHDURI, Snapshots: d.Snapshots, Cleaned: d.Cleaned, Pending: d.Pending}
+}
+
+// down reports whether a stopped run may have left the VM down (or going
+// down): it holds its availability set's place at the gate first.
+func (r *vmRecord) down() bool {
+	if r.Status == StatusDone {
+		return false
+	}
+	if r.Rollback != "" || r.Restart != "" || r.PutBack != "" {
+		return true
+	}
+	if p := r.Pending; p != nil && (p.Op == OpDeallocate || p.Op == OpConvert || p.Op == OpAlign) {
+		return true
+	}
+	o := stepOrder[r.Step]
+	return o >= stepOrder[stepDeallocated] && o < stepOrder[stepDone]
+}
+
+// untouched reports whether nothing of the VM has changed yet (a blocked
+// VM is skipped only then).
+func (r *vmRecord) untouched() bool {
+	return stepOrder[r.Step] <= stepOrder[stepRecorded] && r.Pending == nil && r.Restart == "" && r.Rollback == "" && r.PutBack == "" &&
+		r.Status != StatusDone && !r.anyDisk()
+}
+
+func (r *vmRecord) anyDisk() bool {
+	for _, d := range r.Disks {
+		if d.Created || d.Snapshot != "" || len(d.Snapshots) > 0 || d.Pending != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // intentRec is a call about to be sent.
@@ -164,6 +239,11 @@ func Records(j *journal.Journal) (map[string]Record, error) {
 		rec := Record{VM: r.VM, Step: r.Step, Status: r.Status, Reason: r.Reason, Definition: r.Definition, Updated: r.Updated, Disks: r.diskResults()}
 		if r.Pending != nil {
 			rec.Pending = r.Pending.Op
+		}
+		for _, d := range r.Disks {
+			if d.Pending != nil && rec.Pending == "" {
+				rec.Pending = d.Pending.Op
+			}
 		}
 		out[inventory.Key(r.VM)] = rec
 	}

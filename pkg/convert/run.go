@@ -77,25 +77,37 @@ func (r Result) ExitCode() int {
 // differs from its source's.
 var ErrVerify = errors.New("managed disk content differs from its source")
 
-// Run converts the selected VMs of o.Plan, at most o.Parallel at once, each
-// journaled write-ahead in its own record so a run killed at any instant is
-// continued by running again with the same journal:
+// Run converts the selected VMs of o.Plan, each journaled write-ahead in
+// its own record so a run killed at any instant is continued by running
+// again with the same journal. Before anything changes, a VM in o.Blocked
+// is skipped with its reason, and (platform, precopy) a VM with an
+// extension not in provisioning state Succeeded is skipped naming it.
+// Then, by the VM's method:
 //
 //  1. the VM's definition (GetVM) is recorded before anything changes;
-//  2. DeallocateVM;
-//  3. per disk: CreateDisk (Import), or CreateDisk (Upload), the copy
-//     (through a staging image with o.Staging) and EndUpload; then the
-//     managed disk is read back and its content SHA-256 compared with the
-//     source's. Every disk is verified before the VM is deleted: on a
-//     mismatch the bad managed disk is deleted and the VM fails, still on
-//     its VHDs (the original, untouched); if it was running before, the
-//     managed disks made for it are deleted too (they copy VHDs that
-//     change once it runs) and StartVM runs it again on its VHDs, else it
-//     is left deallocated;
-//  4. DeleteVM (disks, VHDs and NIC stay);
-//  5. CreateVM on the managed disks with the same size, availability set,
-//     NICs and LUNs; it starts running;
-//  6. a VM that was deallocated before is deallocated again.
+//  2. (precopy, while the VM runs) per disk, in parallel: CreateDisk
+//     (Upload), SnapshotVHD, the snapshot copied and read back leaf by
+//     leaf;
+//  3. the VM waits for its turn to be down (at most o.Parallel VMs,
+//     never two of one availability set), its set is made Aligned, and it
+//     is deallocated;
+//  4. platform: ConvertToManagedDisks converts and starts it; go to 8;
+//  5. per disk, in parallel: cutover: CreateDisk (Import), or CreateDisk
+//     (Upload), the copy (through a staging image with o.Staging) and
+//     EndUpload, then the managed disk is read back and its content hash
+//     compared with the source's; precopy: SnapshotVHD again, the pages
+//     changed since copied (zeros included), their chunks read back on
+//     both sides, EndUpload. Every disk is verified before the VM is
+//     deleted: on a mismatch the bad managed disk is deleted and the VM
+//     fails, still on its VHDs; if it was running before, the managed
+//     disks made for it are deleted too and StartVM runs it again on its
+//     VHDs, as after any other failure while it is down;
+//  6. DeleteVM (disks, VHDs, snapshots and NIC stay);
+//  7. CreateVM on the managed disks with the recorded definition (size,
+//     set, NICs, LUNs, tags, caching, extensions...); it starts running.
+//     Any failure from DeleteVM on recreates the VM on its original VHDs
+//     (rollback) and fails it;
+//  8. a VM that was deallocated before is deallocated again.
 //
 // An open intent is reconciled by reading the VM or disk before anything
 // is sent again; a completed upload is never sent again and an interrupted
@@ -122,21 +134,58 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	if len(perr.Problems) > 0 {
 		return Result{}, &perr
 	}
-	e := &engine{o: o}
+	if err := checkMethods(&o, sel); err != nil {
+		return Result{}, err
+	}
+	e := &engine{o: o, gate: newGate(o.Parallel), copying: make(chan struct{}, o.Parallel)}
 	res := Result{VMs: make([]VMResult, len(sel))}
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(o.Parallel)
+	recs := make([]*vmRecord, len(sel))
 	for i, v := range sel {
+		rec, err := loadRecord(o.Journal, v.ID)
+		if err != nil {
+			return Result{}, &journalError{err}
+		}
+		recs[i] = rec
+	}
+	// The gate's queue is filled before any VM starts, so who goes down
+	// first does not depend on goroutine scheduling: the VMs a stopped run
+	// left down first, then the others in plan order. A VM that pre-copies
+	// joins the queue once its copy is done.
+	tickets := make([]*ticket, len(sel))
+	for i, v := range sel {
+		if recs[i].down() {
+			tickets[i] = e.gate.admit(i, setKey(v.ResourceGroup, v.AvailabilitySet))
+		}
+	}
+	skipped := make([]string, len(sel))
+	for i, v := range sel {
+		rec := recs[i]
+		if reason, ok := o.blocked(v.ID); ok && rec.untouched() {
+			skipped[i] = reason
+			continue
+		}
+		if tickets[i] != nil || rec.Status == StatusDone {
+			continue
+		}
+		if m := rec.Method; (m == "" && rec.Step == stepNew && v.Method == MethodPrecopy) || (m == MethodPrecopy && stepOrder[rec.Step] < stepOrder[stepPrecopied]) {
+			continue
+		}
+		tickets[i] = e.gate.enqueue(i, setKey(v.ResourceGroup, v.AvailabilitySet))
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	for i, v := range sel {
+		if skipped[i] != "" {
+			res.VMs[i] = VMResult{ID: v.ID, Status: StatusSkipped, Reason: skipped[i], Disks: []DiskResult{}}
+			e.event(Event{VM: v.ID, Final: true, Status: StatusSkipped, Note: skipped[i]})
+			continue
+		}
 		g.Go(func() error {
-			if r, ok := o.Blocked[v.ID]; ok {
-				res.VMs[i] = VMResult{ID: v.ID, Status: StatusSkipped, Reason: r, Disks: []DiskResult{}}
-				return nil
-			}
 			if e.draining() {
+				e.gate.release(tickets[i])
 				res.VMs[i] = VMResult{ID: v.ID, Status: StatusInterrupted, Reason: "not started: interrupted (migrate resume continues)"}
 				return nil
 			}
-			r, err := e.runVM(gctx, v)
+			r, err := e.runVM(gctx, i, v, recs[i], tickets[i])
 			res.VMs[i] = r
 			var je *journalError
 			if errors.As(err, &je) {
@@ -149,6 +198,40 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		return res, err
 	}
 	return res, nil
+}
+
+// checkMethods refuses, before anything changes, a plan whose methods the
+// options cannot carry out.
+func checkMethods(o *Options, sel []*VMPlan) error {
+	for _, v := range sel {
+		switch v.Method {
+		case "", MethodCutover:
+		case MethodPlatform:
+			if o.Platform == nil {
+				return fmt.Errorf("%w: %s: the plan converts it with the platform's Convert To Managed Disks, which this platform does not have", ErrOptions, v.ID)
+			}
+		case MethodPrecopy:
+			if o.Snapshots == nil {
+				return fmt.Errorf("%w: %s: the plan pre-copies it, which needs the VHDs' blob snapshots", ErrOptions, v.ID)
+			}
+		default:
+			return fmt.Errorf("%w: %s: unknown method %q", ErrOptions, v.ID, v.Method)
+		}
+	}
+	return nil
+}
+
+// blocked is why the VM must wait (Options.Blocked), if it must.
+func (o *Options) blocked(id string) (string, bool) {
+	if r, ok := o.Blocked[id]; ok {
+		return r, true
+	}
+	for k, r := range o.Blocked {
+		if inventory.Key(k) == inventory.Key(id) {
+			return r, true
+		}
+	}
+	return "", false
 }
 
 func selectVMs(p *Plan, ids []string) ([]*VMPlan, error) {
@@ -185,6 +268,11 @@ func selectVMs(p *Plan, ids []string) ([]*VMPlan, error) {
 type engine struct {
 	o    Options
 	evMu sync.Mutex
+	// gate admits VMs to their downtime; copying bounds the VMs
+	// pre-copying at once (Parallel), apart from the gate since a VM
+	// copying while it runs is not down.
+	gate    *gate
+	copying chan struct{}
 }
 
 // draining reports whether the first stage of an interrupt has come.

@@ -18,12 +18,12 @@ func TestConvertEstates(t *testing.T) {
 		po     convert.PlanOptions
 		fault  float64
 	}{
-		{"small.json", convert.PlanOptions{}, 0},
-		{"small.json", convert.PlanOptions{Stream: true}, 0},
-		{"small.json", convert.PlanOptions{}, 0.10},
-		{"small.json", convert.PlanOptions{Stream: true, MaxIOPS: 100000}, 0.10},
-		{"contoso.json", convert.PlanOptions{}, 0},
-		{"contoso.json", convert.PlanOptions{Stream: true}, 0.10},
+		{"small.json", convert.PlanOptions{Method: convert.MethodCutover}, 0},
+		{"small.json", convert.PlanOptions{Method: convert.MethodCutover, Stream: true}, 0},
+		{"small.json", convert.PlanOptions{Method: convert.MethodCutover}, 0.10},
+		{"small.json", convert.PlanOptions{Method: convert.MethodCutover, Stream: true, MaxIOPS: 100000}, 0.10},
+		{"contoso.json", convert.PlanOptions{Method: convert.MethodCutover}, 0},
+		{"contoso.json", convert.PlanOptions{Method: convert.MethodCutover, Stream: true}, 0.10},
 	} {
 		name := tc.estate
 		if tc.po.Stream {

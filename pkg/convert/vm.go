@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"strings"
+	"sync"
 
 	"github.com/migrate-tool/migrate/pkg/cloud"
 	"github.com/migrate-tool/migrate/pkg/disks"
@@ -18,8 +20,14 @@ import (
 // rec.
 type vmWork struct {
 	e    *engine
+	idx  int // plan order among the selected VMs
 	plan *VMPlan
 	rec  *vmRecord
+	// ticket is the VM's place at the gate, held until it runs again or
+	// the engine is done with it.
+	ticket *ticket
+	// mu guards rec: the VM's disks move in parallel (unlocked).
+	mu sync.Mutex
 }
 
 // skipError ends a VM's conversion without changing anything.
@@ -27,15 +35,13 @@ type skipError struct{ reason string }
 
 func (s *skipError) Error() string { return s.reason }
 
-func (e *engine) runVM(ctx context.Context, vp *VMPlan) (VMResult, error) {
+func (e *engine) runVM(ctx context.Context, idx int, vp *VMPlan, rec *vmRecord, t *ticket) (VMResult, error) {
 	res := VMResult{ID: vp.ID}
-	rec, err := loadRecord(e.o.Journal, vp.ID)
-	if err != nil {
-		res.Status, res.Err, res.Reason = StatusFailed, err, err.Error()
-		return res, &journalError{err}
-	}
-	w := &vmWork{e: e, plan: vp, rec: rec}
-	err = w.run(ctx)
+	w := &vmWork{e: e, idx: idx, plan: vp, rec: rec, ticket: t}
+	w.mu.Lock()
+	err := w.run(ctx)
+	w.mu.Unlock()
+	e.gate.release(w.ticket)
 	res.Disks = rec.diskResults()
 	var skip *skipError
 	var je *journalError
@@ -44,6 +50,8 @@ func (e *engine) runVM(ctx context.Context, vp *VMPlan) (VMResult, error) {
 		res.Status = StatusDone
 	case errors.As(err, &skip):
 		res.Status, res.Reason = StatusSkipped, skip.reason
+	case errors.Is(err, errDrained):
+		res.Status, res.Err, res.Reason = StatusInterrupted, err, err.Error()
 	case ctx.Err() != nil && !errors.As(err, &je):
 		res.Status, res.Err, res.Reason = StatusInterrupted, err, "interrupted: run again (migrate resume) to continue"
 	default:
@@ -86,30 +94,136 @@ func (w *vmWork) run(ctx context.Context) error {
 			return err
 		}
 	}
-	def := w.def()
-	vmT := VMID(def.ResourceGroup, def.Name)
+	if p := rec.Pending; p != nil {
+		// An older build kept a disk's open intent in the VM's slot.
+		if name, ok := diskOfTarget(p.Target); ok {
+			if dr := rec.Disks[keyOf(name)]; dr != nil && dr.Pending == nil {
+				dr.Pending, rec.Pending = p, nil
+			}
+		}
+	}
+	if rec.Rollback != "" {
+		// A run stopped while putting a deleted VM back on its VHDs:
+		// finish that first (it ends in the VM's failure, unless the
+		// recreate on managed disks had taken effect after all).
+		if err := w.takeDown(ctx); err != nil {
+			return err
+		}
+		if err := w.rollback(ctx); err != nil {
+			return err
+		}
+	}
 	if rec.Restart != "" {
 		// A run stopped while putting the VM back after a failed
 		// verification: finish that first, and fail as it would have.
+		if err := w.takeDown(ctx); err != nil {
+			return err
+		}
 		return fmt.Errorf("disk %s: %w", rec.Restart, w.restart(ctx))
 	}
+	if rec.PutBack != "" {
+		if err := w.takeDown(ctx); err != nil {
+			return err
+		}
+		return w.runAgain(ctx, errors.New(rec.PutBack))
+	}
+	switch w.method() {
+	case MethodPlatform:
+		return w.platform(ctx)
+	case MethodPrecopy:
+		if stepOrder[rec.Step] < stepOrder[stepPrecopied] {
+			if err := w.precopy(ctx); err != nil {
+				return err
+			}
+		}
+	}
+	return w.recreate(ctx)
+}
+
+// method is the VM's method: the one its conversion started with, else the
+// plan's; "" (a plan or record of an older build) is MethodCutover.
+func (w *vmWork) method() string {
+	m := w.rec.Method
+	if m == "" && w.rec.Step == stepNew {
+		m = w.plan.Method
+	}
+	if m == "" {
+		return MethodCutover
+	}
+	return m
+}
+
+// errDrained ends a VM that was to go down when the first stage of an
+// interrupt came: it is left as it runs.
+var errDrained = errors.New("cut-over not started: interrupted (migrate resume continues)")
+
+// takeDown waits for the VM's turn to be down (the gate: at most Parallel
+// VMs, never two of one availability set). A VM not yet down when the
+// drain came stays up.
+func (w *vmWork) takeDown(ctx context.Context) error {
+	if w.ticket == nil {
+		w.ticket = w.e.gate.enqueue(w.idx, setKey(w.plan.ResourceGroup, w.plan.AvailabilitySet))
+	}
+	if err := w.e.gate.wait(ctx, w.ticket); err != nil {
+		return err
+	}
+	if stepOrder[w.rec.Step] < stepOrder[stepDeallocated] && w.rec.Pending == nil && w.rec.Rollback == "" && w.rec.Restart == "" && w.rec.PutBack == "" && w.e.draining() {
+		return errDrained
+	}
+	return nil
+}
+
+func (w *vmWork) deallocate(ctx context.Context) error {
+	def := w.def()
+	return w.ensure(ctx, OpDeallocate, VMID(def.ResourceGroup, def.Name),
+		func(ctx context.Context) (bool, error) {
+			vm, err := w.e.o.Compute.GetVM(ctx, def.ResourceGroup, def.Name)
+			return err == nil && vm.PowerState == cloud.PowerDeallocated, ignoreNotFound(err)
+		},
+		func(ctx context.Context) error { return w.e.o.Compute.DeallocateVM(ctx, def.ResourceGroup, def.Name) },
+		func() { w.rec.Step = stepDeallocated })
+}
+
+// recreate is the cut-over of MethodCutover and MethodPrecopy: deallocate,
+// make (or finish) and verify every managed disk, delete the VM, create it
+// on the managed disks. A failure once the VM is deleted recreates it on
+// its VHDs (rollback).
+func (w *vmWork) recreate(ctx context.Context) error {
+	rec := w.rec
+	def := w.def()
+	vmT := VMID(def.ResourceGroup, def.Name)
+	if err := w.takeDown(ctx); err != nil {
+		return err
+	}
 	if stepOrder[rec.Step] < stepOrder[stepDeallocated] {
-		err := w.ensure(ctx, OpDeallocate, vmT,
-			func(ctx context.Context) (bool, error) {
-				vm, err := w.e.o.Compute.GetVM(ctx, def.ResourceGroup, def.Name)
-				return err == nil && vm.PowerState == cloud.PowerDeallocated, ignoreNotFound(err)
-			},
-			func(ctx context.Context) error { return w.e.o.Compute.DeallocateVM(ctx, def.ResourceGroup, def.Name) },
-			func() { rec.Step = stepDeallocated })
-		if err != nil {
+		// Azure refuses a managed-disk VM in a Classic set, so the set
+		// is Aligned before anything can leave the VM deleted.
+		if err := w.align(ctx); err != nil {
+			return err
+		}
+		if err := w.deallocate(ctx); err != nil {
 			return err
 		}
 	}
 	if stepOrder[rec.Step] < stepOrder[stepDisks] {
-		for _, d := range allDisks(def) {
-			if err := w.disk(ctx, d); err != nil {
-				return fmt.Errorf("disk %s: %w", d.Name, err)
+		if err := w.dropMismatches(ctx); err != nil {
+			return err
+		}
+		fn := w.disk
+		if w.method() == MethodPrecopy {
+			fn = w.cutoverDisk
+		}
+		err := w.eachDisk(ctx, fn)
+		if merr := w.dropMismatches(ctx); merr != nil {
+			return merr
+		}
+		if err != nil {
+			var je *journalError
+			if ctx.Err() == nil && !errors.As(err, &je) && def.PowerState == cloud.PowerRunning &&
+				stepOrder[rec.Step] >= stepOrder[stepDeallocated] {
+				return w.beginPutBack(ctx, err)
 			}
+			return err
 		}
 		rec.Step = stepDisks
 		w.note("", "every disk verified")
@@ -118,6 +232,12 @@ func (w *vmWork) run(ctx context.Context) error {
 		}
 	}
 	if stepOrder[rec.Step] < stepOrder[stepDeleted] {
+		// Read again (nothing is sent when it is Aligned): a set made
+		// Classic since, or a record of an older build, must not leave
+		// the VM deleted.
+		if err := w.align(ctx); err != nil {
+			return err
+		}
 		err := w.ensure(ctx, OpDeleteVM, vmT,
 			func(ctx context.Context) (bool, error) {
 				_, err := w.e.o.Compute.GetVM(ctx, def.ResourceGroup, def.Name)
@@ -141,32 +261,96 @@ func (w *vmWork) run(ctx context.Context) error {
 			},
 			func(ctx context.Context) error { return w.e.o.Compute.CreateVM(ctx, target) },
 			func() { rec.Step = stepCreated })
+		var je *journalError
+		if err != nil && ctx.Err() == nil && !errors.As(err, &je) {
+			return w.beginRollback(ctx, fmt.Errorf("create the VM on its managed disks: %w", err))
+		}
 		if err != nil {
 			return err
 		}
 	}
-	if stepOrder[rec.Step] < stepOrder[stepDone] {
-		if def.PowerState == cloud.PowerDeallocated {
-			// CreateVM starts the VM; one that was deallocated goes back
-			// to that state.
-			err := w.ensure(ctx, OpRestore, vmT,
-				func(ctx context.Context) (bool, error) {
-					vm, err := w.e.o.Compute.GetVM(ctx, def.ResourceGroup, def.Name)
-					return err == nil && vm.PowerState == cloud.PowerDeallocated, ignoreNotFound(err)
-				},
-				func(ctx context.Context) error { return w.e.o.Compute.DeallocateVM(ctx, def.ResourceGroup, def.Name) },
-				func() { rec.Step = stepDone })
-			if err != nil {
-				return err
-			}
+	return w.finish(ctx, "converted: running on managed disks")
+}
+
+// errMismatch ends a disk's work whose managed disk failed verification
+// (its record says Mismatch): dropMismatches handles it once every disk of
+// the VM has stopped, since a VM that ran is put back with all its disks.
+var errMismatch = fmt.Errorf("%w (the managed disk is dropped)", ErrVerify)
+
+// dropMismatches drops the first disk that failed verification (and with
+// it, for a VM that ran, every disk made: dropMismatch), failing the VM.
+func (w *vmWork) dropMismatches(ctx context.Context) error {
+	for _, d := range allDisks(w.def()) {
+		if dr := w.rec.Disks[keyOf(d.Name)]; dr != nil && dr.Mismatch {
+			return fmt.Errorf("disk %s: %w", d.Name, w.dropMismatch(ctx, d, dr))
 		}
-		rec.Step, rec.Status = stepDone, StatusDone
-		w.note("", "converted: running on managed disks")
-		if err := w.save(); err != nil {
+	}
+	return nil
+}
+
+// maxDisksAtOnce bounds one VM's disks moving at once: each copy holds
+// its own chunk buffers (disks.CopyOptions.Workers).
+const maxDisksAtOnce = 4
+
+// eachDisk runs fn for every disk of the VM in parallel (at most
+// maxDisksAtOnce), each holding the VM's lock except while it waits on the
+// cloud or moves data (unlocked), every one to its end; the first error
+// in disk order is returned.
+func (w *vmWork) eachDisk(ctx context.Context, fn func(context.Context, cloud.VMDisk) error) error {
+	ds := allDisks(w.def())
+	errs := make([]error, len(ds))
+	sem := make(chan struct{}, maxDisksAtOnce)
+	var wg sync.WaitGroup
+	for i, d := range ds {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			w.mu.Lock()
+			defer w.mu.Unlock()
+			if err := fn(ctx, d); err != nil {
+				errs[i] = fmt.Errorf("disk %s: %w", d.Name, err)
+			}
+		}()
+	}
+	w.unlocked(ctx, func(context.Context) { wg.Wait() })
+	return firstErr(errs)
+}
+
+func firstErr(errs []error) error {
+	for _, err := range errs {
+		if err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// finish puts a converted VM that was deallocated before back to that
+// state (CreateVM and the platform's conversion start it) and records it
+// done.
+func (w *vmWork) finish(ctx context.Context, note string) error {
+	rec := w.rec
+	def := w.def()
+	if stepOrder[rec.Step] >= stepOrder[stepDone] {
+		return nil
+	}
+	if def.PowerState == cloud.PowerDeallocated {
+		err := w.ensure(ctx, OpRestore, VMID(def.ResourceGroup, def.Name),
+			func(ctx context.Context) (bool, error) {
+				vm, err := w.e.o.Compute.GetVM(ctx, def.ResourceGroup, def.Name)
+				return err == nil && vm.PowerState == cloud.PowerDeallocated, ignoreNotFound(err)
+			},
+			func(ctx context.Context) error { return w.e.o.Compute.DeallocateVM(ctx, def.ResourceGroup, def.Name) },
+			func() { rec.Step = stepDone })
+		if err != nil {
+			return err
+		}
+	}
+	rec.Step, rec.Status = stepDone, StatusDone
+	w.note("", note)
+	return w.save()
 }
 
 func ignoreNotFound(err error) error {
@@ -181,15 +365,37 @@ func allDisks(vm *cloud.VM) []cloud.VMDisk {
 }
 
 // managedVM is the VM to create: the recorded definition on managed disks
-// named as the classic disks, at the same LUNs.
+// named as the classic disks, at the same LUNs, with everything CreateVM
+// can carry over (tags, boot diagnostics, license type, caching, write
+// accelerator, extensions with their public settings). osProfile secrets
+// are not: a VM made on existing disks takes no osProfile (the plan lists
+// them as Dropped).
 func managedVM(def *cloud.VM) cloud.VM {
+	vm := definedVM(def)
+	vm.OSDisk.VHDURI, vm.OSDisk.ManagedDisk = "", def.OSDisk.Name
+	for i := range vm.DataDisks {
+		vm.DataDisks[i].VHDURI, vm.DataDisks[i].ManagedDisk = "", def.DataDisks[i].Name
+	}
+	return vm
+}
+
+// definedVM is the recorded definition as CreateVM takes it: on the disks
+// it names (its VHDs), running, without what the platform reports but
+// cannot be created (extensions' provisioning states, osProfile secrets).
+func definedVM(def *cloud.VM) cloud.VM {
 	vm := cloud.VM{ResourceGroup: def.ResourceGroup, Name: def.Name, Location: def.Location, Size: def.Size,
 		AvailabilitySet: def.AvailabilitySet, NICs: append([]string(nil), def.NICs...), OSType: def.OSType,
-		PowerState: cloud.PowerRunning, DataDisks: []cloud.VMDisk{}}
-	vm.OSDisk = cloud.VMDisk{Name: def.OSDisk.Name, LUN: def.OSDisk.LUN, ManagedDisk: def.OSDisk.Name, SizeBytes: def.OSDisk.SizeBytes}
-	for _, d := range def.DataDisks {
-		vm.DataDisks = append(vm.DataDisks, cloud.VMDisk{Name: d.Name, LUN: d.LUN, ManagedDisk: d.Name, SizeBytes: d.SizeBytes})
+		PowerState: cloud.PowerRunning, DataDisks: []cloud.VMDisk{}, BootDiagnostics: def.BootDiagnostics,
+		LicenseType: def.LicenseType}
+	if len(def.Tags) > 0 {
+		vm.Tags = maps.Clone(def.Tags)
 	}
+	for _, x := range def.Extensions {
+		x.ProvisioningState = ""
+		vm.Extensions = append(vm.Extensions, x)
+	}
+	vm.OSDisk = def.OSDisk
+	vm.DataDisks = append(vm.DataDisks, def.DataDisks...)
 	return vm
 }
 
@@ -212,13 +418,36 @@ func (w *vmWork) record(ctx context.Context) error {
 	if err := w.matchPlan(vm); err != nil {
 		return err
 	}
+	m := w.method()
+	if m == MethodPlatform || m == MethodPrecopy {
+		// Azure refuses the platform's conversion while an extension is
+		// not in Provisioning succeeded, and a recreate re-adds them: a
+		// failed one would fail the VM after it went down.
+		var bad []string
+		for _, x := range vm.Extensions {
+			if x.ProvisioningState != cloud.ExtensionSucceeded {
+				bad = append(bad, fmt.Sprintf("%s (%s)", x.Name, x.ProvisioningState))
+			}
+		}
+		if len(bad) > 0 {
+			return &skipError{"extension(s) not in provisioning state Succeeded: " + strings.Join(bad, ", ") + "; fix them, then run again"}
+		}
+	}
 	w.rec.Definition = &vm
+	w.rec.Method = m
 	for _, d := range allDisks(&vm) {
 		dp := w.planDisk(d.Name)
-		w.rec.Disks[inventory.Key(d.Name)] = &diskRecord{Name: d.Name, Movement: dp.Movement}
+		mv := dp.Movement
+		switch m {
+		case MethodPlatform:
+			mv = movePlatform
+		case MethodPrecopy:
+			mv = MoveUpload
+		}
+		w.rec.Disks[inventory.Key(d.Name)] = &diskRecord{Name: d.Name, Movement: mv, VHDURI: d.VHDURI}
 	}
 	w.rec.Step = stepRecorded
-	w.note(OpRecord, fmt.Sprintf("definition recorded: size %s, %d NIC(s), %d disk(s), power %s", vm.Size, len(vm.NICs), 1+len(vm.DataDisks), vm.PowerState))
+	w.note(OpRecord, fmt.Sprintf("definition recorded: size %s, %d NIC(s), %d disk(s), power %s, method %s", vm.Size, len(vm.NICs), 1+len(vm.DataDisks), vm.PowerState, m))
 	return w.save()
 }
 
@@ -279,26 +508,14 @@ func (w *vmWork) disk(ctx context.Context, d cloud.VMDisk) error {
 		return nil
 	}
 	if dr.Mismatch {
-		return w.dropMismatch(ctx, d, dr)
+		return errMismatch
 	}
 	if !dr.Created {
-		spec := cloud.ManagedDisk{ResourceGroup: rg, Name: d.Name, Location: def.Location, AccountType: dp.AccountType,
-			SizeBytes: d.SizeBytes, CreateOption: cloud.CreateImport, SourceURI: d.VHDURI}
+		opt := cloud.CreateImport
 		if dp.Movement == MoveUpload {
-			spec.CreateOption, spec.SourceURI = cloud.CreateUpload, ""
+			opt = cloud.CreateUpload
 		}
-		if strings.EqualFold(d.Name, def.OSDisk.Name) {
-			spec.OSType = def.OSType
-		}
-		w.e.event(Event{VM: w.plan.ID, Disk: d.Name, Op: OpCreateDisk, Note: spec.CreateOption})
-		err := w.ensure(ctx, OpCreateDisk, target,
-			func(ctx context.Context) (bool, error) {
-				_, err := w.e.o.Compute.GetDisk(ctx, rg, d.Name)
-				return err == nil, ignoreNotFound(err)
-			},
-			func(ctx context.Context) error { return w.e.o.Compute.CreateDisk(ctx, spec) },
-			func() { dr.Created = true })
-		if err != nil {
+		if err := w.createDisk(ctx, d, dr, opt); err != nil {
 			return err
 		}
 	}
@@ -327,6 +544,61 @@ func (w *vmWork) disk(ctx context.Context, d cloud.VMDisk) error {
 	return w.verify(ctx, d, dr)
 }
 
+// createDisk makes d's managed disk: Import from its VHD server side, or
+// Upload (empty, waiting for its data); in the VM's location with the
+// disk's size and, for the OS disk, the VM's OS type.
+func (w *vmWork) createDisk(ctx context.Context, d cloud.VMDisk, dr *diskRecord, opt string) error {
+	def := w.def()
+	rg := def.ResourceGroup
+	dp := w.planDisk(d.Name)
+	spec := cloud.ManagedDisk{ResourceGroup: rg, Name: d.Name, Location: def.Location, AccountType: dp.AccountType,
+		SizeBytes: d.SizeBytes, CreateOption: opt}
+	if opt == cloud.CreateImport {
+		spec.SourceURI = d.VHDURI
+	}
+	if strings.EqualFold(d.Name, def.OSDisk.Name) {
+		spec.OSType = def.OSType
+	}
+	w.e.event(Event{VM: w.plan.ID, Disk: d.Name, Op: OpCreateDisk, Note: spec.CreateOption})
+	return w.ensure(ctx, OpCreateDisk, diskTarget(rg, d.Name),
+		func(ctx context.Context) (bool, error) {
+			_, err := w.e.o.Compute.GetDisk(ctx, rg, d.Name)
+			return err == nil, ignoreNotFound(err)
+		},
+		func(ctx context.Context) error { return w.e.o.Compute.CreateDisk(ctx, spec) },
+		func() { dr.Created = true })
+}
+
+// deleteDisk deletes a managed disk made for the VM and forgets its
+// progress (checkpoints and leaves too); its snapshots stay on record.
+func (w *vmWork) deleteDisk(ctx context.Context, name string, dr *diskRecord) error {
+	rg := w.def().ResourceGroup
+	err := w.ensure(ctx, OpDeleteDisk, diskTarget(rg, name),
+		func(ctx context.Context) (bool, error) {
+			_, err := w.e.o.Compute.GetDisk(ctx, rg, name)
+			if errors.Is(err, cloud.ErrNotFound) {
+				return true, nil
+			}
+			return false, err
+		},
+		func(ctx context.Context) error { return w.e.o.Compute.DeleteDisk(ctx, rg, name) },
+		func() { dr.reset() })
+	if err != nil {
+		return err
+	}
+	for _, leg := range []string{"stage", "upload", "precopy"} {
+		if cp, err := w.e.checkpoint(rg, name, leg); err == nil {
+			_ = os.Remove(cp)
+		}
+	}
+	if p, err := w.e.leavesPath(rg, name); err == nil {
+		_ = os.Remove(p)
+	}
+	return nil
+}
+
+func keyOf(name string) string { return inventory.Key(name) }
+
 func uploadEnded(state string) bool {
 	return state == cloud.DiskUnattached || state == cloud.DiskAttached
 }
@@ -349,7 +621,7 @@ func exists(path string) bool {
 
 // pendingOn reports whether the open intent is op on target.
 func (w *vmWork) pendingOn(op, target string) bool {
-	p := w.rec.Pending
+	p := *w.slot(target)
 	return p != nil && p.Op == op && p.Target == target
 }
 
@@ -512,13 +784,17 @@ func (w *vmWork) upload(ctx context.Context, d cloud.VMDisk, dr *diskRecord, dp 
 // next run; a failed one fails the VM.
 func (w *vmWork) copyLeg(ctx context.Context, op, target string, run func(context.Context) (string, error), done func(sum string)) error {
 	attempt := 1
-	if p := w.rec.Pending; p != nil {
+	if p := *w.slot(target); p != nil {
 		attempt = p.Attempt + 1
 	}
 	if err := w.intent(op, target, attempt); err != nil {
 		return err
 	}
-	sum, err := run(ctx)
+	var (
+		sum string
+		err error
+	)
+	w.unlocked(ctx, func(ctx context.Context) { sum, err = run(ctx) })
 	w.e.boundary(AfterCall, w.plan.ID, op)
 	if err != nil && ctx.Err() != nil {
 		return fmt.Errorf("%s %s: %w", strings.ToLower(op), target, err)
@@ -557,7 +833,7 @@ func (w *vmWork) verify(ctx context.Context, d cloud.VMDisk, dr *diskRecord) err
 	if err := w.save(); err != nil {
 		return err
 	}
-	return w.dropMismatch(ctx, d, dr)
+	return errMismatch
 }
 
 // dropMismatch deletes a managed disk that failed verification, so no disk
@@ -576,12 +852,18 @@ func (w *vmWork) dropMismatch(ctx context.Context, d cloud.VMDisk, dr *diskRecor
 			return false, err
 		},
 		func(ctx context.Context) error { return w.e.o.Compute.DeleteDisk(ctx, rg, d.Name) },
-		func() { dr.Mismatch, dr.Created, dr.Copied, dr.Uploaded = false, false, false, false })
+		func() {
+			dr.Mismatch, dr.Created, dr.Copied, dr.Uploaded = false, false, false, false
+			dr.Snapshot, dr.Precopied, dr.Final, dr.Delta = "", false, "", false
+			dr.Passes, dr.CaughtUp = 0, false
+		})
 	if err != nil {
 		return err
 	}
-	if cp, err := w.e.checkpoint(rg, d.Name, "upload"); err == nil {
-		_ = os.Remove(cp)
+	for _, leg := range []string{"upload", "precopy"} {
+		if cp, err := w.e.checkpoint(rg, d.Name, leg); err == nil {
+			_ = os.Remove(cp)
+		}
 	}
 	if w.def().PowerState != cloud.PowerRunning {
 		return fmt.Errorf("%w: %s; the VM was left deallocated on its VHDs", ErrVerify, mismatchDetail(dr))
@@ -606,13 +888,33 @@ func mismatchDetail(dr *diskRecord) string {
 // later run makes them all again), then it is started on its VHDs. It returns the verification failure
 // (ErrVerify), saying whether the VM runs again.
 func (w *vmWork) restart(ctx context.Context) error {
-	def := w.def()
-	rg := def.ResourceGroup
 	bad := w.rec.Disks[inventory.Key(w.rec.Restart)]
 	if bad == nil {
 		bad = &diskRecord{Name: w.rec.Restart}
 	}
-	verr := fmt.Errorf("%w: %s", ErrVerify, mismatchDetail(bad))
+	return w.runAgain(ctx, fmt.Errorf("%w: %s", ErrVerify, mismatchDetail(bad)))
+}
+
+// beginPutBack journals that a VM which ran before the conversion and
+// failed while deallocated, before its DeleteVM, goes back to running on
+// its VHDs, then does it (runAgain): one failed disk must not leave it
+// down.
+func (w *vmWork) beginPutBack(ctx context.Context, cause error) error {
+	w.rec.PutBack, w.rec.Step = cause.Error(), stepRecorded
+	w.note(OpStartVM, "the conversion failed while the VM was deallocated ("+cause.Error()+"): it ran before, so it goes back to running on its VHDs")
+	if err := w.save(); err != nil {
+		return err
+	}
+	return w.runAgain(ctx, cause)
+}
+
+// runAgain deletes every managed disk made for the VM (they copy VHDs that
+// change once it runs: a later run makes them anew) and starts it on its
+// VHDs, which nothing has changed; it returns verr, saying whether the VM
+// runs again.
+func (w *vmWork) runAgain(ctx context.Context, verr error) error {
+	def := w.def()
+	rg := def.ResourceGroup
 	for _, d := range allDisks(def) {
 		dr := w.rec.Disks[inventory.Key(d.Name)]
 		if dr == nil {
@@ -623,25 +925,8 @@ func (w *vmWork) restart(ctx context.Context) error {
 			dr.Staged = false
 			continue
 		}
-		err := w.ensure(ctx, OpDeleteDisk, diskTarget(rg, d.Name),
-			func(ctx context.Context) (bool, error) {
-				_, err := w.e.o.Compute.GetDisk(ctx, rg, d.Name)
-				if errors.Is(err, cloud.ErrNotFound) {
-					return true, nil
-				}
-				return false, err
-			},
-			func(ctx context.Context) error { return w.e.o.Compute.DeleteDisk(ctx, rg, d.Name) },
-			func() {
-				*dr = diskRecord{Name: dr.Name, Movement: dr.Movement}
-			})
-		if err != nil {
+		if err := w.deleteDisk(ctx, d.Name, dr); err != nil {
 			return fmt.Errorf("%w; deleting managed disk %s before starting the VM again failed: %w", verr, d.Name, err)
-		}
-		for _, leg := range []string{"stage", "upload"} {
-			if cp, err := w.e.checkpoint(rg, d.Name, leg); err == nil {
-				_ = os.Remove(cp)
-			}
 		}
 	}
 	err := w.ensure(ctx, OpStartVM, VMID(rg, def.Name),
@@ -651,7 +936,7 @@ func (w *vmWork) restart(ctx context.Context) error {
 		},
 		func(ctx context.Context) error { return w.e.o.Compute.StartVM(ctx, rg, def.Name) },
 		func() {
-			w.rec.Restart = ""
+			w.rec.Restart, w.rec.PutBack = "", ""
 			w.note(OpStartVM, "the VM runs again on its VHDs")
 		})
 	if err != nil {

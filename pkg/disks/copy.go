@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"maps"
 	"os"
 	"slices"
 	"sync"
@@ -620,6 +621,7 @@ func (c *copier) summary() (Summary, error) {
 		return s, nil
 	}
 	s.ContentSHA256 = treeRoot(c.size, c.leaves)
+	s.Leaves = maps.Clone(c.leaves)
 	return s, nil
 }
 

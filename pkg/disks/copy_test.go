@@ -388,3 +388,26 @@ func TestPadToMiB(t *testing.T) {
 		t.Fatal("a whole-MiB source was wrapped")
 	}
 }
+
+// TestLeavesRebuildTheRoot checks that the leaves a copy returns, and a
+// leaf computed from one chunk's bytes alone, give the copy's content
+// hash: what the pre-copy's delta verification relies on.
+func TestLeavesRebuildTheRoot(t *testing.T) {
+	data := pattern(24*mib, Extent{mib, 9 * mib}, Extent{15 * mib, 3000})
+	s, err := Copy(t.Context(), &memSource{data: data}, newMemSink(24*mib), CopyOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if TreeRoot(s.Size, s.Leaves) != s.ContentSHA256 {
+		t.Fatal("the leaves do not give the content hash")
+	}
+	leaves := map[int64][32]byte{}
+	for off := int64(0); off < int64(len(data)); off += ChunkSize {
+		if l, ok := LeafDigest(data[off:min(off+ChunkSize, int64(len(data)))], off); ok {
+			leaves[off/ChunkSize] = l
+		}
+	}
+	if len(leaves) != len(s.Leaves) || TreeRoot(s.Size, leaves) != s.ContentSHA256 {
+		t.Errorf("LeafDigest gives %d leaves and another root; the copy %d", len(leaves), len(s.Leaves))
+	}
+}

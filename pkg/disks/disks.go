@@ -68,6 +68,11 @@ type Summary struct {
 	ContentSHA256 [32]byte
 	// ContentAlg names the content hash algorithm.
 	ContentAlg string
+	// Leaves are HashTree's leaf digests by chunk index (a chunk without
+	// data has none); nil for another algorithm. With them a copy that
+	// changes only some chunks later (the pre-copy's cut-over delta) is
+	// verified by hashing those chunks alone (LeafDigest, TreeRoot).
+	Leaves map[int64][32]byte
 }
 
 // Resumable is implemented by sinks that carry state across an interrupted

@@ -65,6 +65,21 @@ func leafDigest(h hash.Hash, data []byte, off int64, ext []Extent) [32]byte {
 	return s
 }
 
+// LeafDigest is the HashTree leaf of the chunk whose plain bytes are data,
+// read from virtual offset off (a multiple of ChunkSize); ok is false for a
+// chunk without data, which has no leaf.
+func LeafDigest(data []byte, off int64) (leaf [32]byte, ok bool) {
+	ext := appendNonZero(nil, data, off)
+	if len(ext) == 0 {
+		return leaf, false
+	}
+	return leafDigest(sha256.New(), data, off, ext), true
+}
+
+// TreeRoot is the HashTree content hash of a disk of size bytes from its
+// leaves by chunk index (Summary.Leaves).
+func TreeRoot(size int64, leaves map[int64][32]byte) [32]byte { return treeRoot(size, leaves) }
+
 // treeRoot is the HashTree root over the leaves of a disk of size bytes,
 // keyed by chunk index.
 func treeRoot(size int64, leaves map[int64][32]byte) [32]byte {
