@@ -44,6 +44,9 @@ func (b *logBuf) String() string {
 
 type env struct {
 	sim *sim.Sim
+	// simDir is the simulator's state directory (its test hooks' files
+	// live under simDir/sim).
+	simDir string
 	// srvPlatform is what serves the emulator's platform calls, if any.
 	srvPlatform cloud.PlatformConversion
 	// azurite is the Azurite blob endpoint behind the emulator, if any.
@@ -66,7 +69,7 @@ type setup struct {
 	blobEndpoint string
 	tokens       azure.TokenStore
 	// platform serves availability sets and the platform's conversion
-	// from a fakePlatform over the simulator.
+	// from the simulator's own.
 	platform bool
 	// wrap, when set, stands between the emulator and the simulator's
 	// migration calls (to make the platform answer what a test needs).
@@ -80,7 +83,8 @@ type setup struct {
 func newEnv(t *testing.T, inv *inventory.Inventory, s setup) *env {
 	t.Helper()
 	ctx := t.Context()
-	sm, err := sim.Open(t.TempDir(), inv, s.sim)
+	simDir := t.TempDir()
+	sm, err := sim.Open(simDir, inv, s.sim)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,8 +98,7 @@ func newEnv(t *testing.T, inv *inventory.Inventory, s setup) *env {
 		eo.Compute, eo.DiskData, eo.BlobEndpoint = sm, sm, s.blobEndpoint
 	}
 	if s.platform {
-		f := newFakePlatform(sm)
-		eo.Platform, eo.Compute = f, f
+		eo.Platform, eo.Compute = sm, sm
 	}
 	var m cloud.Migrator = sm
 	if s.wrap != nil {
@@ -132,7 +135,7 @@ func newEnv(t *testing.T, inv *inventory.Inventory, s setup) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &env{sim: sm, srvPlatform: eo.Platform, azurite: s.blobEndpoint, srv: srv, driver: d, cfg: cfg, log: log}
+	return &env{sim: sm, simDir: simDir, srvPlatform: eo.Platform, azurite: s.blobEndpoint, srv: srv, driver: d, cfg: cfg, log: log}
 }
 
 func TestConformance(t *testing.T) {
