@@ -222,3 +222,29 @@ func blobErr(err error, sasURL string) error {
 	}
 	return red
 }
+
+// DeleteVHD deletes a VHD's page blob with its snapshots (Delete Blob,
+// x-ms-delete-snapshots: include), for `migrate disks cleanup` once the
+// VM runs on verified managed disks; a blob already gone succeeds. A VHD
+// still attached to a VM holds the platform's lease and the Blob service
+// refuses it (LeaseIdMissing, an *cloud.OperationError here).
+func (d *Driver) DeleteVHD(ctx context.Context, vhdURI string) error {
+	what := disks.RedactURL(vhdURI)
+	u, err := d.vhdSAS(ctx, vhdURI, "", sas.BlobPermissions{Delete: true, DeletePreviousVersion: true})
+	if err != nil {
+		return fmt.Errorf("delete vhd %s: %w", what, err)
+	}
+	c, err := blob.NewClientWithNoCredential(u, d.blobClientOptions())
+	if err != nil {
+		return fmt.Errorf("delete vhd %s: %w", what, disks.RedactError(err, u))
+	}
+	include := blob.DeleteSnapshotsOptionTypeInclude
+	_, err = c.Delete(ctx, &blob.DeleteOptions{DeleteSnapshots: &include})
+	switch {
+	case err == nil, bloberror.HasCode(err, bloberror.BlobNotFound):
+		return nil
+	case bloberror.HasCode(err, bloberror.LeaseIDMissing, bloberror.LeaseIsBrokenAndCannotBeRenewed, bloberror.LeaseIDMismatchWithBlobOperation):
+		return &cloud.OperationError{Code: "LeaseIdMissing", Message: "delete vhd " + what + ": the VHD is attached to a VM (the platform holds its lease): " + disks.RedactError(err, u).Error()}
+	}
+	return fmt.Errorf("delete vhd %s: %w", what, blobErr(err, u))
+}

@@ -7,7 +7,9 @@ import (
 	"testing"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/streaming"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/blob"
+	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/lease"
 	azpageblob "github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/pageblob"
 
 	"github.com/migrate-tool/migrate/pkg/cloud"
@@ -111,6 +113,29 @@ func TestVHDSnapshots(t *testing.T) {
 	must(t, "delete snapshot again", func() error { return d.DeleteVHDSnapshot(ctx, uri, s1) })
 	if _, err := d.OpenVHDSnapshot(ctx, uri, s1); !errors.Is(err, cloud.ErrNotFound) {
 		t.Errorf("OpenVHDSnapshot of a deleted snapshot = %v, want ErrNotFound", err)
+	}
+
+	// The VHD goes with its snapshots, but not while a VM holds it: the
+	// platform keeps an infinite lease on an attached disk's blob, taken
+	// here as it would.
+	lc, err := lease.NewBlobClient(pb, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := lc.AcquireLease(ctx, -1, nil); err != nil {
+		t.Fatal(err)
+	}
+	var oe *cloud.OperationError
+	if err := d.DeleteVHD(ctx, uri); !errors.As(err, &oe) || oe.Code != "LeaseIdMissing" {
+		t.Fatalf("DeleteVHD of a leased VHD = %v, want the lease refusal", err)
+	}
+	if _, err := lc.BreakLease(ctx, &lease.BlobBreakOptions{BreakPeriod: to.Ptr(int32(0))}); err != nil {
+		t.Fatal(err)
+	}
+	must(t, "delete vhd", func() error { return d.DeleteVHD(ctx, uri) })
+	must(t, "delete vhd again", func() error { return d.DeleteVHD(ctx, uri) })
+	if _, err := d.OpenVHDSnapshot(ctx, uri, s2); !errors.Is(err, cloud.ErrNotFound) {
+		t.Errorf("OpenVHDSnapshot after DeleteVHD = %v, want ErrNotFound: its snapshots go with it", err)
 	}
 	checkRedacted(t, e)
 }

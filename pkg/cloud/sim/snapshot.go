@@ -60,6 +60,8 @@ type vhdState struct {
 	Ran bool `json:"ran,omitempty"`
 	// Snapshots maps each snapshot id to the generation it holds.
 	Snapshots map[string]int `json:"snapshots,omitempty"`
+	// Deleted: DeleteVHD removed the page blob (and its snapshots).
+	Deleted bool `json:"deleted,omitempty"`
 }
 
 // vhdRan notes that a VM runs on the VHD (a no-op for "", a managed disk).
@@ -147,6 +149,9 @@ func (s *Sim) SnapshotVHD(ctx context.Context, vhdURI string) (string, error) {
 		func(p *persisted) string { return fmt.Sprintf("Gen%d", p.gen(vhdURI)) },
 		func(p *persisted) error {
 			st := p.vhd(vhdURI)
+			if st.Deleted {
+				return vhdGone("snapshot VHD", vhdURI)
+			}
 			run := s.running(p, vhdURI, v)
 			if run || st.Ran {
 				st.Gen++
@@ -259,10 +264,19 @@ func (s *Sim) current(ctx context.Context, v vhdInfo, uri string) (*genVersion, 
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	g := 0
-	err := s.update(func(p *persisted) (bool, error) { g = p.gen(uri); return false, nil })
+	g, gone := 0, false
+	err := s.update(func(p *persisted) (bool, error) {
+		g = p.gen(uri)
+		if st := p.VHDs[inventory.Key(uri)]; st != nil {
+			gone = st.Deleted
+		}
+		return false, nil
+	})
 	if err != nil {
 		return nil, err
+	}
+	if gone {
+		return nil, vhdGone("read VHD", uri)
 	}
 	return s.version(v, g), nil
 }

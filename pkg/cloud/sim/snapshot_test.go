@@ -205,3 +205,29 @@ func TestSnapshotPersistsAndImportReadsCurrent(t *testing.T) {
 		t.Errorf("Import did not read the VHD's current content")
 	}
 }
+
+// DeleteVHD is refused while a VM is on the VHD (the platform's lease),
+// then removes the blob and its snapshots; deleting again succeeds.
+func TestDeleteVHD(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, t.TempDir(), stepEstate(inventory.CloudAzureStackHub), sim.Options{})
+	snap, err := s.SnapshotVHD(ctx, dataVHD)
+	must(t, err)
+	var oe *cloud.OperationError
+	if err := s.DeleteVHD(ctx, dataVHD); !errors.As(err, &oe) || oe.Code != "LeaseIdMissing" {
+		t.Fatalf("DeleteVHD of an attached VHD = %v, want the lease refusal", err)
+	}
+	vms, err := s.ListVMs(ctx)
+	must(t, err)
+	for _, vm := range vms {
+		must(t, s.DeleteVM(ctx, vm.ResourceGroup, vm.Name))
+	}
+	must(t, s.DeleteVHD(ctx, dataVHD))
+	must(t, s.DeleteVHD(ctx, dataVHD))
+	if _, err := s.OpenVHD(ctx, dataVHD); !errors.Is(err, cloud.ErrNotFound) {
+		t.Errorf("OpenVHD of a deleted VHD = %v, want ErrNotFound", err)
+	}
+	if _, err := s.OpenVHDSnapshot(ctx, dataVHD, snap); !errors.Is(err, cloud.ErrNotFound) {
+		t.Errorf("OpenVHDSnapshot of a deleted VHD's snapshot = %v, want ErrNotFound", err)
+	}
+}
