@@ -36,6 +36,11 @@ func (a *app) openAzure(ctx context.Context, inv *inventory.Inventory, j *journa
 
 func (a *app) azureDriver(ctx context.Context, j *journal.Journal) (*azure.Driver, error) {
 	cfg := a.cfg.Azure
+	if a.diskAPIVersion != "" {
+		// --disk-api-version: the profile the operator chose for this
+		// command's disk calls.
+		cfg.APIVersions.Disks = a.diskAPIVersion
+	}
 	cfg.ApplyEnv(func(k string) (string, bool) {
 		v := a.io.Getenv(k)
 		return v, v != ""

@@ -218,6 +218,7 @@ func (a *app) convertDisks(ctx context.Context, f convertFlags, vms []string, j 
 		return err
 	}
 	po.Parallel = a.cfg.Parallel
+	a.diskAPIVersion = f.diskAPIVersion
 	inv, err := a.loadInventory()
 	if err != nil {
 		return err

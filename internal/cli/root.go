@@ -43,6 +43,10 @@ type app struct {
 	// changing command (runlog.go), nil until the journal is opened.
 	args []string
 	log  *runLog
+	// diskAPIVersion is the disk API version the disk step's command was
+	// given (--disk-api-version), for the driver it opens; "" keeps the
+	// configured or default one.
+	diskAPIVersion string
 }
 
 // Main runs the migrate command line with args and returns the exit code.

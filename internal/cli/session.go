@@ -212,6 +212,9 @@ func (a *app) openSim(ctx context.Context, inv *inventory.Inventory) (*sim.Sim, 
 		FaultRate: a.cfg.Sim.FaultRate,
 		Seed:      a.cfg.Sim.Seed,
 		TimeScale: a.cfg.Sim.TimeScale,
+		// The disk API version this command sends (--disk-api-version);
+		// "" is the profile's default.
+		DiskAPIVersion: a.diskAPIVersion,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("open simulator in %s: %w", a.cfg.StateDir, err)
