@@ -219,6 +219,10 @@ func (a *app) convertDisks(ctx context.Context, f convertFlags, vms []string, j 
 	}
 	po.Parallel = a.cfg.Parallel
 	a.diskAPIVersion = f.diskAPIVersion
+	if !yes && !a.io.InTTY {
+		// Refused before anything is opened: there is no one to ask.
+		return a.confirm(ctx, yes, "conversion", convertRefusal, "")
+	}
 	inv, err := a.loadInventory()
 	if err != nil {
 		return err
@@ -389,6 +393,9 @@ func (a *app) blockedVMs(ctx context.Context, inv *inventory.Inventory, j *journ
 	return blocked, nil
 }
 
+// convertRefusal is the disk step's answer without --yes or a terminal.
+const convertRefusal = "disks convert deallocates VMs and may remove and recreate them: pass --yes to convert without a terminal to confirm on (nothing was changed)"
+
 // confirmConvert shows what the disk step will do to each selected VM and
 // asks, as commit does: a conversion deallocates VMs and, where the
 // platform has no conversion of its own, removes and recreates them.
@@ -417,9 +424,7 @@ func (a *app) confirmConvert(ctx context.Context, yes bool, cp *convert.Plan, vm
 		}
 		t.flush()
 	}
-	return a.confirm(ctx, yes, "conversion",
-		"disks convert deallocates VMs and may remove and recreate them: pass --yes to convert without a terminal to confirm on (nothing was changed)",
-		"Type yes to convert these VMs: ")
+	return a.confirm(ctx, yes, "conversion", convertRefusal, "Type yes to convert these VMs: ")
 }
 
 // methodEffect says in a few words what a method does to a running VM.

@@ -27,7 +27,7 @@ var outputCommands = [][]string{
 	{"commit", "reservedip/small-spare-ip", "--yes"},
 	{"run", "--convert-disks", "--yes"},
 	{"status"},
-	{"disks", "convert"},
+	{"disks", "convert", "--yes"},
 	{"sim", "history"},
 	{"inventory", "discover"},
 }
