@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -262,7 +263,7 @@ func (a *app) convertDisks(ctx context.Context, f convertFlags, vms []string, j 
 		// Azure Stack Hub's VMs never were classic: the plan that runs is
 		// made from what Resource Manager lists now; the inventory's was
 		// the offline check.
-		if cp, err = a.hubPlan(ctx, compute, inv, po); err != nil {
+		if cp, err = a.hubPlan(ctx, compute, j, inv, po); err != nil {
 			return err
 		}
 	}
@@ -441,8 +442,11 @@ func methodEffect(method string) string {
 
 // hubPlan plans the disk step on Azure Stack Hub from the VMs Resource
 // Manager lists (convert.BuildFromVMs), with the storage account types the
-// inventory knows.
-func (a *app) hubPlan(ctx context.Context, compute cloud.Compute, inv *inventory.Inventory, po convert.PlanOptions) (*convert.Plan, error) {
+// inventory knows. A VM whose conversion the journal records as begun and
+// not done is planned from its recorded definition instead: deleted for
+// its recreate, Resource Manager lists it no more, and it must never be
+// left so.
+func (a *app) hubPlan(ctx context.Context, compute cloud.Compute, j *journal.Journal, inv *inventory.Inventory, po convert.PlanOptions) (*convert.Plan, error) {
 	var listed []cloud.VM
 	err := retry.Do(ctx, retry.Policy{Transient: cloud.IsTransient}, func(ctx context.Context) error {
 		var err error
@@ -451,6 +455,20 @@ func (a *app) hubPlan(ctx context.Context, compute cloud.Compute, inv *inventory
 	})
 	if err != nil {
 		return nil, fmt.Errorf("list the Resource Manager VMs: %w", err)
+	}
+	unfinished, err := convert.Unfinished(j)
+	if err != nil {
+		return nil, fmt.Errorf("read the disk step's records: %w", err)
+	}
+	for _, def := range unfinished {
+		i := slices.IndexFunc(listed, func(vm cloud.VM) bool {
+			return inventory.Key(vm.ResourceGroup) == inventory.Key(def.ResourceGroup) && inventory.Key(vm.Name) == inventory.Key(def.Name)
+		})
+		if i >= 0 {
+			listed[i] = def
+		} else {
+			listed = append(listed, def)
+		}
 	}
 	po.AccountTypes = map[string]string{}
 	for _, sa := range inv.StorageAccounts {

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -293,5 +294,98 @@ func TestCrashSuiteResumeKilled(t *testing.T) {
 			resumeUntilDone(t, dir)
 			checkConverted(t, dir, fmt.Sprintf("after %d killed resumes", kills))
 		})
+	}
+}
+
+// TestCrashSuiteHubPrecopy kills run --convert-disks on Azure Stack Hub's
+// pre-copy and recreate path at every journal boundary (every few under
+// the race detector), then resumes: each VM ends recreated on managed
+// disks, none is left deleted, and the two VMs of the availability set
+// are never down together (issue 10, "Done when").
+func TestCrashSuiteHubPrecopy(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kills a process at every journal boundary")
+	}
+	hub, err := filepath.Abs(filepath.Join("..", "..", "testdata", "estates", "hub.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"MIGRATE_INVENTORY=" + hub}
+	args := []string{"run", "--yes", "--convert-disks", "--method", "precopy", "--disk-api-version", "2019-07-01"}
+	for n := 1; n < 2000; n += crashStride() {
+		dir := t.TempDir()
+		code, stderr, _ := migrateProc(t, dir, append(env, "MIGRATE_TEST_KILL_AT_BOUNDARY="+strconv.Itoa(n)), args...)
+		if code == 0 {
+			if n == 1 {
+				t.Fatal("the run reached no journal boundary")
+			}
+			return
+		}
+		if code != -1 {
+			t.Fatalf("boundary %d: exit %d, want a kill: %s", n, code, stderr)
+		}
+		for i := 0; ; i++ {
+			code, stderr, _ := migrateProc(t, dir, env, "resume")
+			if code == 0 || code == 2 {
+				break
+			}
+			if code == 1 || i == 5 {
+				t.Fatalf("boundary %d: resume exit %d: %s", n, code, stderr)
+			}
+		}
+		code, stderr, out := migrateProc(t, dir, env, "sim", "history", "-o", "json")
+		if code != 0 {
+			t.Fatalf("sim history: exit %d: %s", code, stderr)
+		}
+		var h historyDoc
+		if err := json.Unmarshal(out, &h); err != nil {
+			t.Fatal(err)
+		}
+		checkHubConverted(t, fmt.Sprintf("boundary %d", n), h)
+		if t.Failed() {
+			return
+		}
+	}
+	t.Fatal("more than 2000 boundaries")
+}
+
+// checkHubConverted reads hub.json's history: every VM's last DeleteVM is
+// followed by a CreateVM that succeeded (none left deleted), each VM was
+// created once on managed disks at the end, and app1 and app2 (one
+// availability set) were never down together.
+func checkHubConverted(t *testing.T, when string, h historyDoc) {
+	t.Helper()
+	down := map[string]bool{}
+	deleted := map[string]bool{}
+	created := map[string]bool{}
+	for _, op := range h.Operations {
+		if op.Result != "Succeeded" {
+			continue
+		}
+		vm := op.Unit[strings.LastIndexByte(op.Unit, '/')+1:]
+		switch op.Op {
+		case "DeallocateVM", "DeleteVM":
+			down[vm] = true
+			if op.Op == "DeleteVM" {
+				deleted[vm] = true
+			}
+		case "CreateVM", "StartVM":
+			down[vm], deleted[vm] = false, false
+			if op.Op == "CreateVM" {
+				created[vm] = true
+			}
+		}
+		if down["app1"] && down["app2"] {
+			t.Errorf("%s: app1 and app2, one availability set, down together (at %s %s)", when, op.Op, op.Unit)
+			return
+		}
+	}
+	for _, vm := range []string{"app1", "app2", "jump"} {
+		if deleted[vm] {
+			t.Errorf("%s: %s left deleted", when, vm)
+		}
+		if !created[vm] {
+			t.Errorf("%s: %s never recreated on managed disks", when, vm)
+		}
 	}
 }

@@ -174,3 +174,25 @@ func Cleanup(ctx context.Context, j *journal.Journal, o CleanupOptions) ([]Lefto
 	}
 	return removed, errors.Join(errs...)
 }
+
+// Unfinished returns the recorded definitions (as they were before the
+// conversion, on their VHDs) of the VMs whose conversion began and is not
+// done, in id order. Where the plan is made from what the platform lists
+// (BuildFromVMs, Azure Stack Hub), a VM deleted for its recreate, or
+// recreated but not yet recorded so, is listed no more or listed as
+// converted: only the journal knows it is the disk step's to finish, so
+// the caller plans these from their definitions. j may be read-only.
+func Unfinished(j *journal.Journal) ([]cloud.VM, error) {
+	recs, err := loadRecords(j)
+	if err != nil {
+		return nil, err
+	}
+	var out []cloud.VM
+	for _, r := range recs {
+		if r.Definition == nil || r.Status == StatusDone {
+			continue
+		}
+		out = append(out, *r.Definition)
+	}
+	return out, nil
+}
