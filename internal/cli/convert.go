@@ -89,7 +89,12 @@ func (f *convertFlags) planOptions() (convert.PlanOptions, error) {
 // conversionPlan builds the disk step's plan; problems (a disk over the
 // target's ceiling) are exit 2 before anything changes.
 func conversionPlan(inv *inventory.Inventory, o convert.PlanOptions) (*convert.Plan, error) {
-	cp, err := convert.Build(inv, o)
+	return planned(convert.Build(inv, o))
+}
+
+// planned maps a conversion plan's build: its problems are exit 2 (the plan
+// is kept to be shown), anything else an error.
+func planned(cp *convert.Plan, err error) (*convert.Plan, error) {
 	if err != nil {
 		var pe *convert.PlanError
 		if errors.As(err, &pe) {
@@ -474,13 +479,5 @@ func (a *app) hubPlan(ctx context.Context, compute cloud.Compute, j *journal.Jou
 	for _, sa := range inv.StorageAccounts {
 		po.AccountTypes[sa.Name] = sa.AccountType
 	}
-	cp, err := convert.BuildFromVMs(inventory.CloudAzureStackHub, listed, po)
-	if err != nil {
-		var pe *convert.PlanError
-		if errors.As(err, &pe) {
-			return cp, badInput(err)
-		}
-		return nil, fmt.Errorf("conversion plan: %w", err)
-	}
-	return cp, nil
+	return planned(convert.BuildFromVMs(inventory.CloudAzureStackHub, listed, po))
 }

@@ -753,12 +753,7 @@ func (w *vmWork) upload(ctx context.Context, d cloud.VMDisk, dr *diskRecord, dp 
 			src = s
 		}
 		resume := exists(cp)
-		var sink disks.Sink
-		err = w.retry(ctx, "grant write access", func(ctx context.Context) error {
-			var err error
-			sink, err = w.e.o.Data.OpenUpload(ctx, rg, d.Name, d.SizeBytes, resume)
-			return err
-		})
+		sink, err := w.openUpload(ctx, d, resume)
 		if err != nil {
 			return "", err
 		}

@@ -71,11 +71,18 @@ func (s *Sim) blobEndpoint(account string) string {
 
 // failedExtensions is the set of folded "<vm>/<extension>" the hook fails.
 func (s *Sim) failedExtensions() map[string]bool {
+	return s.hookNames(s.o.FailedExtensions, failedExtensionsFile)
+}
+
+// hookNames is a test hook's set of folded names: those of the option and
+// those of the hook's file under the simulator's folder, one a line (read
+// on every call, so a test can change it between commands).
+func (s *Sim) hookNames(opt []string, file string) map[string]bool {
 	out := map[string]bool{}
-	for _, n := range s.o.FailedExtensions {
+	for _, n := range opt {
 		out[inventory.Key(n)] = true
 	}
-	f, err := os.Open(filepath.Join(s.store.dir, failedExtensionsFile))
+	f, err := os.Open(filepath.Join(s.store.dir, file))
 	if err != nil {
 		return out
 	}

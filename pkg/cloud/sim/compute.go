@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -628,22 +627,7 @@ func (s *Sim) materialise(ctx context.Context, md *managedDisk, src disks.Source
 
 // corruptNames is the set of disk names the test hook corrupts.
 func (s *Sim) corruptNames() map[string]bool {
-	out := map[string]bool{}
-	for _, n := range s.o.CorruptDisks {
-		out[inventory.Key(n)] = true
-	}
-	f, err := os.Open(filepath.Join(s.store.dir, corruptFile))
-	if err != nil {
-		return out
-	}
-	defer func() { _ = f.Close() }() // read-only
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if n := strings.TrimSpace(sc.Text()); n != "" {
-			out[inventory.Key(n)] = true
-		}
-	}
-	return out
+	return s.hookNames(s.o.CorruptDisks, corruptFile)
 }
 
 // corruptOffset is the byte the test hook flips: inside the first MiB,
