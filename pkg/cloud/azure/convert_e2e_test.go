@@ -62,7 +62,7 @@ func TestConversionUnderARMFaults(t *testing.T) {
 		po  convert.PlanOptions
 		vms []string
 	}{
-		{convert.PlanOptions{}, []string{web1, app1}},
+		{convert.PlanOptions{Method: convert.MethodCutover}, []string{web1, app1}},
 		{convert.PlanOptions{Stream: true}, []string{web2, legacy1}},
 	} {
 		p, err := convert.Build(diskInventory(), part.po)

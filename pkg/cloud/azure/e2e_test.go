@@ -95,7 +95,9 @@ func newEnv(t *testing.T, inv *inventory.Inventory, s setup) *env {
 	eo.ClientID, eo.ClientSecret = testClientID, testClientSecret
 	eo.Log = log.add
 	if s.blobEndpoint != "" {
-		eo.Compute, eo.DiskData, eo.BlobEndpoint = sm, sm, s.blobEndpoint
+		// The disk step's cloud is the simulator's, availability sets and
+		// the platform's conversion included, as sim serve wires it.
+		eo.Compute, eo.DiskData, eo.BlobEndpoint, eo.Platform = sm, sm, s.blobEndpoint, sm
 	}
 	if s.platform {
 		eo.Platform, eo.Compute = sm, sm
