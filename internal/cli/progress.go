@@ -165,7 +165,9 @@ func (p *progress) plainLine(ev phases.Event) {
 	} else if ev.Note != "" {
 		line += ": " + ev.Note
 	}
-	if ev.Err != nil && ev.Final {
+	if ev.Err != nil {
+		// The platform's own words, on the first retry too: a fault that
+		// will not go away must not be retried in silence (issue 14).
 		line += " (" + ev.Err.Error() + ")"
 	}
 	p.a.plainLine(p.last, ev.Unit, line, ev.Time)

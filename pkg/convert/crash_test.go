@@ -385,9 +385,9 @@ func TestKillAtEveryBoundaryIssue10(t *testing.T) {
 			checkIssue10End(t, base, before, 0)
 			// Every boundary of the platform's conversion, every 3rd of
 			// the pre-copy's 170 (a kill costs two processes); in -short
-			// every 5th and 9th.
+			// or under the race detector every 5th and 9th.
 			step := map[bool]map[string]int{false: {convert.MethodPlatform: 1, convert.MethodPrecopy: 3},
-				true: {convert.MethodPlatform: 5, convert.MethodPrecopy: 9}}[testing.Short()][method]
+				true: {convert.MethodPlatform: 5, convert.MethodPrecopy: 9}}[testing.Short() || raceBuild][method]
 			for k := 1; k <= total; k += step {
 				dir := t.TempDir()
 				copyDir(t, tmpl, dir)
