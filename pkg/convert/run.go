@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/migrate-tool/migrate/pkg/cloud"
+	"github.com/migrate-tool/migrate/pkg/exitcode"
 	"github.com/migrate-tool/migrate/pkg/inventory"
 )
 
@@ -51,26 +52,26 @@ type Result struct {
 	VMs []VMResult `json:"vms"`
 }
 
-// Exit codes of cli.md.
+// Exit codes of cli.md, from the one map in pkg/exitcode.
 const (
-	ExitOK          = 0
-	ExitFailed      = 1
-	ExitInterrupted = 4
+	ExitOK          = exitcode.OK
+	ExitFailed      = exitcode.Failed
+	ExitInterrupted = exitcode.Interrupted
 )
 
-// ExitCode maps the result to cli.md's codes: 4 if any VM was interrupted
-// (resume continues it), else 1 if any failed, else 0.
+// ExitCode maps the result to cli.md's codes (exitcode.Worst): 4 if any VM
+// was interrupted (resume continues it), else 1 if any failed, else 0.
 func (r Result) ExitCode() int {
-	code := ExitOK
+	codes := make([]int, 0, len(r.VMs))
 	for _, v := range r.VMs {
 		switch v.Status {
 		case StatusInterrupted:
-			return ExitInterrupted
+			codes = append(codes, exitcode.Interrupted)
 		case StatusFailed:
-			code = ExitFailed
+			codes = append(codes, exitcode.Failed)
 		}
 	}
-	return code
+	return exitcode.Worst(codes...)
 }
 
 // ErrVerify is wrapped by a VM's error when a managed disk's content hash
