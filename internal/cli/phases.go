@@ -185,7 +185,7 @@ func (a *app) runAndConvert(ctx context.Context, cf convertFlags, yes bool) (err
 	if err := putConvertRecord(s.journal, cf.record(nil, true)); err != nil {
 		return fmt.Errorf("journal: %w", err)
 	}
-	prog := a.newProgress(len(s.plan.Units))
+	prog := a.newProgress(s.plan, len(s.plan.Units))
 	defer prog.Close()
 	ex, err := phases.New(a.phaseOptions(s, phases.ModeRun, nil, prog.Event))
 	if err != nil {
@@ -314,7 +314,7 @@ func (a *app) execute(ctx context.Context, mode phases.Mode, args []string, yes 
 	if err := a.askCommit(ctx, yes, unitsOrAll(s, units), ""); err != nil {
 		return err
 	}
-	prog := a.newProgress(len(unitsOrAll(s, units)))
+	prog := a.newProgress(s.plan, len(unitsOrAll(s, units)))
 	defer prog.Close()
 	ex, err := phases.New(a.phaseOptions(s, mode, units, prog.Event))
 	if err != nil {

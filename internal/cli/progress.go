@@ -14,6 +14,7 @@ import (
 	"github.com/migrate-tool/migrate/pkg/convert"
 	"github.com/migrate-tool/migrate/pkg/disks"
 	"github.com/migrate-tool/migrate/pkg/phases"
+	"github.com/migrate-tool/migrate/pkg/plan"
 )
 
 // progress turns executor events into what a person watches, always on
@@ -48,6 +49,10 @@ type progress struct {
 	viewMu   sync.Mutex
 	inflight map[string]*unitLine
 	nDone    int
+	// wave is each unit's wave in the plan and waves their number, for
+	// the overall line; empty when the command has no plan.
+	wave  map[string]int
+	waves int
 }
 
 // unitLine is one unit in flight on the live view.
@@ -57,8 +62,15 @@ type unitLine struct {
 	since time.Time
 }
 
-func (a *app) newProgress(units int) *progress {
-	p := &progress{a: a, total: units, done: map[string]bool{}, start: time.Now(), last: map[string]string{}, inflight: map[string]*unitLine{}}
+func (a *app) newProgress(pl *plan.Plan, units int) *progress {
+	p := &progress{a: a, total: units, done: map[string]bool{}, start: time.Now(), last: map[string]string{}, inflight: map[string]*unitLine{},
+		wave: map[string]int{}}
+	if pl != nil {
+		p.waves = pl.Waves
+		for _, u := range pl.Units {
+			p.wave[u.ID] = u.Wave
+		}
+	}
 	if a.liveView() {
 		p.startLive(a.io.ErrOut)
 	}
@@ -80,7 +92,20 @@ func (p *progress) overallText() string {
 	defer p.viewMu.Unlock()
 	elapsed := time.Since(p.start)
 	done := p.nDone
-	s := fmt.Sprintf("units %d/%d done, %d in flight, %s elapsed", done, p.total, len(p.inflight), elapsed.Round(time.Second))
+	s := fmt.Sprintf("units %d/%d done, %d in flight", done, p.total, len(p.inflight))
+	if p.waves > 0 {
+		// The earliest wave with a unit in flight: the run's front.
+		front := -1
+		for id := range p.inflight {
+			if w, ok := p.wave[id]; ok && (front < 0 || w < front) {
+				front = w
+			}
+		}
+		if front >= 0 {
+			s += fmt.Sprintf(" (wave %d of %d)", front+1, p.waves)
+		}
+	}
+	s += fmt.Sprintf(", %s elapsed", elapsed.Round(time.Second))
 	if done > 0 && done < p.total {
 		eta := time.Duration(float64(elapsed) / float64(done) * float64(p.total-done))
 		s += fmt.Sprintf(", ETA %s", eta.Round(time.Second))

@@ -68,7 +68,7 @@ func TestLiveViewShowsUnitsInFlight(t *testing.T) {
 		tty.Close() // the reader sees the end of the screen
 	}()
 
-	inFlight := regexp.MustCompile(`units \d+/\d+ done, ([2-9]|\d\d+) in flight`)
+	inFlight := regexp.MustCompile(`units \d+/\d+ done, ([2-9]|\d\d+) in flight \(wave \d+ of \d+\)`)
 	unitLine := regexp.MustCompile(`^\s+\S+/\S+\s+(Preparing|Prepared|Committing|Validating|Validated)`)
 	found := make(chan string, 1)
 	go func() {

@@ -388,7 +388,7 @@ func (a *app) resumeRun(ctx context.Context, j *journal.Journal, run journal.Run
 		}
 		o.Units = units
 	}
-	prog := a.newProgress(len(unitsOrAll(s, o.Units)))
+	prog := a.newProgress(s.plan, len(unitsOrAll(s, o.Units)))
 	defer prog.Close()
 	o.Events = prog.Event
 	ex, err := phases.New(o)

@@ -45,7 +45,7 @@ It exits 3 when a selected unit has a blocking (error) finding, 0 otherwise.
 			}
 			defer keepCloseErr(&err, s.Close)
 			units := s.units
-			prog := a.newProgress(len(unitsOrAll(s, units)))
+			prog := a.newProgress(s.plan, len(unitsOrAll(s, units)))
 			defer prog.Close()
 			res, err := phases.Execute(cmd.Context(), a.phaseOptions(s, phases.ModeValidate, units, prog.Event))
 			prog.Close()
