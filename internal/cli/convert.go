@@ -319,7 +319,7 @@ func (a *app) convertDisks(ctx context.Context, f convertFlags, vms []string, j 
 			return fmt.Errorf("journal: %w", err)
 		}
 	}
-	if err := a.printConvertResult(res); err != nil {
+	if err := a.printConvertResult(res, prog.stats); err != nil {
 		return err
 	}
 	if code := res.ExitCode(); code != ExitOK {
@@ -328,26 +328,43 @@ func (a *app) convertDisks(ctx context.Context, f convertFlags, vms []string, j 
 	return nil
 }
 
-func (a *app) printConvertResult(res convert.Result) error {
+func (a *app) printConvertResult(res convert.Result, stats *runStats) error {
 	if a.structured() {
 		return a.writeDoc(res)
 	}
 	t := newTable(a.io.Out, "VM", "STATUS", "DISKS", "VERIFIED", "REASON")
-	done := 0
+	count := map[convert.Status]int{}
 	for _, v := range res.VMs {
-		verified := 0
+		verified, platform := 0, len(v.Disks) > 0
 		for _, d := range v.Disks {
 			if d.Verified {
 				verified++
 			}
+			platform = platform && d.Movement == convert.MovePlatform
 		}
-		if v.Status == convert.StatusDone {
-			done++
+		count[v.Status]++
+		ver := fmt.Sprint(verified)
+		if platform {
+			// The platform converted in place: nothing of ours to hash.
+			ver = "by the platform"
 		}
-		t.row(v.ID, string(v.Status), fmt.Sprint(len(v.Disks)), fmt.Sprint(verified), v.Reason)
+		t.row(v.ID, string(v.Status), fmt.Sprint(len(v.Disks)), ver, v.Reason)
 	}
 	t.flush()
-	fmt.Fprintf(a.io.Out, "\n%d VMs: %d on managed disks\n", len(res.VMs), done)
+	fmt.Fprintf(a.io.Out, "\n%d VMs: %d on managed disks, %d failed, %d skipped, %d interrupted", len(res.VMs),
+		count[convert.StatusDone], count[convert.StatusFailed], count[convert.StatusSkipped], count[convert.StatusInterrupted])
+	if sum := stats.summary(); sum != "" {
+		fmt.Fprint(a.io.Out, "; "+sum)
+	}
+	fmt.Fprintln(a.io.Out)
+	switch {
+	case count[convert.StatusInterrupted] > 0:
+		fmt.Fprintln(a.io.Out, "Next: `migrate resume` continues where this stopped.")
+	case count[convert.StatusFailed] > 0:
+		fmt.Fprintln(a.io.Out, "Next: read each failed VM's reason above (and the log), fix it, then `migrate resume` or convert again.")
+	case count[convert.StatusDone] > 0:
+		fmt.Fprintln(a.io.Out, "Next: once the VMs are checked, `migrate disks cleanup` removes the VHDs and snapshots kept for them.")
+	}
 	return nil
 }
 

@@ -351,7 +351,7 @@ func (a *app) runExecutor(ctx context.Context, ex *phases.Executor, s *session, 
 	if err != nil && !errors.Is(err, context.Canceled) {
 		return err
 	}
-	if perr := a.printResult(res, s, units); perr != nil {
+	if perr := a.printResult(res, s, units, prog.stats); perr != nil {
 		return perr
 	}
 	if code := res.ExitCode(); code != ExitOK {
@@ -388,7 +388,7 @@ type resultSummary struct {
 	ExitCode    int  `json:"exitCode" yaml:"exitCode"`
 }
 
-func (a *app) printResult(res phases.Result, s *session, units []string) error {
+func (a *app) printResult(res phases.Result, s *session, units []string, stats *runStats) error {
 	doc := resultDoc{Units: []resultUnit{}, Findings: findingsFor(s, units, res)}
 	for _, u := range res.Units {
 		ru := resultUnit{ID: u.ID, Phase: string(u.Phase), Outcome: string(u.Outcome), Reason: u.Reason}
@@ -417,10 +417,18 @@ func (a *app) printResult(res phases.Result, s *session, units []string) error {
 		fmt.Fprintf(a.io.Out, "\n%d blocking finding(s); `migrate validate` lists them with their recommendations.\n", n)
 	}
 	fmt.Fprintf(a.io.Out, "\n%d units: %d done, %d failed, %d blocked, %d skipped", doc.Summary.Units, res.Done, res.Failed, res.Blocked, res.Skipped)
-	if res.Interrupted {
-		fmt.Fprint(a.io.Out, "; interrupted: `migrate resume` continues")
+	if sum := stats.summary(); sum != "" {
+		fmt.Fprint(a.io.Out, "; "+sum)
 	}
 	fmt.Fprintln(a.io.Out)
+	switch {
+	case res.Interrupted:
+		fmt.Fprintln(a.io.Out, "Next: `migrate resume` continues where this stopped.")
+	case res.Failed > 0:
+		fmt.Fprintln(a.io.Out, "Next: read each failed unit's reason above (and the log), fix it, then `migrate resume` or run the command again.")
+	case res.Blocked > 0:
+		fmt.Fprintln(a.io.Out, "Next: `migrate validate` lists the blocking findings with what to do; the units downstream wait for them.")
+	}
 	return nil
 }
 

@@ -53,6 +53,8 @@ type progress struct {
 	// the overall line; empty when the command has no plan.
 	wave  map[string]int
 	waves int
+	// stats feed the command's summary.
+	stats *runStats
 }
 
 // unitLine is one unit in flight on the live view.
@@ -64,7 +66,7 @@ type unitLine struct {
 
 func (a *app) newProgress(pl *plan.Plan, units int) *progress {
 	p := &progress{a: a, total: units, done: map[string]bool{}, start: time.Now(), last: map[string]string{}, inflight: map[string]*unitLine{},
-		wave: map[string]int{}}
+		wave: map[string]int{}, stats: newRunStats()}
 	if pl != nil {
 		p.waves = pl.Waves
 		for _, u := range pl.Units {
@@ -116,6 +118,7 @@ func (p *progress) overallText() string {
 // Event is the executor's Events callback.
 func (p *progress) Event(ev phases.Event) {
 	p.a.log.unitEvent(ev)
+	p.stats.note(ev.Unit, string(ev.Op), ev.Attempt)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed {
@@ -256,6 +259,8 @@ type convertProgress struct {
 	copied    int
 	doneBytes int64
 	vmsDone   int
+	// stats feed the command's summary.
+	stats *runStats
 }
 
 // vmLine is one VM in flight on the live view.
@@ -266,7 +271,8 @@ type vmLine struct {
 }
 
 func (a *app) newConvertProgress() *convertProgress {
-	p := &convertProgress{a: a, start: time.Now(), last: map[string]string{}, vms: map[string]*vmLine{}, inflight: map[string]*disks.Progress{}}
+	p := &convertProgress{a: a, start: time.Now(), last: map[string]string{}, vms: map[string]*vmLine{}, inflight: map[string]*disks.Progress{},
+		stats: newRunStats()}
 	if a.liveView() {
 		p.mp = mpb.New(mpb.WithOutput(a.io.ErrOut), mpb.WithAutoRefresh(), mpb.WithRefreshRate(200*time.Millisecond), mpb.WithWidth(24))
 		p.overall = p.mp.New(0, mpb.NopStyle(), mpb.BarPriority(1<<30),
@@ -321,6 +327,7 @@ func (p *convertProgress) vmText(vm string) string {
 // Event is the engine's Events callback.
 func (p *convertProgress) Event(ev convert.Event) {
 	p.a.log.vmEvent(ev)
+	p.stats.note(ev.VM+"\x00"+ev.Disk, ev.Op, ev.Attempt)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed {
