@@ -70,8 +70,14 @@ func (a *app) azureDriver(ctx context.Context, j *journal.Journal) (*azure.Drive
 		}
 		o.PollInterval, o.MaxPollInterval = d, 4*d
 	}
-	if a.cfg.Verbose {
-		o.Log = func(line string) { fmt.Fprintln(a.io.ErrOut, line) }
+	// Every HTTP attempt (method, path, status, duration; secrets already
+	// redacted by the driver) goes to the run log, and with -v to stderr.
+	verbose := a.cfg.Verbose
+	o.Log = func(line string) {
+		a.log.call(line)
+		if verbose {
+			fmt.Fprintln(a.io.ErrOut, line)
+		}
 	}
 	d, err := azure.New(ctx, cfg, o)
 	if err != nil {

@@ -417,13 +417,15 @@ func (a *app) printResult(res phases.Result, s *session, units []string, stats *
 		fmt.Fprintf(a.io.Out, "\n%d blocking finding(s); `migrate validate` lists them with their recommendations.\n", n)
 	}
 	fmt.Fprintf(a.io.Out, "\n%d units: %d done, %d failed, %d blocked, %d skipped", doc.Summary.Units, res.Done, res.Failed, res.Blocked, res.Skipped)
+	if res.Interrupted {
+		fmt.Fprint(a.io.Out, "; interrupted: `migrate resume` continues")
+	}
 	if sum := stats.summary(); sum != "" {
 		fmt.Fprint(a.io.Out, "; "+sum)
 	}
 	fmt.Fprintln(a.io.Out)
 	switch {
 	case res.Interrupted:
-		fmt.Fprintln(a.io.Out, "Next: `migrate resume` continues where this stopped.")
 	case res.Failed > 0:
 		fmt.Fprintln(a.io.Out, "Next: read each failed unit's reason above (and the log), fix it, then `migrate resume` or run the command again.")
 	case res.Blocked > 0:

@@ -35,7 +35,7 @@ type runLog struct {
 // logRecord is one line of the run log.
 type logRecord struct {
 	Time    time.Time `json:"time"`
-	Kind    string    `json:"kind"` // start, unit, vm, end
+	Kind    string    `json:"kind"` // start, unit, vm, call, end
 	Command string    `json:"command,omitempty"`
 	Args    []string  `json:"args,omitempty"`
 	Unit    string    `json:"unit,omitempty"`
@@ -141,6 +141,15 @@ func (l *runLog) vmEvent(ev convert.Event) {
 		r.Error = ev.Err.Error()
 	}
 	l.write(r)
+}
+
+// call records one HTTP attempt of the azure driver: its method, path,
+// status and duration as the driver's log line gives them.
+func (l *runLog) call(line string) {
+	if l == nil {
+		return
+	}
+	l.write(logRecord{Kind: "call", Note: line})
 }
 
 // close ends the log with the exit code and says where it is.
