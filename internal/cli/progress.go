@@ -55,6 +55,10 @@ type progress struct {
 	waves int
 	// stats feed the command's summary.
 	stats *runStats
+	// forecast is the plan's likely duration of this command on the real
+	// platform (0: none; the simulator's operations do not follow the
+	// timing model, so its runs are not forecast).
+	forecast time.Duration
 }
 
 // unitLine is one unit in flight on the live view.
@@ -71,6 +75,13 @@ func (a *app) newProgress(pl *plan.Plan, units int) *progress {
 		p.waves = pl.Waves
 		for _, u := range pl.Units {
 			p.wave[u.ID] = u.Wave
+		}
+		if a.cfg.Driver == "azure" && units == len(pl.Units) {
+			m := plan.DefaultModel()
+			for op, d := range a.cfg.Timing {
+				m.Override(op, d)
+			}
+			p.forecast = m.Window(pl, a.cfg.Parallel, nil).Likely.Makespan
 		}
 	}
 	if a.liveView() {
@@ -108,11 +119,25 @@ func (p *progress) overallText() string {
 		}
 	}
 	s += fmt.Sprintf(", %s elapsed", elapsed.Round(time.Second))
-	if done > 0 && done < p.total {
-		eta := time.Duration(float64(elapsed) / float64(done) * float64(p.total-done))
-		s += fmt.Sprintf(", ETA %s", eta.Round(time.Second))
+	return s + p.eta(elapsed, done) + " "
+}
+
+// eta is the overall line's estimate of what is left: the plan's forecast
+// (the timing model's likely makespan) less the time elapsed while the run
+// keeps within it; once it runs over, or without a forecast, the time the
+// units done so far took, extrapolated.
+func (p *progress) eta(elapsed time.Duration, done int) string {
+	if done >= p.total {
+		return ""
 	}
-	return s + " "
+	if p.forecast > 0 && elapsed < p.forecast {
+		return fmt.Sprintf(", ETA %s (forecast)", (p.forecast - elapsed).Round(time.Second))
+	}
+	if done > 0 {
+		eta := time.Duration(float64(elapsed) / float64(done) * float64(p.total-done))
+		return fmt.Sprintf(", ETA %s", eta.Round(time.Second))
+	}
+	return ""
 }
 
 // Event is the executor's Events callback.

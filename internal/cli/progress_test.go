@@ -217,3 +217,27 @@ func TestRateWindowIgnoresResumedBytes(t *testing.T) {
 		t.Errorf("rate %v, want 20 MiB/s", got)
 	}
 }
+
+// The overall line's ETA is the forecast's while the run keeps within it,
+// then the pace of the units done so far.
+func TestProgressETA(t *testing.T) {
+	p := &progress{total: 10, forecast: time.Hour}
+	for _, tc := range []struct {
+		elapsed time.Duration
+		done    int
+		want    string
+	}{
+		{0, 0, ", ETA 1h0m0s (forecast)"},
+		{20 * time.Minute, 2, ", ETA 40m0s (forecast)"},
+		{90 * time.Minute, 5, ", ETA 1h30m0s"},
+		{90 * time.Minute, 10, ""},
+	} {
+		if got := p.eta(tc.elapsed, tc.done); got != tc.want {
+			t.Errorf("eta(%s, %d) = %q, want %q", tc.elapsed, tc.done, got, tc.want)
+		}
+	}
+	p.forecast = 0
+	if got := p.eta(10*time.Minute, 0); got != "" {
+		t.Errorf("no forecast, nothing done: %q, want none", got)
+	}
+}
