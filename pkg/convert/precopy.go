@@ -240,6 +240,23 @@ func (w *vmWork) openUpload(ctx context.Context, d cloud.VMDisk, resume bool) (d
 	return sink, err
 }
 
+// uploadFrom copies src into d's managed disk open for upload, resumable
+// from the checkpoint cp, rate capped, its progress reported under op: the
+// one streamed copy into a managed disk, whatever its source (a VHD, a
+// staging image, a snapshot).
+func (w *vmWork) uploadFrom(ctx context.Context, op string, d cloud.VMDisk, src disks.Source, cp string, bw int64, iops int) (_ disks.Summary, err error) {
+	resume := exists(cp)
+	sink, err := w.openUpload(ctx, d, resume)
+	if err != nil {
+		return disks.Summary{}, err
+	}
+	defer closeWith(sink, &err, "close upload")
+	prog := &disks.Progress{}
+	w.e.event(Event{VM: w.plan.ID, Disk: d.Name, Op: op, Progress: prog})
+	return disks.Copy(ctx, src, sink, disks.CopyOptions{MaxBandwidth: bw, MaxIOPS: iops, Workers: w.e.o.Workers,
+		Checkpoint: cp, Resume: resume, Progress: prog})
+}
+
 // copySnapshot copies the base snapshot into the disk, resumable from its
 // checkpoint; its leaves go to the disk's leaves file. An open intent
 // without a checkpoint copies again: the snapshot does not change, so the
@@ -261,16 +278,7 @@ func (w *vmWork) copySnapshot(ctx context.Context, d cloud.VMDisk, dr *diskRecor
 			return "", err
 		}
 		defer func() { _ = src.Close() }() // read-only
-		resume := exists(cp)
-		sink, err := w.openUpload(ctx, d, resume)
-		if err != nil {
-			return "", err
-		}
-		defer closeWith(sink, &err, "close upload")
-		prog := &disks.Progress{}
-		w.e.event(Event{VM: w.plan.ID, Disk: d.Name, Op: OpPrecopy, Progress: prog})
-		sum, err := disks.Copy(ctx, src, sink, disks.CopyOptions{MaxBandwidth: bw, MaxIOPS: iops, Workers: w.e.o.Workers,
-			Checkpoint: cp, Resume: resume, Progress: prog})
+		sum, err := w.uploadFrom(ctx, OpPrecopy, d, src, cp, bw, iops)
 		if err != nil {
 			return "", err
 		}

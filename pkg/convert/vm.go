@@ -752,16 +752,7 @@ func (w *vmWork) upload(ctx context.Context, d cloud.VMDisk, dr *diskRecord, dp 
 			defer func() { _ = s.Close() }() // read-only
 			src = s
 		}
-		resume := exists(cp)
-		sink, err := w.openUpload(ctx, d, resume)
-		if err != nil {
-			return "", err
-		}
-		defer closeWith(sink, &err, "close upload")
-		prog := &disks.Progress{}
-		w.e.event(Event{VM: w.plan.ID, Disk: d.Name, Op: OpUpload, Progress: prog})
-		sum, err := disks.Copy(ctx, src, sink, disks.CopyOptions{MaxBandwidth: bw, MaxIOPS: iops, Workers: w.e.o.Workers,
-			Checkpoint: cp, Resume: resume, Progress: prog})
+		sum, err := w.uploadFrom(ctx, OpUpload, d, src, cp, bw, iops)
 		if err != nil {
 			return "", err
 		}
