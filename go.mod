@@ -21,6 +21,11 @@ require (
 )
 
 require (
+	github.com/zeebo/blake3 v0.2.4 // indirect
+	lukechampine.com/blake3 v1.4.1 // indirect
+)
+
+require (
 	github.com/Azure/azure-sdk-for-go/sdk/internal v1.13.0 // indirect
 	github.com/Azure/azure-sdk-for-go/sdk/storage/internal v0.1.0 // indirect
 	github.com/AzureAD/microsoft-authentication-library-for-go v1.10.1 // indirect

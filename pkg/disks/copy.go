@@ -2,7 +2,6 @@ package disks
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -46,6 +45,11 @@ type CopyOptions struct {
 	Resume bool
 	// Progress, when set, is updated as the copy goes.
 	Progress *Progress
+	// Hash is the tree content hash: HashTree ("" too) or
+	// HashTreeBLAKE3. A source that names its own (a staging image,
+	// ContentHashSource) is hashed with that one, so the copy verifies
+	// against its manifest.
+	Hash string
 
 	// clock replaces the wall clock in tests of the rate caps.
 	clock clock
@@ -97,7 +101,10 @@ type copier struct {
 	alloc []Extent
 	fp    string
 	alg   string
-	thr   *throttle
+	// treeAlg hashes the leaves: alg when it is a tree hash, HashTree
+	// beside HashRuns, "" when a resumed checkpoint has no leaves.
+	treeAlg string
+	thr     *throttle
 
 	nbuf int
 	pool chan []byte
@@ -140,15 +147,25 @@ func newCopier(ctx context.Context, src Source, dst Sink, o CopyOptions) (*copie
 	if err != nil {
 		return nil, err
 	}
-	alg := HashTree
+	alg := o.Hash
+	if alg == "" {
+		alg = HashTree
+	}
+	if !IsTreeHash(alg) {
+		return nil, fmt.Errorf("content hash %q: want %q or %q", alg, HashTree, HashTreeBLAKE3)
+	}
 	if h, ok := src.(ContentHashSource); ok {
 		alg = h.ContentHash()
 	}
-	if alg != HashTree && alg != HashRuns {
-		return nil, fmt.Errorf("source asks for content hash %q, want %q or %q", alg, HashTree, HashRuns)
+	if !IsTreeHash(alg) && alg != HashRuns {
+		return nil, fmt.Errorf("source asks for content hash %q, want %q, %q or %q", alg, HashTree, HashTreeBLAKE3, HashRuns)
+	}
+	treeAlg := alg
+	if alg == HashRuns {
+		treeAlg = HashTree
 	}
 	c := &copier{
-		src: src, dst: dst, o: o, size: size, alloc: alloc, alg: alg,
+		src: src, dst: dst, o: o, size: size, alloc: alloc, alg: alg, treeAlg: treeAlg,
 		fp:     fingerprint(size, alloc),
 		thr:    newThrottle(o.clock, o.MaxBandwidth, o.MaxIOPS),
 		nbuf:   o.Workers + 2,
@@ -267,7 +284,12 @@ func (c *copier) restore(ctx context.Context) ([]cpRecord, *runsState, error) {
 		if len(ext) > 0 {
 			c.exts[r.Chunk] = ext
 		}
-		if c.alg == HashTree && len(ext) > 0 {
+		if c.alg == HashRuns && len(ext) > 0 && r.Leaf == "" {
+			// Written by a build that kept no leaves beside HashRuns:
+			// the copy ends without a tree root.
+			c.treeAlg = ""
+		}
+		if c.treeAlg != "" && len(ext) > 0 {
 			l, err := hex.DecodeString(r.Leaf)
 			if err != nil || len(l) != 32 {
 				return nil, nil, fmt.Errorf("checkpoint %s: chunk %d: bad leaf: %w", c.o.Checkpoint, r.Chunk, ErrCheckpointMismatch)
@@ -417,7 +439,7 @@ func (c *copier) run(ctx context.Context) (Summary, error) {
 		workers.Add(1)
 		g.Go(func() error {
 			defer workers.Done()
-			h := sha256.New()
+			h := newTreeHash(c.treeAlg)
 			var ext []Extent
 			for it := range workCh {
 				var err error
@@ -527,7 +549,8 @@ func (c *copier) process(ctx context.Context, h hash.Hash, it *item, ext []Exten
 			}
 			doneCh <- done{hash: &st}
 		}
-	} else if len(ext) > 0 {
+	}
+	if len(ext) > 0 && c.treeAlg != "" {
 		l := leafDigest(h, data, it.off, ext)
 		rec.Leaf = hex.EncodeToString(l[:])
 		c.mu.Lock()
@@ -611,7 +634,11 @@ func (c *copier) summary() (Summary, error) {
 			out = append(out, e)
 		}
 	}
-	s := Summary{Size: c.size, Extents: out, ContentAlg: c.alg}
+	s := Summary{Size: c.size, Extents: out, ContentAlg: c.alg, TreeAlg: c.treeAlg}
+	if c.treeAlg != "" {
+		s.Tree = treeRoot(c.treeAlg, c.size, c.leaves)
+		s.Leaves = maps.Clone(c.leaves)
+	}
 	if c.runs != nil {
 		h, err := c.runs.sum()
 		if err != nil {
@@ -620,8 +647,7 @@ func (c *copier) summary() (Summary, error) {
 		s.ContentSHA256 = h
 		return s, nil
 	}
-	s.ContentSHA256 = treeRoot(c.size, c.leaves)
-	s.Leaves = maps.Clone(c.leaves)
+	s.ContentSHA256 = s.Tree
 	return s, nil
 }
 

@@ -411,3 +411,40 @@ func TestLeavesRebuildTheRoot(t *testing.T) {
 		t.Errorf("LeafDigest gives %d leaves and another root; the copy %d", len(leaves), len(s.Leaves))
 	}
 }
+
+// TestHashChoice: --hash blake3 changes the content hash and nothing else;
+// it is part of a checkpoint's identity, so a copy resumed with the other
+// hash is refused rather than giving a root mixed of two kinds of leaves.
+func TestHashChoice(t *testing.T) {
+	data := pattern(12*mib, Extent{mib, 5 * mib}, Extent{9 * mib, 4096})
+	sha, err := Copy(t.Context(), &memSource{data: data}, newMemSink(12*mib), CopyOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b3, err := Copy(t.Context(), &memSource{data: data}, newMemSink(12*mib), CopyOptions{Hash: HashTreeBLAKE3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sha.ContentAlg != HashTree || b3.ContentAlg != HashTreeBLAKE3 || sha.ContentSHA256 == b3.ContentSHA256 {
+		t.Fatalf("algorithms %s and %s, same root: %v", sha.ContentAlg, b3.ContentAlg, sha.ContentSHA256 == b3.ContentSHA256)
+	}
+	if b3.Tree != b3.ContentSHA256 || b3.TreeAlg != HashTreeBLAKE3 || !slices.Equal(sha.Extents, b3.Extents) {
+		t.Fatal("a BLAKE3 copy's tree or extents differ from its content hash")
+	}
+	if _, err := Copy(t.Context(), &memSource{data: data}, newMemSink(12*mib), CopyOptions{Hash: "md5"}); err == nil {
+		t.Fatal("an unknown hash was accepted")
+	}
+
+	cp := filepath.Join(t.TempDir(), "cp")
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	dst := newMemSink(12 * mib)
+	dst.failAfter, dst.cancel = 1, cancel
+	if _, err := Copy(ctx, &memSource{data: data}, dst, CopyOptions{Workers: 1, Checkpoint: cp}); err == nil {
+		t.Fatal("not interrupted")
+	}
+	dst.failAfter = 0
+	if _, err := Copy(t.Context(), &memSource{data: data}, dst, CopyOptions{Checkpoint: cp, Resume: true, Hash: HashTreeBLAKE3}); !errors.Is(err, ErrCheckpointMismatch) {
+		t.Fatalf("resuming a SHA-256 copy with BLAKE3: %v, want ErrCheckpointMismatch", err)
+	}
+}

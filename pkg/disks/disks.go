@@ -68,8 +68,16 @@ type Summary struct {
 	ContentSHA256 [32]byte
 	// ContentAlg names the content hash algorithm.
 	ContentAlg string
-	// Leaves are HashTree's leaf digests by chunk index (a chunk without
-	// data has none); nil for another algorithm. With them a copy that
+	// Tree is the root of the tree hash TreeAlg (HashTree unless
+	// CopyOptions.Hash chose another): ContentSHA256 itself for a tree
+	// algorithm, and computed beside HashRuns for a v1 staging source, so
+	// a disk step compares hashes of one kind whatever the source's
+	// format. TreeAlg is "" when a resumed copy's older checkpoint holds
+	// no leaves to build it from.
+	Tree    [32]byte
+	TreeAlg string
+	// Leaves are the tree hash's leaf digests by chunk index (a chunk
+	// without data has none); nil when TreeAlg is "". With them a copy that
 	// changes only some chunks later (the pre-copy's cut-over delta) is
 	// verified by hashing those chunks alone (LeafDigest, TreeRoot).
 	Leaves map[int64][32]byte

@@ -27,7 +27,9 @@
 //
 // content is {"alg": "sha256-tree-4m", "value": hex}: disks.HashTree, a
 // SHA-256 tree over 4 MiB leaves, each leaf the chunk's runs of non-zero
-// sectors, so the copier hashes chunks in parallel and never a hole. The
+// sectors, so the copier hashes chunks in parallel and never a hole; or
+// {"alg": "blake3-tree-4m", ...}, the same tree with BLAKE3 (disks
+// copy --hash blake3), which a copy out of the image then uses too. The
 // MAC key is HKDF-SHA256(data key, no salt, info "migrate-staging/2 gmac",
 // 32 bytes); a MAC is AES-256-GMAC (GCM, no plaintext, the message as
 // additional data) with a fresh random 12-byte nonce, written as hex nonce

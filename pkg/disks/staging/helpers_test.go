@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/binary"
+	"hash"
 	"os"
 	"path/filepath"
 	"slices"
@@ -77,8 +78,12 @@ func summaryOf(p []byte) disks.Summary {
 }
 
 // treeHash is sha256-tree-4m over the plain disk p, by its definition.
-func treeHash(p []byte) []byte {
-	root := sha256.New()
+func treeHash(p []byte) []byte { return treeHashWith(p, sha256.New) }
+
+// treeHashWith is the tree of disks.md with newHash for the leaves and the
+// root (blake3-tree-4m with a BLAKE3).
+func treeHashWith(p []byte, newHash func() hash.Hash) []byte {
+	root := newHash()
 	root.Write([]byte{1})
 	root.Write(binary.BigEndian.AppendUint64(nil, uint64(len(p))))
 	for off := int64(0); off < int64(len(p)); off += disks.ChunkSize {
@@ -86,7 +91,7 @@ func treeHash(p []byte) []byte {
 		if len(runs) == 0 {
 			continue
 		}
-		leaf := sha256.New()
+		leaf := newHash()
 		leaf.Write([]byte{0})
 		for _, e := range runs {
 			leaf.Write(binary.BigEndian.AppendUint64(nil, uint64(e.Off)))

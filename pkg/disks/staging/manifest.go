@@ -225,8 +225,8 @@ func decodeManifest(data []byte) (*Manifest, error) {
 		if err := decodeStrict(data, &w); err != nil {
 			return nil, err
 		}
-		if w.Content.Alg != disks.HashTree {
-			return nil, formatErr("content.alg %q, want %q", w.Content.Alg, disks.HashTree)
+		if !disks.IsTreeHash(w.Content.Alg) {
+			return nil, formatErr("content.alg %q, want %q or %q", w.Content.Alg, disks.HashTree, disks.HashTreeBLAKE3)
 		}
 		if w.ChunkMACs.Alg != MACGMAC {
 			return nil, formatErr("chunkMacs.alg %q, want %q", w.ChunkMACs.Alg, MACGMAC)
@@ -235,7 +235,7 @@ func decodeManifest(data []byte) (*Manifest, error) {
 			return nil, formatErr("mac.alg missing or not %q", MACGMAC)
 		}
 		m = Manifest{Format: w.Format, Cipher: w.Cipher, SectorSize: w.SectorSize, VirtualSize: w.VirtualSize,
-			Extents: w.Extents, Key: w.Key, ContentSHA256: w.Content.Value, ContentAlg: disks.HashTree,
+			Extents: w.Extents, Key: w.Key, ContentSHA256: w.Content.Value, ContentAlg: w.Content.Alg,
 			ChunkSize: w.ChunkSize, ChunkMACs: w.ChunkMACs.Value, MAC: w.MAC.Value}
 	default:
 		return nil, formatErr("format %q, want %q or %q", head.Format, FormatV2, FormatV1)

@@ -204,8 +204,8 @@ func (s *Sink) Finish(ctx context.Context, sum disks.Summary) error {
 	if sum.Size != s.size {
 		return fmt.Errorf("staging: summary size %d, image size %d", sum.Size, s.size)
 	}
-	if sum.ContentAlg != disks.HashTree {
-		return fmt.Errorf("staging: content hash %q, format %s needs %q", sum.ContentAlg, Format, disks.HashTree)
+	if !disks.IsTreeHash(sum.ContentAlg) {
+		return fmt.Errorf("staging: content hash %q, format %s needs %q or %q", sum.ContentAlg, Format, disks.HashTree, disks.HashTreeBLAKE3)
 	}
 	if err := checkExtents(sum.Extents, s.size); err != nil {
 		return fmt.Errorf("staging: summary extents: %w", err)
@@ -233,7 +233,7 @@ func (s *Sink) Finish(ctx context.Context, sum disks.Summary) error {
 		Extents:       make([][2]int64, len(sum.Extents)),
 		Key:           s.key,
 		ContentSHA256: hex.EncodeToString(sum.ContentSHA256[:]),
-		ContentAlg:    disks.HashTree,
+		ContentAlg:    sum.ContentAlg,
 		ChunkSize:     disks.ChunkSize,
 		ChunkMACs:     make([]ChunkMAC, 0, len(want)),
 	}

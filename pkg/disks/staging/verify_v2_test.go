@@ -1,6 +1,11 @@
 package staging
 
 import (
+	"context"
+	"hash"
+
+	lblake3 "lukechampine.com/blake3"
+
 	"bytes"
 	"crypto/aes"
 	"crypto/cipher"
@@ -235,9 +240,15 @@ func TestV1ImagesStillRead(t *testing.T) {
 			if !bytes.Equal(got, want) {
 				t.Fatal("the v1 verifier decrypts to something else")
 			}
-			out := copyOut(t, dir, name, kek)
+			out, sum := copyOutSum(t, dir, name, kek)
 			if !bytes.Equal(out, want) {
 				t.Fatal("decrypting a v1 image gives something else")
+			}
+			// Beside v1's own hash the copy gives the tree hash, so a
+			// disk step resumed from a v1 image compares one kind of
+			// hash with the managed disk's (issue 12).
+			if sum.TreeAlg != disks.HashTree || !bytes.Equal(sum.Tree[:], treeHash(want)) {
+				t.Fatalf("tree hash beside HashRuns: %s %x, want the tree of the plain disk", sum.TreeAlg, sum.Tree)
 			}
 		})
 	}
@@ -246,6 +257,12 @@ func TestV1ImagesStillRead(t *testing.T) {
 // copyOut is what disks decrypt does: open, verify every MAC, copy out
 // through the copier, check the content hash against the manifest.
 func copyOut(t *testing.T, dir, name string, kek []byte) []byte {
+	t.Helper()
+	out, _ := copyOutSum(t, dir, name, kek)
+	return out
+}
+
+func copyOutSum(t *testing.T, dir, name string, kek []byte) ([]byte, disks.Summary) {
 	t.Helper()
 	ctx := t.Context()
 	src, err := Open(ctx, dir, name, kek)
@@ -269,7 +286,58 @@ func copyOut(t *testing.T, dir, name string, kek []byte) []byte {
 	if err := VerifyContent(src.Manifest(), sum); err != nil {
 		t.Fatal(err)
 	}
-	return readFile(t, out)
+	return readFile(t, out), sum
+}
+
+// TestV2BLAKE3: --hash blake3 writes a v2 image whose content is the
+// BLAKE3 tree, checked with another BLAKE3 implementation
+// (lukechampine.com/blake3) than the copier's (github.com/zeebo/blake3);
+// a copy out of it hashes with BLAKE3 too and verifies.
+func TestV2BLAKE3(t *testing.T) {
+	ctx := t.Context()
+	dir, kek, plain := t.TempDir(), newKEK(t), testDisk(t)
+	sink, err := Create(ctx, dir, "disk", kek, "", testSize)
+	if err != nil {
+		t.Fatal(err)
+	}
+	up, err := disks.Copy(ctx, &memDisk{plain}, sink, disks.CopyOptions{Workers: 3, Hash: disks.HashTreeBLAKE3})
+	sink.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := treeHashWith(plain, func() hash.Hash { return lblake3.New(32, nil) })
+	if up.ContentAlg != disks.HashTreeBLAKE3 || !bytes.Equal(up.ContentSHA256[:], want) {
+		t.Fatalf("copy: %s %x, want blake3-tree-4m %x", up.ContentAlg, up.ContentSHA256, want)
+	}
+	src, err := Open(ctx, dir, "disk", kek)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := src.Manifest()
+	_ = src.Close()
+	if m.ContentAlg != disks.HashTreeBLAKE3 || m.ContentSHA256 != hex.EncodeToString(want) {
+		t.Fatalf("manifest content %s %s", m.ContentAlg, m.ContentSHA256)
+	}
+	out, sum := copyOutSum(t, dir, "disk", kek)
+	if !bytes.Equal(out, plain) || sum.ContentAlg != disks.HashTreeBLAKE3 {
+		t.Fatalf("decrypted copy differs or hashed with %s", sum.ContentAlg)
+	}
+}
+
+// The BLAKE3 value of the disks.md test vector.
+func TestSpecVectorBLAKE3(t *testing.T) {
+	const vectorTreeBLAKE3 = "0af34af5eb78287589974840389dce177689c8850db9a6d0e1821b2b5d80649b"
+	got := hex.EncodeToString(treeHashWith(specVectorDisk(), func() hash.Hash { return lblake3.New(32, nil) }))
+	if got != vectorTreeBLAKE3 {
+		t.Errorf("blake3 tree %s, disks.md says %s", got, vectorTreeBLAKE3)
+	}
+	c, err := disks.Copy(t.Context(), &memDisk{specVectorDisk()}, discardSink{}, disks.CopyOptions{Hash: disks.HashTreeBLAKE3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hex.EncodeToString(c.ContentSHA256[:]) != vectorTreeBLAKE3 {
+		t.Errorf("the copier's blake3 tree %x", c.ContentSHA256)
+	}
 }
 
 // TestV2ThroughTheCopier: a copy into staging and back out, both through
@@ -297,3 +365,10 @@ func TestV2ThroughTheCopier(t *testing.T) {
 		t.Fatal("decrypted copy differs")
 	}
 }
+
+// discardSink keeps nothing: a copy through it only hashes.
+type discardSink struct{}
+
+func (discardSink) WriteChunk(context.Context, *disks.Chunk) error { return nil }
+func (discardSink) Finish(context.Context, disks.Summary) error    { return nil }
+func (discardSink) Close() error                                   { return nil }
