@@ -6,8 +6,9 @@
 #   - a 16 GiB sparse disk with 64 KiB in every 4 MiB chunk, and the
 #     256 MiB contiguous disk with the same data,
 #   - a 1 TiB dynamic VHD holding 64 MiB,
-# each copied plain (to raw) and to an encrypted staging image, next to
-# qemu-img convert -O raw of the same file. It also checks the outputs are
+# each copied plain (to raw) and to an encrypted staging image, with the
+# default SHA-256 tree content hash and with --hash blake3 (blake3-tree-4m),
+# next to qemu-img convert -O raw of the same file. It also checks the outputs are
 # byte-identical to qemu-img's and that the bytes read from the source are
 # exactly the allocated bytes.
 #
@@ -40,7 +41,7 @@ measure() {
 # case NAME SRC FORMAT: qemu-img, plain and staging, BENCH_RUNS rounds.
 bench_case() {
 	local name=$1 src=$2 fmt=$3
-	: >"$work/q"; : >"$work/p"; : >"$work/s"
+	: >"$work/q"; : >"$work/p"; : >"$work/s"; : >"$work/pb"; : >"$work/sb"
 	for _ in $(seq "$runs"); do
 		rm -f "$work/q.raw"
 		measure "$work/q" qemu-img convert -f "$fmt" -O raw "$src" "$work/q.raw"
@@ -49,24 +50,31 @@ bench_case() {
 		plain=$(cat "$work/last")
 		rm -rf "$work/st"; mkdir "$work/st"
 		measure "$work/s" "$work/benchcopy" -no-sync -key-file "$work/kek" "$src" "staging:$work/st/disk"
+		rm -f "$work/o.raw"
+		measure "$work/pb" "$work/benchcopy" -no-sync -hash blake3-tree-4m "$src" "$work/o.raw"
+		rm -rf "$work/st"; mkdir "$work/st"
+		measure "$work/sb" "$work/benchcopy" -no-sync -hash blake3-tree-4m -key-file "$work/kek" "$src" "staging:$work/st/disk"
 	done
 	# qemu-img compare follows the holes (SEEK_DATA); cmp would read 1 TiB.
 	qemu-img compare -q -f raw -F raw "$work/q.raw" "$work/o.raw" && same=identical || same=DIFFERENT
 	local alloc read
 	alloc=$(sed -n 's/.*allocated=\([0-9]*\).*/\1/p' <<<"$plain")
 	read=$(sed -n 's/.* read=\([0-9]*\).*/\1/p' <<<"$plain")
-	local qc pc sc qm pm sm
+	local qc pc sc qm pm sm pbc sbc pbm sbm
 	qc=$(cut -d' ' -f1 "$work/q" | median); qm=$(cut -d' ' -f2 "$work/q" | median)
 	pc=$(cut -d' ' -f1 "$work/p" | median); pm=$(cut -d' ' -f2 "$work/p" | median)
 	sc=$(cut -d' ' -f1 "$work/s" | median); sm=$(cut -d' ' -f2 "$work/s" | median)
-	printf '| %s | %.3f | %.3f (%.2fx) | %.3f (%.2fx) | %d / %d / %d | %s | %s |\n' "$name" "$qc" "$pc" \
+	pbc=$(cut -d' ' -f1 "$work/pb" | median); pbm=$(cut -d' ' -f2 "$work/pb" | median)
+	sbc=$(cut -d' ' -f1 "$work/sb" | median); sbm=$(cut -d' ' -f2 "$work/sb" | median)
+	printf '| %s | %.3f | %.3f (%.2fx) | %.3f (%.2fx) | %.3f (%.2fx) | %.3f (%.2fx) | %d / %d / %d / %d / %d | %s | %s |\n' "$name" "$qc" "$pc" \
 		"$(echo "$pc / $qc" | bc -l)" "$sc" "$(echo "$sc / $qc" | bc -l)" \
-		$((qm / 1024)) $((pm / 1024)) $((sm / 1024)) "$([ "$alloc" = "$read" ] && echo "= $((read >> 20)) MiB" || echo "read $read of $alloc")" "$same"
+		"$pbc" "$(echo "$pbc / $qc" | bc -l)" "$sbc" "$(echo "$sbc / $qc" | bc -l)" \
+		$((qm / 1024)) $((pm / 1024)) $((sm / 1024)) $((pbm / 1024)) $((sbm / 1024)) "$([ "$alloc" = "$read" ] && echo "= $((read >> 20)) MiB" || echo "read $read of $alloc")" "$same"
 	echo "$name $pc $sc" >>"$work/summary"
 }
 
-echo "| disk | qemu-img CPU s | plain CPU s (x qemu) | staging CPU s (x qemu) | peak RSS MiB qemu / plain / staging | bytes read = allocated | output vs qemu-img |"
-echo "| --- | ---: | ---: | ---: | ---: | --- | --- |"
+echo "| disk | qemu-img CPU s | plain CPU s (x qemu) | staging CPU s (x qemu) | plain blake3 CPU s (x qemu) | staging blake3 CPU s (x qemu) | peak RSS MiB qemu / plain / staging / plain b3 / staging b3 | bytes read = allocated | output vs qemu-img |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |"
 
 for g in 1 4; do
 	v="$work/half$g.vhd"

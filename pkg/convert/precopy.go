@@ -286,7 +286,7 @@ func (w *vmWork) copySnapshot(ctx context.Context, d cloud.VMDisk, dr *diskRecor
 		if err := lf.save(lp); err != nil {
 			return "", err
 		}
-		return hexSum(sum.ContentSHA256), nil
+		return treeSum(sum)
 	}, func(sum string) { dr.Copied, dr.SourceSHA256 = true, sum })
 }
 

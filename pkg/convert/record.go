@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/migrate-tool/migrate/pkg/cloud"
+	"github.com/migrate-tool/migrate/pkg/disks"
 	"github.com/migrate-tool/migrate/pkg/inventory"
 	"github.com/migrate-tool/migrate/pkg/phases/journal"
 )
@@ -63,8 +64,14 @@ type vmRecord struct {
 	Method string `json:"method,omitempty"`
 	// Status is done or failed once a run finished with the VM; Reason
 	// says why it failed.
-	Status  Status      `json:"status,omitempty"`
-	Reason  string      `json:"reason,omitempty"`
+	Status Status `json:"status,omitempty"`
+	Reason string `json:"reason,omitempty"`
+	// Hash names the content hash of every SourceSHA256 and
+	// ManagedSHA256 here (disks.HashTree). A record without it was written
+	// by a release whose copies hashed sha256-runs: its unverified hashes
+	// are dropped on load and computed again, so a source hashed one way
+	// is never compared with a managed disk hashed the other (issue 12).
+	Hash    string      `json:"hash,omitempty"`
 	Log     []logRecord `json:"log"`
 	Updated time.Time   `json:"updated"`
 }
@@ -186,6 +193,14 @@ func loadRecord(j *journal.Journal, vmID string) (*vmRecord, error) {
 	}
 	if r.Disks == nil {
 		r.Disks = map[string]*diskRecord{}
+	}
+	if r.Hash != disks.HashTree {
+		for _, d := range r.Disks {
+			if !d.Verified {
+				d.SourceSHA256, d.ManagedSHA256 = "", ""
+			}
+		}
+		r.Hash = disks.HashTree
 	}
 	return r, nil
 }

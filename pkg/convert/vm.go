@@ -643,7 +643,13 @@ func (w *vmWork) stage(ctx context.Context, d cloud.VMDisk, dr *diskRecord, dp D
 	}
 	if w.pendingOn(OpStage, target) && !exists(cp) {
 		if src, err := staging.OpenStore(ctx, st, w.e.o.KEK); err == nil {
-			sum := src.Manifest().ContentSHA256
+			sum := ""
+			if m := src.Manifest(); m.ContentAlg == disks.HashTree {
+				// Another kind (a v1 image of an earlier release) is
+				// not comparable with the managed disk's: leg 2 gives
+				// the tree of the same bytes.
+				sum = m.ContentSHA256
+			}
 			_ = src.Close() // read-only: its close loses nothing
 			return w.closeReconciled(OpStage, target, func() { dr.Staged, dr.SourceSHA256 = true, sum })
 		}
@@ -667,7 +673,7 @@ func (w *vmWork) stage(ctx context.Context, d cloud.VMDisk, dr *diskRecord, dp D
 		if err != nil {
 			return "", err
 		}
-		return hexSum(sum.ContentSHA256), nil
+		return treeSum(sum)
 	}, func(sum string) { dr.Staged, dr.SourceSHA256 = true, sum })
 }
 
@@ -761,7 +767,7 @@ func (w *vmWork) upload(ctx context.Context, d cloud.VMDisk, dr *diskRecord, dp 
 				return "", err
 			}
 		}
-		return hexSum(sum.ContentSHA256), nil
+		return treeSum(sum)
 	}, func(sum string) { dr.Copied, dr.SourceSHA256 = true, sum })
 }
 
@@ -972,7 +978,17 @@ func (w *vmWork) hash(ctx context.Context, disk string, src disks.Source) (strin
 	if err != nil {
 		return "", err
 	}
-	return hexSum(sum.ContentSHA256), nil
+	return treeSum(sum)
+}
+
+// treeSum is a copy's HashTree root, the kind every hash of the disk
+// step is: a copy out of a v1 staging image hashes HashRuns for its
+// manifest and the tree beside it.
+func treeSum(sum disks.Summary) (string, error) {
+	if sum.TreeAlg != disks.HashTree {
+		return "", fmt.Errorf("the copy gave no %s content hash (it hashed %q): it cannot be compared with the managed disk's", disks.HashTree, sum.TreeAlg)
+	}
+	return hexSum(sum.Tree), nil
 }
 
 // discard is a sink that keeps nothing: Copy through it computes the

@@ -79,6 +79,10 @@ func (discardSink) Finish(ctx context.Context, s disks.Summary) error    { retur
 func (discardSink) Close() error                                         { return nil }
 
 func benchCopy(b *testing.B, sink func(dir string, size int64) (disks.Sink, error)) {
+	benchCopyHash(b, disks.HashTree, sink)
+}
+
+func benchCopyHash(b *testing.B, hash string, sink func(dir string, size int64) (disks.Sink, error)) {
 	path := halfVHD(b)
 	dir := b.TempDir()
 	b.SetBytes(512 * benchMiB) // the data moved
@@ -92,7 +96,7 @@ func benchCopy(b *testing.B, sink func(dir string, size int64) (disks.Sink, erro
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := disks.Copy(b.Context(), src, dst, disks.CopyOptions{}); err != nil {
+		if _, err := disks.Copy(b.Context(), src, dst, disks.CopyOptions{Hash: hash}); err != nil {
 			b.Fatal(err)
 		}
 		dst.Close()
@@ -112,6 +116,11 @@ func BenchmarkCopyDynamicVHDToRaw(b *testing.B) {
 // reading, zero detection and the content hash alone.
 func BenchmarkCopyDynamicVHDToDiscard(b *testing.B) {
 	benchCopy(b, func(string, int64) (disks.Sink, error) { return discardSink{}, nil })
+}
+
+// BenchmarkCopyDynamicVHDToDiscardBLAKE3 is the same with --hash blake3.
+func BenchmarkCopyDynamicVHDToDiscardBLAKE3(b *testing.B) {
+	benchCopyHash(b, disks.HashTreeBLAKE3, func(string, int64) (disks.Sink, error) { return discardSink{}, nil })
 }
 
 // BenchmarkCopyDynamicVHDToStaging encrypts the same disk into a staging

@@ -2,7 +2,7 @@
 // prints what it measured; scripts/bench-disks.sh drives it until the CLI's
 // `migrate disks copy` exists.
 //
-//	benchcopy [-max-bandwidth 16MB] [-workers N] [-no-sync] [-key-file F] SRC DST
+//	benchcopy [-max-bandwidth 16MB] [-workers N] [-no-sync] [-key-file F] [-hash blake3-tree-4m] SRC DST
 //
 // SRC ending in .vhd is read as a VHD, anything else as a raw image; DST
 // ending in .vhd is written as a fixed VHD, staging:DIR/NAME as an
@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -38,7 +39,22 @@ func run() (err error) {
 	workers := flag.Int("workers", 0, "chunks in flight (0: default)")
 	noSync := flag.Bool("no-sync", false, "skip the destination's fsyncs")
 	keyFile := flag.String("key-file", "", "key-encryption key for a staging:DIR/NAME destination")
+	hash := flag.String("hash", disks.HashTree, "content hash: "+disks.HashTree+" or "+disks.HashTreeBLAKE3)
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the copy to this file")
 	flag.Parse()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer func() {
+			pprof.StopCPUProfile()
+			_ = f.Close() // a profile, not data
+		}()
+	}
 	if flag.NArg() != 2 {
 		return fmt.Errorf("usage: benchcopy [-max-bandwidth RATE] SRC DST")
 	}
@@ -99,7 +115,7 @@ func run() (err error) {
 			err = fmt.Errorf("close %s: %w", dstPath, cerr)
 		}
 	}()
-	sum, err := disks.Copy(ctx, counted, dst, disks.CopyOptions{MaxBandwidth: rate, Workers: *workers})
+	sum, err := disks.Copy(ctx, counted, dst, disks.CopyOptions{MaxBandwidth: rate, Workers: *workers, Hash: *hash})
 	if err != nil {
 		return err
 	}
