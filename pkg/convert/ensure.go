@@ -89,7 +89,19 @@ func (w *vmWork) ensure(ctx context.Context, op, target string, check func(conte
 			open = p.Attempt
 		}
 	}
-	return w.do(ctx, step.Step{Op: op, Open: open, Read: check, Send: do}, target, apply)
+	var read func(context.Context) (bool, error)
+	if check != nil {
+		read = func(ctx context.Context) (bool, error) {
+			var done bool
+			err := w.e.eng.Policy().Read(ctx, func(ctx context.Context) error {
+				var err error
+				done, err = check(ctx)
+				return err
+			})
+			return done, err
+		}
+	}
+	return w.do(ctx, step.Step{Op: op, Open: open, Read: read, Send: do}, target, apply)
 }
 
 // copyLeg journals one copy: intent, the copy, outcome with its hash. An

@@ -39,9 +39,10 @@ type Step struct {
 	// Read reads the platform: done reports that the call's effect is
 	// there, so nothing is to be sent. It runs for an open intent before
 	// anything is sent, and after a transient fault before the call is
-	// sent again, its own transient faults retried (Policy.Read). nil
-	// means the call may be sent again as it is: only for a call that is
-	// idempotent or resumes from its own checkpoint.
+	// sent again. It retries its own transient faults (Policy.Read, or a
+	// read built on it): the engine calls it once and stops the step at
+	// its error. nil means the call may be sent again as it is: only for
+	// a call that is idempotent or resumes from its own checkpoint.
 	Read func(ctx context.Context) (done bool, err error)
 	// Send is the call.
 	Send func(ctx context.Context) error
@@ -99,13 +100,7 @@ func (e *Engine) Do(ctx context.Context, s Step) (Outcome, error) {
 		}
 		var done bool
 		var err error
-		unlocked(ctx, func(ctx context.Context) {
-			err = e.policy.Read(ctx, func(ctx context.Context) error {
-				var rerr error
-				done, rerr = s.Read(ctx)
-				return rerr
-			})
-		})
+		unlocked(ctx, func(ctx context.Context) { done, err = s.Read(ctx) })
 		return done, err
 	}
 	attempt := s.Open

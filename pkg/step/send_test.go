@@ -174,33 +174,43 @@ func TestDo(t *testing.T) {
 	}
 }
 
-// TestDoReadRetried: a read answered with a transient fault is read again
-// (it changes nothing), and a read that fails for good stops the step with
-// nothing sent.
-func TestDoReadRetried(t *testing.T) {
+// TestDoReadError: the engine calls Read once (a read retries its own
+// faults, Policy.Read): a read that fails stops the step with nothing
+// sent, its error wrapped, not a StoreError.
+func TestDoReadError(t *testing.T) {
 	e := step.New(step.Policy{MaxAttempts: 5, Sleep: func(context.Context, time.Duration) error { return nil }}, nil, nil)
-	reads := 0
-	rec := &fakeRecord{}
-	out, err := e.Do(context.Background(), step.Step{Target: "t", Op: "Op", Open: 1, Record: rec,
-		Read: func(context.Context) (bool, error) {
-			reads++
-			if reads < 3 {
-				return false, errTransient
-			}
-			return true, nil
-		},
-		Send: func(context.Context) error { t.Fatal("sent"); return nil },
-	})
-	if err != nil || out.Result != step.Reconciled || reads != 3 {
-		t.Fatalf("out %+v, err %v, %d reads", out, err, reads)
+	for _, rerr := range []error{errTransient, errRefused} {
+		reads := 0
+		_, err := e.Do(context.Background(), step.Step{Target: "t", Op: "Op", Open: 1, Record: &fakeRecord{},
+			Read: func(context.Context) (bool, error) { reads++; return false, rerr },
+			Send: func(context.Context) error { t.Fatal("sent"); return nil },
+		})
+		if !errors.Is(err, rerr) || step.IsStoreError(err) || reads != 1 {
+			t.Errorf("err = %v after %d reads, want the read's after 1", err, reads)
+		}
 	}
-	_, err = e.Do(context.Background(), step.Step{Target: "t", Op: "Op", Open: 1, Record: rec,
-		Read: func(context.Context) (bool, error) { return false, errRefused },
-		Send: func(context.Context) error { t.Fatal("sent"); return nil },
+}
+
+// TestPolicyRead: a read answered with a transient fault is read again (it
+// changes nothing), up to MaxAttempts.
+func TestPolicyRead(t *testing.T) {
+	p := step.Policy{MaxAttempts: 5, Sleep: func(context.Context, time.Duration) error { return nil }}
+	p.Defaults()
+	reads := 0
+	err := p.Read(context.Background(), func(context.Context) error {
+		reads++
+		if reads < 3 {
+			return errTransient
+		}
+		return nil
 	})
-	var oe *cloud.OperationError
-	if !errors.As(err, &oe) || step.IsStoreError(err) {
-		t.Fatalf("err = %v, want the read's", err)
+	if err != nil || reads != 3 {
+		t.Fatalf("err %v after %d reads, want nil after 3", err, reads)
+	}
+	reads = 0
+	err = p.Read(context.Background(), func(context.Context) error { reads++; return errTransient })
+	if !errors.Is(err, errTransient) || reads != 5 {
+		t.Fatalf("err %v after %d reads, want the fault after 5", err, reads)
 	}
 }
 
