@@ -143,7 +143,7 @@ func (p *progress) eta(elapsed time.Duration, done int) string {
 // Event is the executor's Events callback.
 func (p *progress) Event(ev phases.Event) {
 	p.a.log.unitEvent(ev)
-	p.stats.note(ev.Unit, string(ev.Op), ev.Attempt)
+	p.stats.note(ev.Target, ev.Op, ev.Attempt)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed {
@@ -155,10 +155,10 @@ func (p *progress) Event(ev phases.Event) {
 	}
 	if ev.Final {
 		p.viewMu.Lock()
-		l := p.inflight[ev.Unit]
-		delete(p.inflight, ev.Unit)
-		first := !p.done[ev.Unit]
-		p.done[ev.Unit] = true
+		l := p.inflight[ev.Target]
+		delete(p.inflight, ev.Target)
+		first := !p.done[ev.Target]
+		p.done[ev.Target] = true
 		p.nDone = len(p.done)
 		p.viewMu.Unlock()
 		if l != nil {
@@ -169,22 +169,22 @@ func (p *progress) Event(ev phases.Event) {
 		}
 		return
 	}
-	phase := string(ev.Phase)
+	phase := ev.State
 	if ev.Note != "" {
 		phase += " (" + ev.Note + ")"
 	}
 	p.viewMu.Lock()
-	l := p.inflight[ev.Unit]
+	l := p.inflight[ev.Target]
 	n := len(p.inflight)
 	p.viewMu.Unlock()
 	if l == nil {
 		l = &unitLine{}
-		unit := ev.Unit
+		unit := ev.Target
 		l.bar = p.mp.New(0, mpb.NopStyle(), mpb.BarPriority(n),
 			mpb.PrependDecorators(decor.Any(func(decor.Statistics) string { return p.unitText(unit) })))
 	}
 	p.viewMu.Lock()
-	p.inflight[ev.Unit] = l
+	p.inflight[ev.Target] = l
 	if l.phase != phase {
 		l.phase, l.since = phase, time.Now()
 	}
@@ -204,12 +204,12 @@ func (p *progress) unitText(unit string) string {
 // plainLine prints one line for a state change, unless it says what the
 // unit's last line said.
 func (p *progress) plainLine(ev phases.Event) {
-	line := fmt.Sprintf("%-40s %s", ev.Unit, ev.Phase)
+	line := fmt.Sprintf("%-40s %s", ev.Target, ev.State)
 	if ev.Op != "" && ev.Attempt > 1 {
 		line += fmt.Sprintf(" (%s attempt %d)", ev.Op, ev.Attempt)
 	}
 	if ev.Final {
-		p.done[ev.Unit] = true
+		p.done[ev.Target] = true
 		// The final event repeats the phase the unit reached; "done" adds
 		// nothing to it, a reason does.
 		if ev.Note != "" && ev.Note != string(phases.OutcomeDone) {
@@ -223,7 +223,7 @@ func (p *progress) plainLine(ev phases.Event) {
 		// will not go away must not be retried in silence (issue 14).
 		line += " (" + ev.Err.Error() + ")"
 	}
-	p.a.plainLine(p.last, ev.Unit, line, ev.Time)
+	p.a.plainLine(p.last, ev.Target, line, ev.Time)
 }
 
 // Close stops the live view and prints how many units finished; safe to
@@ -352,17 +352,17 @@ func (p *convertProgress) vmText(vm string) string {
 // Event is the engine's Events callback.
 func (p *convertProgress) Event(ev convert.Event) {
 	p.a.log.vmEvent(ev)
-	p.stats.note(ev.VM+"\x00"+ev.Disk, ev.Op, ev.Attempt)
+	p.stats.note(ev.Target+"\x00"+ev.Part, ev.Op, ev.Attempt)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed {
 		return
 	}
-	key := ev.VM + "\x00" + ev.Disk
+	key := ev.Target + "\x00" + ev.Part
 	p.viewMu.Lock()
 	if ev.Progress != nil {
 		p.inflight[key] = ev.Progress
-	} else if pr, ok := p.inflight[key]; ok && ev.Disk != "" {
+	} else if pr, ok := p.inflight[key]; ok && ev.Part != "" {
 		p.copied++
 		p.doneBytes += pr.Done()
 		delete(p.inflight, key)
@@ -373,9 +373,9 @@ func (p *convertProgress) Event(ev convert.Event) {
 		return
 	}
 	p.viewMu.Lock()
-	l := p.vms[ev.VM]
+	l := p.vms[ev.Target]
 	if ev.Final {
-		delete(p.vms, ev.VM)
+		delete(p.vms, ev.Target)
 		p.vmsDone++
 	}
 	p.viewMu.Unlock()
@@ -387,12 +387,12 @@ func (p *convertProgress) Event(ev convert.Event) {
 	}
 	if l == nil {
 		l = &vmLine{since: time.Now()}
-		vm := ev.VM
+		vm := ev.Target
 		l.bar = p.mp.New(0, mpb.NopStyle(),
 			mpb.PrependDecorators(decor.Any(func(decor.Statistics) string { return p.vmText(vm) })))
 	}
 	p.viewMu.Lock()
-	p.vms[ev.VM] = l
+	p.vms[ev.Target] = l
 	if ev.Op != "" {
 		l.op = ev.Op
 	}
@@ -400,9 +400,9 @@ func (p *convertProgress) Event(ev convert.Event) {
 }
 
 func (p *convertProgress) plainLine(ev convert.Event) {
-	line := ev.VM
-	if ev.Disk != "" {
-		line += " disk " + ev.Disk
+	line := ev.Target
+	if ev.Part != "" {
+		line += " disk " + ev.Part
 	}
 	if ev.Op != "" {
 		line += " " + ev.Op
@@ -410,16 +410,16 @@ func (p *convertProgress) plainLine(ev convert.Event) {
 			line += fmt.Sprintf(" (attempt %d)", ev.Attempt)
 		}
 	}
-	if ev.Status != "" && ev.Final {
-		line += ": " + string(ev.Status)
+	if ev.Outcome != "" && ev.Final {
+		line += ": " + ev.Outcome
 	}
-	if ev.Note != "" && ev.Note != ev.VM {
+	if ev.Note != "" && ev.Note != ev.Target {
 		line += ": " + ev.Note
 	}
 	if ev.Err != nil {
 		line += ": " + ev.Err.Error()
 	}
-	p.a.plainLine(p.last, ev.VM, line, ev.Time)
+	p.a.plainLine(p.last, ev.Target, line, ev.Time)
 }
 
 // Close stops the live view; safe to call more than once.

@@ -123,8 +123,8 @@ func (l *runLog) unitEvent(ev phases.Event) {
 	if l == nil {
 		return
 	}
-	r := logRecord{Time: ev.Time, Kind: "unit", Unit: ev.Unit, Phase: string(ev.Phase), Op: string(ev.Op), Attempt: ev.Attempt,
-		Note: ev.Note, Final: ev.Final, Outcome: string(ev.Outcome)}
+	r := logRecord{Time: ev.Time, Kind: "unit", Unit: ev.Target, Phase: ev.State, Op: ev.Op, Attempt: ev.Attempt,
+		Note: ev.Note, Final: ev.Final, Outcome: ev.Outcome}
 	if ev.Err != nil {
 		r.Error = ev.Err.Error()
 	}
@@ -135,8 +135,8 @@ func (l *runLog) vmEvent(ev convert.Event) {
 	if l == nil || (ev.Progress != nil && ev.Op == "" && ev.Note == "") {
 		return
 	}
-	r := logRecord{Time: ev.Time, Kind: "vm", VM: ev.VM, Disk: ev.Disk, Op: ev.Op, Attempt: ev.Attempt, Note: ev.Note,
-		Final: ev.Final, Outcome: string(ev.Status)}
+	r := logRecord{Time: ev.Time, Kind: "vm", VM: ev.Target, Disk: ev.Part, Op: ev.Op, Attempt: ev.Attempt, Note: ev.Note,
+		Final: ev.Final, Outcome: ev.Outcome}
 	if ev.Err != nil {
 		r.Error = ev.Err.Error()
 	}

@@ -5,14 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
-	"syscall"
 	"testing"
 
 	"github.com/migrate-tool/migrate/pkg/cloud"
@@ -21,25 +17,20 @@ import (
 	"github.com/migrate-tool/migrate/pkg/disks"
 	"github.com/migrate-tool/migrate/pkg/inventory"
 	"github.com/migrate-tool/migrate/pkg/phases/journal"
+	"github.com/migrate-tool/migrate/pkg/step/steptest"
 )
 
-// Environment of a crash worker: the re-executed test binary acting as one
-// `migrate disks convert` process that kills itself at a boundary.
+// Environment of a crash worker (steptest): the re-executed test binary
+// acting as one `migrate disks convert` process that kills itself at a
+// boundary.
 const (
-	envWorker    = "CONVERT_CRASH_WORKER"     // state directory
-	envKillAfter = "CONVERT_CRASH_KILL_AFTER" // boundaries before SIGKILL; 0: never
-	envStream    = "CONVERT_CRASH_STREAM"     // "1": Upload instead of Import
-	envKillOps   = "CONVERT_CRASH_KILL_OPS"   // comma-separated ops whose boundaries count; "": all
-	envMethod    = "CONVERT_CRASH_METHOD"     // the method of every VM; "": the plan's
-	envFailVM    = "CONVERT_CRASH_FAIL_VM"    // a VM whose CreateVM on managed disks is refused
+	envStream  = "CONVERT_CRASH_STREAM"   // "1": Upload instead of Import
+	envKillOps = "CONVERT_CRASH_KILL_OPS" // comma-separated ops whose boundaries count; "": all
+	envMethod  = "CONVERT_CRASH_METHOD"   // the method of every VM; "": the plan's
+	envFailVM  = "CONVERT_CRASH_FAIL_VM"  // a VM whose CreateVM on managed disks is refused
 )
 
-func TestMain(m *testing.M) {
-	if dir := os.Getenv(envWorker); dir != "" {
-		os.Exit(crashWorker(dir))
-	}
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { steptest.Main(m, crashWorker) }
 
 func crashInventory() (*inventory.Inventory, error) {
 	return inventory.Load(filepath.Join("..", "..", "testdata", "estates", "small.json"))
@@ -48,8 +39,7 @@ func crashInventory() (*inventory.Inventory, error) {
 // crashWorker converts the small estate, SIGKILLing itself at the Nth
 // journal boundary (of the ops envKillOps names, if any); it prints the
 // boundaries it counted and exits 10 plus the run's exit code.
-func crashWorker(dir string) int {
-	killAfter, _ := strconv.Atoi(os.Getenv(envKillAfter))
+func crashWorker(dir string, kill *steptest.Killer) int {
 	stream := os.Getenv(envStream) == "1"
 	var killOps map[string]bool
 	if v := os.Getenv(envKillOps); v != "" {
@@ -96,16 +86,11 @@ func crashWorker(dir string) int {
 		}
 		compute = w
 	}
-	var n atomic.Int64
 	res, err := convert.Run(context.Background(), convert.Options{Plan: p, Compute: compute, Data: s, Journal: j, StateDir: dir,
 		Platform: s.Platform(), Snapshots: s, Parallel: parallel, TimeScale: testTimeScale,
 		OnBoundary: func(b convert.Boundary, vm, op string) {
-			if killOps != nil && !killOps[op] {
-				return
-			}
-			if c := n.Add(1); killAfter > 0 && c == int64(killAfter) {
-				_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
-				select {}
+			if killOps == nil || killOps[op] {
+				kill.Hit()
 			}
 		}})
 	if err != nil {
@@ -116,7 +101,7 @@ func crashWorker(dir string) int {
 			fmt.Fprintf(os.Stderr, "crash worker: %s: %s: %s\n", v.ID, v.Status, v.Reason)
 		}
 	}
-	fmt.Printf("boundaries %d\n", n.Load())
+	fmt.Printf("boundaries %d\n", kill.Count())
 	j.Close()
 	s.Close()
 	return 10 + res.ExitCode()
@@ -140,26 +125,16 @@ func runWorkerWith(t *testing.T, dir string, killAfter int, stream bool, killOps
 // the plan's).
 func runWorkerMethod(t *testing.T, dir string, killAfter int, stream bool, killOps, method string, exit int, env ...string) (killed bool, out string) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	st := "0"
 	if stream {
 		st = "1"
 	}
-	cmd.Env = append(os.Environ(), envWorker+"="+dir, envKillAfter+"="+strconv.Itoa(killAfter), envStream+"="+st, envKillOps+"="+killOps,
-		envMethod+"="+method)
-	cmd.Env = append(cmd.Env, env...)
-	b, err := cmd.CombinedOutput()
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL {
-			return true, string(b)
-		}
-		if ee.ExitCode() == 10+exit {
-			return false, string(b)
-		}
+	env = append([]string{envStream + "=" + st, envKillOps + "=" + killOps, envMethod + "=" + method}, env...)
+	killed, code, b, err := steptest.RunWorker(dir, killAfter, env...)
+	if err != nil || (!killed && code != 10+exit) {
+		t.Fatalf("worker (kill after %d): exit %d %v\n%s", killAfter, code, err, b)
 	}
-	t.Fatalf("worker (kill after %d): %v\n%s", killAfter, err, b)
-	return false, ""
+	return killed, string(b)
 }
 
 var (

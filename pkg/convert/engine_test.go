@@ -55,6 +55,16 @@ func (s *smallEnv) check(t *testing.T) {
 	}
 }
 
+// vm is the plan's VM id; the test fails if the plan has none.
+func (s *smallEnv) vm(t *testing.T, id string) *convert.VMPlan {
+	t.Helper()
+	v := s.plan.Lookup(id)
+	if v == nil {
+		t.Fatalf("no %s in the plan", id)
+	}
+	return v
+}
+
 func statusOf(res convert.Result, id string) convert.VMResult {
 	for _, v := range res.VMs {
 		if v.ID == id {
@@ -67,10 +77,7 @@ func statusOf(res convert.Result, id string) convert.VMResult {
 func TestBlockedVMIsSkippedUntouched(t *testing.T) {
 	ctx := context.Background()
 	s := newSmallEnv(t, convert.MethodCutover, 4)
-	app1 := s.plan.Lookup("cloudservice/small-app/app1")
-	if app1 == nil {
-		t.Fatal("no app1 in the plan")
-	}
+	app1 := s.vm(t, "cloudservice/small-app/app1")
 	o := s.options(4)
 	o.Blocked = map[string]string{app1.ID: "storage/smallstore is Prepared, not Committed"}
 	n := historyLen(t, ctx, s.reader)

@@ -6,55 +6,61 @@ import (
 	"strings"
 
 	"github.com/migrate-tool/migrate/pkg/cloud"
-	"github.com/migrate-tool/migrate/pkg/retry"
+	"github.com/migrate-tool/migrate/pkg/step"
 )
 
-// intent durably records that op is about to be sent to target.
-func (w *vmWork) intent(op, target string, attempt int) error {
-	w.e.boundary(BeforeIntent, w.plan.ID, op)
-	now := w.e.o.Now().UTC()
-	*w.slot(target) = &intentRec{Op: op, Target: target, Attempt: attempt, Time: now}
-	w.rec.Log = append(w.rec.Log, logRecord{Kind: "intent", Op: op, Target: target, Attempt: attempt, Time: now})
-	if err := w.save(); err != nil {
-		return err
-	}
-	w.e.boundary(AfterIntent, w.plan.ID, op)
-	w.e.event(Event{VM: w.plan.ID, Op: op, Attempt: attempt, Note: target})
-	return nil
+// vmStep keeps one call's intents and outcomes in the VM's document
+// (step.Record): in the slot of its target (the VM's, or a disk's) and in
+// the VM's log. Its methods run under w.mu.
+type vmStep struct {
+	w          *vmWork
+	op, target string
+	// apply makes a success's effect on the record, so it lands in the
+	// same write as the outcome.
+	apply func()
 }
 
-// outcome durably closes the open intent with err's result; the caller
-// has applied a success's effect to the record already, so both land in
-// one transaction.
-func (w *vmWork) outcome(op, target string, attempt int, err error) error {
+func (s *vmStep) Intent(attempt int) error {
+	now := s.w.e.now().UTC()
+	*s.w.slot(s.target) = &intentRec{Op: s.op, Target: s.target, Attempt: attempt, Time: now}
+	s.w.rec.Log = append(s.w.rec.Log, logRecord{Kind: "intent", Op: s.op, Target: s.target, Attempt: attempt, Time: now})
+	return s.w.save()
+}
+
+func (s *vmStep) Outcome(attempt int, err error) error {
 	result, text := "succeeded", ""
-	if err != nil {
+	switch _, transient := cloud.IsTransient(err); {
+	case err == nil:
+		s.apply()
+	case transient:
+		result, text = "transient", err.Error()
+	default:
 		result, text = "failed", err.Error()
-		if _, ok := cloud.IsTransient(err); ok {
-			result = "transient"
-		}
 	}
-	*w.slot(target) = nil
-	w.rec.Log = append(w.rec.Log, logRecord{Kind: "outcome", Op: op, Target: target, Attempt: attempt, Result: result, Error: clip(text), Time: w.e.o.Now().UTC()})
-	if err := w.save(); err != nil {
-		return err
+	*s.w.slot(s.target) = nil
+	s.w.rec.Log = append(s.w.rec.Log, logRecord{Kind: "outcome", Op: s.op, Target: s.target, Attempt: attempt, Result: result, Error: clip(text), Time: s.w.e.now().UTC()})
+	return s.w.save()
+}
+
+func (s *vmStep) Reconciled(attempt int, open bool) error {
+	s.apply()
+	if open {
+		*s.w.slot(s.target) = nil
+		s.w.rec.Log = append(s.w.rec.Log, logRecord{Kind: "outcome", Op: s.op, Target: s.target, Attempt: attempt, Result: "reconciled", Time: s.w.e.now().UTC()})
+		s.w.e.event(Event{Target: s.w.plan.ID, Op: s.op, Note: "reconciled from the cloud's state: " + s.target})
+	} else {
+		s.w.note(s.op, "the faulted call had taken effect: "+s.target)
 	}
-	w.e.boundary(AfterOutcome, w.plan.ID, op)
-	return nil
+	return s.w.save()
 }
 
 // closeReconciled closes an open intent whose effect the cloud shows.
 func (w *vmWork) closeReconciled(op, target string, apply func()) error {
 	attempt := 0
-	slot := w.slot(target)
-	if *slot != nil {
-		attempt = (*slot).Attempt
+	if p := *w.slot(target); p != nil {
+		attempt = p.Attempt
 	}
-	apply()
-	*slot = nil
-	w.rec.Log = append(w.rec.Log, logRecord{Kind: "outcome", Op: op, Target: target, Attempt: attempt, Result: "reconciled", Time: w.e.o.Now().UTC()})
-	w.e.event(Event{VM: w.plan.ID, Op: op, Note: "reconciled from the cloud's state: " + target})
-	return w.save()
+	return (&vmStep{w: w, op: op, target: target, apply: apply}).Reconciled(attempt, true)
 }
 
 func clip(s string) string {
@@ -64,102 +70,83 @@ func clip(s string) string {
 	return s
 }
 
-// ensure brings target to the state op makes, write-ahead: an open intent
-// for it is reconciled by check (a read) before anything is sent; then
-// intent, call, outcome (with apply's change to the record); a transient
-// fault is retried after its Retry-After, reading check first since the
-// call may have taken effect (a lost response). check nil means the call
-// is sent again.
+// ensure brings target to the state op makes through the engine
+// (step.Engine.Do): an open intent for it is reconciled by check (a read)
+// before anything is sent; then intent, call, outcome (with apply's change
+// to the record); a transient fault is retried after its Retry-After (or
+// the backoff), reading check first since the call may have taken effect
+// (a lost response). check nil means the call is sent again as it is.
 func (w *vmWork) ensure(ctx context.Context, op, target string, check func(context.Context) (bool, error), do func(context.Context) error, apply func()) error {
-	attempt := 0
+	open := 0
 	slot := w.slot(target)
 	if p := *slot; p != nil {
-		attempt = p.Attempt
 		if p.Op != op || p.Target != target {
 			// Not this step's intent: a step settles its own before
 			// moving on, so this is an older build's record. Note it.
 			w.note(p.Op, "open intent on "+p.Target+" superseded by "+op)
 			*slot = nil
-			attempt = 0
 		} else {
-			done, err := w.checkRetry(ctx, check)
-			if err != nil {
-				return fmt.Errorf("reconcile %s %s: %w", op, target, err)
-			}
-			if done {
-				return w.closeReconciled(op, target, apply)
-			}
+			open = p.Attempt
 		}
 	}
-	for {
-		attempt++
-		if err := w.intent(op, target, attempt); err != nil {
-			return err
-		}
-		var err error
-		w.unlocked(ctx, func(ctx context.Context) { err = do(ctx) })
-		w.e.boundary(AfterCall, w.plan.ID, op)
-		if err != nil && ctx.Err() != nil {
-			// The effect is unknown: the intent stays open for the
-			// next run to reconcile.
-			return fmt.Errorf("%s %s: %w", strings.ToLower(op), target, err)
-		}
-		if err == nil {
-			apply()
-		}
-		if oerr := w.outcome(op, target, attempt, err); oerr != nil {
-			return oerr
-		}
-		if err == nil {
-			return nil
-		}
-		after, ok := cloud.IsTransient(err)
-		if !ok || attempt >= w.e.o.MaxAttempts {
-			return fmt.Errorf("%s %s (attempt %d): %w", strings.ToLower(op), target, attempt, err)
-		}
-		w.e.event(Event{VM: w.plan.ID, Op: op, Attempt: attempt, Err: err, Note: "retrying"})
-		if after <= 0 {
-			after = w.e.o.backoff(attempt)
-		}
-		var serr error
-		w.unlocked(ctx, func(ctx context.Context) { serr = w.e.o.Sleep(ctx, after) })
-		if serr != nil {
-			return serr
-		}
-		done, err := w.checkRetry(ctx, check)
-		if err != nil {
-			return fmt.Errorf("read after a fault on %s %s: %w", op, target, err)
-		}
-		if done {
-			apply()
-			w.note(op, "the faulted call had taken effect: "+target)
-			return w.save()
+	var read func(context.Context) (bool, error)
+	if check != nil {
+		read = func(ctx context.Context) (bool, error) {
+			var done bool
+			err := w.e.eng.Policy().Read(ctx, func(ctx context.Context) error {
+				var err error
+				done, err = check(ctx)
+				return err
+			})
+			return done, err
 		}
 	}
+	return w.do(ctx, step.Step{Op: op, Open: open, Read: read, Send: do}, target, apply)
 }
 
-func (w *vmWork) checkRetry(ctx context.Context, check func(context.Context) (bool, error)) (bool, error) {
-	if check == nil {
-		return false, nil
+// copyLeg journals one copy: intent, the copy, outcome with its hash. An
+// interrupted copy leaves its intent open (and its checkpoint) for the
+// next run, which sends it again (it resumes from the checkpoint); a
+// failed one fails the VM.
+func (w *vmWork) copyLeg(ctx context.Context, op, target string, run func(context.Context) (string, error), done func(sum string)) error {
+	open := 0
+	if p := *w.slot(target); p != nil {
+		open = p.Attempt
 	}
-	var done bool
-	err := w.retry(ctx, "read", func(ctx context.Context) error {
+	var sum string
+	return w.do(ctx, step.Step{Op: op, Open: open, Once: true, Send: func(ctx context.Context) error {
 		var err error
-		done, err = check(ctx)
+		sum, err = run(ctx)
 		return err
-	})
-	return done, err
+	}}, target, func() { done(sum) })
+}
+
+// do runs s for the VM, its records in target's slot, and words the call's
+// failure.
+func (w *vmWork) do(ctx context.Context, s step.Step, target string, apply func()) error {
+	s.Target, s.Unlocked = w.plan.ID, w.unlocked
+	s.Record = &vmStep{w: w, op: s.Op, target: target, apply: apply}
+	s.Event = Event{Target: w.plan.ID, Note: target}
+	out, err := w.e.eng.Do(ctx, s)
+	if err != nil {
+		return err
+	}
+	switch out.Result {
+	case step.Sent, step.Reconciled:
+		return nil
+	case step.Failed, step.GaveUp:
+		if !s.Once {
+			return fmt.Errorf("%s %s (attempt %d): %w", strings.ToLower(s.Op), target, out.Attempt, out.Err)
+		}
+	}
+	return fmt.Errorf("%s %s: %w", strings.ToLower(s.Op), target, out.Err)
 }
 
 // retry runs a call that changes nothing (a read, opening data) until it
-// is not a transient fault, up to MaxAttempts.
+// is not a transient fault, up to MaxAttempts (step.Policy.Read).
 func (w *vmWork) retry(ctx context.Context, what string, fn func(context.Context) error) error {
 	var err error
-	w.unlocked(ctx, func(ctx context.Context) {
-		err = retry.Do(ctx, retry.Policy{
-			MaxAttempts: w.e.o.MaxAttempts, Scale: w.e.o.TimeScale, Transient: cloud.IsTransient, Sleep: w.e.o.Sleep,
-		}, fn)
-	})
+	w.unlocked(ctx, func(ctx context.Context) { err = w.e.eng.Policy().Read(ctx, fn) })
 	// what names the read for a reader of this code; callers wrap err.
 	_ = what
 	return err

@@ -9,7 +9,7 @@ import (
 
 	"github.com/migrate-tool/migrate/pkg/cloud"
 	"github.com/migrate-tool/migrate/pkg/inventory"
-	"github.com/migrate-tool/migrate/pkg/retry"
+	"github.com/migrate-tool/migrate/pkg/step"
 )
 
 // ImageOptions configure Image. The two cases of the Azure Stack Hub
@@ -60,12 +60,10 @@ func Image(ctx context.Context, o ImageOptions) (cloud.Image, error) {
 	if o.Inventory == nil || o.Compute == nil || o.Name == "" {
 		return cloud.Image{}, fmt.Errorf("%w: Inventory, Compute and Name are required", ErrOptions)
 	}
-	if o.MaxAttempts <= 0 {
-		o.MaxAttempts = 30
-	}
-	if o.Sleep == nil {
-		o.Sleep = retry.Sleep
-	}
+	// Not journaled, but the engine's policy: the image is read before
+	// every create, so a create whose answer was lost is not resent.
+	pol := step.Policy{MaxAttempts: o.MaxAttempts, Sleep: o.Sleep}
+	pol.Defaults()
 	var (
 		account *inventory.StorageAccount
 		img     = cloud.Image{Name: o.Name, OSType: o.OSType, SourceURI: o.VHDURI}
@@ -144,13 +142,10 @@ func Image(ctx context.Context, o ImageOptions) (cloud.Image, error) {
 			}
 		}
 		after, ok := cloud.IsTransient(err)
-		if !ok || attempt >= o.MaxAttempts {
+		if !ok || attempt >= pol.MaxAttempts {
 			return cloud.Image{}, fmt.Errorf("create image %s/%s: %w", img.ResourceGroup, img.Name, err)
 		}
-		if after <= 0 {
-			after = time.Second
-		}
-		if err := o.Sleep(ctx, after); err != nil {
+		if err := pol.Wait(ctx, after, attempt); err != nil {
 			return cloud.Image{}, err
 		}
 	}

@@ -4,25 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"time"
 
 	"github.com/migrate-tool/migrate/pkg/cloud"
-	"github.com/migrate-tool/migrate/pkg/disks"
 	"github.com/migrate-tool/migrate/pkg/phases/journal"
-	"github.com/migrate-tool/migrate/pkg/retry"
+	"github.com/migrate-tool/migrate/pkg/step"
 )
 
-// Boundary is a point of a changing call around its journal records.
-type Boundary string
-
-// Boundaries, in the order each attempt passes them.
-const (
-	BeforeIntent Boundary = "BeforeIntent"
-	AfterIntent  Boundary = "AfterIntent"
-	AfterCall    Boundary = "AfterCall"
-	AfterOutcome Boundary = "AfterOutcome"
-)
+// Boundary is a point of a changing call around its journal records: the
+// engine's (step.Boundary), kept under this name for the callers of this
+// package.
+type Boundary = step.Boundary
 
 // Operations the engine journals. The cloud calls carry the driver's names;
 // Stage and Upload are the copier's legs (source to staging image, source
@@ -55,25 +47,11 @@ const (
 	OpRollback = "Rollback"
 )
 
-// Event reports progress: a VM or disk reached a step, a call was sent,
-// retried or failed. Calls are serialised.
-type Event struct {
-	VM string
-	// Disk is set when the event is about one disk.
-	Disk string
-	// Op is the operation the event is about, "" for a VM-level note.
-	Op      string
-	Attempt int
-	// Progress is the copy or hash in flight (atomic counters for a UI to
-	// poll), nil when none.
-	Progress *disks.Progress
-	Err      error
-	Note     string
-	// Final marks the one event per VM that says how the command left it.
-	Final  bool
-	Status Status
-	Time   time.Time
-}
+// Event reports progress, the engine's one event type (step.Event):
+// Target is the VM, Part the disk when the event is about one, Op the call
+// or copy, Progress the copy or hash in flight and Outcome, on the Final
+// event, the VM's Status.
+type Event = step.Event
 
 // Options configure Run.
 type Options struct {
@@ -163,23 +141,11 @@ func (o *Options) defaults() error {
 	if o.Parallel <= 0 {
 		o.Parallel = 4
 	}
-	if o.MaxAttempts <= 0 {
-		o.MaxAttempts = 30
-	}
-	if o.TimeScale <= 0 {
-		o.TimeScale = 1
-	}
-	if o.Sleep == nil {
-		o.Sleep = retry.Sleep
-	}
-	if o.Now == nil {
-		o.Now = time.Now
-	}
 	return nil
 }
 
-// backoff is the wait before attempt+1 without a Retry-After.
-func (o *Options) backoff(attempt int) time.Duration {
-	return retry.Jittered(attempt, o.TimeScale, rand.Float64()) //nolint:gosec // jitter spreads retries; it protects nothing
-
+// policy is the engine's share of the options; step.New fills the
+// defaults of the fields left zero.
+func (o *Options) policy() step.Policy {
+	return step.Policy{MaxAttempts: o.MaxAttempts, TimeScale: o.TimeScale, Sleep: o.Sleep, Now: o.Now}
 }

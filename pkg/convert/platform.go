@@ -2,10 +2,10 @@ package convert
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/migrate-tool/migrate/pkg/cloud"
+	"github.com/migrate-tool/migrate/pkg/step"
 )
 
 // movePlatform is a disk's movement when the platform converts it (the
@@ -116,8 +116,7 @@ func (w *vmWork) platform(ctx context.Context) error {
 					dr.Created, dr.Uploaded = true, true
 				}
 			})
-		var je *journalError
-		if err != nil && ctx.Err() == nil && !errors.As(err, &je) && def.PowerState == cloud.PowerRunning {
+		if err != nil && ctx.Err() == nil && !step.IsStoreError(err) && def.PowerState == cloud.PowerRunning {
 			return w.startAgain(ctx, fmt.Errorf("convert to managed disks: %w", err))
 		}
 		if err != nil {

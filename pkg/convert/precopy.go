@@ -158,11 +158,11 @@ func (w *vmWork) precopyDisk(ctx context.Context, d cloud.VMDisk) error {
 // catchUp makes the catch-up passes of a pre-copied disk.
 func (w *vmWork) catchUp(ctx context.Context, d cloud.VMDisk, dr *diskRecord) error {
 	for !dr.CaughtUp {
-		start := w.e.o.Now()
+		start := w.e.now()
 		if err := w.deltaPass(ctx, d, dr, false); err != nil {
 			return err
 		}
-		took := w.e.o.Now().Sub(start)
+		took := w.e.now().Sub(start)
 		dr.Passes++
 		dr.CaughtUp = took < catchUpTarget || dr.Passes >= maxCatchUpPasses
 		w.note(OpDelta, fmt.Sprintf("disk %s: catch-up pass %d took %s", d.Name, dr.Passes, took.Round(time.Millisecond)))
@@ -252,7 +252,7 @@ func (w *vmWork) uploadFrom(ctx context.Context, op string, d cloud.VMDisk, src 
 	}
 	defer closeWith(sink, &err, "close upload")
 	prog := &disks.Progress{}
-	w.e.event(Event{VM: w.plan.ID, Disk: d.Name, Op: op, Progress: prog})
+	w.e.event(Event{Target: w.plan.ID, Part: d.Name, Op: op, Progress: prog})
 	return disks.Copy(ctx, src, sink, disks.CopyOptions{MaxBandwidth: bw, MaxIOPS: iops, Workers: w.e.o.Workers,
 		Checkpoint: cp, Resume: resume, Progress: prog})
 }
@@ -300,7 +300,7 @@ func (w *vmWork) managedLeaves(ctx context.Context, d cloud.VMDisk) (map[int64]s
 		}
 		defer func() { _ = src.Close() }() // read-only
 		prog := &disks.Progress{}
-		w.e.event(Event{VM: w.plan.ID, Disk: d.Name, Op: "Verify", Progress: prog})
+		w.e.event(Event{Target: w.plan.ID, Part: d.Name, Op: "Verify", Progress: prog})
 		sum, err := disks.Copy(ctx, src, discard{}, disks.CopyOptions{Workers: w.e.o.Workers, Progress: prog})
 		if err != nil {
 			return err
@@ -592,7 +592,7 @@ func (w *vmWork) verifyDelta(ctx context.Context, d cloud.VMDisk, dr *diskRecord
 		}
 		dr.Verified = true
 		w.note("Verify", fmt.Sprintf("disk %s verified (%d chunk(s) changed at cut-over read back): sha256 %s", d.Name, len(lf.Delta), got))
-		w.e.event(Event{VM: w.plan.ID, Disk: d.Name, Op: "Verify", Note: "sha256 " + got})
+		w.e.event(Event{Target: w.plan.ID, Part: d.Name, Op: "Verify", Note: "sha256 " + got})
 		return w.save()
 	}
 	dr.Mismatch = true

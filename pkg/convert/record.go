@@ -9,6 +9,7 @@ import (
 	"github.com/migrate-tool/migrate/pkg/disks"
 	"github.com/migrate-tool/migrate/pkg/inventory"
 	"github.com/migrate-tool/migrate/pkg/phases/journal"
+	"github.com/migrate-tool/migrate/pkg/step"
 )
 
 // The engine's write-ahead record of one VM: a journal document under
@@ -212,17 +213,12 @@ func (r *vmRecord) save(j *journal.Journal, now time.Time) error {
 		return fmt.Errorf("encode conversion record of %s: %w", r.VM, err)
 	}
 	if err := j.PutDoc(docKey(r.VM), b); err != nil {
-		return &journalError{err}
+		// Without a durable record write-ahead is broken: the engine
+		// stops.
+		return &step.StoreError{Err: err}
 	}
 	return nil
 }
-
-// journalError marks a failure to write the journal: the engine stops, as
-// going on without a durable record would break write-ahead.
-type journalError struct{ err error }
-
-func (e *journalError) Error() string { return e.err.Error() }
-func (e *journalError) Unwrap() error { return e.err }
 
 // Record is the journal's account of one VM's conversion, for status
 // displays.

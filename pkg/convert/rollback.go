@@ -71,7 +71,7 @@ func (w *vmWork) rollback(ctx context.Context) error {
 					// failure says so.
 					noSet := original
 					noSet.AvailabilitySet = ""
-					w.e.event(Event{VM: w.plan.ID, Op: OpRollback, Err: err, Note: "recreating outside availability set " + original.AvailabilitySet})
+					w.e.event(Event{Target: w.plan.ID, Op: OpRollback, Err: err, Note: "recreating outside availability set " + original.AvailabilitySet})
 					return w.e.o.Compute.CreateVM(ctx, noSet)
 				}
 				return err

@@ -8,13 +8,14 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 
 	"github.com/migrate-tool/migrate/pkg/cloud"
 	"github.com/migrate-tool/migrate/pkg/exitcode"
 	"github.com/migrate-tool/migrate/pkg/inventory"
+	"github.com/migrate-tool/migrate/pkg/step"
 )
 
 // Status is how a run left a VM.
@@ -22,14 +23,22 @@ type Status string
 
 // VM statuses.
 const (
-	StatusDone        Status = "done"
-	StatusFailed      Status = "failed"
-	StatusSkipped     Status = "skipped"
+	// StatusDone: the VM is on managed disks (or was already), every disk
+	// verified, its power state as before.
+	StatusDone Status = "done"
+	// StatusFailed: the VM is on its VHDs as before, or needs the
+	// operator (Reason).
+	StatusFailed Status = "failed"
+	// StatusSkipped: nothing of the VM changed (Reason says why).
+	StatusSkipped Status = "skipped"
+	// StatusInterrupted: the run stopped with the VM half done; resume
+	// continues it.
 	StatusInterrupted Status = "interrupted"
 )
 
 // VMResult is one VM's outcome.
 type VMResult struct {
+	// ID is the VM's id in the plan (VMPlan.ID).
 	ID     string `json:"id"`
 	Status Status `json:"status"`
 	// Reason says why a VM failed or was skipped.
@@ -139,12 +148,17 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		return Result{}, err
 	}
 	e := &engine{o: o, gate: newGate(o.Parallel), copying: make(chan struct{}, o.Parallel)}
+	e.eng = step.New(o.policy(), func(b step.Boundary, vm, op string) {
+		if o.OnBoundary != nil {
+			o.OnBoundary(b, vm, op)
+		}
+	}, o.Events)
 	res := Result{VMs: make([]VMResult, len(sel))}
 	recs := make([]*vmRecord, len(sel))
 	for i, v := range sel {
 		rec, err := loadRecord(o.Journal, v.ID)
 		if err != nil {
-			return Result{}, &journalError{err}
+			return Result{}, &step.StoreError{Err: err}
 		}
 		recs[i] = rec
 	}
@@ -177,7 +191,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	for i, v := range sel {
 		if skipped[i] != "" {
 			res.VMs[i] = VMResult{ID: v.ID, Status: StatusSkipped, Reason: skipped[i], Disks: []DiskResult{}}
-			e.event(Event{VM: v.ID, Final: true, Status: StatusSkipped, Note: skipped[i]})
+			e.event(Event{Target: v.ID, Final: true, Outcome: string(StatusSkipped), Note: skipped[i]})
 			continue
 		}
 		g.Go(func() error {
@@ -188,8 +202,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 			}
 			r, err := e.runVM(gctx, i, v, recs[i], tickets[i])
 			res.VMs[i] = r
-			var je *journalError
-			if errors.As(err, &je) {
+			if step.IsStoreError(err) {
 				return err
 			}
 			return nil
@@ -267,8 +280,8 @@ func selectVMs(p *Plan, ids []string) ([]*VMPlan, error) {
 
 // engine is one Run.
 type engine struct {
-	o    Options
-	evMu sync.Mutex
+	o   Options
+	eng *step.Engine
 	// gate admits VMs to their downtime; copying bounds the VMs
 	// pre-copying at once (Parallel), apart from the gate since a VM
 	// copying while it runs is not down.
@@ -289,21 +302,10 @@ func (e *engine) draining() bool {
 	}
 }
 
-func (e *engine) event(ev Event) {
-	if e.o.Events == nil {
-		return
-	}
-	ev.Time = e.o.Now()
-	e.evMu.Lock()
-	defer e.evMu.Unlock()
-	e.o.Events(ev)
-}
+func (e *engine) event(ev Event) { e.eng.Emit(ev) }
 
-func (e *engine) boundary(b Boundary, vm, op string) {
-	if e.o.OnBoundary != nil {
-		e.o.OnBoundary(b, vm, op)
-	}
-}
+// now is the policy's clock.
+func (e *engine) now() time.Time { return e.eng.Policy().Now() }
 
 // checkpoint is where a disk's copy leg keeps its checkpoint.
 func (e *engine) checkpoint(rg, disk, leg string) (string, error) {

@@ -14,6 +14,7 @@ import (
 	"github.com/migrate-tool/migrate/pkg/disks"
 	"github.com/migrate-tool/migrate/pkg/disks/staging"
 	"github.com/migrate-tool/migrate/pkg/inventory"
+	"github.com/migrate-tool/migrate/pkg/step"
 )
 
 // vmWork is one VM's conversion within a Run. Only its goroutine touches
@@ -44,7 +45,6 @@ func (e *engine) runVM(ctx context.Context, idx int, vp *VMPlan, rec *vmRecord, 
 	e.gate.release(w.ticket)
 	res.Disks = rec.diskResults()
 	var skip *skipError
-	var je *journalError
 	switch {
 	case err == nil:
 		res.Status = StatusDone
@@ -52,30 +52,30 @@ func (e *engine) runVM(ctx context.Context, idx int, vp *VMPlan, rec *vmRecord, 
 		res.Status, res.Reason = StatusSkipped, skip.reason
 	case errors.Is(err, errDrained):
 		res.Status, res.Err, res.Reason = StatusInterrupted, err, err.Error()
-	case ctx.Err() != nil && !errors.As(err, &je):
+	case ctx.Err() != nil && !step.IsStoreError(err):
 		res.Status, res.Err, res.Reason = StatusInterrupted, err, "interrupted: run again (migrate resume) to continue"
 	default:
 		res.Status, res.Err, res.Reason = StatusFailed, err, err.Error()
-		if !errors.As(err, &je) {
+		if !step.IsStoreError(err) {
 			rec.Status, rec.Reason = StatusFailed, err.Error()
 			w.note("", "failed: "+err.Error())
-			if serr := rec.save(e.o.Journal, e.o.Now()); serr != nil {
+			if serr := rec.save(e.o.Journal, e.now()); serr != nil {
 				return res, serr
 			}
 		}
 	}
-	e.event(Event{VM: vp.ID, Final: true, Status: res.Status, Err: res.Err, Note: res.Reason})
-	if errors.As(err, &je) {
+	e.event(Event{Target: vp.ID, Final: true, Outcome: string(res.Status), Err: res.Err, Note: res.Reason})
+	if step.IsStoreError(err) {
 		return res, err
 	}
 	return res, nil
 }
 
 func (w *vmWork) note(op, text string) {
-	w.rec.Log = append(w.rec.Log, logRecord{Kind: "note", Op: op, Error: text, Time: w.e.o.Now().UTC()})
+	w.rec.Log = append(w.rec.Log, logRecord{Kind: "note", Op: op, Error: text, Time: w.e.now().UTC()})
 }
 
-func (w *vmWork) save() error { return w.rec.save(w.e.o.Journal, w.e.o.Now()) }
+func (w *vmWork) save() error { return w.rec.save(w.e.o.Journal, w.e.now()) }
 
 func (w *vmWork) def() *cloud.VM { return w.rec.Definition }
 
@@ -218,8 +218,7 @@ func (w *vmWork) recreate(ctx context.Context) error {
 			return merr
 		}
 		if err != nil {
-			var je *journalError
-			if ctx.Err() == nil && !errors.As(err, &je) && def.PowerState == cloud.PowerRunning &&
+			if ctx.Err() == nil && !step.IsStoreError(err) && def.PowerState == cloud.PowerRunning &&
 				stepOrder[rec.Step] >= stepOrder[stepDeallocated] {
 				return w.beginPutBack(ctx, err)
 			}
@@ -261,8 +260,7 @@ func (w *vmWork) recreate(ctx context.Context) error {
 			},
 			func(ctx context.Context) error { return w.e.o.Compute.CreateVM(ctx, target) },
 			func() { rec.Step = stepCreated })
-		var je *journalError
-		if err != nil && ctx.Err() == nil && !errors.As(err, &je) {
+		if err != nil && ctx.Err() == nil && !step.IsStoreError(err) {
 			return w.beginRollback(ctx, fmt.Errorf("create the VM on its managed disks: %w", err))
 		}
 		if err != nil {
@@ -559,7 +557,7 @@ func (w *vmWork) createDisk(ctx context.Context, d cloud.VMDisk, dr *diskRecord,
 	if strings.EqualFold(d.Name, def.OSDisk.Name) {
 		spec.OSType = def.OSType
 	}
-	w.e.event(Event{VM: w.plan.ID, Disk: d.Name, Op: OpCreateDisk, Note: spec.CreateOption})
+	w.e.event(Event{Target: w.plan.ID, Part: d.Name, Op: OpCreateDisk, Note: spec.CreateOption})
 	return w.ensure(ctx, OpCreateDisk, diskTarget(rg, d.Name),
 		func(ctx context.Context) (bool, error) {
 			_, err := w.e.o.Compute.GetDisk(ctx, rg, d.Name)
@@ -667,7 +665,7 @@ func (w *vmWork) stage(ctx context.Context, d cloud.VMDisk, dr *diskRecord, dp D
 		}
 		defer closeWith(sink, &err, "close staging image")
 		prog := &disks.Progress{}
-		w.e.event(Event{VM: w.plan.ID, Disk: d.Name, Op: OpStage, Progress: prog})
+		w.e.event(Event{Target: w.plan.ID, Part: d.Name, Op: OpStage, Progress: prog})
 		sum, err := disks.Copy(ctx, src, sink, disks.CopyOptions{MaxBandwidth: bw, MaxIOPS: iops, Workers: w.e.o.Workers,
 			Checkpoint: cp, Resume: exists(cp), Progress: prog})
 		if err != nil {
@@ -771,38 +769,6 @@ func (w *vmWork) upload(ctx context.Context, d cloud.VMDisk, dr *diskRecord, dp 
 	}, func(sum string) { dr.Copied, dr.SourceSHA256 = true, sum })
 }
 
-// copyLeg journals one copy: intent, the copy, outcome with its hash. An
-// interrupted copy leaves its intent open (and its checkpoint) for the
-// next run; a failed one fails the VM.
-func (w *vmWork) copyLeg(ctx context.Context, op, target string, run func(context.Context) (string, error), done func(sum string)) error {
-	attempt := 1
-	if p := *w.slot(target); p != nil {
-		attempt = p.Attempt + 1
-	}
-	if err := w.intent(op, target, attempt); err != nil {
-		return err
-	}
-	var (
-		sum string
-		err error
-	)
-	w.unlocked(ctx, func(ctx context.Context) { sum, err = run(ctx) })
-	w.e.boundary(AfterCall, w.plan.ID, op)
-	if err != nil && ctx.Err() != nil {
-		return fmt.Errorf("%s %s: %w", strings.ToLower(op), target, err)
-	}
-	if err == nil {
-		done(sum)
-	}
-	if oerr := w.outcome(op, target, attempt, err); oerr != nil {
-		return oerr
-	}
-	if err != nil {
-		return fmt.Errorf("%s %s: %w", strings.ToLower(op), target, err)
-	}
-	return nil
-}
-
 // verify compares the managed disk's content hash with the source's.
 func (w *vmWork) verify(ctx context.Context, d cloud.VMDisk, dr *diskRecord) error {
 	src, err := w.sourceHash(ctx, d, dr)
@@ -817,7 +783,7 @@ func (w *vmWork) verify(ctx context.Context, d cloud.VMDisk, dr *diskRecord) err
 	if got == src {
 		dr.Verified = true
 		w.note("Verify", "disk "+d.Name+" verified: sha256 "+got)
-		w.e.event(Event{VM: w.plan.ID, Disk: d.Name, Op: "Verify", Note: "sha256 " + got})
+		w.e.event(Event{Target: w.plan.ID, Part: d.Name, Op: "Verify", Note: "sha256 " + got})
 		return w.save()
 	}
 	dr.Mismatch = true
@@ -973,7 +939,7 @@ func (w *vmWork) managedHash(ctx context.Context, d cloud.VMDisk) (string, error
 
 func (w *vmWork) hash(ctx context.Context, disk string, src disks.Source) (string, error) {
 	prog := &disks.Progress{}
-	w.e.event(Event{VM: w.plan.ID, Disk: disk, Op: "Verify", Progress: prog})
+	w.e.event(Event{Target: w.plan.ID, Part: disk, Op: "Verify", Progress: prog})
 	sum, err := disks.Copy(ctx, src, discard{}, disks.CopyOptions{Workers: w.e.o.Workers, Progress: prog})
 	if err != nil {
 		return "", err

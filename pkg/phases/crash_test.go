@@ -2,14 +2,10 @@ package phases
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"sort"
 	"strconv"
-	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -19,23 +15,16 @@ import (
 	"github.com/migrate-tool/migrate/pkg/inventory"
 	"github.com/migrate-tool/migrate/pkg/phases/journal"
 	"github.com/migrate-tool/migrate/pkg/plan"
+	"github.com/migrate-tool/migrate/pkg/step/steptest"
 )
 
-// Environment of a crash worker: the re-executed test binary acting as one
-// `migrate run` (or `resume`) process that kills itself at a boundary.
-const (
-	envWorker    = "PHASES_CRASH_WORKER"     // state directory
-	envKillAfter = "PHASES_CRASH_KILL_AFTER" // boundaries before SIGKILL; 0: never
-	envFault     = "PHASES_CRASH_FAULT"      // sim fault rate
-	envSize      = "PHASES_CRASH_SIZE"       // estate size (see crashEstate)
-)
+// What a crash worker (the re-executed test binary acting as one `migrate
+// run` or `resume` process that kills itself at a boundary, steptest)
+// reads besides its directory: the sim's fault rate, the estate's size
+// (see crashEstate).
+const envFault, envSize = "PHASES_CRASH_FAULT", "PHASES_CRASH_SIZE"
 
-func TestMain(m *testing.M) {
-	if dir := os.Getenv(envWorker); dir != "" {
-		os.Exit(crashWorker(dir))
-	}
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { steptest.Main(m, crashWorker) }
 
 // crashEstate builds an estate of n VNets (each with a cloud service of two
 // VMs), n cloud services not in a VNet (one VM each), n storage accounts
@@ -97,8 +86,7 @@ func crashSimOptions(fault float64) sim.Options {
 
 // crashWorker is one process of the chain: open the sim and the journal,
 // run (or resume the interrupted run), SIGKILL itself at the Nth boundary.
-func crashWorker(dir string) int {
-	killAfter, _ := strconv.Atoi(os.Getenv(envKillAfter))
+func crashWorker(dir string, kill *steptest.Killer) int {
 	fault, _ := strconv.ParseFloat(os.Getenv(envFault), 64)
 	size, _ := strconv.Atoi(os.Getenv(envSize))
 	inv := crashEstate(size)
@@ -119,16 +107,10 @@ func crashWorker(dir string) int {
 	if err != nil {
 		return fail(err)
 	}
-	var n atomic.Int64
 	o := Options{
 		Mode: ModeRun, Plan: p, Driver: s, Journal: j, Targets: TargetsFor(inv), Parallel: 4,
 		Inventory: InventoryRef{Path: "crash.yaml", SHA256: "c0de"}, TimeScale: crashTimeScale,
-		OnBoundary: func(b Boundary, unit string, op Op) {
-			if killAfter > 0 && n.Add(1) == int64(killAfter) {
-				_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
-				select {} // the signal is on its way
-			}
-		},
+		OnBoundary: func(Boundary, string, Op) { kill.Hit() },
 	}
 	if _, err := j.Run(); err == nil {
 		o, err = ResumeOptions(o)
@@ -157,21 +139,11 @@ func crashWorker(dir string) int {
 // runWorker runs one worker; killed reports whether it died of SIGKILL.
 func runWorker(t *testing.T, dir string, size, killAfter int, fault float64) (killed bool) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), envWorker+"="+dir, envKillAfter+"="+strconv.Itoa(killAfter),
-		envFault+"="+strconv.FormatFloat(fault, 'g', -1, 64), envSize+"="+strconv.Itoa(size))
-	out, err := cmd.CombinedOutput()
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL {
-			return true
-		}
-		if ee.ExitCode() == 10+exitcode.OK {
-			return false
-		}
+	killed, code, out, err := steptest.RunWorker(dir, killAfter, envFault+"="+strconv.FormatFloat(fault, 'g', -1, 64), envSize+"="+strconv.Itoa(size))
+	if err != nil || (!killed && code != 10+exitcode.OK) {
+		t.Fatalf("worker (kill after %d): exit %d %v\n%s", killAfter, code, err, out)
 	}
-	t.Fatalf("worker (kill after %d): %v\n%s", killAfter, err, out)
-	return false
+	return killed
 }
 
 func TestCrashChain(t *testing.T) {

@@ -7,7 +7,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"time"
 
 	"golang.org/x/sync/errgroup"
 
@@ -15,6 +14,7 @@ import (
 	"github.com/migrate-tool/migrate/pkg/dag"
 	"github.com/migrate-tool/migrate/pkg/phases/journal"
 	"github.com/migrate-tool/migrate/pkg/plan"
+	"github.com/migrate-tool/migrate/pkg/step"
 )
 
 // Executor carries out one command over the units of a plan. Make one with
@@ -22,10 +22,9 @@ import (
 // handler) at any time.
 type Executor struct {
 	o         Options
+	eng       *step.Engine
 	drain     chan struct{}
 	drainOnce sync.Once
-
-	evMu sync.Mutex
 
 	mu    sync.Mutex
 	fatal error
@@ -37,7 +36,15 @@ func New(o Options) (*Executor, error) {
 	if err := o.defaults(); err != nil {
 		return nil, err
 	}
-	return &Executor{o: o, drain: make(chan struct{}), deps: map[string]Phase{}}, nil
+	e := &Executor{o: o, drain: make(chan struct{}), deps: map[string]Phase{}}
+	// The hook reads OnBoundary when called: a test may set it on an
+	// executor it already made.
+	e.eng = step.New(o.policy(), func(b step.Boundary, unit, op string) {
+		if e.o.OnBoundary != nil {
+			e.o.OnBoundary(b, unit, Op(op))
+		}
+	}, o.Events)
+	return e, nil
 }
 
 // Execute is New followed by Run, for callers that do not drain.
@@ -85,30 +92,20 @@ func (e *Executor) stopping(ctx context.Context) bool {
 	return ctx.Err() != nil || e.draining() || e.failed() != nil
 }
 
-// journalError marks a failed journal write: without its record nothing may
-// be sent, so the whole command stops.
-type journalError struct{ err error }
-
-func (j *journalError) Error() string { return j.err.Error() }
-func (j *journalError) Unwrap() error { return j.err }
-
+// jerr marks a failed journal write (step.StoreError): without its record
+// nothing may be sent, so the whole command stops.
 func (e *Executor) jerr(err error) error {
 	if err == nil {
 		return nil
 	}
 	e.setFatal(err)
-	return &journalError{err}
+	if step.IsStoreError(err) {
+		return err
+	}
+	return &step.StoreError{Err: err}
 }
 
-func (e *Executor) event(ev Event) {
-	if e.o.Events == nil {
-		return
-	}
-	ev.Time = e.o.Now().UTC()
-	e.evMu.Lock()
-	defer e.evMu.Unlock()
-	e.o.Events(ev)
-}
+func (e *Executor) event(ev Event) { e.eng.Emit(ev) }
 
 // final reports how the command left a unit.
 func (e *Executor) final(r UnitResult) {
@@ -116,13 +113,7 @@ func (e *Executor) final(r UnitResult) {
 	if note == "" {
 		note = string(r.Outcome)
 	}
-	e.event(Event{Unit: r.ID, Phase: r.Phase, Err: r.Err, Note: note, Final: true, Outcome: r.Outcome})
-}
-
-func (e *Executor) boundary(b Boundary, unit string, op Op) {
-	if e.o.OnBoundary != nil {
-		e.o.OnBoundary(b, unit, op)
-	}
+	e.event(Event{Target: r.ID, State: string(r.Phase), Err: r.Err, Note: note, Final: true, Outcome: string(r.Outcome)})
 }
 
 // selected returns the units of the command in plan order.
@@ -522,43 +513,23 @@ func (e *Executor) block(id string, msgs []cloud.Message) error {
 	if err := e.o.Journal.PutFindings(f); err != nil {
 		return err
 	}
-	e.event(Event{Unit: id, Phase: Blocked, Op: OpValidate, Note: "platform validation errors"})
+	e.event(Event{Target: id, State: string(Blocked), Op: string(OpValidate), Note: "platform validation errors"})
 	return e.o.Journal.SetPhase(id, string(Blocked), "platform validation errors")
 }
 
 // validate runs the platform's Validate, retrying transient faults.
 func (e *Executor) validate(ctx context.Context, u *plan.Unit, t cloud.Target) ([]cloud.Message, error) {
-	for attempt := 1; ; attempt++ {
-		msgs, err := e.o.Driver.Validate(ctx, t)
-		if err == nil {
-			return msgs, nil
-		}
-		if ctx.Err() != nil {
-			return nil, fmt.Errorf("validate %s: %w", u.ID, ErrInterrupted)
-		}
-		ra, ok := cloud.IsTransient(err)
-		if !ok {
-			return nil, fmt.Errorf("validate %s: %w", u.ID, err)
-		}
-		if attempt >= e.o.MaxAttempts {
-			return nil, fmt.Errorf("validate %s: %w: %w", u.ID, ErrGaveUp, err)
-		}
-		if err := e.wait(ctx, ra, attempt); err != nil {
-			return nil, fmt.Errorf("validate %s: %w", u.ID, ErrInterrupted)
-		}
+	var msgs []cloud.Message
+	err := e.eng.Policy().Read(ctx, func(ctx context.Context) error {
+		var err error
+		msgs, err = e.o.Driver.Validate(ctx, t)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("validate %s: %w", u.ID, step.Classify(ctx, err))
 	}
-}
-
-func (e *Executor) wait(ctx context.Context, retryAfter time.Duration, attempt int) error {
-	d := retryAfter
-	if d <= 0 {
-		d = e.o.backoff(attempt)
-	}
-	return e.o.Sleep(ctx, d)
+	return msgs, nil
 }
 
 // isJournal reports whether err is a journal failure that stops everything.
-func isJournal(err error) bool {
-	var je *journalError
-	return errors.As(err, &je)
-}
+func isJournal(err error) bool { return step.IsStoreError(err) }

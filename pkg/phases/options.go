@@ -4,14 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"time"
 
 	"github.com/migrate-tool/migrate/pkg/cloud"
 	"github.com/migrate-tool/migrate/pkg/inventory"
 	"github.com/migrate-tool/migrate/pkg/phases/journal"
 	"github.com/migrate-tool/migrate/pkg/plan"
-	"github.com/migrate-tool/migrate/pkg/retry"
+	"github.com/migrate-tool/migrate/pkg/step"
 )
 
 // Mode is the command the executor carries out.
@@ -35,36 +34,15 @@ const (
 	ModeRehearse Mode = "rehearse"
 )
 
-// Boundary is a point of a changing operation around its journal records.
-type Boundary string
+// Boundary is a point of a changing operation around its journal records:
+// the engine's (step.Boundary), kept under this name for the callers of
+// this package.
+type Boundary = step.Boundary
 
-// Boundaries, in the order each attempt passes them.
-const (
-	BeforeIntent Boundary = "BeforeIntent"
-	AfterIntent  Boundary = "AfterIntent"
-	AfterCall    Boundary = "AfterCall"
-	AfterOutcome Boundary = "AfterOutcome"
-)
-
-// Event is a progress report: a unit reached a phase, or an operation was
-// sent, retried or failed.
-type Event struct {
-	Unit  string
-	Phase Phase
-	// Op is the operation sent, if the event is about one.
-	Op Op
-	// Attempt counts the sends of Op, from 1.
-	Attempt int
-	Time    time.Time
-	// Err is a transient fault or a failure, when the event reports one.
-	Err error
-	// Note is a short human explanation (a skip reason, "retrying").
-	Note string
-	// Final marks the one event per unit that reports how the command left
-	// it (Outcome); a progress bar counts these.
-	Final   bool
-	Outcome Outcome
-}
+// Event is a progress report, the engine's one event type (step.Event):
+// Target is the unit, State its phase, Op the operation sent and Outcome,
+// on the Final event, how the command left the unit.
+type Event = step.Event
 
 // InventoryRef identifies the inventory a command was planned from.
 type InventoryRef struct {
@@ -148,39 +126,19 @@ func (o *Options) defaults() error {
 	if o.Parallel <= 0 {
 		o.Parallel = 4
 	}
-	if o.MaxAttempts <= 0 {
-		o.MaxAttempts = 30
-	}
 	if o.PollInterval <= 0 {
 		o.PollInterval = 5 * time.Second
 	}
 	if o.MaxPolls <= 0 {
 		o.MaxPolls = 2000
 	}
-	if o.TimeScale <= 0 {
-		o.TimeScale = 1
-	}
-	if o.Sleep == nil {
-		o.Sleep = retry.Sleep
-	}
-	if o.Now == nil {
-		o.Now = time.Now
-	}
 	return nil
 }
 
-func (o *Options) scale(d time.Duration) time.Duration {
-	return time.Duration(float64(d) * o.TimeScale)
-}
-
-// backoff is the wait before attempt+1 when the platform gave no
-// Retry-After.
-func (o *Options) backoff(attempt int) time.Duration {
-	r := o.Jitter
-	if r == nil {
-		r = rand.Float64 //nolint:gosec // jitter spreads retries; it protects nothing
-	}
-	return retry.Jittered(attempt, o.TimeScale, r())
+// policy is the engine's share of the options; step.New fills the
+// defaults of the fields left zero.
+func (o *Options) policy() step.Policy {
+	return step.Policy{MaxAttempts: o.MaxAttempts, TimeScale: o.TimeScale, Jitter: o.Jitter, Sleep: o.Sleep, Now: o.Now}
 }
 
 // TargetsFor returns a Targets function building each unit's driver target

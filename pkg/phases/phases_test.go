@@ -13,6 +13,7 @@ import (
 	"github.com/migrate-tool/migrate/pkg/exitcode"
 	"github.com/migrate-tool/migrate/pkg/phases/journal"
 	"github.com/migrate-tool/migrate/pkg/plan"
+	"github.com/migrate-tool/migrate/pkg/step"
 )
 
 func TestNext(t *testing.T) {
@@ -184,10 +185,10 @@ func TestBlockedSkipsDownstreamOnly(t *testing.T) {
 	finals := map[string]Outcome{}
 	o.Events = func(ev Event) {
 		if ev.Final {
-			if _, dup := finals[ev.Unit]; dup {
-				t.Errorf("second final event for %s", ev.Unit)
+			if _, dup := finals[ev.Target]; dup {
+				t.Errorf("second final event for %s", ev.Target)
 			}
-			finals[ev.Unit] = ev.Outcome
+			finals[ev.Target] = Outcome(ev.Outcome)
 		}
 	}
 	r := h.run(o)
@@ -544,7 +545,7 @@ func TestDrainThenResume(t *testing.T) {
 	// Drain as soon as the first Prepare is on disk: that unit (and any
 	// other in flight) finishes its operation, nothing new starts.
 	e.o.OnBoundary = func(b Boundary, unit string, op Op) {
-		if b == AfterIntent {
+		if b == step.AfterIntent {
 			once.Do(e.Drain)
 		}
 	}
@@ -593,7 +594,7 @@ func TestCancelLeavesIntentForReconciliation(t *testing.T) {
 	defer cancel()
 	o := h.opts(ModeRun, p)
 	o.OnBoundary = func(b Boundary, unit string, op Op) {
-		if b == AfterIntent && op == OpCommit {
+		if b == step.AfterIntent && op == OpCommit {
 			cancel()
 		}
 	}
@@ -766,5 +767,64 @@ func TestAbortCommittedUnit(t *testing.T) {
 	}
 	if len(h.cloud.ops("Abort", "vnet/a")) != 0 {
 		t.Error("Abort sent to a committed unit")
+	}
+}
+
+// TestResumeJournalWrittenByMain resumes a journal holding exactly the
+// records the phases' engine of main (before pkg/step) wrote for a run
+// killed after its second Commit was sent: the run, vnet/a's Prepare with
+// its outcome, a Commit answered with a transient fault, and the second
+// Commit's intent without an outcome. The journal format did not change
+// with the engine, so resume must read it, reconcile the open Commit by
+// reading the platform (which says it took effect) and send no Commit.
+func TestResumeJournalWrittenByMain(t *testing.T) {
+	h := newHarness(t)
+	p := testPlan("vnet/a", "nsg/b")
+	j := h.j
+	if err := j.BeginRun(journal.Run{Command: "run", InventoryPath: "inv.yaml", InventorySHA256: "aaa"}); err != nil {
+		t.Fatal(err)
+	}
+	seq, err := j.Intent("vnet/a", "Prepare", 1, "Preparing")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := j.Outcome("vnet/a", seq, journal.ResultSucceeded, "Prepared", ""); err != nil {
+		t.Fatal(err)
+	}
+	if seq, err = j.Intent("vnet/a", "Commit", 1, "Committing"); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.Outcome("vnet/a", seq, journal.ResultTransient, "", "ServiceUnavailable (retry after 0s)"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := j.Intent("vnet/a", "Commit", 2, "Committing"); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.EndRun(true); err != nil {
+		t.Fatal(err)
+	}
+	h.cloud.states["vnet/a"] = cloud.StateCommitted
+
+	ro, err := ResumeOptions(h.opts("", p))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := Execute(context.Background(), ro)
+	if err != nil || r.ExitCode() != exitcode.OK {
+		t.Fatalf("resume: %+v, %v", r, err)
+	}
+	for _, u := range r.Units {
+		if u.Phase != Committed {
+			t.Errorf("%s is %s, want Committed", u.ID, u.Phase)
+		}
+	}
+	if n := len(h.cloud.ops("Commit", "vnet/a")); n != 0 {
+		t.Errorf("Commit sent %d times to vnet/a after its open intent, want 0", n)
+	}
+	if n := len(h.cloud.ops("Commit", "nsg/b")); n != 1 {
+		t.Errorf("Commit sent %d times to nsg/b, want 1", n)
+	}
+	if pend, _ := j.Pending(); len(pend) != 0 {
+		t.Errorf("pending after resume: %+v", pend)
 	}
 }

@@ -60,7 +60,7 @@ func (e *Executor) reconcile(ctx context.Context) ([]Reconciled, error) {
 			mu.Lock()
 			out = append(out, Reconciled{Unit: u.ID, Op: p.Op, Phase: ph, Err: err})
 			mu.Unlock()
-			e.event(Event{Unit: u.ID, Phase: ph, Err: err, Note: "reconciled " + p.Op + " from the platform's state"})
+			e.event(Event{Target: u.ID, State: string(ph), Err: err, Note: "reconciled " + p.Op + " from the platform's state"})
 			return nil
 		})
 	}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/migrate-tool/migrate/pkg/cloud"
 	"github.com/migrate-tool/migrate/pkg/exitcode"
+	"github.com/migrate-tool/migrate/pkg/step"
 )
 
 // Outcome is how a command left one unit.
@@ -37,10 +38,11 @@ var (
 	ErrUpstream = errors.New("upstream unit not migrated")
 	// ErrValidation: the platform's Validate reported errors.
 	ErrValidation = errors.New("platform validation errors")
-	// ErrGaveUp: transient faults outlasted the attempt limit.
-	ErrGaveUp = errors.New("gave up after repeated transient faults")
-	// ErrInterrupted: the command was interrupted.
-	ErrInterrupted = errors.New("interrupted")
+	// ErrGaveUp: transient faults outlasted the attempt limit (the
+	// engine's, step.ErrGaveUp).
+	ErrGaveUp = step.ErrGaveUp
+	// ErrInterrupted: the command was interrupted (step.ErrInterrupted).
+	ErrInterrupted = step.ErrInterrupted
 )
 
 // UnitResult is one unit's outcome.

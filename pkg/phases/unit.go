@@ -8,6 +8,7 @@ import (
 	"github.com/migrate-tool/migrate/pkg/cloud"
 	"github.com/migrate-tool/migrate/pkg/phases/journal"
 	"github.com/migrate-tool/migrate/pkg/plan"
+	"github.com/migrate-tool/migrate/pkg/step"
 )
 
 // goals are the phases a mode moves each unit through, in order.
@@ -190,82 +191,105 @@ func (e *Executor) named() bool {
 	return false
 }
 
-// send sends op with the write-ahead discipline: an intent on disk before
-// the call, an outcome after it. After a transient fault it reads State and
-// sends again only if the platform says the operation is still needed.
+// send sends op through the engine (step.Engine.Do): an intent on disk
+// before the call, an outcome after it. After a transient fault the engine
+// reads the platform (observe) and sends again only if the state machine
+// says the operation is still needed. An intent a stopped run left open is
+// reconciled by settled and observe before the state machine asks for a
+// send, so the engine is given none.
 func (e *Executor) send(ctx context.Context, u *plan.Unit, t cloud.Target, op Op, r *UnitResult) (Phase, error) {
-	j := e.o.Journal
-	during, succeeded, failed, goal := opPhases(op)
-	for attempt := 1; ; attempt++ {
-		e.boundary(BeforeIntent, u.ID, op)
-		seq, err := j.Intent(u.ID, string(op), attempt, string(during))
-		if err != nil {
-			return during, e.jerr(err)
-		}
-		e.boundary(AfterIntent, u.ID, op)
-		e.event(Event{Unit: u.ID, Phase: during, Op: op, Attempt: attempt})
-		r.Sent++
-		err = e.call(ctx, op, t)
-		e.boundary(AfterCall, u.ID, op)
-		if ctx.Err() != nil {
-			// Abandoned: the intent stays open for reconciliation.
-			return during, fmt.Errorf("%s %s: %w", op, u.ID, ErrInterrupted)
-		}
-		ra, transient := cloud.IsTransient(err)
-		var opErr *cloud.OperationError
-		switch {
-		case err == nil:
-			if err := j.Outcome(u.ID, seq, journal.ResultSucceeded, string(succeeded), ""); err != nil {
-				return during, e.jerr(err)
-			}
-			e.boundary(AfterOutcome, u.ID, op)
-			e.event(Event{Unit: u.ID, Phase: succeeded, Op: op, Attempt: attempt})
-			return succeeded, nil
-		case errors.As(err, &opErr):
-			if err := j.Outcome(u.ID, seq, journal.ResultFailed, string(failed), err.Error()); err != nil {
-				return during, e.jerr(err)
-			}
-			e.boundary(AfterOutcome, u.ID, op)
-			return failed, fmt.Errorf("%s %s: %w", op, u.ID, err)
-		case transient:
-			if err := j.Outcome(u.ID, seq, journal.ResultTransient, "", err.Error()); err != nil {
-				return during, e.jerr(err)
-			}
-			e.boundary(AfterOutcome, u.ID, op)
-			e.event(Event{Unit: u.ID, Phase: during, Op: op, Attempt: attempt, Err: err, Note: "transient fault, retrying"})
-			if attempt >= e.o.MaxAttempts {
-				ph, _ := e.observe(ctx, u, t)
-				if ph == "" {
-					ph = during
-				}
-				return ph, fmt.Errorf("%s %s: %w (%d attempts): %w", op, u.ID, ErrGaveUp, attempt, err)
-			}
-			if err := e.wait(ctx, ra, attempt); err != nil {
-				return during, fmt.Errorf("%s %s: %w", op, u.ID, ErrInterrupted)
-			}
-			// The call may or may not have taken effect: the platform
-			// decides whether to send it again.
+	during, succeeded, _, goal := opPhases(op)
+	rec := &unitRecord{j: e.o.Journal, unit: u.ID, op: op}
+	var read Phase
+	out, err := e.eng.Do(ctx, step.Step{
+		Target: u.ID, Op: string(op), Record: rec,
+		Event: Event{Target: u.ID, State: string(during)},
+		Send: func(ctx context.Context) error {
+			r.Sent++
+			return e.call(ctx, op, t)
+		},
+		Read: func(ctx context.Context) (bool, error) {
 			ph, err := e.observe(ctx, u, t)
 			if err != nil {
-				return during, err
+				return false, err
 			}
-			if st := Next(goal, ph); st.Action == ActionSend && st.Op == op {
-				continue
-			}
-			return ph, nil
-		default:
-			if err := j.Outcome(u.ID, seq, journal.ResultFailed, "", err.Error()); err != nil {
-				return during, e.jerr(err)
-			}
-			e.boundary(AfterOutcome, u.ID, op)
-			ph, oerr := e.observe(ctx, u, t)
-			if oerr != nil {
-				ph = during
-			}
-			return ph, fmt.Errorf("%s %s: %w", op, u.ID, err)
+			read = ph
+			st := Next(goal, ph)
+			return !(st.Action == ActionSend && st.Op == op), nil
+		},
+	})
+	if err != nil {
+		if step.IsStoreError(err) {
+			return during, e.jerr(err)
 		}
+		return during, err
+	}
+	switch out.Result {
+	case step.Sent:
+		e.event(Event{Target: u.ID, State: string(succeeded), Op: string(op), Attempt: out.Attempt})
+		return succeeded, nil
+	case step.Reconciled:
+		return read, nil
+	case step.Interrupted:
+		return during, fmt.Errorf("%s %s: %w", op, u.ID, ErrInterrupted)
+	case step.GaveUp:
+		ph, _ := e.observe(ctx, u, t)
+		if ph == "" {
+			ph = during
+		}
+		return ph, fmt.Errorf("%s %s: %w (%d attempts): %w", op, u.ID, ErrGaveUp, out.Attempt, out.Err)
+	}
+	if rec.failed != "" {
+		return rec.failed, fmt.Errorf("%s %s: %w", op, u.ID, out.Err)
+	}
+	ph, oerr := e.observe(ctx, u, t)
+	if oerr != nil {
+		ph = during
+	}
+	return ph, fmt.Errorf("%s %s: %w", op, u.ID, out.Err)
+}
+
+// unitRecord keeps one operation's intents and outcomes in the unit's
+// typed journal records (step.Record).
+type unitRecord struct {
+	j    *journal.Journal
+	unit string
+	op   Op
+	seq  uint64
+	// failed is the phase the platform's refusal of the operation left
+	// the unit in, once one is recorded.
+	failed Phase
+}
+
+func (r *unitRecord) Intent(attempt int) error {
+	during, _, _, _ := opPhases(r.op)
+	seq, err := r.j.Intent(r.unit, string(r.op), attempt, string(during))
+	r.seq = seq
+	return err
+}
+
+// Outcome records the call's result: a refusal by the platform
+// (cloud.OperationError) moves the unit to the operation's failed phase;
+// any other error leaves the phase to the next read.
+func (r *unitRecord) Outcome(_ int, err error) error {
+	_, succeeded, failed, _ := opPhases(r.op)
+	var opErr *cloud.OperationError
+	switch _, transient := cloud.IsTransient(err); {
+	case err == nil:
+		return r.j.Outcome(r.unit, r.seq, journal.ResultSucceeded, string(succeeded), "")
+	case errors.As(err, &opErr):
+		r.failed = failed
+		return r.j.Outcome(r.unit, r.seq, journal.ResultFailed, string(failed), err.Error())
+	case transient:
+		return r.j.Outcome(r.unit, r.seq, journal.ResultTransient, "", err.Error())
+	default:
+		return r.j.Outcome(r.unit, r.seq, journal.ResultFailed, "", err.Error())
 	}
 }
+
+// Reconciled has nothing to write: observe, the read, already made the
+// journal agree with the platform.
+func (r *unitRecord) Reconciled(int, bool) error { return nil }
 
 func (e *Executor) call(ctx context.Context, op Op, t cloud.Target) error {
 	switch op {
@@ -280,31 +304,22 @@ func (e *Executor) call(ctx context.Context, op Op, t cloud.Target) error {
 
 // state reads a unit's platform state, retrying transient faults.
 func (e *Executor) state(ctx context.Context, id string, t cloud.Target) (cloud.State, error) {
-	for attempt := 1; ; attempt++ {
-		s, err := e.o.Driver.State(ctx, t)
-		if err == nil {
-			return s, nil
-		}
+	var s cloud.State
+	err := e.eng.Policy().Read(ctx, func(ctx context.Context) error {
+		var err error
+		s, err = e.o.Driver.State(ctx, t)
 		if errors.Is(err, cloud.ErrNotFound) && e.commitSent(id) {
 			// Commit removes the classic resource: on the real platform a
 			// committed unit is no longer found. After a Commit was sent,
 			// not found means committed.
-			return cloud.StateCommitted, nil
+			s, err = cloud.StateCommitted, nil
 		}
-		if ctx.Err() != nil {
-			return "", fmt.Errorf("read state of %s: %w", id, ErrInterrupted)
-		}
-		ra, ok := cloud.IsTransient(err)
-		if !ok {
-			return "", fmt.Errorf("read state of %s: %w", id, err)
-		}
-		if attempt >= e.o.MaxAttempts {
-			return "", fmt.Errorf("read state of %s: %w: %w", id, ErrGaveUp, err)
-		}
-		if err := e.wait(ctx, ra, attempt); err != nil {
-			return "", fmt.Errorf("read state of %s: %w", id, ErrInterrupted)
-		}
+		return err
+	})
+	if err != nil {
+		return "", fmt.Errorf("read state of %s: %w", id, step.Classify(ctx, err))
 	}
+	return s, nil
 }
 
 // commitSent reports whether the journal shows a Commit sent to unit id.
@@ -328,9 +343,9 @@ func (e *Executor) observe(ctx context.Context, u *plan.Unit, t cloud.Target) (P
 				return "", fmt.Errorf("%s: still %s after %d polls", u.ID, s, polls)
 			}
 			if polls == 0 {
-				e.event(Event{Unit: u.ID, Phase: PhaseOf(s, journal.UnitState{}), Note: "waiting for the platform"})
+				e.event(Event{Target: u.ID, State: string(PhaseOf(s, journal.UnitState{})), Note: "waiting for the platform"})
 			}
-			if err := e.o.Sleep(ctx, e.o.scale(e.o.PollInterval)); err != nil {
+			if err := e.eng.Policy().Sleep(ctx, e.eng.Policy().Scale(e.o.PollInterval)); err != nil {
 				return "", fmt.Errorf("%s: %w", u.ID, ErrInterrupted)
 			}
 			continue

@@ -21,15 +21,6 @@ const lockFile = "lock.json"
 // flocked file would let a second writer lock a new one).
 const LockName = "lock"
 
-// Holder says who holds a state directory: written by the process that
-// acquired the lock so that others can name it.
-type Holder struct {
-	Host    string    `json:"host"`
-	PID     int       `json:"pid"`
-	Command string    `json:"command"`
-	Since   time.Time `json:"since"`
-}
-
 // ErrLocked is matched (errors.Is) by every *LockedError.
 var ErrLocked = errors.New("state directory in use")
 
@@ -54,6 +45,19 @@ func (e *LockedError) Error() string {
 
 // Is makes errors.Is(err, ErrLocked) true.
 func (e *LockedError) Is(target error) bool { return target == ErrLocked }
+
+// Holder says who holds a state directory: written by the process that
+// acquired the lock so that others can name it.
+type Holder struct {
+	// Host and PID name the process; a PID is checked for life only on
+	// the same host.
+	Host string `json:"host"`
+	PID  int    `json:"pid"`
+	// Command is the migrate command that holds the directory, e.g.
+	// "migrate run".
+	Command string    `json:"command"`
+	Since   time.Time `json:"since"`
+}
 
 // lockDir takes the state directory's lock file, waiting lockTimeout at
 // most. flock locks belong to the open file, so a second Open in the same
