@@ -73,7 +73,7 @@ func TestRunOptionsCheck(t *testing.T) {
 		{RunOptions{}, ExitOK},
 		{RunOptions{Rehearse: true}, ExitOK},
 		{RunOptions{Rehearse: true, ConvertDisks: true}, ExitBadInput},
-		{RunOptions{PlanFile: "p.json", ConvertDisks: true}, ExitBadInput},
+		{RunOptions{PlanFile: "p.json", ConvertDisks: true}, ExitOK},
 	} {
 		if got := exitCode(tc.o.check()); got != tc.want {
 			t.Errorf("%+v: exit %d, want %d", tc.o, got, tc.want)

@@ -120,9 +120,6 @@ func (o *RunOptions) check() error {
 	if o.Rehearse && o.ConvertDisks {
 		return badInputf("--rehearse and --convert-disks: a rehearsal commits nothing, so there is nothing to convert (nothing was changed)")
 	}
-	if o.PlanFile != "" && o.ConvertDisks {
-		return badInputf("--plan with --convert-disks is not supported yet: run the saved plan, then migrate disks convert")
-	}
 	return nil
 }
 
@@ -181,6 +178,12 @@ func (a *app) runRun(ctx context.Context, o *RunOptions) error {
 		if units, err = a.loadSavedPlan(o.PlanFile); err != nil {
 			return err
 		}
+		if o.ConvertDisks {
+			// The saved plan's disk step is the one that runs.
+			if err := a.savedDiskStep(o.PlanFile, &o.Disks); err != nil {
+				return err
+			}
+		}
 	}
 	if hub, err := a.hubTarget(); err != nil {
 		return err
@@ -218,25 +221,26 @@ func (a *app) runRun(ctx context.Context, o *RunOptions) error {
 	if err := a.refuseWithoutYes(o.Yes); err != nil {
 		return err
 	}
-	return a.runAndConvert(ctx, o.Disks, o.Yes)
+	return a.runAndConvert(ctx, o.Disks, units, o.Yes)
 }
 
-// runAndConvert runs the whole plan and then the disk step on the VMs of
-// every unit that committed, holding the journal throughout.
-func (a *app) runAndConvert(ctx context.Context, cf convertFlags, yes bool) (err error) {
+// runAndConvert runs the whole plan (units: those of a saved plan, nil for
+// every unit) and then the disk step on the VMs of every unit that
+// committed, holding the journal throughout.
+func (a *app) runAndConvert(ctx context.Context, cf convertFlags, units []string, yes bool) (err error) {
 	defer a.oneDocument(&err)()
-	s, err := a.openSession(ctx, string(phases.ModeRun), "", nil, nil)
+	s, err := a.openSession(ctx, string(phases.ModeRun), "", nil, units)
 	if err != nil {
 		return err
 	}
 	defer keepCloseErr(&err, s.Close)
 	d := a.deps(s.journal, s)
 	d.Confirm = func(ctx context.Context) error {
-		return a.askCommit(ctx, yes, unitsOrAll(s, nil), "then the migrated VMs go to managed disks (each deallocated, and removed and recreated where the platform has no conversion of its own)")
+		return a.askCommit(ctx, yes, unitsOrAll(s, s.units), "then the migrated VMs go to managed disks (each deallocated, and removed and recreated where the platform has no conversion of its own)")
 	}
 	// The run carries the disk step: the operator agreed to both at once.
 	d.Disks = &diskSteps{a: a, cf: cf, j: s.journal, yes: true}
-	return finish(orchestrate.Run(ctx, d, orchestrate.RunRequest{ConvertDisks: true}))
+	return finish(orchestrate.Run(ctx, d, orchestrate.RunRequest{Units: s.units, ConvertDisks: true}))
 }
 
 // committedVMs are the classic ids of the VMs whose units are committed.
