@@ -15,6 +15,7 @@ import (
 	"github.com/migrate-tool/migrate/pkg/disks"
 	"github.com/migrate-tool/migrate/pkg/disks/staging"
 	"github.com/migrate-tool/migrate/pkg/inventory"
+	"github.com/migrate-tool/migrate/pkg/orchestrate"
 	"github.com/migrate-tool/migrate/pkg/phases"
 	"github.com/migrate-tool/migrate/pkg/phases/journal"
 	"github.com/migrate-tool/migrate/pkg/plan"
@@ -170,9 +171,22 @@ func getConvertRecord(j *journal.Journal) (convertRecord, bool, error) {
 	return r, true, nil
 }
 
-func (a *app) newDisksConvertCmd() *cobra.Command {
-	var f convertFlags
-	var yes bool
+// ConvertOptions are what disks convert is asked.
+type ConvertOptions struct {
+	Disks convertFlags
+	// Yes: convert without asking.
+	Yes bool
+	// VMs are the VMs named; none means every VM of the inventory.
+	VMs []string
+}
+
+// newDisksConvertCmd is disks convert; runF, when set, is run instead of
+// runConvert (tests of the flags).
+func (a *app) newDisksConvertCmd(runF func(context.Context, *ConvertOptions) error) *cobra.Command {
+	if runF == nil {
+		runF = a.runConvert
+	}
+	o := &ConvertOptions{}
 	c := &cobra.Command{
 		Use:   "convert [VM...]",
 		Short: "Turn migrated VMs' unmanaged VHDs into managed disks",
@@ -197,15 +211,21 @@ default. VMs are named vm/<resource group>/<name> or cloudservice/<cs>/<vm>.`,
   migrate disks convert --inventory estate.json cloudservice/contoso-web/web1 --stream --max-bandwidth 145MB
   migrate disks convert --inventory estate.json --staging /mnt/usb --key-file kek.bin`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := report.Validate(a.cfg.Output, "table", "json", "yaml"); err != nil {
-				return badInput(err)
-			}
-			return a.convertDisks(cmd.Context(), f, args, nil, false, yes)
+			o.VMs = args
+			return runF(cmd.Context(), o)
 		},
 	}
-	f.add(c)
-	c.Flags().BoolVar(&yes, "yes", false, "convert without asking (VMs are deallocated, and removed and recreated where the platform has no conversion of its own)")
+	o.Disks.add(c)
+	c.Flags().BoolVar(&o.Yes, "yes", false, "convert without asking (VMs are deallocated, and removed and recreated where the platform has no conversion of its own)")
 	return c
+}
+
+// runConvert runs the disk step on the VMs named.
+func (a *app) runConvert(ctx context.Context, o *ConvertOptions) error {
+	if err := report.Validate(a.cfg.Output, "table", "json", "yaml"); err != nil {
+		return badInput(err)
+	}
+	return finishStep(a.convertDisks(ctx, o.Disks, o.VMs, nil, false, o.Yes))
 }
 
 // platformer is a driver that says whether its platform has its own
@@ -218,69 +238,69 @@ type platformer interface {
 // calling command already holds. yes: the operator already agreed (--yes,
 // or the run or resume that carries this step); otherwise the VMs and what
 // happens to each are shown and confirmed first.
-func (a *app) convertDisks(ctx context.Context, f convertFlags, vms []string, j *journal.Journal, fromRun, yes bool) (err error) {
+func (a *app) convertDisks(ctx context.Context, f convertFlags, vms []string, j *journal.Journal, fromRun, yes bool) (_ orchestrate.Status, err error) {
 	po, err := f.planOptions()
 	if err != nil {
-		return err
+		return orchestrate.Failed, err
 	}
 	po.Parallel = a.cfg.Parallel
 	a.diskAPIVersion = f.diskAPIVersion
 	if !yes && !a.io.InTTY {
 		// Refused before anything is opened: there is no one to ask.
-		return a.confirm(ctx, yes, "conversion", convertRefusal, "")
+		return orchestrate.Failed, a.confirm(ctx, yes, "conversion", convertRefusal, "")
 	}
 	inv, err := a.loadInventory()
 	if err != nil {
-		return err
+		return orchestrate.Failed, err
 	}
 	cp, err := conversionPlan(inv, po)
 	if err != nil {
-		return err
+		return orchestrate.Failed, err
 	}
 	for _, id := range vms {
 		if cp.Lookup(id) == nil {
-			return badInputf("unknown VM %s: name it vm/<resource group>/<name> or cloudservice/<cs>/<vm>", id)
+			return orchestrate.Failed, badInputf("unknown VM %s: name it vm/<resource group>/<name> or cloudservice/<cs>/<vm>", id)
 		}
 	}
 	var kek []byte
 	if f.keyFile != "" {
 		if kek, err = staging.LoadKeyFile(f.keyFile); err != nil {
-			return err
+			return orchestrate.Failed, err
 		}
 	}
 	if j == nil {
 		if j, err = a.openJournal("disks convert"); err != nil {
-			return err
+			return orchestrate.Failed, err
 		}
 		defer keepCloseErr(&err, j.Close)
 	}
 	drv, closeDriver, err := a.openDriver(ctx, inv, j)
 	if err != nil {
-		return err
+		return orchestrate.Failed, err
 	}
 	defer keepCloseErr(&err, closeDriver)
 	compute, ok1 := drv.(cloud.Compute)
 	data, ok2 := drv.(cloud.DiskData)
 	if !ok1 || !ok2 {
-		return badInputf("driver %s cannot convert disks", a.cfg.Driver)
+		return orchestrate.Failed, badInputf("driver %s cannot convert disks", a.cfg.Driver)
 	}
 	if cp.Cloud == inventory.CloudAzureStackHub {
 		// Azure Stack Hub's VMs never were classic: the plan that runs is
 		// made from what Resource Manager lists now; the inventory's was
 		// the offline check.
 		if cp, err = a.hubPlan(ctx, compute, j, inv, po); err != nil {
-			return err
+			return orchestrate.Failed, err
 		}
 	}
 	blocked, err := a.blockedVMs(ctx, inv, j, drv, cp)
 	if err != nil {
-		return err
+		return orchestrate.Failed, err
 	}
 	if err := a.confirmConvert(ctx, yes, cp, vms, blocked); err != nil {
-		return err
+		return orchestrate.Failed, err
 	}
 	if err := putConvertRecord(j, f.record(vms, fromRun)); err != nil {
-		return fmt.Errorf("journal: %w", err)
+		return orchestrate.Failed, fmt.Errorf("journal: %w", err)
 	}
 	prog := a.newConvertProgress()
 	o := convert.Options{
@@ -308,24 +328,35 @@ func (a *app) convertDisks(ctx context.Context, f convertFlags, vms []string, j 
 	prog.Close()
 	if err != nil {
 		if errors.Is(err, convert.ErrOptions) || errors.Is(err, convert.ErrUnknownVM) {
-			return badInput(err)
+			return orchestrate.Failed, badInput(err)
 		}
-		return err
+		return orchestrate.Failed, err
 	}
-	if res.ExitCode() == ExitOK {
+	if convertStatus(res) == orchestrate.Done {
 		r := f.record(vms, fromRun)
 		r.Finished = true
 		if err := putConvertRecord(j, r); err != nil {
-			return fmt.Errorf("journal: %w", err)
+			return orchestrate.Failed, fmt.Errorf("journal: %w", err)
 		}
 	}
 	if err := a.printConvertResult(res, prog.stats); err != nil {
-		return err
+		return orchestrate.Failed, err
 	}
-	if code := res.ExitCode(); code != ExitOK {
-		return &ExitError{Code: code}
+	return convertStatus(res), nil
+}
+
+// convertStatus is how the disk step's result ended.
+func convertStatus(res convert.Result) orchestrate.Status {
+	out := orchestrate.Done
+	for _, v := range res.VMs {
+		switch v.Status {
+		case convert.StatusInterrupted:
+			out = orchestrate.Worst(out, orchestrate.Interrupted)
+		case convert.StatusFailed:
+			out = orchestrate.Worst(out, orchestrate.Failed)
+		}
 	}
-	return nil
+	return out
 }
 
 func (a *app) printConvertResult(res convert.Result, stats *runStats) error {

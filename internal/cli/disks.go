@@ -53,7 +53,7 @@ Only allocated data is read and only non-zero sectors are written: a 1 TiB
 disk holding 1 GiB moves 1 GiB. The SHA-256 content hash of the disk
 (disks.md) is printed. A SAS is never printed, logged or checkpointed.`,
 	}
-	c.AddCommand(a.newDisksInspectCmd(), a.newDisksCopyCmd(), a.newDisksDecryptCmd(), a.newDisksConvertCmd(), a.newDisksCleanupCmd(), a.newDisksImageCmd())
+	c.AddCommand(a.newDisksInspectCmd(), a.newDisksCopyCmd(), a.newDisksDecryptCmd(), a.newDisksConvertCmd(nil), a.newDisksCleanupCmd(), a.newDisksImageCmd())
 	return c
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/migrate-tool/migrate/pkg/inventory"
+	"github.com/migrate-tool/migrate/pkg/orchestrate"
 	"github.com/migrate-tool/migrate/pkg/phases"
 	"github.com/migrate-tool/migrate/pkg/report"
 	"github.com/migrate-tool/migrate/pkg/validate"
@@ -17,7 +18,7 @@ import (
 
 func (a *app) phaseCommands() []*cobra.Command {
 	return []*cobra.Command{
-		a.newPhaseCmd(phaseSpec{
+		a.newPhaseCmd(nil, phaseSpec{
 			use: "prepare [UNIT...]", mode: phases.ModePrepare,
 			short: "Prepare units: lock the classic management plane, create the Resource Manager side",
 			long: `prepare runs the platform's Validate and then Prepare on each unit (no argument:
@@ -29,7 +30,7 @@ be committed (migrate commit) or rolled back (migrate abort).`,
 			example: `  migrate prepare --inventory estate.json vnet/contoso-vnet
   migrate prepare --inventory estate.json --parallel 8`,
 		}),
-		a.newPhaseCmd(phaseSpec{
+		a.newPhaseCmd(nil, phaseSpec{
 			use: "commit [UNIT...]", mode: phases.ModeCommit, irreversible: true,
 			short: "Commit prepared units (irreversible)",
 			long: `commit finishes the migration of prepared units: the Resource Manager resources
@@ -39,7 +40,7 @@ either it refuses and changes nothing. A Commit is never sent twice to a
 unit: after a fault, a crash or an interrupt the unit's state is read first.`,
 			example: `  migrate commit --inventory estate.json vnet/contoso-vnet --yes`,
 		}),
-		a.newPhaseCmd(phaseSpec{
+		a.newPhaseCmd(nil, phaseSpec{
 			use: "abort [UNIT...]", mode: phases.ModeAbort,
 			short: "Abort prepared units, returning them to the classic model",
 			long: `abort rolls back Prepare: the Resource Manager resources it made are deleted and
@@ -47,9 +48,9 @@ the classic management plane unlocked. The platform refuses Abort after
 Commit. An aborted unit can be prepared again.`,
 			example: `  migrate abort --inventory estate.json vnet/contoso-vnet`,
 		}),
-		a.newRunCmd(),
-		a.newStatusCmd(),
-		a.newResumeCmd(),
+		a.newRunCmd(nil),
+		a.newStatusCmd(nil),
+		a.newResumeCmd(nil),
 	}
 }
 
@@ -59,32 +60,76 @@ type phaseSpec struct {
 	irreversible              bool
 }
 
-func (a *app) newPhaseCmd(spec phaseSpec) *cobra.Command {
-	var yes bool
+// PhaseOptions are what prepare, commit and abort are asked.
+type PhaseOptions struct {
+	Mode phases.Mode
+	// Units are the units named; none means every unit of the plan.
+	Units []string
+	// Yes: commit without asking (commit only).
+	Yes bool
+}
+
+// newPhaseCmd is prepare, commit or abort; runF, when set, is run instead
+// of runPhase (tests of the flags).
+func (a *app) newPhaseCmd(runF func(context.Context, *PhaseOptions) error, spec phaseSpec) *cobra.Command {
+	if runF == nil {
+		runF = a.runPhase
+	}
+	o := &PhaseOptions{Mode: spec.mode}
 	c := &cobra.Command{
 		Use: spec.use, Short: spec.short, Long: spec.long, Example: spec.example,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := report.Validate(a.cfg.Output, "table", "json", "yaml"); err != nil {
-				return badInput(err)
-			}
-			if spec.irreversible {
-				if err := a.refuseWithoutYes(yes); err != nil {
-					return err
-				}
-			}
-			return a.execute(cmd.Context(), spec.mode, args, !spec.irreversible || yes)
+			o.Units = args
+			return runF(cmd.Context(), o)
 		},
 	}
 	if spec.irreversible {
-		c.Flags().BoolVar(&yes, "yes", false, "commit without asking (Commit is irreversible)")
+		c.Flags().BoolVar(&o.Yes, "yes", false, "commit without asking (Commit is irreversible)")
 	}
 	return c
 }
 
-func (a *app) newRunCmd() *cobra.Command {
-	var yes, rehearse, convertDisks bool
-	var savedPlan string
-	var cf convertFlags
+// runPhase runs one phase command over the units named.
+func (a *app) runPhase(ctx context.Context, o *PhaseOptions) error {
+	if err := report.Validate(a.cfg.Output, "table", "json", "yaml"); err != nil {
+		return badInput(err)
+	}
+	irreversible := o.Mode == phases.ModeCommit
+	if irreversible {
+		if err := a.refuseWithoutYes(o.Yes); err != nil {
+			return err
+		}
+	}
+	return a.execute(ctx, o.Mode, o.Units, !irreversible || o.Yes)
+}
+
+// RunOptions are what run is asked.
+type RunOptions struct {
+	Yes          bool
+	Rehearse     bool
+	ConvertDisks bool
+	// PlanFile is the plan saved by `migrate plan --out` to run exactly.
+	PlanFile string
+	// Disks are the disk step's flags.
+	Disks convertFlags
+}
+
+// check refuses the combinations of run's flags that cannot work, before
+// anything is read.
+func (o *RunOptions) check() error {
+	if o.Rehearse && o.ConvertDisks {
+		return badInputf("--rehearse and --convert-disks: a rehearsal commits nothing, so there is nothing to convert (nothing was changed)")
+	}
+	return nil
+}
+
+// newRunCmd is run; runF, when set, is run instead of runRun (tests of
+// the flags).
+func (a *app) newRunCmd(runF func(context.Context, *RunOptions) error) *cobra.Command {
+	if runF == nil {
+		runF = a.runRun
+	}
+	o := &RunOptions{}
 	c := &cobra.Command{
 		Use:   "run",
 		Short: "The whole plan: validate, prepare, commit, wave by wave",
@@ -105,110 +150,97 @@ flight finish; the second stops at once (exit 4). Either way
   migrate run --inventory estate.json --yes --parallel 8
   migrate run --inventory estate.json --yes -o json > result.json`,
 		Args: wantArgs(cobra.NoArgs),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := report.Validate(a.cfg.Output, "table", "json", "yaml"); err != nil {
-				return badInput(err)
-			}
-			if rehearse && convertDisks {
-				return badInputf("--rehearse and --convert-disks: a rehearsal commits nothing, so there is nothing to convert (nothing was changed)")
-			}
-			// --plan: exactly the saved plan's units, or exit 2 if stale.
-			var units []string
-			if savedPlan != "" {
-				if convertDisks {
-					return badInputf("--plan with --convert-disks is not supported yet: run the saved plan, then migrate disks convert")
-				}
-				var err error
-				if units, err = a.loadSavedPlan(savedPlan); err != nil {
-					return err
-				}
-			}
-			if hub, err := a.hubTarget(); err != nil {
-				return err
-			} else if hub {
-				if !convertDisks || rehearse || savedPlan != "" {
-					return errNoClassicSide()
-				}
-				// No classic phase at all: the disk step is the run.
-				fmt.Fprintln(a.io.ErrOut, "migrate: Azure Stack Hub has no classic side; running the disk step only")
-				return a.convertDisks(cmd.Context(), cf, nil, nil, false, yes)
-			}
-			if rehearse {
-				return a.execute(cmd.Context(), phases.ModeRehearse, units, true)
-			}
-			if !convertDisks {
-				if err := a.refuseWithoutYes(yes); err != nil {
-					return err
-				}
-				return a.execute(cmd.Context(), phases.ModeRun, units, yes)
-			}
-			// The disk step's plan is checked before anything changes: a
-			// disk the target cannot hold refuses the whole run.
-			po, err := cf.planOptions()
-			if err != nil {
-				return err
-			}
-			inv, err := a.loadInventory()
-			if err != nil {
-				return err
-			}
-			if _, err := conversionPlan(inv, po); err != nil {
-				return err
-			}
-			if err := a.refuseWithoutYes(yes); err != nil {
-				return err
-			}
-			return a.runAndConvert(cmd.Context(), cf, yes)
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runF(cmd.Context(), o)
 		},
 	}
-	c.Flags().BoolVar(&yes, "yes", false, "commit without asking (Commit is irreversible)")
-	c.Flags().BoolVar(&rehearse, "rehearse", false, "validate, prepare and abort: leave the estate as it was")
-	c.Flags().StringVar(&savedPlan, "plan", "", "run exactly the plan saved by migrate plan --out FILE; refused when the inventory changed since")
-	c.Flags().BoolVar(&convertDisks, "convert-disks", false, "then turn the migrated VMs' VHDs into managed disks (see migrate disks convert)")
-	cf.add(c)
+	c.Flags().BoolVar(&o.Yes, "yes", false, "commit without asking (Commit is irreversible)")
+	c.Flags().BoolVar(&o.Rehearse, "rehearse", false, "validate, prepare and abort: leave the estate as it was")
+	c.Flags().StringVar(&o.PlanFile, "plan", "", "run exactly the plan saved by migrate plan --out FILE; refused when the inventory changed since")
+	c.Flags().BoolVar(&o.ConvertDisks, "convert-disks", false, "then turn the migrated VMs' VHDs into managed disks (see migrate disks convert)")
+	o.Disks.add(c)
 	return c
 }
 
-// runAndConvert runs the whole plan and then the disk step on the VMs of
-// every unit that committed, holding the journal throughout. The disk
-// step's options are journaled first, so resume continues with it.
-func (a *app) runAndConvert(ctx context.Context, cf convertFlags, yes bool) (err error) {
+// runRun runs the whole plan (or rehearses it), then the disk step when
+// asked.
+func (a *app) runRun(ctx context.Context, o *RunOptions) error {
+	if err := report.Validate(a.cfg.Output, "table", "json", "yaml"); err != nil {
+		return badInput(err)
+	}
+	if err := o.check(); err != nil {
+		return err
+	}
+	// --plan: exactly the saved plan's units, or exit 2 if stale.
+	var units []string
+	if o.PlanFile != "" {
+		var err error
+		if units, err = a.loadSavedPlan(o.PlanFile); err != nil {
+			return err
+		}
+		if o.ConvertDisks {
+			// The saved plan's disk step is the one that runs.
+			if err := a.savedDiskStep(o.PlanFile, &o.Disks); err != nil {
+				return err
+			}
+		}
+	}
+	if hub, err := a.hubTarget(); err != nil {
+		return err
+	} else if hub {
+		if !o.ConvertDisks || o.Rehearse || o.PlanFile != "" {
+			return errNoClassicSide()
+		}
+		// No classic phase at all: the disk step is the run.
+		fmt.Fprintln(a.io.ErrOut, "migrate: Azure Stack Hub has no classic side; running the disk step only")
+		d := orchestrate.Deps{Disks: &diskSteps{a: a, cf: o.Disks, yes: o.Yes}, Classify: statusOf}
+		return finish(orchestrate.Run(ctx, d, orchestrate.RunRequest{DisksOnly: true}))
+	}
+	if o.Rehearse {
+		return a.execute(ctx, phases.ModeRehearse, units, true)
+	}
+	if !o.ConvertDisks {
+		if err := a.refuseWithoutYes(o.Yes); err != nil {
+			return err
+		}
+		return a.execute(ctx, phases.ModeRun, units, o.Yes)
+	}
+	// The disk step's plan is checked before anything changes: a disk the
+	// target cannot hold refuses the whole run.
+	po, err := o.Disks.planOptions()
+	if err != nil {
+		return err
+	}
+	inv, err := a.loadInventory()
+	if err != nil {
+		return err
+	}
+	if _, err := conversionPlan(inv, po); err != nil {
+		return err
+	}
+	if err := a.refuseWithoutYes(o.Yes); err != nil {
+		return err
+	}
+	return a.runAndConvert(ctx, o.Disks, units, o.Yes)
+}
+
+// runAndConvert runs the whole plan (units: those of a saved plan, nil for
+// every unit) and then the disk step on the VMs of every unit that
+// committed, holding the journal throughout.
+func (a *app) runAndConvert(ctx context.Context, cf convertFlags, units []string, yes bool) (err error) {
 	defer a.oneDocument(&err)()
-	s, err := a.openSession(ctx, string(phases.ModeRun), "", nil, nil)
+	s, err := a.openSession(ctx, string(phases.ModeRun), "", nil, units)
 	if err != nil {
 		return err
 	}
 	defer keepCloseErr(&err, s.Close)
-	if err := a.askCommit(ctx, yes, unitsOrAll(s, nil), "then the migrated VMs go to managed disks (each deallocated, and removed and recreated where the platform has no conversion of its own)"); err != nil {
-		return err
+	d := a.deps(s.journal, s)
+	d.Confirm = func(ctx context.Context) error {
+		return a.askCommit(ctx, yes, unitsOrAll(s, s.units), "then the migrated VMs go to managed disks (each deallocated, and removed and recreated where the platform has no conversion of its own)")
 	}
-	if err := putConvertRecord(s.journal, cf.record(nil, true)); err != nil {
-		return fmt.Errorf("journal: %w", err)
-	}
-	prog := a.newProgress(s.plan, len(s.plan.Units))
-	defer prog.Close()
-	ex, err := phases.New(a.phaseOptions(s, phases.ModeRun, nil, prog.Event))
-	if err != nil {
-		return err
-	}
-	runErr := a.runExecutor(ctx, ex, s, nil, prog)
-	if exitCode(runErr) == ExitInterrupted || exitCode(runErr) == ExitBadInput || ctx.Err() != nil {
-		return runErr
-	}
-	vms, err := a.committedVMs(ctx, s)
-	if err != nil {
-		return err
-	}
-	if len(vms) == 0 {
-		return runErr
-	}
-	convErr := a.convertDisks(ctx, cf, vms, s.journal, true, true)
-	// The worse of the two outcomes decides the exit code; an interrupt
-	// or a failure matters more than findings already reported.
-	if worse(convErr, runErr) {
-		return convErr
-	}
-	return runErr
+	// The run carries the disk step: the operator agreed to both at once.
+	d.Disks = &diskSteps{a: a, cf: cf, j: s.journal, yes: true}
+	return finish(orchestrate.Run(ctx, d, orchestrate.RunRequest{Units: s.units, ConvertDisks: true}))
 }
 
 // committedVMs are the classic ids of the VMs whose units are committed.
@@ -301,26 +333,23 @@ func (a *app) confirm(ctx context.Context, yes bool, what, refusal, prompt strin
 	return &ExitError{Code: ExitFailed, Err: fmt.Errorf("%s cancelled at the prompt (nothing was changed)", what)}
 }
 
-// execute runs one phase command and prints its result.
-// yes: nothing to ask (no commit, or --yes); otherwise the units are
-// listed and confirmed once the session has named the target.
+// execute runs one phase command (a rehearsal included) and prints its
+// result. yes: nothing to ask (no commit, or --yes); otherwise the units
+// are listed and confirmed once the session has named the target.
 func (a *app) execute(ctx context.Context, mode phases.Mode, args []string, yes bool) (err error) {
 	s, err := a.openSession(ctx, string(mode), "", nil, args)
 	if err != nil {
 		return err
 	}
 	defer keepCloseErr(&err, s.Close)
-	units := s.units
-	if err := a.askCommit(ctx, yes, unitsOrAll(s, units), ""); err != nil {
-		return err
+	d := a.deps(s.journal, s)
+	if mode == phases.ModeRehearse {
+		return finish(orchestrate.Rehearse(ctx, d, s.units))
 	}
-	prog := a.newProgress(s.plan, len(unitsOrAll(s, units)))
-	defer prog.Close()
-	ex, err := phases.New(a.phaseOptions(s, mode, units, prog.Event))
-	if err != nil {
-		return err
+	d.Confirm = func(ctx context.Context) error {
+		return a.askCommit(ctx, yes, unitsOrAll(s, s.units), "")
 	}
-	return a.runExecutor(ctx, ex, s, units, prog)
+	return finish(orchestrate.Run(ctx, d, orchestrate.RunRequest{Mode: mode, Units: s.units}))
 }
 
 func unitsOrAll(s *session, units []string) []string {
@@ -335,8 +364,8 @@ func unitsOrAll(s *session, units []string) []string {
 }
 
 // runExecutor runs ex with the two-stage interrupt wired in, prints the
-// result and maps it to the exit code.
-func (a *app) runExecutor(ctx context.Context, ex *phases.Executor, s *session, units []string, prog *progress) error {
+// result and says how it ended.
+func (a *app) runExecutor(ctx context.Context, ex *phases.Executor, s *session, units []string, prog *progress) (orchestrate.Status, error) {
 	stop := make(chan struct{})
 	defer close(stop)
 	go func() {
@@ -349,18 +378,31 @@ func (a *app) runExecutor(ctx context.Context, ex *phases.Executor, s *session, 
 	res, err := ex.Run(ctx)
 	prog.Close()
 	if err != nil && !errors.Is(err, context.Canceled) {
-		return err
+		return orchestrate.Failed, err
 	}
 	if perr := a.printResult(res, s, units, prog.stats); perr != nil {
-		return perr
+		return orchestrate.Failed, perr
 	}
-	if code := res.ExitCode(); code != ExitOK {
-		return &ExitError{Code: code}
+	if st := phaseStatus(res); st != orchestrate.Done || err == nil {
+		return st, nil
 	}
-	if err != nil {
-		return &ExitError{Code: ExitInterrupted}
+	// Cancelled with every unit's outcome settled: still half done.
+	return orchestrate.Interrupted, nil
+}
+
+// phaseStatus is how a phase command's result ended.
+func phaseStatus(res phases.Result) orchestrate.Status {
+	var ss []orchestrate.Status
+	if res.Interrupted {
+		ss = append(ss, orchestrate.Interrupted)
 	}
-	return nil
+	if res.Failed > 0 {
+		ss = append(ss, orchestrate.Failed)
+	}
+	if res.Blocked > 0 {
+		ss = append(ss, orchestrate.Blocked)
+	}
+	return orchestrate.Worst(ss...)
 }
 
 // resultDoc is the JSON/YAML shape of a phase command's result.
@@ -399,7 +441,7 @@ func (a *app) printResult(res phases.Result, s *session, units []string, stats *
 	}
 	doc.Summary = resultSummary{
 		Units: len(res.Units), Done: res.Done, Failed: res.Failed, Blocked: res.Blocked,
-		Skipped: res.Skipped, Interrupted: res.Interrupted, ExitCode: res.ExitCode(),
+		Skipped: res.Skipped, Interrupted: res.Interrupted, ExitCode: codeOf(phaseStatus(res)),
 	}
 	if a.structured() {
 		return a.writeDoc(doc)

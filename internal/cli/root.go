@@ -27,9 +27,6 @@ type app struct {
 	// continueWith is the command that continues this one when it is not
 	// `migrate resume`; set by the command, read by the signal handler.
 	continueWith atomic.Pointer[continueLine]
-	// resumeStaging is resume's --staging: a fresh SAS for the disk
-	// step's staging container.
-	resumeStaging string
 	// warnedRehearsal: the units a rehearsal left prepared were named.
 	warnedRehearsal bool
 	// namedSim: the line saying the simulator is in use was printed.
@@ -219,7 +216,7 @@ finished by "migrate resume", and an irreversible Commit is never sent twice.
 	root.AddCommand(
 		a.newInventoryCmd(),
 		a.newPlanCmd(),
-		a.newValidateCmd(),
+		a.newValidateCmd(nil),
 		a.newManCmd(),
 	)
 	for _, c := range a.phaseCommands() {

@@ -11,14 +11,25 @@ import (
 
 	"github.com/migrate-tool/migrate/pkg/cloud"
 	"github.com/migrate-tool/migrate/pkg/disks"
-	"github.com/migrate-tool/migrate/pkg/exitcode"
+	"github.com/migrate-tool/migrate/pkg/orchestrate"
 	"github.com/migrate-tool/migrate/pkg/phases"
 	"github.com/migrate-tool/migrate/pkg/phases/journal"
 	"github.com/migrate-tool/migrate/pkg/report"
 )
 
-func (a *app) newStatusCmd() *cobra.Command {
-	var rebuild bool
+// StatusOptions are what status is asked.
+type StatusOptions struct {
+	// Rebuild: replace a damaged journal by one read from the platform.
+	Rebuild bool
+}
+
+// newStatusCmd is status; runF, when set, is run instead of runStatus
+// (tests of the flags).
+func (a *app) newStatusCmd(runF func(context.Context, *StatusOptions) error) *cobra.Command {
+	if runF == nil {
+		runF = a.runStatus
+	}
+	o := &StatusOptions{}
 	c := &cobra.Command{
 		Use:   "status",
 		Short: "Every unit's phase from the journal, reconciled with the cloud",
@@ -29,63 +40,69 @@ The inventory is the one given, or the one the last run recorded.`,
   migrate status -o json | jq -r '.units[] | select(.phase!="Committed") | .id'`,
 		Args: wantArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := report.Validate(a.cfg.Output, "table", "json", "yaml"); err != nil {
-				return badInput(err)
-			}
-			if rebuild {
-				return a.rebuild(cmd.Context())
-			}
-			j, err := a.openReadJournal(cmd.Context())
-			if err != nil {
-				return err
-			}
-			if j != nil {
-				defer func() { _ = j.Close() }() // a read-only snapshot
-				a.warnRehearsal(j)
-				if h, ok := j.Holder(); ok {
-					fmt.Fprintf(a.io.ErrOut, "migrate: %s holds %s: this is its journal as of now\n", h, a.cfg.StateDir)
-				}
-			}
-			invPath := a.cfg.Inventory
-			if invPath == "" && j != nil {
-				run, err := j.Run()
-				if err != nil && !errors.Is(err, journal.ErrNoRun) {
-					return fmt.Errorf("status: %w", err)
-				}
-				invPath = run.InventoryPath
-			}
-			if invPath == "" {
-				return badInputf("status: no inventory given and no run recorded in %s", a.cfg.StateDir)
-			}
-			s, err := a.openReadSession(cmd.Context(), invPath, j)
-			if err != nil {
-				return err
-			}
-			defer func() { _ = s.Close() }() // read-only
-			st, err := phases.Status(cmd.Context(), s.journal, s.driver, s.plan, phases.TargetsFor(s.inv))
-			if err != nil {
-				return fmt.Errorf("status: %w", err)
-			}
-			if st == nil {
-				st = []phases.UnitStatus{}
-			}
-			unreadable := 0
-			for _, u := range st {
-				if u.Err != nil {
-					unreadable++
-				}
-			}
-			if err := a.printStatus(st); err != nil {
-				return err
-			}
-			if unreadable > 0 {
-				return &ExitError{Code: ExitFailed, Err: fmt.Errorf("status: the platform state of %d unit(s) could not be read: their phase is the journal's", unreadable)}
-			}
-			return nil
+			return runF(cmd.Context(), o)
 		},
 	}
-	c.Flags().BoolVar(&rebuild, "rebuild", false, "for a damaged journal: keep it aside (renamed with the time) and build a new one from the platform's state of every unit of the inventory's plan")
+	c.Flags().BoolVar(&o.Rebuild, "rebuild", false, "for a damaged journal: keep it aside (renamed with the time) and build a new one from the platform's state of every unit of the inventory's plan")
 	return c
+}
+
+// runStatus prints every unit's phase, the journal's reconciled with the
+// platform's.
+func (a *app) runStatus(ctx context.Context, o *StatusOptions) error {
+	if err := report.Validate(a.cfg.Output, "table", "json", "yaml"); err != nil {
+		return badInput(err)
+	}
+	if o.Rebuild {
+		return a.rebuild(ctx)
+	}
+	j, err := a.openReadJournal(ctx)
+	if err != nil {
+		return err
+	}
+	if j != nil {
+		defer func() { _ = j.Close() }() // a read-only snapshot
+		a.warnRehearsal(j)
+		if h, ok := j.Holder(); ok {
+			fmt.Fprintf(a.io.ErrOut, "migrate: %s holds %s: this is its journal as of now\n", h, a.cfg.StateDir)
+		}
+	}
+	invPath := a.cfg.Inventory
+	if invPath == "" && j != nil {
+		run, err := j.Run()
+		if err != nil && !errors.Is(err, journal.ErrNoRun) {
+			return fmt.Errorf("status: %w", err)
+		}
+		invPath = run.InventoryPath
+	}
+	if invPath == "" {
+		return badInputf("status: no inventory given and no run recorded in %s", a.cfg.StateDir)
+	}
+	s, err := a.openReadSession(ctx, invPath, j)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = s.Close() }() // read-only
+	st, err := phases.Status(ctx, s.journal, s.driver, s.plan, phases.TargetsFor(s.inv))
+	if err != nil {
+		return fmt.Errorf("status: %w", err)
+	}
+	if st == nil {
+		st = []phases.UnitStatus{}
+	}
+	unreadable := 0
+	for _, u := range st {
+		if u.Err != nil {
+			unreadable++
+		}
+	}
+	if err := a.printStatus(st); err != nil {
+		return err
+	}
+	if unreadable > 0 {
+		return &ExitError{Code: ExitFailed, Err: fmt.Errorf("status: the platform state of %d unit(s) could not be read: their phase is the journal's", unreadable)}
+	}
+	return nil
 }
 
 // rebuild replaces a damaged journal by one read back from the platform.
@@ -186,8 +203,21 @@ func joinNote(a, b string) string {
 	return a + "; " + b
 }
 
-func (a *app) newResumeCmd() *cobra.Command {
-	var abandonAll bool
+// ResumeOptions are what resume is asked.
+type ResumeOptions struct {
+	// Abandon: give the unfinished commands up instead.
+	Abandon bool
+	// Staging is the disk step's staging container URL with a fresh SAS.
+	Staging string
+}
+
+// newResumeCmd is resume; runF, when set, is run instead of runResume
+// (tests of the flags).
+func (a *app) newResumeCmd(runF func(context.Context, *ResumeOptions) error) *cobra.Command {
+	if runF == nil {
+		runF = a.runResume
+	}
+	o := &ResumeOptions{}
 	c := &cobra.Command{
 		Use:   "resume",
 		Short: "Finish what an interrupted run (or phase command) left",
@@ -208,122 +238,58 @@ continue if it changed since.`,
 		Example: `  migrate resume
   migrate resume -o json`,
 		Args: wantArgs(cobra.NoArgs),
-		RunE: func(cmd *cobra.Command, _ []string) (err error) {
-			if err := report.Validate(a.cfg.Output, "table", "json", "yaml"); err != nil {
-				return badInput(err)
-			}
-			j, err := a.openJournal("resume")
-			if err != nil {
-				return err
-			}
-			defer keepCloseErr(&err, j.Close)
-			if abandonAll {
-				return a.abandon(j)
-			}
-			return a.resume(cmd.Context(), j)
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runF(cmd.Context(), o)
 		},
 	}
-	c.Flags().BoolVar(&abandonAll, "abandon", false, "give up every unfinished command instead of finishing it: resume forgets them, units keep the phases they reached")
-	c.Flags().StringVar(&a.resumeStaging, "staging", "", "the disk step's staging container URL with a fresh SAS (the journal keeps none)")
+	c.Flags().BoolVar(&o.Abandon, "abandon", false, "give up every unfinished command instead of finishing it: resume forgets them, units keep the phases they reached")
+	c.Flags().StringVar(&o.Staging, "staging", "", "the disk step's staging container URL with a fresh SAS (the journal keeps none)")
 	return c
+}
+
+// runResume finishes (or, --abandon, gives up) whatever the journal
+// records as unfinished.
+func (a *app) runResume(ctx context.Context, o *ResumeOptions) (err error) {
+	if err := report.Validate(a.cfg.Output, "table", "json", "yaml"); err != nil {
+		return badInput(err)
+	}
+	j, err := a.openJournal("resume")
+	if err != nil {
+		return err
+	}
+	defer keepCloseErr(&err, j.Close)
+	if o.Abandon {
+		return a.abandon(j)
+	}
+	return a.resume(ctx, j, o.Staging)
 }
 
 // resume finishes every unfinished phase command the journal records,
 // oldest first, then the recorded disk step.
-func (a *app) resume(ctx context.Context, j *journal.Journal) error {
-	runs, err := j.Unfinished()
+func (a *app) resume(ctx context.Context, j *journal.Journal, staging string) error {
+	d := a.deps(j, nil)
+	d.Disks = &diskSteps{a: a, j: j, yes: true, resumeStaging: staging}
+	return finish(orchestrate.Resume(ctx, d))
+}
+
+// resumeFlags are the recorded disk step's flags, with the fresh SAS of a
+// staging container given to resume (the journal keeps none).
+func resumeFlags(j *journal.Journal, staging string) (convertFlags, error) {
+	conv, _, err := getConvertRecord(j)
 	if err != nil {
-		return fmt.Errorf("resume: %w", err)
-	}
-	conv, hasConv, err := getConvertRecord(j)
-	if err != nil {
-		return fmt.Errorf("resume: %w", err)
-	}
-	pendingConv := hasConv && !conv.Finished
-	if len(runs) == 0 && !pendingConv {
-		return badInput(phases.ErrNothingToResume)
-	}
-	invPath := a.cfg.Inventory
-	explicit := invPath
-	if invPath == "" {
-		if len(runs) > 0 {
-			invPath = runs[len(runs)-1].InventoryPath
-		} else if run, err := j.Run(); err == nil {
-			invPath = run.InventoryPath
-		}
-		a.cfg.Inventory = invPath
-	}
-	var runErr error
-	for i, run := range runs {
-		fmt.Fprintf(a.io.ErrOut, "migrate: resuming %s\n", phases.Describe(run))
-		// A unit named by a later unfinished command is that command's:
-		// the operator's latest word on a unit wins.
-		err := a.resumeRun(ctx, j, run, explicit, later(runs[i+1:]))
-		if code := exitCode(err); code == ExitInterrupted || code == ExitBadInput || ctx.Err() != nil {
-			return err
-		}
-		if worse(err, runErr) {
-			runErr = err
-		}
-	}
-	if !pendingConv {
-		return runErr
-	}
-	fmt.Fprintln(a.io.ErrOut, "migrate: resuming the disk step")
-	vms := conv.VMs
-	if conv.FromRun {
-		// The journal this command holds: opening it again would wait on
-		// its own lock.
-		s, err := a.openSession(ctx, "resume", invPath, j, nil)
-		if err != nil {
-			return err
-		}
-		vms, err = a.committedVMs(ctx, s)
-		_ = s.Close()
-		if err != nil {
-			return err
-		}
+		return convertFlags{}, fmt.Errorf("resume: %w", err)
 	}
 	cf := conv.flags()
 	if isURL(cf.staging) {
-		// The journal keeps no SAS: the operator gives a fresh one.
-		if a.resumeStaging == "" {
-			return badInputf("resume: the disk step stages through %s: give --staging with that container's URL and a fresh SAS", cf.staging)
+		if staging == "" {
+			return cf, badInputf("resume: the disk step stages through %s: give --staging with that container's URL and a fresh SAS", cf.staging)
 		}
-		if disks.RedactURL(a.resumeStaging) != cf.staging {
-			return badInputf("resume: --staging names %s, but the disk step stages through %s", disks.RedactURL(a.resumeStaging), cf.staging)
+		if disks.RedactURL(staging) != cf.staging {
+			return cf, badInputf("resume: --staging names %s, but the disk step stages through %s", disks.RedactURL(staging), cf.staging)
 		}
-		cf.staging = a.resumeStaging
+		cf.staging = staging
 	}
-	convErr := a.convertDisks(ctx, cf, vms, j, conv.FromRun, true)
-	if worse(convErr, runErr) {
-		return convErr
-	}
-	return runErr
-}
-
-// worse reports whether err should replace prev as the outcome: an
-// operation that failed matters more than findings.
-func worse(err, prev error) bool {
-	if err == nil {
-		return false
-	}
-	if prev == nil {
-		return true
-	}
-	return exitcode.Worst(exitCode(prev), exitCode(err)) != exitCode(prev)
-}
-
-// later are the units named by later commands; a later command over every
-// unit (run, rehearse) claims none, since it waits for the earlier ones.
-func later(runs []journal.Run) map[string]bool {
-	out := map[string]bool{}
-	for _, r := range runs {
-		for _, u := range r.Units {
-			out[u] = true
-		}
-	}
-	return out
+	return cf, nil
 }
 
 // abandon gives up every unfinished command (and the disk step) so resume
@@ -359,22 +325,22 @@ func (a *app) abandon(j *journal.Journal) error {
 // resumeRun finishes one recorded phase command, leaving out the units in
 // skip. invPath, when the operator gave one, replaces the recorded path
 // (a moved file); its fingerprint must still match.
-func (a *app) resumeRun(ctx context.Context, j *journal.Journal, run journal.Run, invPath string, skip map[string]bool) (err error) {
+func (a *app) resumeRun(ctx context.Context, j *journal.Journal, run journal.Run, invPath string, skip map[string]bool) (_ orchestrate.Status, err error) {
 	if invPath == "" {
 		invPath = run.InventoryPath
 	}
 	s, err := a.openSession(ctx, "resume", invPath, j, nil)
 	if err != nil {
-		return err
+		return orchestrate.Failed, err
 	}
 	defer keepCloseErr(&err, s.Close)
 	o, err := phases.ResumeCommand(a.phaseOptions(s, "", nil, nil), run)
 	if err != nil {
 		var ice *phases.InventoryChangedError
 		if errors.As(err, &ice) {
-			return badInput(err)
+			return orchestrate.Refused, badInput(err)
 		}
-		return fmt.Errorf("resume: %w", err)
+		return orchestrate.Failed, fmt.Errorf("resume: %w", err)
 	}
 	if len(skip) > 0 {
 		var units []string
@@ -384,7 +350,7 @@ func (a *app) resumeRun(ctx context.Context, j *journal.Journal, run journal.Run
 			}
 		}
 		if len(units) == 0 {
-			return j.FinishRun(run.ID)
+			return orchestrate.Done, j.FinishRun(run.ID)
 		}
 		o.Units = units
 	}
@@ -393,7 +359,7 @@ func (a *app) resumeRun(ctx context.Context, j *journal.Journal, run journal.Run
 	o.Events = prog.Event
 	ex, err := phases.New(o)
 	if err != nil {
-		return err
+		return orchestrate.Failed, err
 	}
 	return a.runExecutor(ctx, ex, s, o.Units, prog)
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"unicode"
@@ -12,8 +13,23 @@ import (
 	"github.com/migrate-tool/migrate/pkg/validate"
 )
 
-func (a *app) newValidateCmd() *cobra.Command {
-	var listRules, offline bool
+// ValidateOptions are what validate is asked.
+type ValidateOptions struct {
+	// ListRules: print the rule catalogue instead.
+	ListRules bool
+	// Offline: the offline rules only, no driver.
+	Offline bool
+	// Units are the units named; none means every unit of the plan.
+	Units []string
+}
+
+// newValidateCmd is validate; runF, when set, is run instead of
+// runValidate (tests of the flags).
+func (a *app) newValidateCmd(runF func(context.Context, *ValidateOptions) error) *cobra.Command {
+	if runF == nil {
+		runF = a.runValidate
+	}
+	o := &ValidateOptions{}
 	c := &cobra.Command{
 		Use:   "validate [UNIT...]",
 		Short: "Every documented blocker offline, then the platform's own Validate",
@@ -29,45 +45,52 @@ It exits 3 when a selected unit has a blocking (error) finding, 0 otherwise.
 		Example: `  migrate validate --inventory estate.json
   migrate validate --inventory estate.json vnet/contoso-vnet -o json | jq '.findings[] | select(.severity=="error")'
   migrate validate --list-rules`,
-		RunE: func(cmd *cobra.Command, args []string) (err error) {
-			if listRules {
-				return a.printRules()
-			}
-			if err := report.Validate(a.cfg.Output, "table", "json", "yaml"); err != nil {
-				return badInput(err)
-			}
-			if offline {
-				return a.validateOffline(args)
-			}
-			s, err := a.openSession(cmd.Context(), "validate", "", nil, args)
-			if err != nil {
-				return err
-			}
-			defer keepCloseErr(&err, s.Close)
-			units := s.units
-			prog := a.newProgress(s.plan, len(unitsOrAll(s, units)))
-			defer prog.Close()
-			res, err := phases.Execute(cmd.Context(), a.phaseOptions(s, phases.ModeValidate, units, prog.Event))
-			prog.Close()
-			if err != nil {
-				return err
-			}
-			fs := findingsFor(s, units, res)
-			if err := report.RenderWith(a.io.Out, report.Report{Plan: s.plan, Findings: fs}, a.renderOptions()); err != nil {
-				return err
-			}
-			if countErrors(fs) > 0 {
-				return &ExitError{Code: ExitBlocked}
-			}
-			if code := res.ExitCode(); code != ExitOK && code != ExitBlocked {
-				return &ExitError{Code: code}
-			}
-			return nil
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Units = args
+			return runF(cmd.Context(), o)
 		},
 	}
-	c.Flags().BoolVar(&listRules, "list-rules", false, "print the rule catalogue and exit")
-	c.Flags().BoolVar(&offline, "offline", false, "the offline rules only; do not call the driver")
+	c.Flags().BoolVar(&o.ListRules, "list-rules", false, "print the rule catalogue and exit")
+	c.Flags().BoolVar(&o.Offline, "offline", false, "the offline rules only; do not call the driver")
 	return c
+}
+
+// runValidate runs the offline rules and the platform's Validate on the
+// units named.
+func (a *app) runValidate(ctx context.Context, o *ValidateOptions) (err error) {
+	if o.ListRules {
+		return a.printRules()
+	}
+	if err := report.Validate(a.cfg.Output, "table", "json", "yaml"); err != nil {
+		return badInput(err)
+	}
+	if o.Offline {
+		return a.validateOffline(o.Units)
+	}
+	s, err := a.openSession(ctx, "validate", "", nil, o.Units)
+	if err != nil {
+		return err
+	}
+	defer keepCloseErr(&err, s.Close)
+	units := s.units
+	prog := a.newProgress(s.plan, len(unitsOrAll(s, units)))
+	defer prog.Close()
+	res, err := phases.Execute(ctx, a.phaseOptions(s, phases.ModeValidate, units, prog.Event))
+	prog.Close()
+	if err != nil {
+		return err
+	}
+	fs := findingsFor(s, units, res)
+	if err := report.RenderWith(a.io.Out, report.Report{Plan: s.plan, Findings: fs}, a.renderOptions()); err != nil {
+		return err
+	}
+	if countErrors(fs) > 0 {
+		return &ExitError{Code: ExitBlocked}
+	}
+	if code := res.ExitCode(); code != ExitOK && code != ExitBlocked {
+		return &ExitError{Code: code}
+	}
+	return nil
 }
 
 func (a *app) validateOffline(args []string) error {
