@@ -56,9 +56,12 @@
 // wait, for `migrate sim serve`.
 // Validate and every Prepare, Commit and Abort are recorded in the history
 // with the state they found; State reads and polls are not. Prepare fails
-// with code QuotaExceeded when target.quotas gives a core count for the
-// unit's region and the unit's VMs (one core each: the sim keeps no size
-// table) exceed what units Preparing through Committed leave free.
+// (the unit left PrepareFailed) on what the platform's Validate lets through
+// and its Prepare refuses (preparefail.go: a VM agent or extension not
+// reporting, an affinity group, a gateway connection not Connected, a storage
+// account before the VMs using its disks) and on the regional quotas
+// target.quotas gives, counting what units Preparing through Committed hold
+// (one core per VM: the sim keeps no size table).
 //
 // Units are the platform's: one per classic VNet (covering every cloud
 // service in it), per cloud service not in a VNet, per storage account, and

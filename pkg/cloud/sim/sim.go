@@ -589,9 +589,10 @@ func (s *Sim) State(ctx context.Context, t cloud.Target) (cloud.State, error) {
 // Prepare starts the unit's Prepare and waits for it. Prepare on a Prepared
 // unit is success without change (the platform's idempotency); from
 // PrepareFailed it runs again. It is refused (*cloud.StateError) from any
-// other state and when Validate finds an Error. With target.quotas given, it
-// fails with code QuotaExceeded when the unit needs more cores (1 per VM)
-// than are free in its region.
+// other state and when Validate finds an Error. It fails, leaving the unit
+// PrepareFailed, on what the platform's Prepare refuses and its Validate
+// does not see (preparefail.go) and, with target.quotas given, when the unit
+// needs more than is free in its region.
 func (s *Sim) Prepare(ctx context.Context, t cloud.Target) error {
 	return s.mutate(ctx, OpPrepare, t)
 }
@@ -778,7 +779,7 @@ func (s *Sim) apply(p *persisted, op string, tg target, st *unitState) (*inFligh
 			return nil, refuse
 		}
 		during, final = cloud.StatePreparing, cloud.StatePrepared
-		if fail = s.quotaFailure(p, tg.u); fail != nil {
+		if fail = s.prepareFailure(p, tg.u); fail != nil {
 			final = cloud.StatePrepareFailed
 		}
 	case OpCommit:
