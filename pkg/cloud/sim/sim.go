@@ -1061,7 +1061,9 @@ func (s *Sim) classic(p *persisted) (*inventory.Inventory, error) {
 	for k, st := range p.Units {
 		if u := s.topo.units[k]; u != nil && st.State == cloud.StateCommitted {
 			for m := range u.members {
-				gone[m] = true
+				if !clonedAtCommit(u, m) {
+					gone[m] = true
+				}
 			}
 		}
 	}
@@ -1082,6 +1084,22 @@ func (s *Sim) classic(p *persisted) (*inventory.Inventory, error) {
 		}
 	}
 	return &inv, nil
+}
+
+// clonedAtCommit reports whether member m of u stays classic when u is
+// committed: "Network security groups associated with a virtual machine or
+// subnet are cloned as part of the migration ... The NSG in the classic
+// deployment model is not removed during the migration", and user-defined
+// routes associated with a subnet likewise (MicrosoftDocs/azure-docs,
+// articles/virtual-machines/migration-classic-resource-manager-deep-dive.md,
+// translation table, "NSGs" and "UDRs"). An unassociated NSG or route table
+// migrated on its own (Move-AzureNetworkSecurityGroup, Move-AzureRouteTable)
+// is its own unit and moves.
+func clonedAtCommit(u *unit, m string) bool {
+	if u.kind == kindNSG || u.kind == kindRouteTable {
+		return false
+	}
+	return strings.HasPrefix(m, kindNSG+"/") || strings.HasPrefix(m, kindRouteTable+"/")
 }
 
 func filter[T any](in []T, keep func(T) bool) []T {
