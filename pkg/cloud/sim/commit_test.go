@@ -78,7 +78,7 @@ func TestCommitEffects(t *testing.T) {
 		}
 	}
 	want := map[key][2]string{ // allocation, DNS label
-		{"Microsoft.Network/publicIPAddresses", "suite-app-Migrated", "suite-app-PublicIP"}: {sim.AllocationDynamic, "suite-app"},
+		{"Microsoft.Network/publicIPAddresses", "suite-app-Migrated", "suite-app-PublicIP"}:    {sim.AllocationDynamic, "suite-app"},
 		{"Microsoft.Network/publicIPAddresses", "suite-legacy-Migrated", cloudtest.ReservedIP}: {sim.AllocationStatic, "suite-legacy"},
 	}
 	for k, w := range want {
