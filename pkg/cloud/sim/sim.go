@@ -79,6 +79,10 @@ type Options struct {
 	// VM is read. The file <stateDir>/sim/failed-extensions (one a line)
 	// adds more (carry.go).
 	FailedExtensions []string
+	// ARMWritesPerHour is the subscription's Resource Manager write budget
+	// per simulated hour (throttle.go); 0 means the platform's
+	// DefaultARMWritesPerHour. Tests lower it to reach the limit quickly.
+	ARMWritesPerHour int
 	// DiskAPIVersion is the Azure Stack Hub profile's disk API version
 	// (its API profile); "" means DefaultHubDiskAPIVersion. Below
 	// 2019-03-01, CreateDisk refuses createOption Upload. Azure profiles
@@ -676,7 +680,9 @@ func (s *Sim) start(ctx context.Context, op string, t cloud.Target) (call, error
 		before := st.State
 		c.wait, c.outcome = s.apply(p, op, tg, st)
 		result := ResultSucceeded
-		if c.outcome != nil {
+		if _, throttled := cloud.IsTransient(c.outcome); throttled {
+			result = cloud.FaultThrottled
+		} else if c.outcome != nil {
 			result = ResultFailed
 		}
 		s.record(p, op, tg.id, before, c.d, result)
@@ -777,6 +783,9 @@ func (s *Sim) apply(p *persisted, op string, tg target, st *unitState) (*inFligh
 		}
 		if hasError(s.topo.validate(tg.u, p)) {
 			return nil, refuse
+		}
+		if err := s.takeWrites(p, op, tg.id, len(s.topo.armResources(tg.u))); err != nil {
+			return nil, err
 		}
 		during, final = cloud.StatePreparing, cloud.StatePrepared
 		if fail = s.prepareFailure(p, tg.u); fail != nil {
