@@ -16,6 +16,7 @@ import (
 
 	"github.com/migrate-tool/migrate/pkg/cloud"
 	"github.com/migrate-tool/migrate/pkg/inventory"
+	"github.com/migrate-tool/migrate/pkg/plan"
 )
 
 // Operation names recorded in the history.
@@ -45,6 +46,11 @@ type Operation struct {
 	Result string `json:"result"`
 	// Time is when the call was received (Options.Now, UTC).
 	Time time.Time `json:"time"`
+	// SimStart and SimDuration are when the operation the call started
+	// began in simulated time (an offset from the cloud's creation) and how
+	// long it took there (timing.go); zero for calls that started none.
+	SimStart    time.Duration `json:"simStart,omitempty"`
+	SimDuration time.Duration `json:"simDuration,omitempty"`
 }
 
 // HistoryDocument is the shape `migrate sim history -o json` prints.
@@ -55,8 +61,12 @@ type HistoryDocument struct {
 // Options configure the simulated platform's timing and faults. They belong
 // to the process: each Open may pass different ones over the same state.
 type Options struct {
-	// Latency is how long each Prepare, Commit and Abort takes.
+	// Latency is how long each Prepare, Commit and Abort takes. When it is
+	// 0 and Timing is given, the timing model says (timing.go).
 	Latency time.Duration
+	// Timing is the timing model the operations follow when Latency is 0
+	// (timing.go); nil with Latency 0 makes them instantaneous.
+	Timing *plan.Model
 	// FaultRate is the share of calls (Validate, Prepare, Commit, Abort,
 	// State) answered with a *cloud.TransientError.
 	FaultRate float64
@@ -107,6 +117,9 @@ type Sim struct {
 	// profile is the platform simulated (profile.go), fixed once the cloud
 	// is built.
 	profile string
+	// planned are the plan's units of the estate, for their sizes in the
+	// timing model (timing.go).
+	planned map[string]*plan.Unit
 	// customClock: Options.Now was given, and may be moved by hand, so
 	// waits look at it in small steps.
 	customClock bool
@@ -152,6 +165,9 @@ func Open(stateDir string, inv *inventory.Inventory, o Options) (*Sim, error) {
 		return nil, fmt.Errorf("open sim in %s: %w", stateDir, err)
 	}
 	s.vhds = s.topo.vhds()
+	if o.Timing != nil {
+		s.planned = planUnits(s.topo.estate)
+	}
 	return s, nil
 }
 
@@ -368,6 +384,7 @@ func (s *Sim) finish(p *persisted, k string, st *unitState) {
 	pd := st.Pending
 	st.Pending = nil
 	st.State = pd.Final
+	p.SimNow = max(p.SimNow, pd.SimEnd)
 	st.Failure = pd.Failure
 	p.Finished[pd.Seq] = finished{Op: pd.Op, Unit: st.ID, Failure: pd.Failure}
 	p.changed.finished = append(p.changed.finished, pd.Seq)
@@ -512,7 +529,11 @@ func (s *Sim) Validate(ctx context.Context, t cloud.Target) ([]cloud.Message, er
 	if err := s.refuseReadOnly(OpValidate, tg.id); err != nil {
 		return nil, err
 	}
-	var msgs []cloud.Message
+	var (
+		msgs  []cloud.Message
+		took  = s.duration(tg.u, OpValidate)
+		start time.Duration
+	)
 	err = s.update(func(p *persisted) (bool, error) {
 		p.Seq++
 		d := decide(s.o.Seed, streamOps, p.Seq, s.o.FaultRate, false)
@@ -520,6 +541,9 @@ func (s *Sim) Validate(ctx context.Context, t cloud.Target) ([]cloud.Message, er
 		if d.fault != "" {
 			return true, s.transient(d, OpValidate, tg.id)
 		}
+		start = p.SimNow
+		last := &p.ops[len(p.ops)-1]
+		last.SimStart, last.SimDuration = start, took
 		if tg.al != nil {
 			msgs = []cloud.Message{tg.al.refusal()}
 		} else {
@@ -529,6 +553,22 @@ func (s *Sim) Validate(ctx context.Context, t cloud.Target) ([]cloud.Message, er
 	})
 	if err != nil {
 		return nil, fmt.Errorf("validate %s: %w", tg.id, err)
+	}
+	if took > 0 {
+		// The platform's Validate is synchronous: it answers when done.
+		if err := sleep(ctx, s.scale(took)); err != nil {
+			return nil, err
+		}
+		err = s.update(func(p *persisted) (bool, error) {
+			if p.SimNow >= start+took {
+				return false, nil
+			}
+			p.SimNow = start + took
+			return true, nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("validate %s: %w", tg.id, err)
+		}
 	}
 	return msgs, nil
 }
@@ -686,6 +726,10 @@ func (s *Sim) start(ctx context.Context, op string, t cloud.Target) (call, error
 			result = ResultFailed
 		}
 		s.record(p, op, tg.id, before, c.d, result)
+		if pd := st.Pending; pd != nil && pd.Seq == p.Seq {
+			last := &p.ops[len(p.ops)-1]
+			last.SimStart, last.SimDuration = pd.SimStart, pd.SimEnd-pd.SimStart
+		}
 		// With no latency the operation is done within this same access.
 		s.resolveDue(p)
 		return true, nil
@@ -815,7 +859,9 @@ func (s *Sim) apply(p *persisted, op string, tg target, st *unitState) (*inFligh
 	}
 	st.State = during
 	st.Failure = nil
-	st.Pending = &pending{Seq: p.Seq, Op: op, Due: s.o.Now().Add(s.scale(s.o.Latency)), Final: final, Failure: fail}
+	d := s.duration(tg.u, op)
+	st.Pending = &pending{Seq: p.Seq, Op: op, Due: s.o.Now().Add(s.scale(d)), Final: final, Failure: fail,
+		SimStart: p.SimNow, SimEnd: p.SimNow + d}
 	out := pendingOutcome(st.Pending, tg.id)
 	return &inFlight{key: k, seq: p.Seq, outcome: out}, out
 }
