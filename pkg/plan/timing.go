@@ -115,6 +115,8 @@ type Model struct {
 	// overridden names the operations whose durations come from the
 	// configuration, for the report's assumptions.
 	overridden map[Operation]time.Duration
+	// cal is what Calibrate learnt from measured operations (calibrate.go).
+	cal *calibration
 }
 
 // DefaultModel is the calibrated model (see the comment at the top of this
@@ -173,12 +175,9 @@ func (m *Model) Override(op Operation, d time.Duration) {
 
 // Duration is how long op takes on u. Restart is zero for a unit whose VMs
 // are not restarted.
+// Measured operations (Calibrate) replace or scale the model's figures.
 func (m *Model) Duration(u *Unit, op Operation) Range {
-	if op == OpRestart && u.Downtime != DowntimeRestart {
-		return Range{}
-	}
-	c := m.costs[classOf(u)][op]
-	return Range{Likely: c.Likely.For(u), Pessimistic: c.Pessimistic.For(u)}
+	return m.calibrated(u, op)
 }
 
 // Assumptions says in sentences what the model assumes, for the report.
@@ -204,5 +203,8 @@ func (m *Model) Assumptions() []string {
 		out = append(out, fmt.Sprintf("restart of a VM not in a VNet: %s (pessimistic %s) after its unit's Prepare", r.Likely.Base, r.Pessimistic.Base))
 	}
 	out = append(out, "Storage accounts, NSGs, route tables and reserved IPs alone: a few minutes each; the disk step uses the conversion plan's per-VM estimates.")
+	if s := m.calibrationAssumption(); s != "" {
+		out = append(out, s)
+	}
 	return out
 }
