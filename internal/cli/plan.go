@@ -137,7 +137,25 @@ without it plan exits 0 whatever it found.`,
 				}
 				m.Calibrate(p, source, ms)
 			}
-			r.Forecast = m.Window(p, a.cfg.Parallel, report.DiskJobs(r.Conversion))
+			// Against a state directory where units have moved: what is
+			// left, and nothing to do when nothing is.
+			mv, err := a.movedUnits(cmd.Context(), p)
+			if err != nil {
+				return err
+			}
+			if r.Plan, r.Findings, err = a.leftToDo(p, r.Findings, m, mv); err != nil {
+				return err
+			}
+			if len(r.Plan.Units) == 0 && len(p.Units) > 0 {
+				nothing := fmt.Sprintf("Nothing to do: every unit of the plan is committed (state directory %s).", a.cfg.StateDir)
+				if a.cfg.Output == "table" || a.cfg.Output == "markdown" {
+					fmt.Fprintln(a.io.Out, nothing)
+					return nil
+				}
+				// Machine formats get their (empty) document.
+				fmt.Fprintln(a.io.ErrOut, nothing)
+			}
+			r.Forecast = m.Window(r.Plan, a.cfg.Parallel, report.DiskJobs(r.Conversion))
 			r.Meta = a.reportMeta(inv)
 			if err := a.savePlan(cmd.Context(), inv, r, o.convert, o.out); err != nil {
 				return err

@@ -117,6 +117,23 @@ type Model struct {
 	overridden map[Operation]time.Duration
 	// cal is what Calibrate learnt from measured operations (calibrate.go).
 	cal *calibration
+	// skip are operations already done, by folded unit id (Skip).
+	skip map[string]map[Operation]bool
+}
+
+// Skip makes op take no time on the unit with id unit: it was done already
+// (a Prepared unit has only its Commit left).
+func (m *Model) Skip(unit string, ops ...Operation) {
+	if m.skip == nil {
+		m.skip = map[string]map[Operation]bool{}
+	}
+	k := foldID(unit)
+	if m.skip[k] == nil {
+		m.skip[k] = map[Operation]bool{}
+	}
+	for _, op := range ops {
+		m.skip[k][op] = true
+	}
 }
 
 // DefaultModel is the calibrated model (see the comment at the top of this
@@ -176,7 +193,11 @@ func (m *Model) Override(op Operation, d time.Duration) {
 // Duration is how long op takes on u. Restart is zero for a unit whose VMs
 // are not restarted.
 // Measured operations (Calibrate) replace or scale the model's figures.
+// Operations skipped (Skip) take none.
 func (m *Model) Duration(u *Unit, op Operation) Range {
+	if m.skip[foldID(u.ID)][op] {
+		return Range{}
+	}
 	return m.calibrated(u, op)
 }
 
