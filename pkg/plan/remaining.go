@@ -8,22 +8,18 @@ import (
 )
 
 // Remaining is the plan of what is left once the units in done (ids,
-// case-insensitive) have migrated: the other units in plan order, each
+// case-insensitive, mapped to true) have migrated: the other units in plan order, each
 // depending only on units left (a dependency done is met), with waves,
 // ranks and critical path computed again. p is not changed; the units are
 // copies. Cost: that of Build's ordering, O((n+e) log n).
 func (p *Plan) Remaining(done map[string]bool) (*Plan, error) {
-	isDone := func(id string) bool {
-		if u := p.Unit(id); u != nil {
-			id = u.ID
+	folded := make(map[string]bool, len(done))
+	for id, ok := range done {
+		if ok {
+			folded[foldID(id)] = true
 		}
-		for d := range done {
-			if foldID(d) == foldID(id) {
-				return true
-			}
-		}
-		return false
 	}
+	isDone := func(id string) bool { return folded[foldID(id)] }
 	g := dag.New()
 	var left []*Unit
 	for _, u := range p.Units {
