@@ -36,8 +36,13 @@
 // *DamageError, never repaired; a state directory written by an earlier
 // release (JSON files) is refused with a *LegacyError, left as it is.
 //
+// Resource Manager writes (the disk step's calls, and each resource a
+// Prepare creates) draw from the subscription's 1,200 an hour (throttle.go),
+// answered 429 with Retry-After beyond it. With Options.Timing, operations
+// take the timing model's durations on a simulated clock (timing.go).
+//
 // Prepare, Commit and Abort are asynchronous on the platform: each starts an
-// operation persisted with a due time (start + Latency*TimeScale) and any
+// operation persisted with a due time (start + its duration*TimeScale) and any
 // later access, by any process, resolves operations whose time has come. A
 // client killed while it waits therefore finds the operation still running
 // (Preparing) or finished (Prepared) when it comes back, as with the real
