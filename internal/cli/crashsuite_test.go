@@ -28,7 +28,10 @@ func migrateProc(t *testing.T, dir string, env []string, args ...string) (int, s
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd.Env = append(os.Environ(), envActAsMigrate+"=1", "NO_COLOR=1", "MIGRATE_SIM_TIME_SCALE=0.001", "MIGRATE_INVENTORY="+inv)
+	// The simulator runs on the timing model (hours of simulated time for
+	// a run): a hundred-thousandth keeps a run, killed and resumed at every
+	// boundary, a matter of milliseconds.
+	cmd.Env = append(os.Environ(), envActAsMigrate+"=1", "NO_COLOR=1", "MIGRATE_SIM_TIME_SCALE=0.00001", "MIGRATE_INVENTORY="+inv)
 	cmd.Env = append(cmd.Env, env...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr

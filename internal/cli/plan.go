@@ -33,6 +33,9 @@ type planOpts struct {
 	detailedExitCode bool
 	// convert shapes the disk step's plan.
 	convert convertFlags
+	// calibrateFrom is a state directory whose measured operations
+	// calibrate the timing model.
+	calibrateFrom string
 }
 
 func (a *app) newPlanCmd() *cobra.Command {
@@ -59,7 +62,13 @@ then the disk step. The Markdown report lists the model's assumptions.
 Override an operation with a measured figure in the config file
 (timing.validate, timing.prepare, timing.commit, timing.restart) or with
 --prepare-time and --commit-time; the simulator's --sim-latency does not
-change the forecast.
+change the forecast. --calibrate-from STATE_DIR calibrates it from what a
+"run --rehearse" (or a run) measured there: each measured unit takes its
+measured time, the others the model's time scaled by the ratio measured
+over modelled (on the simulator its history's simulated durations, on
+Azure the journal's). The simulator itself runs on the same model, so
+"migrate run" on it takes the simulated hours forecast, compressed by
+MIGRATE_SIM_TIME_SCALE.
 
 The disk step (unmanaged VHDs to managed disks, after Commit) is planned
 too: per VM its method and why (platform: Azure's own Convert To Managed
@@ -120,7 +129,33 @@ without it plan exits 0 whatever it found.`,
 			case err != nil:
 				return err
 			}
-			r.Forecast = a.timingModel(cmd, o).Window(p, a.cfg.Parallel, report.DiskJobs(r.Conversion))
+			m := a.timingModel(cmd, o)
+			if o.calibrateFrom != "" {
+				ms, source, err := measurements(cmd.Context(), o.calibrateFrom)
+				if err != nil {
+					return err
+				}
+				m.Calibrate(p, source, ms)
+			}
+			// Against a state directory where units have moved: what is
+			// left, and nothing to do when nothing is.
+			mv, err := a.movedUnits(cmd.Context(), p)
+			if err != nil {
+				return err
+			}
+			if r.Plan, r.Findings, err = a.leftToDo(p, r.Findings, m, mv); err != nil {
+				return err
+			}
+			if len(r.Plan.Units) == 0 && len(p.Units) > 0 {
+				nothing := fmt.Sprintf("Nothing to do: every unit of the plan is committed (state directory %s).", a.cfg.StateDir)
+				if a.cfg.Output == "table" || a.cfg.Output == "markdown" {
+					fmt.Fprintln(a.io.Out, nothing)
+					return nil
+				}
+				// Machine formats get their (empty) document.
+				fmt.Fprintln(a.io.ErrOut, nothing)
+			}
+			r.Forecast = m.Window(r.Plan, a.cfg.Parallel, report.DiskJobs(r.Conversion))
 			r.Meta = a.reportMeta(inv)
 			if err := a.savePlan(cmd.Context(), inv, r, o.convert, o.out); err != nil {
 				return err
@@ -143,6 +178,7 @@ without it plan exits 0 whatever it found.`,
 	c.Flags().StringVar(&o.convert.accountType, "account-type", "", "disk step: managed disk type for every disk")
 	o.convert.addMethod(c)
 	c.Flags().DurationVar(&o.commitTime, "commit-time", 0, "forecast: how long one Commit takes, whatever the unit (default: the timing model)")
+	c.Flags().StringVar(&o.calibrateFrom, "calibrate-from", "", "forecast: calibrate the timing model from what a rehearsal or run measured in this state directory")
 	return c
 }
 

@@ -209,6 +209,7 @@ func (a *app) openConfiguredSim(ctx context.Context) (*sim.Sim, *inventory.Inven
 func (a *app) openSim(ctx context.Context, inv *inventory.Inventory) (*sim.Sim, error) {
 	s, err := sim.Open(a.cfg.StateDir, inv, sim.Options{
 		Latency:   a.cfg.Sim.Latency,
+		Timing:    a.simTiming(),
 		FaultRate: a.cfg.Sim.FaultRate,
 		Seed:      a.cfg.Sim.Seed,
 		TimeScale: a.cfg.Sim.TimeScale,

@@ -115,6 +115,25 @@ type Model struct {
 	// overridden names the operations whose durations come from the
 	// configuration, for the report's assumptions.
 	overridden map[Operation]time.Duration
+	// cal is what Calibrate learnt from measured operations (calibrate.go).
+	cal *calibration
+	// skip are operations already done, by folded unit id (Skip).
+	skip map[string]map[Operation]bool
+}
+
+// Skip makes op take no time on the unit with id unit: it was done already
+// (a Prepared unit has only its Commit left).
+func (m *Model) Skip(unit string, ops ...Operation) {
+	if m.skip == nil {
+		m.skip = map[string]map[Operation]bool{}
+	}
+	k := foldID(unit)
+	if m.skip[k] == nil {
+		m.skip[k] = map[Operation]bool{}
+	}
+	for _, op := range ops {
+		m.skip[k][op] = true
+	}
 }
 
 // DefaultModel is the calibrated model (see the comment at the top of this
@@ -173,12 +192,13 @@ func (m *Model) Override(op Operation, d time.Duration) {
 
 // Duration is how long op takes on u. Restart is zero for a unit whose VMs
 // are not restarted.
+// Measured operations (Calibrate) replace or scale the model's figures.
+// Operations skipped (Skip) take none.
 func (m *Model) Duration(u *Unit, op Operation) Range {
-	if op == OpRestart && u.Downtime != DowntimeRestart {
+	if m.skip[foldID(u.ID)][op] {
 		return Range{}
 	}
-	c := m.costs[classOf(u)][op]
-	return Range{Likely: c.Likely.For(u), Pessimistic: c.Pessimistic.For(u)}
+	return m.calibrated(u, op)
 }
 
 // Assumptions says in sentences what the model assumes, for the report.
@@ -204,5 +224,8 @@ func (m *Model) Assumptions() []string {
 		out = append(out, fmt.Sprintf("restart of a VM not in a VNet: %s (pessimistic %s) after its unit's Prepare", r.Likely.Base, r.Pessimistic.Base))
 	}
 	out = append(out, "Storage accounts, NSGs, route tables and reserved IPs alone: a few minutes each; the disk step uses the conversion plan's per-VM estimates.")
+	if s := m.calibrationAssumption(); s != "" {
+		out = append(out, s)
+	}
 	return out
 }

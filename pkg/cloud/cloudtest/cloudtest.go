@@ -240,11 +240,12 @@ func testStorageLast(t *testing.T, d cloud.Migrator) {
 		}
 		return false
 	}
+	// The platform's Validate of a storage account does not look at the
+	// VMs using its disks (migrating them first is the operator's
+	// prerequisite: migration-classic-resource-manager-ps.md, "Migrate a
+	// storage account"), so only Prepare is required to refuse or fail.
 	refused := func() {
 		t.Helper()
-		if !hasError() {
-			t.Fatalf("Validate(%s): no Error while VMs using its disks are not migrated", UnitStorage)
-		}
 		err := o.prepare(UnitStorage)
 		var se *cloud.StateError
 		var oe *cloud.OperationError

@@ -158,8 +158,14 @@ func (s *Sim) change(ctx context.Context, op, unitID string, state func(p *persi
 	}
 	err := s.update(func(p *persisted) (bool, error) {
 		p.Seq++
-		d := decide(s.o.Seed, streamOps, p.Seq, s.o.FaultRate, true)
 		before := state(p)
+		if armWriteOps[op] {
+			if err := s.takeWrites(p, op, unitID, 1); err != nil {
+				s.record(p, op, unitID, cloud.State(before), decision{}, cloud.FaultThrottled)
+				return true, err
+			}
+		}
+		d := decide(s.o.Seed, streamOps, p.Seq, s.o.FaultRate, true)
 		if d.fault != "" && !d.after {
 			s.record(p, op, unitID, cloud.State(before), d, "")
 			return true, s.transient(d, op, unitID)

@@ -36,8 +36,13 @@
 // *DamageError, never repaired; a state directory written by an earlier
 // release (JSON files) is refused with a *LegacyError, left as it is.
 //
+// Resource Manager writes (the disk step's calls, and each resource a
+// Prepare creates) draw from the subscription's 1,200 an hour (throttle.go),
+// answered 429 with Retry-After beyond it. With Options.Timing, operations
+// take the timing model's durations on a simulated clock (timing.go).
+//
 // Prepare, Commit and Abort are asynchronous on the platform: each starts an
-// operation persisted with a due time (start + Latency*TimeScale) and any
+// operation persisted with a due time (start + its duration*TimeScale) and any
 // later access, by any process, resolves operations whose time has come. A
 // client killed while it waits therefore finds the operation still running
 // (Preparing) or finished (Prepared) when it comes back, as with the real
@@ -56,9 +61,12 @@
 // wait, for `migrate sim serve`.
 // Validate and every Prepare, Commit and Abort are recorded in the history
 // with the state they found; State reads and polls are not. Prepare fails
-// with code QuotaExceeded when target.quotas gives a core count for the
-// unit's region and the unit's VMs (one core each: the sim keeps no size
-// table) exceed what units Preparing through Committed leave free.
+// (the unit left PrepareFailed) on what the platform's Validate lets through
+// and its Prepare refuses (preparefail.go: a VM agent or extension not
+// reporting, an affinity group, a gateway connection not Connected, a storage
+// account before the VMs using its disks) and on the regional quotas
+// target.quotas gives, counting what units Preparing through Committed hold
+// (one core per VM: the sim keeps no size table).
 //
 // Units are the platform's: one per classic VNet (covering every cloud
 // service in it), per cloud service not in a VNet, per storage account, and

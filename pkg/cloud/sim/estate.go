@@ -43,7 +43,21 @@ type ARMResource struct {
 	// Committed is false while the unit is Prepared (the resource exists but
 	// its management plane is locked) and true once Commit finished it.
 	Committed bool `json:"committed"`
+	// DNSLabel is a public IP's DNS name label: a cloud service's name
+	// becomes the DNS name of the public IP its VIP migrates to (deep dive,
+	// translation table, "Cloud service name ... DNS name"). "" otherwise.
+	DNSLabel string `json:"dnsLabel,omitempty"`
+	// Allocation is a public IP's allocation method: Static for a reserved
+	// IP ("Public IP address with static allocation method"), Dynamic for
+	// a VIP that was not reserved. "" for other types.
+	Allocation string `json:"allocation,omitempty"`
 }
+
+// Public IP allocation methods (ARMResource.Allocation).
+const (
+	AllocationStatic  = "Static"
+	AllocationDynamic = "Dynamic"
+)
 
 // unit is one migration unit of the estate: what its calls cover.
 type unit struct {
@@ -252,8 +266,9 @@ func (u *unit) vmCount() int {
 // or the standalone resource.
 func (t *topology) armResources(u *unit) []ARMResource {
 	var out []ARMResource
-	put := func(typ, rg, name string) {
+	put := func(typ, rg, name string) *ARMResource {
 		out = append(out, ARMResource{Type: typ, ResourceGroup: rg, Name: name, Unit: u.id})
+		return &out[len(out)-1]
 	}
 	rg := u.name + t.suffix
 	switch u.kind {
@@ -284,7 +299,7 @@ func (t *topology) armResources(u *unit) []ARMResource {
 		put(typeRouteTable, rg, u.name)
 	case kindReservedIP:
 		put(typeResourceGroup, rg, rg)
-		put(typePublicIP, rg, u.name)
+		put(typePublicIP, rg, u.name).Allocation = AllocationStatic
 	}
 	for _, cs := range u.services {
 		crg := cs.Name + t.suffix
@@ -313,10 +328,22 @@ func (t *topology) armResources(u *unit) []ARMResource {
 				endpoints = true
 			}
 		}
+		// "A virtual IP can only be migrated if there is an input endpoint
+		// assigned to it"; it becomes a public IP with the cloud service's
+		// name as its DNS name, associated with the new load balancer (deep
+		// dive, translation table, "VIP address", "Cloud service name").
+		// A reserved IP migrates with the cloud service as a static public
+		// IP ("Reserved IPs"), carrying the DNS name when the VIP migrates.
+		label := ""
+		if endpoints {
+			label = cs.Name
+		}
 		if cs.ReservedIP != "" && u.members[unitKey(kindReservedIP, cs.ReservedIP)] {
-			put(typePublicIP, crg, cs.ReservedIP)
+			ip := put(typePublicIP, crg, cs.ReservedIP)
+			ip.Allocation, ip.DNSLabel = AllocationStatic, label
 		} else if endpoints {
-			put(typePublicIP, crg, cs.Name+"-PublicIP")
+			ip := put(typePublicIP, crg, cs.Name+"-PublicIP")
+			ip.Allocation, ip.DNSLabel = AllocationDynamic, label
 		}
 		if endpoints {
 			put(typeLoadBalancer, crg, cs.Name+"-LB")

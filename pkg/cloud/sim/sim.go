@@ -16,6 +16,7 @@ import (
 
 	"github.com/migrate-tool/migrate/pkg/cloud"
 	"github.com/migrate-tool/migrate/pkg/inventory"
+	"github.com/migrate-tool/migrate/pkg/plan"
 )
 
 // Operation names recorded in the history.
@@ -45,6 +46,11 @@ type Operation struct {
 	Result string `json:"result"`
 	// Time is when the call was received (Options.Now, UTC).
 	Time time.Time `json:"time"`
+	// SimStart and SimDuration are when the operation the call started
+	// began in simulated time (an offset from the cloud's creation) and how
+	// long it took there (timing.go); zero for calls that started none.
+	SimStart    time.Duration `json:"simStart,omitempty"`
+	SimDuration time.Duration `json:"simDuration,omitempty"`
 }
 
 // HistoryDocument is the shape `migrate sim history -o json` prints.
@@ -55,8 +61,12 @@ type HistoryDocument struct {
 // Options configure the simulated platform's timing and faults. They belong
 // to the process: each Open may pass different ones over the same state.
 type Options struct {
-	// Latency is how long each Prepare, Commit and Abort takes.
+	// Latency is how long each Prepare, Commit and Abort takes. When it is
+	// 0 and Timing is given, the timing model says (timing.go).
 	Latency time.Duration
+	// Timing is the timing model the operations follow when Latency is 0
+	// (timing.go); nil with Latency 0 makes them instantaneous.
+	Timing *plan.Model
 	// FaultRate is the share of calls (Validate, Prepare, Commit, Abort,
 	// State) answered with a *cloud.TransientError.
 	FaultRate float64
@@ -79,6 +89,10 @@ type Options struct {
 	// VM is read. The file <stateDir>/sim/failed-extensions (one a line)
 	// adds more (carry.go).
 	FailedExtensions []string
+	// ARMWritesPerHour is the subscription's Resource Manager write budget
+	// per simulated hour (throttle.go); 0 means the platform's
+	// DefaultARMWritesPerHour. Tests lower it to reach the limit quickly.
+	ARMWritesPerHour int
 	// DiskAPIVersion is the Azure Stack Hub profile's disk API version
 	// (its API profile); "" means DefaultHubDiskAPIVersion. Below
 	// 2019-03-01, CreateDisk refuses createOption Upload. Azure profiles
@@ -103,6 +117,9 @@ type Sim struct {
 	// profile is the platform simulated (profile.go), fixed once the cloud
 	// is built.
 	profile string
+	// planned are the plan's units of the estate, for their sizes in the
+	// timing model (timing.go).
+	planned map[string]*plan.Unit
 	// customClock: Options.Now was given, and may be moved by hand, so
 	// waits look at it in small steps.
 	customClock bool
@@ -148,6 +165,9 @@ func Open(stateDir string, inv *inventory.Inventory, o Options) (*Sim, error) {
 		return nil, fmt.Errorf("open sim in %s: %w", stateDir, err)
 	}
 	s.vhds = s.topo.vhds()
+	if o.Timing != nil {
+		s.planned = planUnits(s.topo.estate)
+	}
 	return s, nil
 }
 
@@ -364,6 +384,7 @@ func (s *Sim) finish(p *persisted, k string, st *unitState) {
 	pd := st.Pending
 	st.Pending = nil
 	st.State = pd.Final
+	p.SimNow = max(p.SimNow, pd.SimEnd)
 	st.Failure = pd.Failure
 	p.Finished[pd.Seq] = finished{Op: pd.Op, Unit: st.ID, Failure: pd.Failure}
 	p.changed.finished = append(p.changed.finished, pd.Seq)
@@ -508,7 +529,11 @@ func (s *Sim) Validate(ctx context.Context, t cloud.Target) ([]cloud.Message, er
 	if err := s.refuseReadOnly(OpValidate, tg.id); err != nil {
 		return nil, err
 	}
-	var msgs []cloud.Message
+	var (
+		msgs  []cloud.Message
+		took  = s.duration(tg.u, OpValidate)
+		start time.Duration
+	)
 	err = s.update(func(p *persisted) (bool, error) {
 		p.Seq++
 		d := decide(s.o.Seed, streamOps, p.Seq, s.o.FaultRate, false)
@@ -516,6 +541,9 @@ func (s *Sim) Validate(ctx context.Context, t cloud.Target) ([]cloud.Message, er
 		if d.fault != "" {
 			return true, s.transient(d, OpValidate, tg.id)
 		}
+		start = p.SimNow
+		last := &p.ops[len(p.ops)-1]
+		last.SimStart, last.SimDuration = start, took
 		if tg.al != nil {
 			msgs = []cloud.Message{tg.al.refusal()}
 		} else {
@@ -525,6 +553,22 @@ func (s *Sim) Validate(ctx context.Context, t cloud.Target) ([]cloud.Message, er
 	})
 	if err != nil {
 		return nil, fmt.Errorf("validate %s: %w", tg.id, err)
+	}
+	if took > 0 {
+		// The platform's Validate is synchronous: it answers when done.
+		if err := sleep(ctx, s.scale(took)); err != nil {
+			return nil, err
+		}
+		err = s.update(func(p *persisted) (bool, error) {
+			if p.SimNow >= start+took {
+				return false, nil
+			}
+			p.SimNow = start + took
+			return true, nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("validate %s: %w", tg.id, err)
+		}
 	}
 	return msgs, nil
 }
@@ -589,9 +633,10 @@ func (s *Sim) State(ctx context.Context, t cloud.Target) (cloud.State, error) {
 // Prepare starts the unit's Prepare and waits for it. Prepare on a Prepared
 // unit is success without change (the platform's idempotency); from
 // PrepareFailed it runs again. It is refused (*cloud.StateError) from any
-// other state and when Validate finds an Error. With target.quotas given, it
-// fails with code QuotaExceeded when the unit needs more cores (1 per VM)
-// than are free in its region.
+// other state and when Validate finds an Error. It fails, leaving the unit
+// PrepareFailed, on what the platform's Prepare refuses and its Validate
+// does not see (preparefail.go) and, with target.quotas given, when the unit
+// needs more than is free in its region.
 func (s *Sim) Prepare(ctx context.Context, t cloud.Target) error {
 	return s.mutate(ctx, OpPrepare, t)
 }
@@ -675,10 +720,16 @@ func (s *Sim) start(ctx context.Context, op string, t cloud.Target) (call, error
 		before := st.State
 		c.wait, c.outcome = s.apply(p, op, tg, st)
 		result := ResultSucceeded
-		if c.outcome != nil {
+		if _, throttled := cloud.IsTransient(c.outcome); throttled {
+			result = cloud.FaultThrottled
+		} else if c.outcome != nil {
 			result = ResultFailed
 		}
 		s.record(p, op, tg.id, before, c.d, result)
+		if pd := st.Pending; pd != nil && pd.Seq == p.Seq {
+			last := &p.ops[len(p.ops)-1]
+			last.SimStart, last.SimDuration = pd.SimStart, pd.SimEnd-pd.SimStart
+		}
 		// With no latency the operation is done within this same access.
 		s.resolveDue(p)
 		return true, nil
@@ -777,8 +828,11 @@ func (s *Sim) apply(p *persisted, op string, tg target, st *unitState) (*inFligh
 		if hasError(s.topo.validate(tg.u, p)) {
 			return nil, refuse
 		}
+		if err := s.takeWrites(p, op, tg.id, len(s.topo.armResources(tg.u))); err != nil {
+			return nil, err
+		}
 		during, final = cloud.StatePreparing, cloud.StatePrepared
-		if fail = s.quotaFailure(p, tg.u); fail != nil {
+		if fail = s.prepareFailure(p, tg.u); fail != nil {
 			final = cloud.StatePrepareFailed
 		}
 	case OpCommit:
@@ -805,7 +859,9 @@ func (s *Sim) apply(p *persisted, op string, tg target, st *unitState) (*inFligh
 	}
 	st.State = during
 	st.Failure = nil
-	st.Pending = &pending{Seq: p.Seq, Op: op, Due: s.o.Now().Add(s.scale(s.o.Latency)), Final: final, Failure: fail}
+	d := s.duration(tg.u, op)
+	st.Pending = &pending{Seq: p.Seq, Op: op, Due: s.o.Now().Add(s.scale(d)), Final: final, Failure: fail,
+		SimStart: p.SimNow, SimEnd: p.SimNow + d}
 	out := pendingOutcome(st.Pending, tg.id)
 	return &inFlight{key: k, seq: p.Seq, outcome: out}, out
 }
@@ -1060,7 +1116,9 @@ func (s *Sim) classic(p *persisted) (*inventory.Inventory, error) {
 	for k, st := range p.Units {
 		if u := s.topo.units[k]; u != nil && st.State == cloud.StateCommitted {
 			for m := range u.members {
-				gone[m] = true
+				if !clonedAtCommit(u, m) {
+					gone[m] = true
+				}
 			}
 		}
 	}
@@ -1081,6 +1139,22 @@ func (s *Sim) classic(p *persisted) (*inventory.Inventory, error) {
 		}
 	}
 	return &inv, nil
+}
+
+// clonedAtCommit reports whether member m of u stays classic when u is
+// committed: "Network security groups associated with a virtual machine or
+// subnet are cloned as part of the migration ... The NSG in the classic
+// deployment model is not removed during the migration", and user-defined
+// routes associated with a subnet likewise (MicrosoftDocs/azure-docs,
+// articles/virtual-machines/migration-classic-resource-manager-deep-dive.md,
+// translation table, "NSGs" and "UDRs"). An unassociated NSG or route table
+// migrated on its own (Move-AzureNetworkSecurityGroup, Move-AzureRouteTable)
+// is its own unit and moves.
+func clonedAtCommit(u *unit, m string) bool {
+	if u.kind == kindNSG || u.kind == kindRouteTable {
+		return false
+	}
+	return strings.HasPrefix(m, kindNSG+"/") || strings.HasPrefix(m, kindRouteTable+"/")
 }
 
 func filter[T any](in []T, keep func(T) bool) []T {

@@ -701,9 +701,14 @@ func TestBeginPoll(t *testing.T) {
 	if again, err := s.Begin(ctx, sim.OpPrepare, nsg); again != 0 || err != nil {
 		t.Fatalf("Begin(Prepare) on Prepared = %d, %v; want 0, nil", again, err)
 	}
-	var se *cloud.StateError
-	if _, err := s.Begin(ctx, sim.OpPrepare, cloudtest.Target(cloudtest.UnitStorage)); !errors.As(err, &se) {
-		t.Fatalf("Begin(Prepare storage) = %v, want *cloud.StateError", err)
+	// Storage before its VMs: Validate does not refuse it (the platform's
+	// does not look), so the operation runs and fails.
+	id, err = s.Begin(ctx, sim.OpPrepare, cloudtest.Target(cloudtest.UnitStorage))
+	must(t, err)
+	clk.Add(time.Minute)
+	var oe *cloud.OperationError
+	if done, err := s.Poll(ctx, id); !done || !errors.As(err, &oe) {
+		t.Fatalf("Poll of Prepare(storage) before its VMs = %v, %v; want done, *cloud.OperationError", done, err)
 	}
 
 	// The VNet's three VMs exceed one core: the operation runs and fails.
@@ -711,7 +716,6 @@ func TestBeginPoll(t *testing.T) {
 	must(t, err)
 	clk.Add(time.Minute)
 	done, err := s.Poll(ctx, id)
-	var oe *cloud.OperationError
 	if !done || !errors.As(err, &oe) || oe.Code != "QuotaExceeded" {
 		t.Fatalf("Poll of the over-quota Prepare = %v, %v; want done, QuotaExceeded", done, err)
 	}
@@ -730,6 +734,8 @@ func TestBeginPoll(t *testing.T) {
 // Validate says nothing of quotas.
 func TestNetworkQuotas(t *testing.T) {
 	t.Parallel()
+	// The FAQ's advice after a failed Prepare follows the platform's words.
+	const advice = " The unit is left PrepareFailed: abort its migration, fix the cause, then prepare it again."
 	n := func(v int) *int { return &v }
 	tests := []struct {
 		name    string
@@ -740,17 +746,17 @@ func TestNetworkQuotas(t *testing.T) {
 		message string
 	}{
 		{"public IPs", inventory.Quota{PublicIPAddresses: n(0)}, "", cloudtest.UnitReservedIP,
-			"PublicIPCountLimitReached", "Cannot create more than 0 public IP addresses for this subscription in this region."},
+			"PublicIPCountLimitReached", "Cannot create more than 0 public IP addresses for this subscription in this region." + advice},
 		{"public IPs in use", inventory.Quota{PublicIPAddresses: n(1)}, cloudtest.UnitReservedIP, cloudtest.UnitLegacy,
-			"PublicIPCountLimitReached", "Cannot create more than 1 public IP addresses for this subscription in this region."},
+			"PublicIPCountLimitReached", "Cannot create more than 1 public IP addresses for this subscription in this region." + advice},
 		{"network interfaces", inventory.Quota{NetworkInterfaces: n(0)}, "", cloudtest.UnitLegacy,
-			"QuotaExceeded", "Cannot create more than 0 network interfaces for this subscription in this region."},
+			"QuotaExceeded", "Cannot create more than 0 network interfaces for this subscription in this region." + advice},
 		{"load balancers", inventory.Quota{LoadBalancers: n(0)}, "", cloudtest.UnitLegacy,
-			"QuotaExceeded", "Cannot create more than 0 load balancers for this subscription in this region."},
+			"QuotaExceeded", "Cannot create more than 0 load balancers for this subscription in this region." + advice},
 		{"network security groups", inventory.Quota{NetworkSecurityGroups: n(0)}, "", cloudtest.UnitNSG,
-			"QuotaExceeded", "Cannot create more than 0 network security groups for this subscription in this region."},
+			"QuotaExceeded", "Cannot create more than 0 network security groups for this subscription in this region." + advice},
 		{"route tables", inventory.Quota{RouteTables: n(0)}, "", "routetable/suite-rt",
-			"QuotaExceeded", "Cannot create more than 0 route tables for this subscription in this region."},
+			"QuotaExceeded", "Cannot create more than 0 route tables for this subscription in this region." + advice},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

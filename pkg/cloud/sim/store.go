@@ -176,6 +176,14 @@ type counters struct {
 	// continues one sequence.
 	Seq     int64 `json:"seq"`
 	ReadSeq int64 `json:"readSeq"`
+	// WriteTokens and WriteAt are the Resource Manager write budget left
+	// and when it was last spent (throttle.go); a zero WriteAt is a full
+	// budget.
+	WriteTokens float64   `json:"writeTokens,omitempty"`
+	WriteAt     time.Time `json:"writeAt,omitzero"`
+	// SimNow is the simulated clock, an offset from the cloud's creation
+	// (timing.go).
+	SimNow time.Duration `json:"simNow,omitempty"`
 }
 
 // persisted is the mutable state of the simulated cloud as each Sim keeps
@@ -187,8 +195,11 @@ type persisted struct {
 	// VMs hold per-VM state keyed by the folded VM resource id
 	// (cloudservice/<cs>/<vm>).
 	VMs map[string]*vmState
-	// Seq and ReadSeq: see counters.
+	// Seq, ReadSeq, WriteTokens and WriteAt: see counters.
 	Seq, ReadSeq int64
+	WriteTokens  float64
+	WriteAt      time.Time
+	SimNow       time.Duration
 	// Finished holds the outcome of every operation that ran, by id (the
 	// Seq of the call that started it), for Poll.
 	Finished map[int64]finished
@@ -307,6 +318,10 @@ type pending struct {
 	Due     time.Time   `json:"due"`
 	Final   cloud.State `json:"final"`
 	Failure *failure    `json:"failure,omitempty"`
+	// SimStart and SimEnd are when it starts and ends in simulated time
+	// (timing.go).
+	SimStart time.Duration `json:"simStart,omitempty"`
+	SimEnd   time.Duration `json:"simEnd,omitempty"`
 }
 
 // finished is the outcome of an operation that ran.
@@ -761,7 +776,7 @@ func (s *store) sync(tx *bolt.Tx) error {
 		return nil
 	}
 	s.p = nil
-	p := &persisted{Seq: c.Seq, ReadSeq: c.ReadSeq, Units: map[string]*unitState{}, VMs: map[string]*vmState{},
+	p := &persisted{Seq: c.Seq, ReadSeq: c.ReadSeq, WriteTokens: c.WriteTokens, WriteAt: c.WriteAt, SimNow: c.SimNow, Units: map[string]*unitState{}, VMs: map[string]*vmState{},
 		ARMVMs: map[string]*cloud.VM{}, Disks: map[string]*managedDisk{}, Images: map[string]*cloud.Image{},
 		NICs: map[string]string{}, Finished: map[int64]finished{},
 		AvSets: map[string]*availabilitySet{}, VHDs: map[string]*vhdState{}}
@@ -867,7 +882,7 @@ func (s *store) save(tx *bolt.Tx, p *persisted, gen uint64) error {
 			return fmt.Errorf("write sim history: %w", err)
 		}
 	}
-	if err := putJSON(tx.Bucket(bucketMeta), keyCounters, counters{Gen: gen + 1, Seq: p.Seq, ReadSeq: p.ReadSeq}); err != nil {
+	if err := putJSON(tx.Bucket(bucketMeta), keyCounters, counters{Gen: gen + 1, Seq: p.Seq, ReadSeq: p.ReadSeq, WriteTokens: p.WriteTokens, WriteAt: p.WriteAt, SimNow: p.SimNow}); err != nil {
 		return fmt.Errorf("write sim counters: %w", err)
 	}
 	return nil

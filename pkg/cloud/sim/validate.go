@@ -27,8 +27,8 @@ func settledRoleState(st string) bool {
 
 // validate returns the messages the real platform's Validate gives for u:
 // only the checks it makes (not ExpressRoute+VPN, private IP conflicts or
-// quotas, which fail only at Prepare or not at all). p is needed for the one
-// dynamic check: a storage account goes after every VM using its disks.
+// quotas, which fail only at Prepare or not at all: preparefail.go). p is
+// kept for the checks that read the cloud's state.
 func (t *topology) validate(u *unit, p *persisted) []cloud.Message {
 	var msgs []cloud.Message
 	add := func(resType, resName, category, vm, format string, args ...any) {
@@ -67,21 +67,8 @@ func (t *topology) validate(u *unit, p *persisted) []cloud.Message {
 	for _, cs := range u.services {
 		t.validateService(cs, u, add)
 	}
-	if u.kind == kindStorage {
-		for _, d := range u.account.Disks {
-			owner, ok := t.ix.DiskOwner[inventory.Key(d.Name)]
-			if !ok {
-				continue
-			}
-			vmID := inventory.Key(inventory.VMID(owner.CloudService.Name, owner.Role.Name))
-			uk := t.vmUnit[vmID]
-			if st := p.Units[uk]; st == nil || st.State != cloud.StateCommitted {
-				add("StorageAccount", u.name, categoryError, owner.Role.Name,
-					"Storage account %s has Disk %s attached to VM %s in HostedService %s which has not been migrated yet. Migrate the VM first; storage accounts go last.",
-					u.name, d.Name, owner.Role.Name, owner.CloudService.Name)
-			}
-		}
-	}
+	// A storage account's Validate does not look at the VMs using its
+	// disks, as the platform's does not (preparefail.go).
 	return msgs
 }
 
