@@ -71,8 +71,13 @@ func inventoryWithRouteTable() *inventory.Inventory {
 
 func newASMEnv(t *testing.T) *asmEnv {
 	t.Helper()
+	return newASMEnvWith(t, inventoryWithRouteTable())
+}
+
+// newASMEnvWith is newASMEnv over the estate inv.
+func newASMEnvWith(t *testing.T, inv *inventory.Inventory) *asmEnv {
+	t.Helper()
 	node, modules := nodeEnv(t)
-	inv := inventoryWithRouteTable()
 	s, err := sim.Open(t.TempDir(), inv, sim.Options{})
 	if err != nil {
 		t.Fatal(err)
