@@ -3,6 +3,13 @@
 // libraries rather than with the azure driver, which was written here and
 // could agree with the emulator while both are wrong.
 //
+// What they drive is `migrate sim serve` as operators run it: TestMain
+// builds the binary from this tree, and each scenario starts it as its own
+// process on loopback over a state directory (units migrated there first
+// where a scenario needs Resource Manager VMs), reaching it only through
+// the address it prints and the configuration and certificate it writes
+// (serve_test.go).
+//
 // The Service Management scenarios run Node scripts (testdata/*.js) on the
 // npm packages azure-asm-compute 0.18.0, azure-asm-network 0.13.1 and
 // azure-asm-storage 0.12.1 with azure-common (pinned in the repository's
