@@ -19,10 +19,14 @@ func (a *app) newDiscoverCmd() *cobra.Command {
 		Use:   "discover",
 		Short: "Read the live classic subscription through the driver and write an inventory",
 		Long: `discover reads the classic estate through the driver (hosted services and their
-deployments, VNet sites, storage accounts, disks, images, reserved IPs, NSGs,
-route tables) and writes it as inventory format v1. What Service Management
-cannot report (role assignments, alert rules, autoscale, blob sizes, ...) is
-left empty: add it by hand where the rules need it.
+deployments with boot diagnostics, VM agent and extension statuses, VNet sites
+with their gateways, connections, local sites and subnets' NSGs and route
+tables, application gateways, ExpressRoute circuits and their links, storage
+accounts, disks, images, reserved IPs, NSGs, route tables) and writes it as
+inventory format v1. What Service Management cannot report (peerings, platform
+services in a VNet, role assignments, alert rules, autoscale, blob sizes,
+quotas, ...) is left empty: add it by hand where the rules need it
+(docs/spec/rules.md, "Discovery", says which rule reads what).
 
 On the sim driver it reads the simulated cloud of the state directory.`,
 		Example: `  migrate --config emu.yaml inventory discover -f estate.json

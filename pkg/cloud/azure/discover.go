@@ -3,25 +3,30 @@ package azure
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 
+	"github.com/migrate-tool/migrate/pkg/cloud"
 	"github.com/migrate-tool/migrate/pkg/cloud/azure/smapi"
 	"github.com/migrate-tool/migrate/pkg/inventory"
 )
 
 // Discover reads the classic estate through the Service Management reads
 // (hosted services with their deployments, storage services, disks,
-// images, VNet sites, reserved IPs, NSGs, route tables) and returns it as
-// an inventory. Fields the API does not report are listed in
+// images, VNet sites, reserved IPs, NSGs, route tables, then each VNet's
+// gateway and connections and each subnet's route table, the application
+// gateways and the ExpressRoute circuits with their VNet links) and
+// returns it as an inventory. Fields the API does not report are listed in
 // smapi.Undiscoverable. target.cloud is the configured cloud.
 func (d *Driver) Discover(ctx context.Context) (*inventory.Inventory, error) {
 	if err := d.classicRefused("Discover", d.cfg.SubscriptionID); err != nil {
 		return nil, fmt.Errorf("discover: %w", err)
 	}
 	sub := url.PathEscape(d.cfg.SubscriptionID)
-	var e smapi.Estate
+	e := smapi.Estate{Gateways: map[string]smapi.VNetGateway{}, Connections: map[string][]smapi.GatewayConnection{},
+		SubnetRouteTables: map[string]string{}, CircuitLinks: map[string][]smapi.DedicatedCircuitLink{}}
 	get := func(path string, into func([]byte) error) error {
 		_, b, err := d.call(ctx, d.sm, http.MethodGet, d.smURL("/"+sub+path), nil)
 		if err != nil {
@@ -118,12 +123,116 @@ func (d *Driver) Discover(ctx context.Context) (*inventory.Inventory, error) {
 			return nil, err
 		}
 	}
+	if err := d.discoverNetwork(ctx, get, &e); err != nil {
+		return nil, err
+	}
 	inv, err := e.Inventory(d.cfg.SubscriptionID)
 	if err != nil {
 		return nil, fmt.Errorf("discover: %w", err)
 	}
 	inv.Target.Cloud = d.inventoryCloud()
 	return inv, nil
+}
+
+// discoverNetwork reads what the VNet list only points at: each gateway's
+// read and its connections' states, each subnet's route table, the
+// application gateways, and the ExpressRoute circuits (owned and
+// authorized) with the VNets linked to each. A 404 is an answer here: a
+// subnet with no route table, or a front end without the ExpressRoute
+// API, reports nothing.
+func (d *Driver) discoverNetwork(ctx context.Context, get func(string, func([]byte) error) error, e *smapi.Estate) error {
+	optional := func(path string, into func([]byte) error) error {
+		if err := get(path, into); err != nil && !errors.Is(err, cloud.ErrNotFound) {
+			return err
+		}
+		return nil
+	}
+	esc := url.PathEscape
+	for _, s := range e.Sites {
+		k := inventory.Key(s.Name)
+		for _, sn := range s.Subnets {
+			// RouteOperations.getRouteTableForSubnet (azure-asm-network).
+			err := optional("/services/networking/virtualnetwork/"+esc(s.Name)+"/subnets/"+esc(sn.Name)+"/routetables", func(b []byte) error {
+				v, err := smapi.Decode[smapi.RouteTableAssociation](bytes.NewReader(b))
+				if err == nil && v.RouteTableName != "" {
+					e.SubnetRouteTables[smapi.SubnetKey(s.Name, sn.Name)] = v.RouteTableName
+				}
+				return err
+			})
+			if err != nil {
+				return err
+			}
+		}
+		if s.Gateway == nil {
+			continue
+		}
+		// GatewayOperations.get and listConnections (azure-asm-network).
+		err := get("/services/networking/"+esc(s.Name)+"/gateway", func(b []byte) error {
+			v, err := smapi.Decode[smapi.VNetGateway](bytes.NewReader(b))
+			if err == nil {
+				e.Gateways[k] = *v
+			}
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		err = optional("/services/networking/"+esc(s.Name)+"/gateway/connections", func(b []byte) error {
+			v, err := smapi.Decode[smapi.GatewayConnections](bytes.NewReader(b))
+			if err == nil {
+				e.Connections[k] = v.Connections
+			}
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
+	// ApplicationGatewayOperations.list (azure-asm-network), with the
+	// api-version it sends.
+	err := optional("/services/networking/ApplicationGateways?api-version=2016-07-01", func(b []byte) error {
+		v, err := smapi.Decode[smapi.ApplicationGateways](bytes.NewReader(b))
+		if err == nil {
+			e.AppGateways = v.Gateways
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	err = optional("/services/networking/dedicatedcircuits", func(b []byte) error {
+		v, err := smapi.Decode[smapi.DedicatedCircuits](bytes.NewReader(b))
+		if err == nil {
+			e.Circuits = v.Circuits
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	err = optional("/services/networking/authorizeddedicatedcircuits", func(b []byte) error {
+		v, err := smapi.Decode[smapi.AuthorizedDedicatedCircuits](bytes.NewReader(b))
+		if err == nil {
+			e.Authorized = v.Circuits
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	for _, c := range append(append([]smapi.DedicatedCircuit{}, e.Circuits...), e.Authorized...) {
+		err := optional("/services/networking/dedicatedcircuits/"+esc(c.ServiceKey)+"/vnets", func(b []byte) error {
+			v, err := smapi.Decode[smapi.DedicatedCircuitLinks](bytes.NewReader(b))
+			if err == nil {
+				e.CircuitLinks[c.ServiceKey] = v.Links
+			}
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // inventoryCloud is target.cloud for the configured cloud; a custom cloud

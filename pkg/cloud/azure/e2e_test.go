@@ -196,7 +196,7 @@ func richInventory() *inventory.Inventory {
 func project(inv *inventory.Inventory) {
 	inv.DefaultLocation = ""
 	inv.Target.Quotas = nil
-	inv.ExpressRouteCircuits = nil
+	inv.ExpressRouteCircuits = nil // model and owner are not all reported
 	for i := range inv.StorageAccounts {
 		sa := &inv.StorageAccounts[i]
 		sa.BlobsOnly, sa.RoleAssignments = false, nil
@@ -207,14 +207,14 @@ func project(inv *inventory.Inventory) {
 	}
 	for i := range inv.VirtualNetworks {
 		v := &inv.VirtualNetworks[i]
-		v.Peerings, v.ApplicationGateways, v.PlatformServices, v.RoleAssignments = nil, nil, nil, nil
+		v.Peerings, v.PlatformServices, v.RoleAssignments = nil, nil, nil
 	}
 	for i := range inv.CloudServices {
 		cs := &inv.CloudServices[i]
 		cs.RoleAssignments, cs.Deployment.Destination = nil, nil
 		for j := range cs.Deployment.Roles {
 			r := &cs.Deployment.Roles[j]
-			r.BootDiagnostics, r.AlertRules, r.Autoscale = nil, 0, false
+			r.AlertRules, r.Autoscale = 0, false
 		}
 	}
 	nilEmpty(reflect.ValueOf(inv).Elem())

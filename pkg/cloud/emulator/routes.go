@@ -50,6 +50,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /{sub}/services/vmimages", s.sm(s.listVMImages))
 	mux.Handle("GET /{sub}/services/networking/{coll}", s.sm(s.listNetworking))
 	mux.Handle("GET /{sub}/services/networking/{coll}/{name}", s.sm(s.getNetworking))
+	s.networkRoutes(mux)
 	return s.logged(s.withBlobFront(mux))
 }
 

@@ -1,6 +1,7 @@
 package smapi
 
 import (
+	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
 	"net/url"
@@ -21,7 +22,47 @@ type Estate struct {
 	ReservedIPs []ReservedIP
 	NSGs        []NetworkSecurityGroup
 	RouteTables []RouteTable
+	// Gateways and Connections are each VNet's gateway read and its
+	// connections' states, by the VNet's Key; a VNet with no gateway has
+	// neither.
+	Gateways    map[string]VNetGateway
+	Connections map[string][]GatewayConnection
+	// SubnetRouteTables is the route table of each subnet that has one,
+	// by SubnetKey.
+	SubnetRouteTables map[string]string
+	AppGateways       []ApplicationGateway
+	// Circuits are the ExpressRoute circuits the subscription owns,
+	// Authorized those another subscription authorized it to use, and
+	// CircuitLinks each circuit's linked VNets by service key.
+	Circuits     []DedicatedCircuit
+	Authorized   []DedicatedCircuit
+	CircuitLinks map[string][]DedicatedCircuitLink
 }
+
+// SubnetKey keys a subnet of a VNet in Estate.SubnetRouteTables.
+func SubnetKey(vnet, subnet string) string { return inventory.Key(vnet) + "/" + inventory.Key(subnet) }
+
+// ServiceKey is the service key the emulator gives a circuit: Azure makes
+// one up when the circuit is created, the inventory has none, so it is
+// derived from the name to stay the same across reads.
+func ServiceKey(circuit string) string {
+	h := sha256.Sum256([]byte(inventory.Key(circuit)))
+	return fmt.Sprintf("%x-%x-%x-%x-%x", h[0:4], h[4:6], h[6:8], h[8:10], h[10:16])
+}
+
+// OtherSubscription is the subscriptionId discovery writes for an
+// ExpressRoute circuit another subscription authorized this one to use:
+// Service Management does not say whose it is, only that it is not this
+// subscription's, which is what rule expressroute-other-subscription needs.
+// The nil GUID is a well-formed id (the inventory requires one) that no
+// subscription has; the operator may replace it with the owner's.
+const OtherSubscription = "00000000-0000-0000-0000-000000000000"
+
+// Gateway values the emulator reports for a VNet's gateway.
+const (
+	gatewayDynamic     = "DynamicRouting"
+	gatewayProvisioned = "Provisioned"
+)
 
 // CategoryUser is the image category of the subscription's own images;
 // platform images carry other categories and are not inventoried.
@@ -39,13 +80,14 @@ const (
 // and Insights, autoscale in its own API, peerings on the Resource Manager
 // side, and the rest are facts about blobs and platform services.
 var Undiscoverable = []string{
-	"defaultLocation", "target.quotas", "expressRouteCircuits",
+	"defaultLocation", "target.quotas",
+	"expressRouteCircuits[].model", "expressRouteCircuits[].subscriptionId",
 	"storageAccounts[].blobsOnly", "storageAccounts[].roleAssignments",
 	"storageAccounts[].disks[].blobSizeBytes",
-	"virtualNetworks[].peerings", "virtualNetworks[].applicationGateways",
+	"virtualNetworks[].peerings",
 	"virtualNetworks[].platformServices", "virtualNetworks[].roleAssignments",
 	"cloudServices[].roleAssignments", "cloudServices[].deployment.destination",
-	"roles[].bootDiagnostics", "roles[].alertRules", "roles[].autoscale",
+	"roles[].alertRules", "roles[].autoscale",
 }
 
 // FromInventory renders an inventory as the documents the real API would
@@ -57,7 +99,8 @@ func FromInventory(inv *inventory.Inventory) *Estate {
 		}
 		return l
 	}
-	e := &Estate{}
+	e := &Estate{Gateways: map[string]VNetGateway{}, Connections: map[string][]GatewayConnection{},
+		SubnetRouteTables: map[string]string{}, CircuitLinks: map[string][]DedicatedCircuitLink{}}
 	owner := map[string]AttachedTo{}
 	vhd := map[string]string{} // disk name -> its VHD, for the role disks' MediaLink
 	for _, sa := range inv.StorageAccounts {
@@ -74,13 +117,7 @@ func FromInventory(inv *inventory.Inventory) *Estate {
 			ReservedIPName:     cs.ReservedIP,
 		}
 		for _, r := range d.Roles {
-			dep.RoleInstances = append(dep.RoleInstances, RoleInstance{
-				RoleName:       r.Name,
-				InstanceName:   r.Name,
-				InstanceStatus: instanceStatus(r.State),
-				InstanceSize:   r.Size,
-				IPAddress:      r.PrivateIP,
-			})
+			dep.RoleInstances = append(dep.RoleInstances, roleInstance(r))
 			dep.Roles = append(dep.Roles, role(r, vhd))
 			at := AttachedTo{HostedServiceName: cs.Name, DeploymentName: d.Name, RoleName: r.Name}
 			if r.OSDisk != "" {
@@ -92,19 +129,32 @@ func FromInventory(inv *inventory.Inventory) *Estate {
 		}
 		e.Services = append(e.Services, HostedService{
 			ServiceName: cs.Name,
-			Properties:  HostedServiceProperties{Location: loc(cs.Location), Label: base64.StdEncoding.EncodeToString([]byte(cs.Name))},
+			Properties: HostedServiceProperties{Location: loc(cs.Location), Label: base64.StdEncoding.EncodeToString([]byte(cs.Name)),
+				AffinityGroup: cs.AffinityGroup},
 			Deployments: []Deployment{dep},
 		})
 	}
 	for _, v := range inv.VirtualNetworks {
 		s := VirtualNetworkSite{Name: v.Name, Location: loc(v.Location), AddressPrefix: v.AddressSpace}
 		for _, sn := range v.Subnets {
-			s.Subnets = append(s.Subnets, Subnet(sn))
+			s.Subnets = append(s.Subnets, Subnet{Name: sn.Name, AddressPrefix: sn.AddressPrefix, NetworkSecurityGroup: sn.NetworkSecurityGroup})
+			if sn.RouteTable != "" {
+				e.SubnetRouteTables[SubnetKey(v.Name, sn.Name)] = sn.RouteTable
+			}
 		}
-		for _, g := range v.Gateways {
-			s.Gateways = append(s.Gateways, Gateway{GatewayType: g.Kind, GatewaySize: g.SKU, CircuitName: g.Circuit})
+		e.siteGateway(&s, v)
+		for _, ag := range v.ApplicationGateways {
+			e.AppGateways = append(e.AppGateways, ApplicationGateway{Name: ag.Name, VnetName: v.Name})
 		}
 		e.Sites = append(e.Sites, s)
+	}
+	for _, c := range inv.ExpressRouteCircuits {
+		dc := DedicatedCircuit{ServiceKey: ServiceKey(c.Name), CircuitName: c.Name, Status: "Enabled"}
+		if c.SubscriptionID == "" || strings.EqualFold(c.SubscriptionID, inv.SubscriptionID) {
+			e.Circuits = append(e.Circuits, dc)
+		} else {
+			e.Authorized = append(e.Authorized, dc)
+		}
 	}
 	for _, sa := range inv.StorageAccounts {
 		e.Storage = append(e.Storage, StorageService{
@@ -157,6 +207,66 @@ func FromInventory(inv *inventory.Inventory) *Estate {
 	return e
 }
 
+// siteGateway renders v's gateways as Azure reports a classic VNet's one
+// gateway: a local network site per connection (IPsec for VPN, Dedicated
+// for ExpressRoute), the gateway read, the connections' states, and the
+// circuit's link to the VNet.
+func (e *Estate) siteGateway(s *VirtualNetworkSite, v inventory.VirtualNetwork) {
+	if len(v.Gateways) == 0 {
+		return
+	}
+	gw := &SiteGateway{}
+	k := inventory.Key(v.Name)
+	for _, g := range v.Gateways {
+		if g.Kind == inventory.GatewayExpressRoute {
+			gw.Sites = append(gw.Sites, LocalNetworkSite{Name: g.Circuit, Connections: []Connection{{Type: ConnectionDedicated}}})
+			sk := ServiceKey(g.Circuit)
+			e.CircuitLinks[sk] = append(e.CircuitLinks[sk], DedicatedCircuitLink{State: gatewayProvisioned, VnetName: v.Name})
+			continue
+		}
+		for _, c := range g.Connections {
+			gw.Sites = append(gw.Sites, LocalNetworkSite{Name: c.LocalNetworkSite, AddressPrefix: c.AddressSpace,
+				Connections: []Connection{{Type: ConnectionIPsec}}})
+			if c.State != "" {
+				e.Connections[k] = append(e.Connections[k], GatewayConnection{LocalNetworkSiteName: c.LocalNetworkSite, ConnectivityState: c.State})
+			}
+		}
+	}
+	s.Gateway = gw
+	e.Gateways[k] = VNetGateway{State: gatewayProvisioned, GatewayType: gatewayDynamic, GatewaySize: v.Gateways[0].SKU}
+}
+
+// roleInstance is what the instance list reports of r: its state, size and
+// address, and what its VM agent reports. An extension whose status was
+// not collected is reported Ready where the agent reports at all (the
+// agent reports every handler it runs); NotReported ones are left out of
+// the list, which is how Azure shows them.
+func roleInstance(r inventory.Role) RoleInstance {
+	ri := RoleInstance{RoleName: r.Name, InstanceName: r.Name, InstanceStatus: instanceStatus(r.State),
+		InstanceSize: r.Size, IPAddress: r.PrivateIP}
+	if r.AgentStatus == "" {
+		return ri
+	}
+	ri.GuestAgentStatus = &GuestAgentStatus{Status: r.AgentStatus}
+	for _, x := range r.Extensions {
+		st := x.Status
+		switch st {
+		case inventory.ExtensionNotReported:
+			continue
+		case "":
+			st = inventory.AgentReady
+		}
+		ri.ExtensionStatuses = append(ri.ExtensionStatuses, ResourceExtensionStatus{HandlerName: HandlerName(x.Publisher, x.Name), Status: st})
+	}
+	return ri
+}
+
+// bootDiagnosticsBlob is where a role's serial output goes in account: the
+// container Azure names after the role (bootdiagnostics-<role>-<id>).
+func bootDiagnosticsBlob(account, role string) string {
+	return "https://" + account + ".blob.core.windows.net/bootdiagnostics-" + strings.ToLower(role) + "/" + role + ".serialconsole.log"
+}
+
 func role(r inventory.Role, vhd map[string]string) Role {
 	out := Role{RoleName: r.Name, RoleSize: r.Size, AvailabilitySetName: r.AvailabilitySet}
 	switch r.Kind {
@@ -180,6 +290,12 @@ func role(r inventory.Role, vhd map[string]string) Role {
 		cs.InputEndpoints = append(cs.InputEndpoints, ie)
 	}
 	out.ConfigurationSets = []ConfigurationSet{cs}
+	if b := r.BootDiagnostics; b != nil {
+		out.DebugSettings = &DebugSettings{BootDiagnosticsEnabled: b.Enabled}
+		if b.StorageAccount != "" {
+			out.DebugSettings.SerialOutputBlobURI = bootDiagnosticsBlob(b.StorageAccount, r.Name)
+		}
+	}
 	for _, x := range r.Extensions {
 		out.ResourceExtensions = append(out.ResourceExtensions, ExtensionReference{
 			ReferenceName: x.Name, Publisher: x.Publisher, Name: x.Name, Version: x.Version, State: "Enable", Format: x.Format})
@@ -284,15 +400,20 @@ func (e *Estate) Inventory(sub string) (*inventory.Inventory, error) {
 		sa.Images = append(sa.Images, inventory.Image{Name: im.Name, VHDURI: im.OSDisk.MediaLink, OS: im.OSDisk.OS,
 			Generalized: im.OSDisk.OSState == "Generalized"})
 	}
+	circuitOf := e.inventoryCircuits(inv)
 	for _, s := range e.Sites {
 		v := inventory.VirtualNetwork{Name: s.Name, Location: s.Location, AddressSpace: s.AddressPrefix,
 			Subnets: []inventory.Subnet{}, Gateways: []inventory.Gateway{}, Peerings: []inventory.Peering{},
 			ApplicationGateways: []inventory.ApplicationGateway{}, PlatformServices: []string{}}
 		for _, sn := range s.Subnets {
-			v.Subnets = append(v.Subnets, inventory.Subnet(sn))
+			v.Subnets = append(v.Subnets, inventory.Subnet{Name: sn.Name, AddressPrefix: sn.AddressPrefix,
+				NetworkSecurityGroup: sn.NetworkSecurityGroup, RouteTable: e.SubnetRouteTables[SubnetKey(s.Name, sn.Name)]})
 		}
-		for _, g := range s.Gateways {
-			v.Gateways = append(v.Gateways, inventory.Gateway{Kind: g.GatewayType, SKU: g.GatewaySize, Circuit: g.CircuitName})
+		v.Gateways = e.inventoryGateways(s, circuitOf, inv)
+		for _, ag := range e.AppGateways {
+			if strings.EqualFold(ag.VnetName, s.Name) {
+				v.ApplicationGateways = append(v.ApplicationGateways, inventory.ApplicationGateway{Name: ag.Name})
+			}
 		}
 		inv.VirtualNetworks = append(inv.VirtualNetworks, v)
 	}
@@ -309,6 +430,7 @@ func (e *Estate) Inventory(sub string) (*inventory.Inventory, error) {
 			}
 		}
 		cs := inventory.CloudService{Name: hs.ServiceName, Location: hs.Properties.Location, ReservedIP: d.ReservedIPName,
+			AffinityGroup: hs.Properties.AffinityGroup,
 			Deployment: inventory.Deployment{Name: d.Name, Slot: orDefault(d.DeploymentSlot, "Production"),
 				VirtualNetwork: d.VirtualNetworkName, Roles: []inventory.Role{}}}
 		inst := map[string]RoleInstance{}
@@ -345,6 +467,95 @@ func (e *Estate) Inventory(sub string) (*inventory.Inventory, error) {
 	return inv, nil
 }
 
+// inventoryCircuits files the subscription's own circuits (model Classic,
+// as Service Management lists them) and the authorized ones (another
+// subscription's, model unknown) into inv, and returns the circuit linked
+// to each VNet, by the VNet's Key.
+func (e *Estate) inventoryCircuits(inv *inventory.Inventory) map[string]string {
+	byKey := map[string]string{}
+	for _, c := range e.Circuits {
+		byKey[c.ServiceKey] = c.CircuitName
+		inv.ExpressRouteCircuits = append(inv.ExpressRouteCircuits, inventory.ExpressRouteCircuit{Name: c.CircuitName, Model: "Classic"})
+	}
+	for _, c := range e.Authorized {
+		byKey[c.ServiceKey] = c.CircuitName
+		inv.ExpressRouteCircuits = append(inv.ExpressRouteCircuits, inventory.ExpressRouteCircuit{Name: c.CircuitName, SubscriptionID: OtherSubscription})
+	}
+	out := map[string]string{}
+	for sk, links := range e.CircuitLinks {
+		for _, l := range links {
+			if name, ok := byKey[sk]; ok {
+				out[inventory.Key(l.VnetName)] = name
+			}
+		}
+	}
+	return out
+}
+
+// inventoryGateways reads a site's one gateway back as the inventory's
+// gateways: an ExpressRoute one where a local site is connected Dedicated
+// (its circuit the one linked to the VNet), a VPN one with each IPsec
+// site as a connection, or a VPN one with none when the gateway has no
+// Dedicated site. A Dedicated site with no circuit linked to the VNet
+// names a circuit by the site's name and files it with an unknown model,
+// for the operator to complete.
+func (e *Estate) inventoryGateways(s VirtualNetworkSite, circuitOf map[string]string, inv *inventory.Inventory) []inventory.Gateway {
+	out := []inventory.Gateway{}
+	if s.Gateway == nil {
+		return out
+	}
+	k := inventory.Key(s.Name)
+	sku := e.Gateways[k].GatewaySize
+	state := map[string]string{}
+	for _, c := range e.Connections[k] {
+		state[inventory.Key(c.LocalNetworkSiteName)] = c.ConnectivityState
+	}
+	var er, vpn *inventory.Gateway
+	for _, site := range s.Gateway.Sites {
+		for _, c := range site.Connections {
+			switch c.Type {
+			case ConnectionDedicated:
+				if er != nil {
+					continue
+				}
+				circuit, ok := circuitOf[k]
+				if !ok {
+					circuit = site.Name
+					if !hasCircuit(inv, circuit) {
+						inv.ExpressRouteCircuits = append(inv.ExpressRouteCircuits, inventory.ExpressRouteCircuit{Name: circuit})
+					}
+				}
+				er = &inventory.Gateway{Kind: inventory.GatewayExpressRoute, SKU: sku, Circuit: circuit}
+			case ConnectionIPsec:
+				if vpn == nil {
+					vpn = &inventory.Gateway{Kind: inventory.GatewayVpn, SKU: sku}
+				}
+				vpn.Connections = append(vpn.Connections, inventory.GatewayConnection{LocalNetworkSite: site.Name,
+					AddressSpace: site.AddressPrefix, State: state[inventory.Key(site.Name)]})
+			}
+		}
+	}
+	if er == nil && vpn == nil {
+		vpn = &inventory.Gateway{Kind: inventory.GatewayVpn, SKU: sku}
+	}
+	if er != nil {
+		out = append(out, *er)
+	}
+	if vpn != nil {
+		out = append(out, *vpn)
+	}
+	return out
+}
+
+func hasCircuit(inv *inventory.Inventory, name string) bool {
+	for _, c := range inv.ExpressRouteCircuits {
+		if inventory.Key(c.Name) == inventory.Key(name) {
+			return true
+		}
+	}
+	return false
+}
+
 func inventoryRole(r Role, ri RoleInstance) inventory.Role {
 	out := inventory.Role{Name: r.RoleName, Size: r.RoleSize, State: roleState(ri.InstanceStatus),
 		PrivateIP: ri.IPAddress, AvailabilitySet: r.AvailabilitySetName}
@@ -378,8 +589,27 @@ func inventoryRole(r Role, ri RoleInstance) inventory.Role {
 			out.Endpoints = append(out.Endpoints, ep)
 		}
 	}
+	if ri.GuestAgentStatus != nil {
+		out.AgentStatus = ri.GuestAgentStatus.Status
+	}
+	handler := map[string]string{}
+	for _, st := range ri.ExtensionStatuses {
+		handler[inventory.Key(st.HandlerName)] = st.Status
+	}
 	for _, x := range r.ResourceExtensions {
-		out.Extensions = append(out.Extensions, inventory.Extension{Publisher: x.Publisher, Name: x.Name, Version: x.Version, Format: x.Format})
+		ext := inventory.Extension{Publisher: x.Publisher, Name: x.Name, Version: x.Version, Format: x.Format}
+		if ri.GuestAgentStatus != nil {
+			// The agent reports every handler it runs: one it does not
+			// report is NotReported, the state the rule names.
+			ext.Status = inventory.ExtensionNotReported
+			if st, ok := handler[inventory.Key(HandlerName(x.Publisher, x.Name))]; ok {
+				ext.Status = st
+			}
+		}
+		out.Extensions = append(out.Extensions, ext)
+	}
+	if d := r.DebugSettings; d != nil {
+		out.BootDiagnostics = &inventory.BootDiagnostics{Enabled: d.BootDiagnosticsEnabled, StorageAccount: AccountOf(d.SerialOutputBlobURI)}
 	}
 	if r.OSVirtualHardDisk != nil {
 		out.OSDisk = r.OSVirtualHardDisk.DiskName

@@ -104,6 +104,10 @@ type HostedService struct {
 type HostedServiceProperties struct {
 	Location string `xml:"Location,omitempty"`
 	Label    string `xml:"Label,omitempty"`
+	// AffinityGroup is the affinity group the service was created in
+	// (azure-asm-compute's HostedServiceOperations.getDetailed reads
+	// HostedServiceProperties/AffinityGroup).
+	AffinityGroup string `xml:"AffinityGroup,omitempty"`
 }
 
 // Deployment is GET /{sub}/services/hostedservices/{svc}/deployments/{dep}
@@ -126,7 +130,32 @@ type RoleInstance struct {
 	InstanceSize   string `xml:"InstanceSize,omitempty"`
 	IPAddress      string `xml:"IpAddress,omitempty"`
 	PowerState     string `xml:"PowerState,omitempty"`
+	// GuestAgentStatus and ExtensionStatuses are what the VM agent reports
+	// (azure-asm-compute's DeploymentOperations.getByName reads
+	// RoleInstance/GuestAgentStatus/Status and
+	// RoleInstance/ResourceExtensionStatusList/ResourceExtensionStatus with
+	// HandlerName and Status).
+	GuestAgentStatus  *GuestAgentStatus         `xml:"GuestAgentStatus,omitempty"`
+	ExtensionStatuses []ResourceExtensionStatus `xml:"ResourceExtensionStatusList>ResourceExtensionStatus,omitempty"`
 }
+
+// GuestAgentStatus is the VM agent's overall status ("Ready" or
+// "NotReady").
+type GuestAgentStatus struct {
+	Status string `xml:"Status"`
+}
+
+// ResourceExtensionStatus is one extension handler's status. HandlerName
+// is the extension's publisher and type joined by a dot
+// ("Microsoft.Compute.BGInfo"), the name the agent reports it under.
+type ResourceExtensionStatus struct {
+	HandlerName string `xml:"HandlerName"`
+	Status      string `xml:"Status"`
+}
+
+// HandlerName is the name the VM agent reports an extension's status
+// under: its publisher and type joined by a dot.
+func HandlerName(publisher, name string) string { return publisher + "." + name }
 
 // Role types. The real API types only VM roles (PersistentVMRole); WebRole
 // and WorkerRole are an emulator extension so discovery can tell them apart
@@ -147,12 +176,24 @@ type Role struct {
 	DataVirtualHardDisks []DataVirtualHardDisk `xml:"DataVirtualHardDisks>DataVirtualHardDisk,omitempty"`
 	OSVirtualHardDisk    *OSVirtualHardDisk    `xml:"OSVirtualHardDisk,omitempty"`
 	RoleSize             string                `xml:"RoleSize,omitempty"`
+	// DebugSettings holds boot diagnostics: enabled, and the blob the
+	// serial output goes to, whose account is where the diagnostics live
+	// (azure-asm-compute's DeploymentOperations.getByName reads
+	// Role/DebugSettings/BootDiagnosticsEnabled and SerialOutputBlobUri).
+	DebugSettings *DebugSettings `xml:"DebugSettings,omitempty"`
 	// MigrationState is where Azure reports a VM's migration state: per
 	// role, Deployment/RoleList/Role/MigrationState (azure-asm-compute's
 	// DeploymentOperations.getByName, getBySlot and
 	// HostedServiceOperations.getDetailed read it there; the deployment
 	// itself carries none). DeploymentState derives the deployment's.
 	MigrationState string `xml:"MigrationState,omitempty"`
+}
+
+// DebugSettings of a role.
+type DebugSettings struct {
+	BootDiagnosticsEnabled   bool   `xml:"BootDiagnosticsEnabled"`
+	ConsoleScreenshotBlobURI string `xml:"ConsoleScreenshotBlobUri,omitempty"`
+	SerialOutputBlobURI      string `xml:"SerialOutputBlobUri,omitempty"`
 }
 
 // ConfigurationSetNetwork is the type of the network configuration set.
@@ -228,34 +269,57 @@ type VirtualNetworkSites struct {
 // VirtualNetworkSite is one classic VNet of the list. The real API has no
 // single-site GET: a VNet's MigrationState is read from its site in the list
 // (azure-asm-network's NetworkOperations.list reads
-// VirtualNetworkSites/VirtualNetworkSite/MigrationState).
+// VirtualNetworkSites/VirtualNetworkSite/MigrationState, and the same way
+// Subnets/Subnet with NetworkSecurityGroup and the Gateway with its local
+// network Sites).
 type VirtualNetworkSite struct {
-	XMLName       xml.Name  `xml:"http://schemas.microsoft.com/windowsazure VirtualNetworkSite"`
-	Name          string    `xml:"Name"`
-	Location      string    `xml:"Location,omitempty"`
-	AddressPrefix []string  `xml:"AddressSpace>AddressPrefixes>AddressPrefix,omitempty"`
-	Subnets       []Subnet  `xml:"Subnets>Subnet,omitempty"`
-	Gateways      []Gateway `xml:"Gateway,omitempty"`
+	XMLName       xml.Name     `xml:"http://schemas.microsoft.com/windowsazure VirtualNetworkSite"`
+	Name          string       `xml:"Name"`
+	Location      string       `xml:"Location,omitempty"`
+	AddressPrefix []string     `xml:"AddressSpace>AddressPrefixes>AddressPrefix,omitempty"`
+	Subnets       []Subnet     `xml:"Subnets>Subnet,omitempty"`
+	Gateway       *SiteGateway `xml:"Gateway,omitempty"`
 	// MigrationState of the VNet.
 	MigrationState string `xml:"MigrationState,omitempty"`
 }
 
-// Subnet of a VirtualNetworkSite. RouteTable is an emulator extension: the
-// real API answers it per subnet at .../subnets/{subnet}/routetables.
+// Subnet of a VirtualNetworkSite. Its route table is not here: the real
+// API answers it per subnet (RouteTableAssociation).
 type Subnet struct {
 	Name                 string `xml:"Name"`
 	AddressPrefix        string `xml:"AddressPrefix"`
 	NetworkSecurityGroup string `xml:"NetworkSecurityGroup,omitempty"`
-	RouteTable           string `xml:"RouteTable,omitempty"`
 }
 
-// Gateway of a VNet site: one element per gateway, GatewayType Vpn or
-// ExpressRoute (an emulator simplification of the real site's single
-// Gateway plus the gateway API).
-type Gateway struct {
-	GatewayType string `xml:"GatewayType"`
-	GatewaySize string `xml:"GatewaySize,omitempty"`
-	CircuitName string `xml:"ExpressRouteCircuitName,omitempty"`
+// SiteGateway is a VNet site's gateway as the list reports it: the local
+// network sites it connects to, each with its connection types. A classic
+// VNet has one gateway; ExpressRoute is a connection of type Dedicated
+// to a local network site, VPN one of type IPsec (the network
+// configuration schema's ConnectionsToLocalNetwork/LocalNetworkSiteRef/
+// Connection type, learn.microsoft.com expressroute
+// expressroute-howto-coexist-classic).
+type SiteGateway struct {
+	Profile string             `xml:"Profile,omitempty"`
+	Sites   []LocalNetworkSite `xml:"Sites>LocalNetworkSite,omitempty"`
+}
+
+// Connection types of a local network site.
+const (
+	ConnectionIPsec     = "IPsec"
+	ConnectionDedicated = "Dedicated"
+)
+
+// LocalNetworkSite is a local network site a gateway connects to.
+type LocalNetworkSite struct {
+	Name              string       `xml:"Name"`
+	VPNGatewayAddress string       `xml:"VpnGatewayAddress,omitempty"`
+	AddressPrefix     []string     `xml:"AddressSpace>AddressPrefixes>AddressPrefix,omitempty"`
+	Connections       []Connection `xml:"Connections>Connection,omitempty"`
+}
+
+// Connection of a local network site: its Type.
+type Connection struct {
+	Type string `xml:"Type"`
 }
 
 // StorageServices is GET /{sub}/services/storageservices.

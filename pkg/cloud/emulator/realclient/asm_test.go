@@ -17,7 +17,6 @@ import (
 
 	"github.com/migrate-tool/migrate/pkg/cloud/cloudtest"
 	"github.com/migrate-tool/migrate/pkg/cloud/emulator"
-	"github.com/migrate-tool/migrate/pkg/cloud/sim"
 	"github.com/migrate-tool/migrate/pkg/inventory"
 )
 
@@ -52,11 +51,10 @@ func nodeEnv(t *testing.T) (node, modules string) {
 	return node, modules
 }
 
-// asmEnv is the emulator over a fresh simulator, and what a script needs to
-// reach it.
+// asmEnv is `migrate sim serve` over a fresh simulator, and what a script
+// needs to reach it.
 type asmEnv struct {
 	t    *testing.T
-	sim  *sim.Sim
 	node string
 	env  []string
 	sub  string
@@ -71,41 +69,34 @@ func inventoryWithRouteTable() *inventory.Inventory {
 
 func newASMEnv(t *testing.T) *asmEnv {
 	t.Helper()
+	return newASMEnvWith(t, inventoryWithRouteTable())
+}
+
+// newASMEnvWith is newASMEnv over the estate inv, served by `migrate sim
+// serve`.
+func newASMEnvWith(t *testing.T, inv *inventory.Inventory) *asmEnv {
+	t.Helper()
 	node, modules := nodeEnv(t)
-	inv := inventoryWithRouteTable()
-	s, err := sim.Open(t.TempDir(), inv, sim.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	srv := emulator.New(s, s, emulator.Options{SubscriptionID: inv.SubscriptionID, ClientID: "app", ClientSecret: "s3cret-for-tests"})
-	if _, err := srv.Start(t.Context(), "127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Close() })
-	ca := filepath.Join(t.TempDir(), "ca.pem")
-	if err := os.WriteFile(ca, srv.CertPEM(), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return &asmEnv{t: t, sim: s, node: node, sub: inv.SubscriptionID, env: append(os.Environ(),
-		"BASE_URI="+srv.URL(),
+	sv := serve(t, inv, serveOptions{})
+	return &asmEnv{t: t, node: node, sub: inv.SubscriptionID, env: append(os.Environ(),
+		"BASE_URI="+sv.url,
 		"SUBSCRIPTION_ID="+inv.SubscriptionID,
-		"TOKEN="+token(t, srv, emulator.ServiceManagementAudience+"/.default"),
-		"NODE_EXTRA_CA_CERTS="+ca,
+		"TOKEN="+token(t, sv, emulator.ServiceManagementAudience+"/.default"),
+		"NODE_EXTRA_CA_CERTS="+sv.caFile,
 		"NODE_PATH="+modules,
 	)}
 }
 
 // token obtains a token for scope (an audience's "/.default") from the
-// emulator's authority with the client-credential grant.
-func token(t *testing.T, srv *emulator.Server, scope string) string {
+// served authority (tenant "emulator") with the client-credential grant.
+func token(t *testing.T, sv *served, scope string) string {
 	t.Helper()
 	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(srv.CertPEM())
+	pool.AppendCertsFromPEM(sv.certPEM)
 	c := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
-	form := url.Values{"grant_type": {"client_credentials"}, "client_id": {"app"}, "client_secret": {"s3cret-for-tests"},
+	form := url.Values{"grant_type": {"client_credentials"}, "client_id": {clientID}, "client_secret": {clientSecret},
 		"scope": {scope}}
-	resp, err := c.PostForm(srv.URL()+"emulator/oauth2/v2.0/token", form)
+	resp, err := c.PostForm(sv.url+"emulator/oauth2/v2.0/token", form)
 	if err != nil {
 		t.Fatal(err)
 	}

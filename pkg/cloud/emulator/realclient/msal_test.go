@@ -9,7 +9,6 @@ import (
 
 	"github.com/migrate-tool/migrate/pkg/cloud/cloudtest"
 	"github.com/migrate-tool/migrate/pkg/cloud/emulator"
-	"github.com/migrate-tool/migrate/pkg/cloud/sim"
 )
 
 // TestMSALClientCredentials gets a token from the emulator's authority
@@ -24,24 +23,10 @@ func TestMSALClientCredentials(t *testing.T) {
 		}
 		t.Skipf("msal is missing: %v", err)
 	}
-	inv := cloudtest.Inventory()
-	s, err := sim.Open(t.TempDir(), inv, sim.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	srv := emulator.New(s, s, emulator.Options{SubscriptionID: inv.SubscriptionID, TenantID: "contoso", ClientID: "app", ClientSecret: "s3cret-for-tests"})
-	if _, err := srv.Start(t.Context(), "127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Close() })
-	ca := filepath.Join(t.TempDir(), "ca.pem")
-	if err := os.WriteFile(ca, srv.CertPEM(), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	sv := serve(t, cloudtest.Inventory(), serveOptions{tenant: "contoso"})
 	cmd := exec.CommandContext(t.Context(), py, filepath.Join("testdata", "msal_client.py"))
-	cmd.Env = append(os.Environ(), "AUTHORITY="+srv.URL()+"contoso", "CLIENT_ID=app", "CLIENT_SECRET=s3cret-for-tests",
-		"SCOPE="+emulator.ServiceManagementAudience+"/.default", "REQUESTS_CA_BUNDLE="+ca)
+	cmd.Env = append(os.Environ(), "AUTHORITY="+sv.url+"contoso", "CLIENT_ID="+clientID, "CLIENT_SECRET="+clientSecret,
+		"SCOPE="+emulator.ServiceManagementAudience+"/.default", "REQUESTS_CA_BUNDLE="+sv.caFile)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {

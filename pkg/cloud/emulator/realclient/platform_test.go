@@ -9,7 +9,7 @@ import (
 
 	"github.com/migrate-tool/migrate/pkg/cloud/cloudtest"
 	"github.com/migrate-tool/migrate/pkg/cloud/emulator"
-	"github.com/migrate-tool/migrate/pkg/cloud/sim"
+	"github.com/migrate-tool/migrate/pkg/disks/azuritetest"
 )
 
 // TestPlatformPythonSDK reads an availability set's SKU, the region's
@@ -18,35 +18,16 @@ import (
 // own poller.
 func TestPlatformPythonSDK(t *testing.T) {
 	py := python(t)
+	nodeEnv(t) // Azurite, from the same node_modules
+	// sim serve serves Resource Manager compute with the disk step's blob
+	// endpoint only.
+	az := azuritetest.Start(t)
 	inv := cloudtest.Inventory()
-	s, err := sim.Open(t.TempDir(), inv, sim.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
+	sv := serve(t, inv, serveOptions{blobEndpoint: az.Endpoint, before: migrated})
 	ctx := t.Context()
-	for _, u := range []string{cloudtest.UnitVNet, cloudtest.UnitLegacy, cloudtest.UnitStorage} {
-		tg := cloudtest.Target(u)
-		if err := s.Prepare(ctx, tg); err != nil {
-			t.Fatal(err)
-		}
-		if err := s.Commit(ctx, tg); err != nil {
-			t.Fatal(err)
-		}
-	}
-	srv := emulator.New(s, s, emulator.Options{SubscriptionID: inv.SubscriptionID, ClientID: "app", ClientSecret: "s3cret-for-tests",
-		Compute: s, DiskData: s, Platform: s})
-	if _, err := srv.Start(ctx, "127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Close() })
-	ca := filepath.Join(t.TempDir(), "ca.pem")
-	if err := os.WriteFile(ca, srv.CertPEM(), 0o600); err != nil {
-		t.Fatal(err)
-	}
 	cmd := exec.CommandContext(ctx, py, filepath.Join("testdata", "rm_platform.py"), cloudtest.ServiceWeb+"-Migrated", "web1", "web-as", "westus")
-	cmd.Env = append(os.Environ(), "BASE_URI="+srv.URL(), "SUBSCRIPTION_ID="+inv.SubscriptionID,
-		"TOKEN="+token(t, srv, emulator.ResourceManagerAudience+".default"), "REQUESTS_CA_BUNDLE="+ca)
+	cmd.Env = append(os.Environ(), "BASE_URI="+sv.url, "SUBSCRIPTION_ID="+inv.SubscriptionID,
+		"TOKEN="+token(t, sv, emulator.ResourceManagerAudience+".default"), "REQUESTS_CA_BUNDLE="+sv.caFile)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {

@@ -2,6 +2,8 @@ package realclient_test
 
 import (
 	"bytes"
+	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -47,41 +49,39 @@ func TestResourceManagerPythonSDK(t *testing.T) {
 	nodeEnv(t) // Azurite, from the same node_modules
 	az := azuritetest.Start(t)
 	inv := cloudtest.Inventory()
-	s, err := sim.Open(t.TempDir(), inv, sim.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
+	sv := serve(t, inv, serveOptions{blobEndpoint: az.Endpoint, before: migrated})
 	ctx := t.Context()
-	for _, u := range []string{cloudtest.UnitVNet, cloudtest.UnitLegacy, cloudtest.UnitStorage} {
-		tg := cloudtest.Target(u)
-		for _, step := range []func() error{func() error { return s.Prepare(ctx, tg) }, func() error { return s.Commit(ctx, tg) }} {
-			if err := step(); err != nil {
-				t.Fatalf("%s: %v", u, err)
-			}
-		}
-		if st, err := s.State(ctx, tg); err != nil || st != cloud.StateCommitted {
-			t.Fatalf("%s: %s %v", u, st, err)
-		}
-	}
-	srv := emulator.New(s, s, emulator.Options{SubscriptionID: inv.SubscriptionID, ClientID: "app", ClientSecret: "s3cret-for-tests",
-		Compute: s, DiskData: s, BlobEndpoint: az.Endpoint})
-	if _, err := srv.Start(ctx, "127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Close() })
-	ca := filepath.Join(t.TempDir(), "ca.pem")
-	if err := os.WriteFile(ca, srv.CertPEM(), 0o600); err != nil {
-		t.Fatal(err)
-	}
 	rg := cloudtest.ServiceLegacy + "-Migrated"
 	cmd := exec.CommandContext(ctx, py, filepath.Join("testdata", "rm.py"), rg, "legacy1")
-	cmd.Env = append(os.Environ(), "BASE_URI="+srv.URL(), "SUBSCRIPTION_ID="+inv.SubscriptionID,
-		"TOKEN="+token(t, srv, emulator.ResourceManagerAudience+".default"), "REQUESTS_CA_BUNDLE="+ca)
+	cmd.Env = append(os.Environ(), "BASE_URI="+sv.url, "SUBSCRIPTION_ID="+inv.SubscriptionID,
+		"TOKEN="+token(t, sv, emulator.ResourceManagerAudience+".default"), "REQUESTS_CA_BUNDLE="+sv.caFile)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("rm.py: %v\n%s", err, stderr.String())
 	}
 	golden(t, "rm.golden.json", stdout.Bytes())
+}
+
+// migrated is a serveOptions.before that prepares and commits the suite's
+// VNet, legacy service and storage units, so Resource Manager holds their
+// VMs and account.
+func migrated(ctx context.Context, s *sim.Sim) error {
+	for _, u := range []string{cloudtest.UnitVNet, cloudtest.UnitLegacy, cloudtest.UnitStorage} {
+		tg := cloudtest.Target(u)
+		if err := s.Prepare(ctx, tg); err != nil {
+			return fmt.Errorf("%s: %w", u, err)
+		}
+		if err := s.Commit(ctx, tg); err != nil {
+			return fmt.Errorf("%s: %w", u, err)
+		}
+		st, err := s.State(ctx, tg)
+		if err != nil {
+			return fmt.Errorf("%s: %w", u, err)
+		}
+		if st != cloud.StateCommitted {
+			return fmt.Errorf("%s: %s after Commit", u, st)
+		}
+	}
+	return nil
 }
