@@ -3,6 +3,7 @@ package cloud
 import (
 	"context"
 	"encoding/json"
+	"errors"
 
 	"github.com/migrate-tool/migrate/pkg/disks"
 )
@@ -258,4 +259,47 @@ type DiskData interface {
 	// OpenManaged grants read access to a managed disk and opens it, for
 	// verification; closing the source revokes the access.
 	OpenManaged(ctx context.Context, resourceGroup, name string) (disks.Source, error)
+}
+
+// PageCopyMaxBytes is the most one server-side page copy call writes: Put
+// Page From URL takes a range "up to 4 MiB" (Blob service REST reference,
+// learn.microsoft.com rest/api/storageservices/put-page-from-url).
+const PageCopyMaxBytes = 4 << 20
+
+// PageCopyMinVersion is the first Blob service version with Put Page From
+// URL (comp=page, x-ms-page-write: update, x-ms-copy-source and
+// x-ms-source-range; same reference).
+const PageCopyMinVersion = "2018-11-09"
+
+// ErrPageCopyUnsupported is returned by PageCopier.CopyPages where the
+// target's storage service has no Put Page From URL. Azure has it. Azure
+// Stack Hub lists Blob service versions up to 2017-11-09 before its 2005
+// update and up to 2019-02-02 from it (MicrosoftDocs/azure-stack-docs,
+// azure-stack/user/azure-stack-acs-differences.md, "API version"): a
+// stamp at 2005 or later has it (every update still serviced is), an
+// older one does not. The caller streams the pages through the copier
+// instead.
+var ErrPageCopyUnsupported = errors.New("the target's storage service has no Put Page From URL: stream the pages instead")
+
+// PageCopier copies pages of a VHD's blob snapshot into a managed disk
+// being uploaded, server side: the storage service reads the source and
+// writes the target (Put Page From URL), so the data never passes through
+// this machine. It is the pre-copy's fast path where the target has it.
+// Found by type assertion on a driver. Shared access signatures stay
+// inside the driver, as with DiskData.
+type PageCopier interface {
+	// PageCopySupported reports whether the target's storage service has
+	// Put Page From URL; false means CopyPages returns
+	// ErrPageCopyUnsupported before sending anything.
+	PageCopySupported() bool
+	// CopyPages writes each extent of the VHD's snapshot (an id from
+	// VHDSnapshots.SnapshotVHD) at the same offset of managed disk
+	// resourceGroup/name, whose upload is open (DiskData.OpenUpload, before
+	// EndUpload). Extents are 512-byte aligned; each is sent in calls of
+	// at most PageCopyMaxBytes. Pages the snapshot holds as zeros are
+	// written as zeros. Idempotent: a copy repeated after a failure writes
+	// the same bytes. A missing disk, upload or snapshot is ErrNotFound;
+	// transient faults are *TransientError; a refusal is *OperationError.
+	// Safe for concurrent use on different extents.
+	CopyPages(ctx context.Context, vhdURI, snapshot, resourceGroup, name string, extents []disks.Extent) error
 }

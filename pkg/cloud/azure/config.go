@@ -119,6 +119,11 @@ type APIVersions struct {
 	// Storage is Microsoft.Storage (storage account list and listKeys,
 	// to sign read SAS for VHDs).
 	Storage string `yaml:"storage" mapstructure:"storage"`
+	// Blob is the newest Blob service version the target's storage
+	// accepts, "" for a current one. Below cloud.PageCopyMinVersion the
+	// pre-copy streams pages instead of copying them server side (an Azure
+	// Stack Hub stamp before its 2005 update accepts up to 2017-11-09).
+	Blob string `yaml:"blob" mapstructure:"blob"`
 }
 
 // Environment variables ApplyEnv reads, azidentity's names.

@@ -189,6 +189,7 @@ func (d *Driver) OpenUpload(ctx context.Context, rg, name string, sizeBytes int6
 	if err != nil {
 		return nil, fmt.Errorf("open upload %s/%s: %w", rg, name, err)
 	}
+	d.uploads.set(rg, name, sasURL)
 	if !resume {
 		if err := clearPages(ctx, sasURL, o.Client); err != nil {
 			return nil, fmt.Errorf("open upload %s/%s: %w", rg, name, err)
@@ -228,6 +229,7 @@ func clearPages(ctx context.Context, sasURL string, o *azpageblob.ClientOptions)
 // EndUpload revokes the write access: the disk leaves ActiveUpload and can
 // be attached.
 func (d *Driver) EndUpload(ctx context.Context, rg, name string) error {
+	d.uploads.drop(rg, name)
 	if err := d.revokeAccess(ctx, rg, name); err != nil {
 		return fmt.Errorf("end upload %s/%s: %w", rg, name, err)
 	}

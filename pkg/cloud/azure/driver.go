@@ -65,6 +65,7 @@ type Driver struct {
 	rm        armClients
 	accts     storageAccounts
 	fds       faultDomainLimits
+	uploads   uploadGrants
 }
 
 var (
@@ -72,6 +73,7 @@ var (
 	_ cloud.Discoverer = (*Driver)(nil)
 	_ cloud.Compute    = (*Driver)(nil)
 	_ cloud.DiskData   = (*Driver)(nil)
+	_ cloud.PageCopier = (*Driver)(nil)
 )
 
 // New checks cfg, builds the credential and the pipelines. It makes no

@@ -253,7 +253,23 @@ func (s *Server) grant(ctx context.Context, d cloud.ManagedDisk, write bool, dur
 		}
 	}
 	b.current[key] = false
-	return b.sas(ManagedContainer, name, sas.BlobPermissions{Read: true, Write: true}, dur)
+	u, err = b.sas(ManagedContainer, name, sas.BlobPermissions{Read: true, Write: true}, dur)
+	if err != nil {
+		return "", err
+	}
+	// At the emulator's front, which serves Put Page From URL into the
+	// upload (Azurite does not: pagecopy.go).
+	return s.atFront(u), nil
+}
+
+// atFront is Azurite's SAS URL u as the same blob at the emulator's Blob
+// front: the path after the account is Azurite's, the SAS unchanged.
+func (s *Server) atFront(u string) string {
+	name := s.o.BlobAccountName
+	if name == "" {
+		name = DevAccountName
+	}
+	return s.blobFront(name) + strings.TrimPrefix(u, s.blobs.endpoint)
 }
 
 // revoke ends a disk's access. Ending a write grant copies what was

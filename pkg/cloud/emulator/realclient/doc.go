@@ -54,6 +54,7 @@
 //	ARM images put/get                               azure.mgmt.compute, rm_calls.py
 //	ARM storage accounts list, listKeys              azure.mgmt.storage, rm.py, rm_calls.py
 //	Blob page read and write through a SAS           azure.storage.blob, rm_calls.py
+//	Blob Put Page From URL (CopyPages)               azure.storage.blob upload_pages_from_url, rm_calls.py
 //	Blob snapshot, Get Page Ranges prevsnapshot,      azure.storage.blob, rm_calls.py
 //	  snapshot and VHD delete (with snapshots)
 //	OAuth client credentials with tenant discovery   MSAL for Python, msal_client.py (TestMSALClientCredentials)

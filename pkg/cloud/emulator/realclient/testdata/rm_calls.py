@@ -4,8 +4,9 @@ Microsoft's Python SDKs as Debian's azure-cli package ships them
 long-running operation through the SDK's own poller: the storage account's
 keys (listKeys), a VHD's blob snapshot, its changed pages since a previous
 snapshot and the snapshot's deletion, a managed disk imported from a VHD, a
-disk created for upload with a page written through its write SAS and read
-back through a read SAS, an image created from a VHD and read back, and a
+disk created for upload with a page written through its write SAS, a page
+of a VHD snapshot copied into it by the service (Put Page From URL), both
+read back through a read SAS, an image created from a VHD and read back, and a
 VM deleted (then ResourceNotFound) and created again from its definition,
 converted by the platform (Convert To Managed Disks), and its VHD deleted
 with its snapshots.
@@ -19,7 +20,7 @@ import json
 import os
 import sys
 import time
-from urllib.parse import urlparse
+from urllib.parse import urlencode, urlparse
 
 from azure.core.credentials import AccessToken
 from azure.core.exceptions import ResourceNotFoundError
@@ -102,10 +103,17 @@ def main():
     w = compute.disks.begin_grant_access(rg, name + "-upload", {"access": "Write", "duration_in_seconds": 3600}).result()
     data = bytes(range(256)) * 16
     BlobClient.from_blob_url(w.access_sas).upload_page(data, offset=0, length=len(data))
+    # Put Page From URL: a page of a VHD snapshot copied into the upload
+    # by the service (the pre-copy's server-side copy), read back below.
+    snap = src.create_snapshot()["snapshot"]
+    source = vhd_sas(BlobSasPermissions(read=True), snap) + "&" + urlencode({"snapshot": snap})
+    BlobClient.from_blob_url(w.access_sas).upload_pages_from_url(source, offset=4096, length=512, source_offset=4096)
     compute.disks.begin_revoke_access(rg, name + "-upload").result()
     r = compute.disks.begin_grant_access(rg, name + "-upload", {"access": "Read", "duration_in_seconds": 3600}).result()
     back = BlobClient.from_blob_url(r.access_sas).download_blob(offset=0, length=len(data)).readall()
     out["pageReadBack"] = back == data
+    copied = BlobClient.from_blob_url(r.access_sas).download_blob(offset=4096, length=512).readall()
+    out["pageFromURL"] = copied == b"\x5a" * 512
     compute.disks.begin_revoke_access(rg, name + "-upload").result()
     out["uploadState"] = compute.disks.get(rg, name + "-upload").disk_state
 
