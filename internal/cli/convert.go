@@ -318,6 +318,11 @@ func (a *app) convertDisks(ctx context.Context, f convertFlags, vms []string, j 
 	if s, ok := drv.(cloud.VHDSnapshots); ok {
 		o.Snapshots = s
 	}
+	// Put Page From URL, where the target's storage service has it: the
+	// pre-copy's bytes then move inside the cloud, not through here.
+	if pc, ok := drv.(cloud.PageCopier); ok {
+		o.Pages = pc
+	}
 	if a.cfg.Driver == "sim" {
 		o.TimeScale = a.cfg.Sim.TimeScale
 	}

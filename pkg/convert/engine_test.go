@@ -3,8 +3,10 @@ package convert_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/migrate-tool/migrate/pkg/cloud"
@@ -465,7 +467,28 @@ func countOpsOn(t *testing.T, s *sim.Sim, op, unit string) int {
 // platform conversion; Upload with a 2019 disk API) by the pre-copy: every
 // disk verified by hash, each set made Aligned through Compute, no two
 // VMs of a set down together.
+//
+// Both ways of moving the bytes: streamed through this machine, and by the
+// storage service (Put Page From URL, cloud.PageCopier), where the
+// snapshot is only read here for its hash.
 func TestHubPrecopy(t *testing.T) {
+	for _, serverSide := range []bool{false, true} {
+		t.Run(fmt.Sprintf("serverSide=%v", serverSide), func(t *testing.T) { testHubPrecopy(t, serverSide) })
+	}
+}
+
+// countingPages counts the server-side page copies.
+type countingPages struct {
+	cloud.PageCopier
+	calls atomic.Int64
+}
+
+func (c *countingPages) CopyPages(ctx context.Context, uri, snap, rg, name string, ext []disks.Extent) error {
+	c.calls.Add(1)
+	return c.PageCopier.CopyPages(ctx, uri, snap, rg, name, ext)
+}
+
+func testHubPrecopy(t *testing.T, serverSide bool) {
 	ctx := context.Background()
 	inv := loadEstate(t, "small.json")
 	inv.Target.Cloud = inventory.CloudAzureStackHub
@@ -495,12 +518,20 @@ func TestHubPrecopy(t *testing.T) {
 	if len(before) != len(p.VMs) {
 		t.Fatalf("%d VMs on the Hub, the plan has %d", len(before), len(p.VMs))
 	}
-	res, err := convert.Run(ctx, convert.Options{Plan: p, Compute: s, Data: s, Snapshots: s, Journal: j, StateDir: dir,
-		TimeScale: testTimeScale, Parallel: 4})
+	o := convert.Options{Plan: p, Compute: s, Data: s, Snapshots: s, Journal: j, StateDir: dir,
+		TimeScale: testTimeScale, Parallel: 4}
+	pages := &countingPages{PageCopier: s}
+	if serverSide {
+		o.Pages = pages
+	}
+	res, err := convert.Run(ctx, o)
 	if err != nil {
 		t.Fatal(err)
 	}
 	checkConverted(t, ctx, s, p, before, res)
+	if serverSide && pages.calls.Load() == 0 {
+		t.Error("no page was copied server side")
+	}
 	set, err := s.GetAvailabilitySet(ctx, "small-web", "web-as")
 	if err != nil || set.SKU != cloud.AvailabilitySetAligned {
 		t.Errorf("web-as: %+v %v, want Aligned", set, err)

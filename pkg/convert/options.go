@@ -68,6 +68,13 @@ type Options struct {
 	// Snapshots are the VHDs' blob snapshots MethodPrecopy copies from;
 	// nil refuses a plan with MethodPrecopy (ErrOptions).
 	Snapshots cloud.VHDSnapshots
+	// Pages is the target's server-side page copy (Put Page From URL),
+	// nil to stream every page through this machine. Where it is set and
+	// PageCopySupported, the pre-copy has the storage service copy the
+	// snapshot's data and the cut-over's delta into the managed disk; the
+	// snapshot is still read here once, for its hash, and the disk read
+	// back, so what is verified does not depend on who moved the bytes.
+	Pages cloud.PageCopier
 	// Blocked maps a VM id (VMPlan.ID) to why it must wait (a unit of
 	// VMPlan.Units not Committed): such a VM is skipped with that reason
 	// and nothing of it changes. A VM whose conversion already changed

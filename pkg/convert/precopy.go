@@ -278,7 +278,12 @@ func (w *vmWork) copySnapshot(ctx context.Context, d cloud.VMDisk, dr *diskRecor
 			return "", err
 		}
 		defer func() { _ = src.Close() }() // read-only
-		sum, err := w.uploadFrom(ctx, OpPrecopy, d, src, cp, bw, iops)
+		var sum disks.Summary
+		if pc := w.e.pages(); pc != nil {
+			sum, err = w.copyServerSide(ctx, pc, d, dr.Snapshot, src)
+		} else {
+			sum, err = w.uploadFrom(ctx, OpPrecopy, d, src, cp, bw, iops)
+		}
 		if err != nil {
 			return "", err
 		}
@@ -288,6 +293,58 @@ func (w *vmWork) copySnapshot(ctx context.Context, d cloud.VMDisk, dr *diskRecor
 		}
 		return treeSum(sum)
 	}, func(sum string) { dr.Copied, dr.SourceSHA256 = true, sum })
+}
+
+// pages is the target's server-side page copy, nil where the pre-copy
+// streams.
+func (e *engine) pages() cloud.PageCopier {
+	if e.o.Pages != nil && e.o.Pages.PageCopySupported() {
+		return e.o.Pages
+	}
+	return nil
+}
+
+// copyServerSide is the pre-copy's base copy where the target has Put
+// Page From URL: the snapshot is read once here for its hash and leaves
+// (what verification compares), its non-zero extents are copied by the
+// storage service into the disk's upload, cleared first (no checkpoint:
+// a copy cut short is done again whole, the snapshot does not change),
+// and the upload's fixed VHD footer is written as the streamed copy
+// writes it.
+func (w *vmWork) copyServerSide(ctx context.Context, pc cloud.PageCopier, d cloud.VMDisk, snap string, src disks.Source) (disks.Summary, error) {
+	prog := &disks.Progress{}
+	w.e.event(Event{Target: w.plan.ID, Part: d.Name, Op: OpPrecopy, Progress: prog, Note: "hashing the snapshot; the storage service copies its pages"})
+	sum, err := disks.Copy(ctx, src, discard{}, disks.CopyOptions{Workers: w.e.o.Workers, Progress: prog})
+	if err != nil {
+		return disks.Summary{}, fmt.Errorf("hash snapshot %s: %w", snap, err)
+	}
+	if err := w.pagesInto(ctx, pc, d, snap, sum.Extents, false, sum.Size); err != nil {
+		return disks.Summary{}, err
+	}
+	return sum, nil
+}
+
+// pagesInto has the storage service copy extents of the snapshot into d's
+// upload (resume keeps what the disk holds, else it is cleared first),
+// then finishes the upload's data (its footer). CopyPages is idempotent,
+// so a transient fault is simply retried.
+func (w *vmWork) pagesInto(ctx context.Context, pc cloud.PageCopier, d cloud.VMDisk, snap string, extents []disks.Extent, resume bool, size int64) (err error) {
+	sink, err := w.openUpload(ctx, d, resume)
+	if err != nil {
+		return err
+	}
+	defer closeWith(sink, &err, "close upload")
+	rg := w.def().ResourceGroup
+	err = w.retry(ctx, "copy pages server side", func(ctx context.Context) error {
+		return pc.CopyPages(ctx, d.VHDURI, snap, rg, d.Name, extents)
+	})
+	if err != nil {
+		return fmt.Errorf("copy pages of snapshot %s into disk %s (Put Page From URL): %w", snap, d.Name, err)
+	}
+	if err := sink.Finish(ctx, disks.Summary{Size: size}); err != nil {
+		return fmt.Errorf("finish the upload of disk %s: %w", d.Name, err)
+	}
+	return nil
 }
 
 // managedLeaves reads the whole managed disk back.
@@ -482,11 +539,18 @@ func (w *vmWork) copyDelta(ctx context.Context, d cloud.VMDisk, dr *diskRecord) 
 		if err != nil {
 			return "", fmt.Errorf("page ranges of snapshot %s: %w", dr.Final, err)
 		}
-		sink, err := w.openUpload(ctx, d, true)
-		if err != nil {
-			return "", err
+		// Where the storage service copies pages, the changed chunks are
+		// still read here (their leaves are what verifyDelta compares)
+		// and the changed ranges copied by the service; else written.
+		pc := w.e.pages()
+		var sink disks.Sink
+		if pc == nil {
+			sink, err = w.openUpload(ctx, d, true)
+			if err != nil {
+				return "", err
+			}
+			defer closeWith(sink, &err, "close upload")
 		}
-		defer closeWith(sink, &err, "close upload")
 		byChunk := chunkExtents(changed, lf.Size)
 		idxs := slices.Sorted(maps.Keys(byChunk))
 		buf := make([]byte, disks.ChunkSize)
@@ -502,14 +566,20 @@ func (w *vmWork) copyDelta(ctx context.Context, d cloud.VMDisk, dr *diskRecord) 
 			} else {
 				delete(lf.Source, idx)
 			}
-			if err := sink.WriteChunk(ctx, &disks.Chunk{Off: off, Data: data, Extents: byChunk[idx]}); err != nil {
-				return "", fmt.Errorf("write the delta at %d: %w", off, err)
+			if sink != nil {
+				if err := sink.WriteChunk(ctx, &disks.Chunk{Off: off, Data: data, Extents: byChunk[idx]}); err != nil {
+					return "", fmt.Errorf("write the delta at %d: %w", off, err)
+				}
 			}
 			for _, e := range byChunk[idx] {
 				n += e.Len
 			}
 		}
-		if err := sink.Finish(ctx, disks.Summary{Size: lf.Size}); err != nil {
+		if pc != nil {
+			if err := w.pagesInto(ctx, pc, d, dr.Final, changed, true, lf.Size); err != nil {
+				return "", err
+			}
+		} else if err := sink.Finish(ctx, disks.Summary{Size: lf.Size}); err != nil {
 			return "", fmt.Errorf("finish the delta: %w", err)
 		}
 		lf.Snapshot, lf.Delta = dr.Final, idxs

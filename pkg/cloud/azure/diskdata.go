@@ -239,6 +239,9 @@ func (d *Driver) EndUpload(ctx context.Context, rg, name string) error {
 // OpenManaged grants read access to a managed disk and opens it; closing
 // the source revokes the access.
 func (d *Driver) OpenManaged(ctx context.Context, rg, name string) (disks.Source, error) {
+	if src, ok, err := d.openUploading(ctx, rg, name); ok || err != nil {
+		return src, err
+	}
 	sasURL, err := d.grantAccess(ctx, rg, name, armcompute.AccessLevelRead)
 	if err != nil {
 		return nil, fmt.Errorf("open managed disk %s/%s: %w", rg, name, err)
@@ -251,6 +254,37 @@ func (d *Driver) OpenManaged(ctx context.Context, rg, name string) (disks.Source
 		return nil, fmt.Errorf("open managed disk %s/%s: %w", rg, name, err)
 	}
 	return &managedSource{Source: src, d: d, rg: rg, name: name}, nil
+}
+
+// openUploading opens a disk whose upload is still open (the pre-copy
+// reads its disk back while the VM runs, before EndUpload) through the
+// upload's own grant: a disk in ActiveUpload is given no Read grant, and
+// the grant it has is read-write (DiskRP hands out "a read-write SAS of an
+// empty managed disk blob" for upload: Azure/azure-storage-azcopy PR
+// #1582). The grant held since OpenUpload is used, else, after a restart,
+// the Write grant is asked again (a repeated grant keeps the data). ok is
+// false for a disk not being uploaded. Closing the source leaves the grant:
+// revoking it would end the upload.
+func (d *Driver) openUploading(ctx context.Context, rg, name string) (disks.Source, bool, error) {
+	sasURL, held := d.uploads.get(rg, name)
+	if !held {
+		md, err := d.GetDisk(ctx, rg, name)
+		if err != nil {
+			return nil, false, fmt.Errorf("open managed disk %s/%s: %w", rg, name, err)
+		}
+		if md.State != cloud.DiskActiveUpload {
+			return nil, false, nil
+		}
+		if sasURL, err = d.grantAccess(ctx, rg, name, armcompute.AccessLevelWrite); err != nil {
+			return nil, false, fmt.Errorf("open managed disk %s/%s being uploaded: %w", rg, name, err)
+		}
+		d.uploads.set(rg, name, sasURL)
+	}
+	src, err := pageblob.Open(ctx, sasURL, d.blobOptions())
+	if err != nil {
+		return nil, false, fmt.Errorf("open managed disk %s/%s being uploaded: %w", rg, name, err)
+	}
+	return src, true, nil
 }
 
 // revokeTimeout bounds the revoke a Close sends: Close has no context.
