@@ -30,6 +30,14 @@ import (
 // scaled. The history records each operation's simulated start and
 // duration (Operation.SimStart, .SimDuration): what `plan --calibrate-from`
 // and a run's simulated makespan read.
+//
+// The one way real time leaks in: an operation starts at the latest end
+// the cloud has seen, so if, between the end a caller waited for and its
+// next call, another operation ends later in simulated time, the next call
+// starts at that later end. That takes a real delay longer than the scaled
+// gap between the two ends (at a time scale of 0.001, tens of milliseconds
+// for ends a simulated minute apart): a busy machine makes a run a few
+// percent longer, never shorter. Each operation's own duration is exact.
 
 // operation names of the model, by the simulator's.
 var modelOps = map[string]plan.Operation{
