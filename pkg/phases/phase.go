@@ -100,8 +100,14 @@ func Next(goal, from Phase) Step {
 		switch from {
 		case Prepared, PrepareFailed, AbortFailed:
 			return Step{Action: ActionSend, Op: OpAbort}
-		case Planned, Validated, Aborted:
+		case Aborted:
 			return Step{Action: ActionDone}
+		case Planned, Validated:
+			// Like commit of an unprepared unit: there is nothing to
+			// abort, and "done" would tell the operator something
+			// happened (issue 11, section 2). Named, it fails the
+			// command; in a whole-plan abort it is skipped.
+			return Step{Action: ActionSkip, Reason: "never prepared: there is nothing to abort"}
 		case Committed:
 			return Step{Action: ActionSkip, Reason: "committed: commit is irreversible"}
 		case CommitFailed:

@@ -43,7 +43,7 @@ func TestNext(t *testing.T) {
 		{Aborted, PrepareFailed, ActionSend, OpAbort},
 		{Aborted, AbortFailed, ActionSend, OpAbort},
 		{Aborted, Aborting, ActionWait, ""},
-		{Aborted, Planned, ActionDone, ""},
+		{Aborted, Planned, ActionSkip, ""},
 		{Aborted, Aborted, ActionDone, ""},
 		{Aborted, Committed, ActionSkip, ""},
 		{Aborted, CommitFailed, ActionSkip, ""},
@@ -475,8 +475,16 @@ func TestAbortMode(t *testing.T) {
 	if got["vnet/b"].Outcome != OutcomeSkipped || got["vnet/b"].Phase != Committed {
 		t.Errorf("vnet/b %+v", got["vnet/b"])
 	}
-	if got["vnet/c"].Outcome != OutcomeDone || len(h.cloud.ops("", "vnet/c")) != 0 {
+	// Never prepared: nothing to abort, nothing sent; skipped in a
+	// whole-plan abort, a failure when named (issue 11: it used to say
+	// done).
+	if got["vnet/c"].Outcome != OutcomeSkipped || len(h.cloud.ops("", "vnet/c")) != 0 {
 		t.Errorf("vnet/c %+v", got["vnet/c"])
+	}
+	o := h.opts(ModeAbort, p)
+	o.Units = []string{"vnet/c"}
+	if r := h.run(o); r.Units[0].Outcome != OutcomeFailed || !strings.Contains(r.Units[0].Reason, "never prepared") {
+		t.Errorf("abort vnet/c named: %+v", r.Units[0])
 	}
 }
 
