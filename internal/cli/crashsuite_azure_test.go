@@ -103,6 +103,12 @@ func TestCrashSuiteAzureConvertDisks(t *testing.T) {
 	}{
 		{"platform", nil, false},
 		{"cutover", []string{"--method", "cutover"}, true},
+		// The two encrypted legs through a staging folder (the key
+		// file is written into each run's folder below).
+		{"staging", []string{"--method", "cutover", "--staging", "stage", "--key-file", "kek"}, true},
+		// The pre-copy, its pages copied by the storage service (Put
+		// Page From URL at the emulator's blob front).
+		{"precopy", []string{"--method", "precopy"}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			client := []string{"--config", "emu.yaml", "--state-dir", "client"}
@@ -114,6 +120,9 @@ func TestCrashSuiteAzureConvertDisks(t *testing.T) {
 			}
 			for n := first; n < 2000; n += stride {
 				dir := t.TempDir()
+				if err := os.WriteFile(filepath.Join(dir, "kek"), bytes.Repeat([]byte{7}, 32), 0o600); err != nil {
+					t.Fatal(err)
+				}
 				simServe(t, dir, blob)
 				args := append(append(append([]string{}, client...), "run", "--yes", "--convert-disks"), tc.flags...)
 				code, stderr, _ := migrateProc(t, dir, append([]string{"MIGRATE_TEST_KILL_AT_BOUNDARY=" + strconv.Itoa(n)}, azureEnv...), args...)
