@@ -124,8 +124,11 @@ func serve(t *testing.T, inv *inventory.Inventory, o serveOptions) *served {
 	ctx, cancel := context.WithCancel(context.Background())
 	cmd := exec.CommandContext(ctx, filepath.Join(binDir, "migrate"), args...) //nolint:gosec // G204: the binary this test built, constant arguments
 	cmd.Dir = work
+	// The simulator runs on the forecast's timing model (a Prepare takes
+	// simulated minutes): compressed, as every test that serves it does,
+	// or the clients would poll for hours.
 	cmd.Env = append(os.Environ(), "AZURE_CLIENT_ID="+clientID, "AZURE_CLIENT_SECRET="+clientSecret, "AZURE_TENANT_ID="+o.tenant,
-		"HOME="+work, "XDG_CONFIG_HOME="+work)
+		"HOME="+work, "XDG_CONFIG_HOME="+work, "MIGRATE_SIM_TIME_SCALE=0.0001")
 	cmd.WaitDelay = 5 * time.Second
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
