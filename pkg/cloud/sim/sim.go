@@ -17,6 +17,7 @@ import (
 	"github.com/migrate-tool/migrate/pkg/cloud"
 	"github.com/migrate-tool/migrate/pkg/inventory"
 	"github.com/migrate-tool/migrate/pkg/plan"
+	"github.com/migrate-tool/migrate/pkg/retry"
 )
 
 // Operation names recorded in the history.
@@ -556,7 +557,7 @@ func (s *Sim) Validate(ctx context.Context, t cloud.Target) ([]cloud.Message, er
 	}
 	if took > 0 {
 		// The platform's Validate is synchronous: it answers when done.
-		if err := sleep(ctx, s.scale(took)); err != nil {
+		if err := retry.Sleep(ctx, s.scale(took)); err != nil {
 			return nil, err
 		}
 		err = s.update(func(p *persisted) (bool, error) {

@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"context"
 	"time"
 
 	"github.com/migrate-tool/migrate/pkg/inventory"
@@ -93,19 +92,4 @@ func scopeOf(u *unit) plan.Scope {
 		return plan.ScopeStorage
 	}
 	return plan.ScopeUnattached
-}
-
-// sleep waits d of real time, or until ctx ends.
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
