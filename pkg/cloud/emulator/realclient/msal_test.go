@@ -17,12 +17,7 @@ import (
 // secret is refused with OAuth's invalid_client.
 func TestMSALClientCredentials(t *testing.T) {
 	py := python(t)
-	if err := exec.Command(py, "-c", "import msal").Run(); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("msal is missing (apt-get install azure-cli): %v", err)
-		}
-		t.Skipf("msal is missing: %v", err)
-	}
+	pythonModule(t, py, "msal")
 	sv := serve(t, cloudtest.Inventory(), serveOptions{tenant: "contoso"})
 	cmd := exec.CommandContext(t.Context(), py, filepath.Join("testdata", "msal_client.py"))
 	cmd.Env = append(os.Environ(), "AUTHORITY="+sv.url+"contoso", "CLIENT_ID="+clientID, "CLIENT_SECRET="+clientSecret,

@@ -45,22 +45,41 @@ func python(t *testing.T) string {
 // ResourceNotFound), the migrated storage account listed with location and
 // sku, every long-running operation through the SDK's own poller.
 func TestResourceManagerPythonSDK(t *testing.T) {
-	py := python(t)
+	rg := cloudtest.ServiceLegacy + "-Migrated"
+	golden(t, "rm.golden.json", runRMScript(t, python(t), "rm.py", func(*served) []string { return []string{rg, "legacy1"} }))
+}
+
+// pythonModule fails (in CI) or skips the test when py cannot import
+// module.
+func pythonModule(t *testing.T, py, module string) {
+	t.Helper()
+	if err := exec.Command(py, "-c", "import "+module).Run(); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("python3 %s is missing (apt-get install azure-cli): %v", module, err)
+		}
+		t.Skipf("python3 %s is missing (apt-get install azure-cli): %v", module, err)
+	}
+}
+
+// runRMScript serves the suite's estate, migrated, with its page data in
+// a fresh Azurite, and runs the Python script testdata/script against its
+// Resource Manager with a token for it; args gives the script's arguments
+// once the server is up. It returns what the script printed.
+func runRMScript(t *testing.T, py, script string, args func(*served) []string) []byte {
+	t.Helper()
 	nodeEnv(t) // Azurite, from the same node_modules
 	az := azuritetest.Start(t)
 	inv := cloudtest.Inventory()
 	sv := serve(t, inv, serveOptions{blobEndpoint: az.Endpoint, before: migrated})
-	ctx := t.Context()
-	rg := cloudtest.ServiceLegacy + "-Migrated"
-	cmd := exec.CommandContext(ctx, py, filepath.Join("testdata", "rm.py"), rg, "legacy1")
+	cmd := exec.CommandContext(t.Context(), py, append([]string{filepath.Join("testdata", script)}, args(sv)...)...)
 	cmd.Env = append(os.Environ(), "BASE_URI="+sv.url, "SUBSCRIPTION_ID="+inv.SubscriptionID,
 		"TOKEN="+token(t, sv, emulator.ResourceManagerAudience+".default"), "REQUESTS_CA_BUNDLE="+sv.caFile)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
-		t.Fatalf("rm.py: %v\n%s", err, stderr.String())
+		t.Fatalf("%s: %v\n%s", script, err, stderr.String())
 	}
-	golden(t, "rm.golden.json", stdout.Bytes())
+	return stdout.Bytes()
 }
 
 // migrated is a serveOptions.before that prepares and commits the suite's
