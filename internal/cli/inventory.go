@@ -33,7 +33,7 @@ it and what was expected. It exits 0 and prints nothing when the file is good,
 			_, err := a.loadInventoryFrom(path)
 			return err
 		},
-	}, a.newDiscoverCmd())
+	}, a.newDiscoverCmd(nil))
 	return c
 }
 

@@ -165,3 +165,15 @@ func TestConvertOptions(t *testing.T) {
 		return (&app{}).newDisksConvertCmd(runF)
 	}, func(o *ConvertOptions) { o.VMs = orNil(o.VMs) })
 }
+
+func TestDiscoverOptions(t *testing.T) {
+	checkOptions(t, []optionsCase[DiscoverOptions]{
+		{"defaults", nil, DiscoverOptions{BlobSizes: true}, false},
+		{"yaml to a file, no blob sizes", []string{"-f", "e.yaml", "--format", "yaml", "--blob-sizes=false"},
+			DiscoverOptions{File: "e.yaml", Format: "yaml"}, false},
+		{"a format that is not one", []string{"--format", "xml"}, DiscoverOptions{}, true},
+		{"an argument", []string{"extra"}, DiscoverOptions{}, true},
+	}, func(_ int, runF func(context.Context, *DiscoverOptions) error) *cobra.Command {
+		return (&app{}).newDiscoverCmd(runF)
+	}, nil)
+}

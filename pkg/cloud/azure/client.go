@@ -240,7 +240,9 @@ func (d *Driver) call(ctx context.Context, pl runtime.Pipeline, method, url stri
 	case http.StatusServiceUnavailable, http.StatusGatewayTimeout, http.StatusBadGateway, http.StatusRequestTimeout:
 		return meta, b, &cloud.TransientError{Fault: cloud.FaultServiceUnavailable, RetryAfter: retryAfter(resp.Header, time.Now()), Err: he}
 	}
-	if resp.StatusCode >= 500 {
+	// 501 says the call is not implemented there: sending it again
+	// cannot help.
+	if resp.StatusCode >= 500 && resp.StatusCode != http.StatusNotImplemented {
 		return meta, b, &cloud.TransientError{Fault: cloud.FaultInternalError, RetryAfter: retryAfter(resp.Header, time.Now()), Err: he}
 	}
 	return meta, b, he

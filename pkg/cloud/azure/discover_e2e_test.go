@@ -3,9 +3,14 @@ package azure_test
 import (
 	"bytes"
 	"path/filepath"
+	"reflect"
 	"sort"
+	"strings"
 	"testing"
 
+	"github.com/migrate-tool/migrate/pkg/cloud"
+	"github.com/migrate-tool/migrate/pkg/cloud/emulator"
+	"github.com/migrate-tool/migrate/pkg/disks/azuritetest"
 	"github.com/migrate-tool/migrate/pkg/inventory"
 	"github.com/migrate-tool/migrate/pkg/plan"
 	"github.com/migrate-tool/migrate/pkg/validate"
@@ -17,7 +22,7 @@ import (
 var operatorRules = map[string]bool{
 	"vnet-peering": true, "app-service-environment": true, "hdinsight": true, "dynamics-lcs": true,
 	"api-management": true, "aad-domain-services": true, "rbac-classic": true, "alerts-autoscale": true,
-	"disk-size-mismatch": true, "destination-vnet": true, "quotas-unchecked": true, "arm-quota": true,
+	"destination-vnet": true, "quotas-unchecked": true, "arm-quota": true,
 }
 
 // findingKeys are the findings of inv's rules that discovery can feed, as
@@ -45,7 +50,8 @@ func findingKeys(t *testing.T, inv *inventory.Inventory) []string {
 // states and local sites' address spaces, ExpressRoute circuits (owned or
 // another subscription's), application gateways, subnets' route tables,
 // boot diagnostics, the VM agent's and extensions' statuses, affinity
-// groups.
+// groups, and the disks' blob sizes read from the Blob service (Azurite)
+// with the classic accounts' keys.
 func TestDiscoverFindingsRoundTrip(t *testing.T) {
 	seed, err := inventory.Load(filepath.Join("..", "..", "..", "testdata", "estates", "every-rule.json"))
 	if err != nil {
@@ -55,10 +61,23 @@ func TestDiscoverFindingsRoundTrip(t *testing.T) {
 	// for the stack-* rules) is the operator's choice of destination, so
 	// it is seeded as Azure and set again on what discovery returns.
 	seed.Target.Cloud = inventory.CloudAzurePublic
-	e := newEnv(t, seed, setup{})
+	e := newEnv(t, seed, setup{blobEndpoint: azuritetest.Start(t).Endpoint})
 	got, err := e.driver.Discover(t.Context())
 	if err != nil {
 		t.Fatal(err)
+	}
+	if err := cloud.ReadBlobSizes(t.Context(), e.driver, got); err != nil {
+		t.Fatal(err)
+	}
+	for _, sa := range got.StorageAccounts {
+		for _, d := range sa.Disks {
+			if d.BlobSizeBytes == 0 {
+				t.Errorf("disk %s: no blob size discovered", d.Name)
+			}
+		}
+	}
+	if k := emulator.DevAccountKey[:24]; strings.Contains(e.log.String(), k) {
+		t.Errorf("the driver's call log holds the storage key:\n%s", e.log)
 	}
 	// What an operator gets: the file discover writes, loaded back.
 	var buf bytes.Buffer
@@ -99,4 +118,29 @@ func diff(a, b []string) []string {
 		out = append(out, x)
 	}
 	return out
+}
+
+// TestBlobSizesAfterCommit reads blob sizes of VHDs whose storage account
+// has moved to Resource Manager: Service Management no longer knows the
+// account (404 on Get Storage Keys), and the key comes from listKeys.
+func TestBlobSizesAfterCommit(t *testing.T) {
+	e := diskEnv(t, setup{})
+	inv := diskInventory()
+	var uris []string
+	want := map[string]int64{}
+	for _, d := range inv.StorageAccounts[0].Disks {
+		uris = append(uris, d.VHDURI)
+		want[d.VHDURI] = d.SizeGiB<<30 + 512
+	}
+	missing := "https://" + inv.StorageAccounts[0].Name + ".blob.core.windows.net/vhds/never-written.vhd"
+	got, err := e.driver.BlobSizes(t.Context(), append(uris, missing))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("blob sizes %v, want %v (a missing blob is left out)", got, want)
+	}
+	if !strings.Contains(e.log.String(), "listKeys") {
+		t.Errorf("no listKeys call after Get Storage Keys answered 404:\n%s", e.log)
+	}
 }

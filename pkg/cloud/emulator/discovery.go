@@ -164,6 +164,46 @@ func (s *Server) getStorage(w http.ResponseWriter, r *http.Request) {
 	writeXMLError(w, http.StatusNotFound, "ResourceNotFound", "The storage account '"+name+"' was not found.")
 }
 
+// getStorageKeys answers Get Storage Keys for a classic account: Azurite's
+// key as both keys (Azurite has one), after copying the account's VHDs
+// into Azurite so Get Blob Properties through the configured blob endpoint
+// reports their sizes. Without a blob endpoint the emulator has no Blob
+// service to give keys to, and says so with 501 (as listKeys does); Azure
+// always answers.
+func (s *Server) getStorageKeys(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	e, ok := s.estate(w, r)
+	if !ok {
+		return
+	}
+	var acct *smapi.StorageService
+	for i := range e.Storage {
+		if strings.EqualFold(e.Storage[i].ServiceName, name) {
+			acct = &e.Storage[i]
+		}
+	}
+	if acct == nil {
+		writeXMLError(w, http.StatusNotFound, "ResourceNotFound", "The storage account '"+name+"' was not found.")
+		return
+	}
+	if s.blobs == nil || s.o.DiskData == nil {
+		writeXMLError(w, http.StatusNotImplemented, "NotImplemented", "This emulator has no blob endpoint or disk data.")
+		return
+	}
+	if err := s.seed(r.Context(), strings.ToLower(acct.ServiceName)); err != nil {
+		writeCloudError(w, err)
+		return
+	}
+	key := s.o.BlobAccountKey
+	if key == "" {
+		key = DevAccountKey
+	}
+	writeXML(w, http.StatusOK, smapi.StorageServiceKeys{
+		URL:  strings.TrimSuffix(s.url, "/") + "/" + r.PathValue("sub") + "/services/storageservices/" + acct.ServiceName,
+		Keys: smapi.StorageKeys{Primary: key, Secondary: key},
+	})
+}
+
 func (s *Server) listDisks(w http.ResponseWriter, r *http.Request) {
 	if e, ok := s.estate(w, r); ok {
 		writeXML(w, http.StatusOK, smapi.Disks{Disks: e.Disks})

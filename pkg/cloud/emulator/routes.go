@@ -45,6 +45,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /{sub}/services/hostedservices/{svc}/deploymentslots/{slot}", s.sm(s.getDeployment))
 	mux.Handle("GET /{sub}/services/storageservices", s.sm(s.listStorage))
 	mux.Handle("GET /{sub}/services/storageservices/{name}", s.sm(s.getStorage))
+	mux.Handle("GET /{sub}/services/storageservices/{name}/keys", s.sm(s.getStorageKeys))
 	mux.Handle("GET /{sub}/services/disks", s.sm(s.listDisks))
 	mux.Handle("GET /{sub}/services/images", s.sm(s.listImages))
 	mux.Handle("GET /{sub}/services/vmimages", s.sm(s.listVMImages))

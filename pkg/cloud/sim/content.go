@@ -3,6 +3,7 @@ package sim
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"strings"
@@ -47,7 +48,7 @@ func (t *topology) vhds() map[string]vhdInfo {
 	out := map[string]vhdInfo{}
 	for _, sa := range t.estate.StorageAccounts {
 		for _, d := range sa.Disks {
-			out[inventory.Key(d.VHDURI)] = vhdInfo{name: d.Name, account: sa.Name, size: d.SizeGiB << 30, os: d.OS}
+			out[inventory.Key(d.VHDURI)] = vhdInfo{name: d.Name, account: sa.Name, size: vhdSize(d), os: d.OS}
 		}
 		for _, im := range sa.Images {
 			k := inventory.Key(im.VHDURI)
@@ -57,6 +58,19 @@ func (t *topology) vhds() map[string]vhdInfo {
 		}
 	}
 	return out
+}
+
+// vhdSize is a disk's virtual size: its page blob less the VHD footer
+// when the estate gives the blob's size, else the registered size. The two
+// differ when a blob was resized behind the registration's back, the case
+// the platform's "physical blob size doesn't match" warning describes; the
+// blob is what holds the data, and what Get Blob Properties reports.
+func vhdSize(d inventory.Disk) int64 {
+	const footer = 512
+	if bs := d.BlobSizeBytes; bs > footer && (bs-footer)%disks.SectorSize == 0 {
+		return bs - footer
+	}
+	return d.SizeGiB << 30
 }
 
 // genDisk is the generated content of one classic disk.
@@ -175,4 +189,25 @@ func fnvKey(name string) uint64 {
 	h := fnv.New64a()
 	_, _ = h.Write([]byte(strings.ToLower(name))) // a hash.Hash never fails
 	return h.Sum64()
+}
+
+var _ cloud.BlobSizer = (*Sim)(nil)
+
+// BlobSizes answers each VHD's page blob size as the storage service
+// would: its virtual size plus the 512-byte footer. Like OpenVHD it is the
+// data plane, neither faulted nor recorded.
+func (s *Sim) BlobSizes(ctx context.Context, vhdURIs []string) (map[string]int64, error) {
+	out := map[string]int64{}
+	for _, u := range vhdURIs {
+		src, err := s.OpenVHD(ctx, u)
+		if errors.Is(err, cloud.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out[u] = src.Size() + 512
+		_ = src.Close() // read only
+	}
+	return out, nil
 }

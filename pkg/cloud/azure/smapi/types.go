@@ -341,6 +341,31 @@ type StorageService struct {
 	MigrationState string `xml:"MigrationState,omitempty"`
 }
 
+// StorageServiceKeys is GET /{sub}/services/storageservices/{account}/keys
+// (Get Storage Keys, learn.microsoft.com previous-versions/azure/reference/
+// ee460785; azure-asm-storage's StorageAccountOperations.getKeys reads
+// StorageService/StorageServiceKeys/Primary and Secondary): a classic
+// account's two access keys, the only way to its blobs, since a classic
+// account takes no Entra ID token. They are secrets: the driver signs
+// with them and they go nowhere else.
+type StorageServiceKeys struct {
+	XMLName xml.Name    `xml:"http://schemas.microsoft.com/windowsazure StorageService"`
+	URL     string      `xml:"Url,omitempty"`
+	Keys    StorageKeys `xml:"StorageServiceKeys"`
+}
+
+// StorageKeys are a classic account's primary and secondary keys.
+type StorageKeys struct {
+	Primary   string `xml:"Primary"`
+	Secondary string `xml:"Secondary"`
+}
+
+// String keeps the keys out of any message or log line.
+func (StorageKeys) String() string { return "StorageKeys{redacted}" }
+
+// GoString keeps them out of %#v too.
+func (StorageKeys) GoString() string { return "smapi.StorageKeys{redacted}" }
+
 // StorageServiceProperties of a StorageService.
 type StorageServiceProperties struct {
 	Location    string `xml:"Location,omitempty"`
