@@ -39,6 +39,10 @@
 //	SM gateway, connections, subnet route table,     azure-asm-network/-compute, discover_network.js
 //	  application gateways, DebugSettings, agent       (TestDiscoveryNetworkReads)
 //	  and extension statuses, affinity group
+//	SM Get Storage Keys (classic account), disks     azure-asm-storage getKeys, azure-asm-compute
+//	  with MediaLink and logical size                  listDisks, storage_keys.js (TestClassicBlobSizes)
+//	Blob Get Blob Properties of a classic VHD        azure.storage.blob, blob_sizes.py (TestClassicBlobSizes)
+//	  (discover's blobSizeBytes)
 //	SM dedicatedcircuits, authorized circuits,       none: no Node or Python client has them (the
 //	  circuit links                                    npm azure-asm-* family has no ExpressRoute
 //	                                                   package; Microsoft shipped that client for .NET
