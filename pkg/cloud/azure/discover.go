@@ -19,7 +19,8 @@ import (
 // gateway and connections and each subnet's route table, the application
 // gateways and the ExpressRoute circuits with their VNet links) and
 // returns it as an inventory. Fields the API does not report are listed in
-// smapi.Undiscoverable. target.cloud is the configured cloud.
+// smapi.Undiscoverable; the disks' blob sizes come from BlobSizes, a
+// separate read of the data plane. target.cloud is the configured cloud.
 func (d *Driver) Discover(ctx context.Context) (*inventory.Inventory, error) {
 	if err := d.classicRefused("Discover", d.cfg.SubscriptionID); err != nil {
 		return nil, fmt.Errorf("discover: %w", err)

@@ -75,10 +75,12 @@ const (
 )
 
 // Undiscoverable lists the inventory fields Service Management does not
-// report, so discovery leaves them at their zero value and the operator
-// fills them in: RBAC assignments and alert rules live in Resource Manager
-// and Insights, autoscale in its own API, peerings on the Resource Manager
-// side, and the rest are facts about blobs and platform services.
+// report, so Discover leaves them at their zero value: RBAC assignments
+// and alert rules live in Resource Manager and Insights, autoscale in its
+// own API, peerings on the Resource Manager side, and the rest are facts
+// about blobs and platform services. The operator fills them in, except
+// blobSizeBytes, which `inventory discover` reads from the Blob service
+// afterwards (the driver's BlobSizes).
 var Undiscoverable = []string{
 	"defaultLocation", "target.quotas",
 	"expressRouteCircuits[].model", "expressRouteCircuits[].subscriptionId",
