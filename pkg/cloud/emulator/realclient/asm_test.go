@@ -76,15 +76,23 @@ func newASMEnv(t *testing.T) *asmEnv {
 // serve`.
 func newASMEnvWith(t *testing.T, inv *inventory.Inventory) *asmEnv {
 	t.Helper()
+	e, _ := newASMEnvServed(t, inv, serveOptions{})
+	return e
+}
+
+// newASMEnvServed is newASMEnvWith with the server shaped by o; it returns
+// the server too.
+func newASMEnvServed(t *testing.T, inv *inventory.Inventory, o serveOptions) (*asmEnv, *served) {
+	t.Helper()
 	node, modules := nodeEnv(t)
-	sv := serve(t, inv, serveOptions{})
+	sv := serve(t, inv, o)
 	return &asmEnv{t: t, node: node, sub: inv.SubscriptionID, env: append(os.Environ(),
 		"BASE_URI="+sv.url,
 		"SUBSCRIPTION_ID="+inv.SubscriptionID,
 		"TOKEN="+token(t, sv, emulator.ServiceManagementAudience+"/.default"),
 		"NODE_EXTRA_CA_CERTS="+sv.caFile,
 		"NODE_PATH="+modules,
-	)}
+	)}, sv
 }
 
 // token obtains a token for scope (an audience's "/.default") from the

@@ -26,20 +26,12 @@ import (
 func TestClassicBlobSizes(t *testing.T) {
 	py := python(t)
 	pythonModule(t, py, "azure.storage.blob")
-	node, modules := nodeEnv(t)
 	inv, err := inventory.Load(filepath.Join("..", "..", "..", "..", "testdata", "estates", "every-rule.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	inv.Target.Cloud = inventory.CloudAzurePublic // the classic side lives in Azure
-	sv := serve(t, inv, serveOptions{blobEndpoint: azuritetest.Start(t).Endpoint})
-	e := &asmEnv{t: t, node: node, sub: inv.SubscriptionID, env: append(os.Environ(),
-		"BASE_URI="+sv.url,
-		"SUBSCRIPTION_ID="+inv.SubscriptionID,
-		"TOKEN="+token(t, sv, emulator.ServiceManagementAudience+"/.default"),
-		"NODE_EXTRA_CA_CERTS="+sv.caFile,
-		"NODE_PATH="+modules,
-	)}
+	e, sv := newASMEnvServed(t, inv, serveOptions{blobEndpoint: azuritetest.Start(t).Endpoint})
 	var keys struct {
 		Accounts []struct {
 			Name, URI, PrimaryKey, SecondaryKey string
