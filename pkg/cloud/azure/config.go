@@ -119,6 +119,9 @@ type APIVersions struct {
 	// Storage is Microsoft.Storage (storage account list and listKeys,
 	// to sign read SAS for VHDs).
 	Storage string `yaml:"storage" mapstructure:"storage"`
+	// Network is Microsoft.Network (the virtual network list discovery
+	// reads classic VNets' peerings from).
+	Network string `yaml:"network" mapstructure:"network"`
 	// Blob is the newest Blob service version the target's storage
 	// accepts, "" for a current one. Below cloud.PageCopyMinVersion the
 	// pre-copy streams pages instead of copying them server side (an Azure
@@ -201,6 +204,16 @@ const (
 	publicDisksAPI      = "2024-03-02"
 	stackHubStorageAPI  = "2019-06-01"
 	publicStorageAPI    = "2023-01-01"
+	// publicNetworkAPI is the stable Microsoft.Network version whose REST
+	// spec (Azure/azure-rest-api-specs .../Microsoft.Network/stable/
+	// 2024-05-01/virtualNetwork.json, VirtualNetworks_ListAll) discovery's
+	// virtual network list follows. Azure Stack Hub's 2020-09-01-hybrid
+	// profile serves Microsoft.Network 2018-11-01 (the profile's client,
+	// @azure/arm-network-profile-2020-09-01-hybrid, is generated from
+	// stable/2018-11-01); no classic discovery runs there, the default
+	// only keeps the profile whole.
+	publicNetworkAPI   = "2024-05-01"
+	stackHubNetworkAPI = "2018-11-01"
 )
 
 var knownClouds = map[string]endpoints{
@@ -308,6 +321,12 @@ func (c Config) resolve() (endpoints, error) {
 		e.api.Storage = publicStorageAPI
 		if e.stackHub {
 			e.api.Storage = stackHubStorageAPI
+		}
+	}
+	if e.api.Network == "" {
+		e.api.Network = publicNetworkAPI
+		if e.stackHub {
+			e.api.Network = stackHubNetworkAPI
 		}
 	}
 	if c.BlobEndpoint != "" {

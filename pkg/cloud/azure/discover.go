@@ -131,6 +131,9 @@ func (d *Driver) Discover(ctx context.Context) (*inventory.Inventory, error) {
 	if err != nil {
 		return nil, fmt.Errorf("discover: %w", err)
 	}
+	if err := d.addClassicPeerings(ctx, inv); err != nil {
+		return nil, fmt.Errorf("discover: %w", err)
+	}
 	inv.Target.Cloud = d.inventoryCloud()
 	return inv, nil
 }

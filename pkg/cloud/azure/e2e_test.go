@@ -15,6 +15,7 @@ import (
 
 	"github.com/migrate-tool/migrate/pkg/cloud"
 	"github.com/migrate-tool/migrate/pkg/cloud/azure"
+	"github.com/migrate-tool/migrate/pkg/cloud/azure/armapi"
 	"github.com/migrate-tool/migrate/pkg/cloud/cloudtest"
 	"github.com/migrate-tool/migrate/pkg/cloud/emulator"
 	"github.com/migrate-tool/migrate/pkg/cloud/sim"
@@ -167,6 +168,8 @@ func richInventory() *inventory.Inventory {
 	inv := cloudtest.Inventory()
 	inv.VirtualNetworks[0].Subnets[0].NetworkSecurityGroup = cloudtest.NSG
 	inv.VirtualNetworks[0].Gateways = []inventory.Gateway{{Kind: inventory.GatewayVpn, SKU: "Basic"}}
+	inv.VirtualNetworks[0].Peerings = []inventory.Peering{{Name: "to-hub",
+		RemoteVirtualNetwork: armapi.ResourceID(inv.SubscriptionID, "hub-rg", armapi.TypeVirtualNetworks, "hub")}}
 	inv.NetworkSecurityGroups[0].Rules = []inventory.NSGRule{{Name: "allow-http", Priority: 100, Direction: "Inbound", Access: "Allow",
 		Protocol: "TCP", SourceAddressPrefix: "*", SourcePortRange: "*", DestinationAddressPrefix: "*", DestinationPortRange: "80"}}
 	inv.RouteTables = append(inv.RouteTables, inventory.RouteTable{Name: "suite-routes", Location: "West US",
@@ -192,7 +195,9 @@ func richInventory() *inventory.Inventory {
 
 // project zeroes what Service Management cannot report
 // (smapi.Undiscoverable) and normalises what it cannot order, so a
-// discovered inventory compares with the simulator's.
+// discovered inventory compares with the simulator's. A peering's remote
+// becomes its last segment: discovery records the Resource Manager VNet's
+// id where the inventory may give the peer's name.
 func project(inv *inventory.Inventory) {
 	inv.DefaultLocation = ""
 	inv.Target.Quotas = nil
@@ -207,7 +212,11 @@ func project(inv *inventory.Inventory) {
 	}
 	for i := range inv.VirtualNetworks {
 		v := &inv.VirtualNetworks[i]
-		v.Peerings, v.PlatformServices, v.RoleAssignments = nil, nil, nil
+		v.PlatformServices, v.RoleAssignments = nil, nil
+		for j := range v.Peerings {
+			v.Peerings[j].RemoteVirtualNetwork = armapi.NameOf(v.Peerings[j].RemoteVirtualNetwork)
+		}
+		sort.Slice(v.Peerings, func(a, b int) bool { return v.Peerings[a].Name < v.Peerings[b].Name })
 	}
 	for i := range inv.CloudServices {
 		cs := &inv.CloudServices[i]
@@ -254,7 +263,7 @@ func TestDiscoverRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(got.CloudServices) != 3 || len(got.StorageAccounts[0].Images) != 2 || len(got.RouteTables) != 1 ||
-		len(got.CloudServices[0].Deployment.Roles[0].Endpoints) == 0 {
+		len(got.CloudServices[0].Deployment.Roles[0].Endpoints) == 0 || len(got.VirtualNetworks[0].Peerings) != 1 {
 		t.Fatalf("discovery lost resources: %+v", got)
 	}
 	project(got)

@@ -77,16 +77,18 @@ const (
 // Undiscoverable lists the inventory fields Service Management does not
 // report, so Discover leaves them at their zero value: RBAC assignments
 // and alert rules live in Resource Manager and Insights, autoscale in its
-// own API, peerings on the Resource Manager side, and the rest are facts
-// about blobs and platform services. The operator fills them in, except
-// blobSizeBytes, which `inventory discover` reads from the Blob service
-// afterwards (the driver's BlobSizes).
+// own API, and the rest are facts about blobs and platform services. The
+// operator fills them in, except blobSizeBytes, which `inventory discover`
+// reads from the Blob service afterwards (the driver's BlobSizes).
+// Peerings are not listed: Service Management does not report them
+// either, but Discover reads them from Resource Manager's virtual network
+// list (the driver's addClassicPeerings), leaving out only those defined
+// in another subscription's VNet.
 var Undiscoverable = []string{
 	"defaultLocation", "target.quotas",
 	"expressRouteCircuits[].model", "expressRouteCircuits[].subscriptionId",
 	"storageAccounts[].blobsOnly", "storageAccounts[].roleAssignments",
 	"storageAccounts[].disks[].blobSizeBytes",
-	"virtualNetworks[].peerings",
 	"virtualNetworks[].platformServices", "virtualNetworks[].roleAssignments",
 	"cloudServices[].roleAssignments", "cloudServices[].deployment.destination",
 	"roles[].alertRules", "roles[].autoscale",
@@ -342,8 +344,9 @@ func orDefault(s, d string) string {
 // Disks and images are filed under the storage account their MediaLink
 // names; one that names an account the subscription does not list is an
 // error, as is a hosted service with no deployment (the inventory cannot
-// hold it). Fields Service Management does not report (Undiscoverable) stay
-// at their zero value; lists are never nil, so the result renders as the
+// hold it). Fields Service Management does not report (Undiscoverable, and
+// peerings, which the driver reads from Resource Manager) stay at their
+// zero value; lists are never nil, so the result renders as the
 // inventory format expects.
 func (e *Estate) Inventory(sub string) (*inventory.Inventory, error) {
 	inv := &inventory.Inventory{

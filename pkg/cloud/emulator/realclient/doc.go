@@ -19,7 +19,9 @@
 //
 // The Resource Manager scenario runs testdata/rm.py on the Python SDKs of
 // Debian's azure-cli package (azure.mgmt.compute, storage, resource, under
-// /usr/bin/python3), with a credential returning the emulator's token and
+// /usr/bin/python3; azure.mgmt.network for rm_network.py, which lists the
+// VNets of the classic estate's peerings with no Azurite and nothing
+// migrated), with a credential returning the emulator's token and
 // REQUESTS_CA_BUNDLE trusting its certificate; page data goes to Azurite
 // from the same node_modules. Missing, it is skipped, or fails in CI.
 //
@@ -57,6 +59,8 @@
 //	ARM disks Import                                 azure.mgmt.compute, rm_calls.py
 //	ARM images put/get                               azure.mgmt.compute, rm_calls.py
 //	ARM storage accounts list, listKeys              azure.mgmt.storage, rm.py, rm_calls.py
+//	ARM virtual networks list (discover's classic    azure.mgmt.network list_all, rm_network.py
+//	  VNets' peerings), followed through nextLink      (TestNetworkPeeringsPythonSDK)
 //	Blob page read and write through a SAS           azure.storage.blob, rm_calls.py
 //	Blob Put Page From URL (CopyPages)               azure.storage.blob upload_pages_from_url, rm_calls.py
 //	Blob snapshot, Get Page Ranges prevsnapshot,      azure.storage.blob, rm_calls.py

@@ -71,8 +71,16 @@ func runRMScript(t *testing.T, py, script string, args func(*served) []string) [
 	az := azuritetest.Start(t)
 	inv := cloudtest.Inventory()
 	sv := serve(t, inv, serveOptions{blobEndpoint: az.Endpoint, before: migrated})
-	cmd := exec.CommandContext(t.Context(), py, append([]string{filepath.Join("testdata", script)}, args(sv)...)...)
-	cmd.Env = append(os.Environ(), "BASE_URI="+sv.url, "SUBSCRIPTION_ID="+inv.SubscriptionID,
+	return runPython(t, py, script, sv, inv.SubscriptionID, args(sv))
+}
+
+// runPython runs the Python script testdata/script with args against sv's
+// Resource Manager for subscription sub, with a token for it, and returns
+// what the script printed.
+func runPython(t *testing.T, py, script string, sv *served, sub string, args []string) []byte {
+	t.Helper()
+	cmd := exec.CommandContext(t.Context(), py, append([]string{filepath.Join("testdata", script)}, args...)...)
+	cmd.Env = append(os.Environ(), "BASE_URI="+sv.url, "SUBSCRIPTION_ID="+sub,
 		"TOKEN="+token(t, sv, emulator.ResourceManagerAudience+".default"), "REQUESTS_CA_BUNDLE="+sv.caFile)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
