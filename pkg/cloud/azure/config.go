@@ -119,6 +119,9 @@ type APIVersions struct {
 	// Storage is Microsoft.Storage (storage account list and listKeys,
 	// to sign read SAS for VHDs).
 	Storage string `yaml:"storage" mapstructure:"storage"`
+	// Authorization is Microsoft.Authorization (the role assignments on
+	// classic resources, and their role definitions, that discovery reads).
+	Authorization string `yaml:"authorization" mapstructure:"authorization"`
 	// Blob is the newest Blob service version the target's storage
 	// accepts, "" for a current one. Below cloud.PageCopyMinVersion the
 	// pre-copy streams pages instead of copying them server side (an Azure
@@ -201,6 +204,14 @@ const (
 	publicDisksAPI      = "2024-03-02"
 	stackHubStorageAPI  = "2019-06-01"
 	publicStorageAPI    = "2023-01-01"
+	// The Microsoft.Authorization version whose REST spec
+	// (azure-rest-api-specs specification/authorization/resource-manager/
+	// Microsoft.Authorization/stable/2022-04-01) has the list and the
+	// definition read discovery makes, served by Azure, Azure US Government
+	// and Azure China alike. Azure Stack Hub has no default of its own: its
+	// profiles stop at older versions, but discovery of a classic estate is
+	// refused there before anything is sent (classicRefused).
+	defaultAuthorizationAPI = "2022-04-01"
 )
 
 var knownClouds = map[string]endpoints{
@@ -291,6 +302,9 @@ func (c Config) resolve() (endpoints, error) {
 	}
 	if e.api.Resources == "" {
 		e.api.Resources = defaultResourcesAPI
+	}
+	if e.api.Authorization == "" {
+		e.api.Authorization = defaultAuthorizationAPI
 	}
 	if e.api.Compute == "" {
 		e.api.Compute = publicComputeAPI

@@ -75,20 +75,21 @@ const (
 )
 
 // Undiscoverable lists the inventory fields Service Management does not
-// report, so Discover leaves them at their zero value: RBAC assignments
-// and alert rules live in Resource Manager and Insights, autoscale in its
-// own API, peerings on the Resource Manager side, and the rest are facts
-// about blobs and platform services. The operator fills them in, except
-// blobSizeBytes, which `inventory discover` reads from the Blob service
-// afterwards (the driver's BlobSizes).
+// report, so Discover leaves them at their zero value: alert rules live in
+// Insights, autoscale in its own API, peerings on the Resource Manager
+// side, and the rest are facts about blobs and platform services. The
+// operator fills them in, except blobSizeBytes, which `inventory discover`
+// reads from the Blob service afterwards (the driver's BlobSizes). The
+// role assignments, also not Service Management's, are not listed: the
+// driver's Discover reads them from Resource Manager (Microsoft.Authorization).
 var Undiscoverable = []string{
 	"defaultLocation", "target.quotas",
 	"expressRouteCircuits[].model", "expressRouteCircuits[].subscriptionId",
-	"storageAccounts[].blobsOnly", "storageAccounts[].roleAssignments",
+	"storageAccounts[].blobsOnly",
 	"storageAccounts[].disks[].blobSizeBytes",
 	"virtualNetworks[].peerings",
-	"virtualNetworks[].platformServices", "virtualNetworks[].roleAssignments",
-	"cloudServices[].roleAssignments", "cloudServices[].deployment.destination",
+	"virtualNetworks[].platformServices",
+	"cloudServices[].deployment.destination",
 	"roles[].alertRules", "roles[].autoscale",
 }
 
