@@ -18,8 +18,8 @@
 // (CI=true), where it fails them.
 //
 // The Resource Manager scenario runs testdata/rm.py on the Python SDKs of
-// Debian's azure-cli package (azure.mgmt.compute, storage, resource, under
-// /usr/bin/python3), with a credential returning the emulator's token and
+// Debian's azure-cli package (azure.mgmt.compute, storage, resource, and
+// authorization for rm_rbac.py, under /usr/bin/python3), with a credential returning the emulator's token and
 // REQUESTS_CA_BUNDLE trusting its certificate; page data goes to Azurite
 // from the same node_modules. Missing, it is skipped, or fails in CI.
 //
@@ -47,6 +47,9 @@
 //	  circuit links                                    npm azure-asm-* family has no ExpressRoute
 //	                                                   package; Microsoft shipped that client for .NET
 //	                                                   only); the driver round trip checks them
+//	ARM role assignments of the subscription, every  azure.mgmt.authorization, rm_rbac.py
+//	  page, and role definitions by id (discover's     (TestRoleAssignmentsPythonSDK)
+//	  roleAssignments)
 //	ARM provider registration                        azure.mgmt.resource, rm.py (TestResourceManagerPythonSDK)
 //	ARM VMs list/list by group/get/deallocate/start  azure.mgmt.compute, rm.py
 //	ARM VM delete and create                         azure.mgmt.compute, rm_calls.py (TestDriverCallsPythonSDK)
