@@ -110,11 +110,22 @@ func (d *Driver) discoverRoleAssignments(ctx context.Context, inv *inventory.Inv
 		kind classicKind
 		name string
 	}
+	// Only the discovered resources' assignments: one left on a resource
+	// that is gone (committed, deleted) costs no definition read.
 	found := map[key][]inventory.RoleAssignment{}
+	for _, cs := range inv.CloudServices {
+		found[key{classicCloudService, inventory.Key(cs.Name)}] = nil
+	}
+	for _, vn := range inv.VirtualNetworks {
+		found[key{classicVNet, inventory.Key(vn.Name)}] = nil
+	}
+	for _, sa := range inv.StorageAccounts {
+		found[key{classicStorage, inventory.Key(sa.Name)}] = nil
+	}
 	roles := map[string]string{} // roleDefinitionId, lower-cased -> roleName, for this Discover
 	for _, a := range all {
 		kind, name, ok := classicScope(a.Properties.Scope, d.cfg.SubscriptionID)
-		if !ok {
+		if _, discovered := found[key{kind, inventory.Key(name)}]; !ok || !discovered {
 			continue
 		}
 		role, err := d.roleName(ctx, roles, a.Properties.RoleDefinitionID)

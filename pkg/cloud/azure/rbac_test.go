@@ -43,8 +43,9 @@ func TestClassicScope(t *testing.T) {
 }
 
 // TestDiscoverRoleAssignmentsPagesAndDefinitions reads a two-page list
-// from a fake Resource Manager: only the assignments at the classic
-// resources' own scopes are recorded, each role definition is read once,
+// from a fake Resource Manager: only the assignments at the discovered
+// classic resources' own scopes are recorded, each role definition is read
+// once (and none for a resource not discovered),
 // a deleted definition is named by its GUID, and the order is role, then
 // principal.
 func TestDiscoverRoleAssignmentsPagesAndDefinitions(t *testing.T) {
@@ -63,7 +64,8 @@ func TestDiscoverRoleAssignmentsPagesAndDefinitions(t *testing.T) {
 			`/providers/Microsoft.Authorization/roleAssignments?api-version=2022-04-01&$skipToken=2"}`,
 		"2": `{"value":[` + assignment(rg+"web/providers/Microsoft.ClassicCompute/domainNames/WEB", "p1", "reader") + `,` +
 			assignment(rg+"Default-Storage-WestUS/providers/Microsoft.ClassicStorage/storageAccounts/vhds", "p3", "gone") + `,` +
-			assignment(rg+"Default-Networking/providers/Microsoft.ClassicNetwork/virtualNetworks/net", "p4", "owner") + `]}`,
+			assignment(rg+"Default-Networking/providers/Microsoft.ClassicNetwork/virtualNetworks/net", "p4", "owner") + `,` +
+			assignment(rg+"gone/providers/Microsoft.ClassicCompute/domainNames/gone", "p5", "committed-only") + `]}`,
 	}
 	roles := map[string]string{"reader": "Reader", "owner": "Owner"}
 	reads := map[string]int{}
