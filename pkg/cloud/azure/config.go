@@ -122,6 +122,9 @@ type APIVersions struct {
 	// Network is Microsoft.Network (the virtual network list discovery
 	// reads classic VNets' peerings from).
 	Network string `yaml:"network" mapstructure:"network"`
+	// Authorization is Microsoft.Authorization (the role assignments on
+	// classic resources, and their role definitions, that discovery reads).
+	Authorization string `yaml:"authorization" mapstructure:"authorization"`
 	// Blob is the newest Blob service version the target's storage
 	// accepts, "" for a current one. Below cloud.PageCopyMinVersion the
 	// pre-copy streams pages instead of copying them server side (an Azure
@@ -214,6 +217,14 @@ const (
 	// only keeps the profile whole.
 	publicNetworkAPI   = "2024-05-01"
 	stackHubNetworkAPI = "2018-11-01"
+	// The Microsoft.Authorization version whose REST spec
+	// (azure-rest-api-specs specification/authorization/resource-manager/
+	// Microsoft.Authorization/stable/2022-04-01) has the list and the
+	// definition read discovery makes, served by Azure, Azure US Government
+	// and Azure China alike. Azure Stack Hub has no default of its own: its
+	// profiles stop at older versions, but discovery of a classic estate is
+	// refused there before anything is sent (classicRefused).
+	defaultAuthorizationAPI = "2022-04-01"
 )
 
 var knownClouds = map[string]endpoints{
@@ -304,6 +315,9 @@ func (c Config) resolve() (endpoints, error) {
 	}
 	if e.api.Resources == "" {
 		e.api.Resources = defaultResourcesAPI
+	}
+	if e.api.Authorization == "" {
+		e.api.Authorization = defaultAuthorizationAPI
 	}
 	if e.api.Compute == "" {
 		e.api.Compute = publicComputeAPI

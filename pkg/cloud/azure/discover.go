@@ -18,7 +18,9 @@ import (
 // images, VNet sites, reserved IPs, NSGs, route tables, then each VNet's
 // gateway and connections and each subnet's route table, the application
 // gateways and the ExpressRoute circuits with their VNet links) and
-// returns it as an inventory. Fields the API does not report are listed in
+// returns it as an inventory, with the role assignments on its cloud
+// services, VNets and storage accounts read from Resource Manager
+// (rbac.go). Fields the API does not report are listed in
 // smapi.Undiscoverable; the disks' blob sizes come from BlobSizes, a
 // separate read of the data plane. target.cloud is the configured cloud.
 func (d *Driver) Discover(ctx context.Context) (*inventory.Inventory, error) {
@@ -135,6 +137,9 @@ func (d *Driver) Discover(ctx context.Context) (*inventory.Inventory, error) {
 		return nil, fmt.Errorf("discover: %w", err)
 	}
 	inv.Target.Cloud = d.inventoryCloud()
+	if err := d.discoverRoleAssignments(ctx, inv); err != nil {
+		return nil, fmt.Errorf("discover: %w", err)
+	}
 	return inv, nil
 }
 

@@ -190,6 +190,13 @@ func richInventory() *inventory.Inventory {
 		}
 	}
 	inv.CloudServices[0].Deployment.Roles[0].State = "StoppedDeallocated"
+	// Role assignments, read from Resource Manager: built-in roles and a
+	// custom one, listed out of discovery's order.
+	sa.RoleAssignments = []inventory.RoleAssignment{{Principal: "storage-ops", Role: "Reader"},
+		{Principal: "backup-svc", Role: "Classic Storage Account Key Operator Service Role"}, {Principal: "audit", Role: "Reader"}}
+	inv.VirtualNetworks[0].RoleAssignments = []inventory.RoleAssignment{{Principal: "net-team", Role: "Classic Network Contributor"}}
+	inv.CloudServices[0].RoleAssignments = []inventory.RoleAssignment{{Principal: "app-team", Role: "Legacy App Operator"},
+		{Principal: "owners", Role: "Owner"}}
 	return inv
 }
 
@@ -204,7 +211,8 @@ func project(inv *inventory.Inventory) {
 	inv.ExpressRouteCircuits = nil // model and owner are not all reported
 	for i := range inv.StorageAccounts {
 		sa := &inv.StorageAccounts[i]
-		sa.BlobsOnly, sa.RoleAssignments = false, nil
+		sa.BlobsOnly = false
+		sortRoleAssignments(sa.RoleAssignments)
 		for j := range sa.Disks {
 			sa.Disks[j].BlobSizeBytes = 0
 		}
@@ -212,21 +220,34 @@ func project(inv *inventory.Inventory) {
 	}
 	for i := range inv.VirtualNetworks {
 		v := &inv.VirtualNetworks[i]
-		v.PlatformServices, v.RoleAssignments = nil, nil
+		v.PlatformServices = nil
 		for j := range v.Peerings {
 			v.Peerings[j].RemoteVirtualNetwork = armapi.NameOf(v.Peerings[j].RemoteVirtualNetwork)
 		}
 		sort.Slice(v.Peerings, func(a, b int) bool { return v.Peerings[a].Name < v.Peerings[b].Name })
+		sortRoleAssignments(v.RoleAssignments)
 	}
 	for i := range inv.CloudServices {
 		cs := &inv.CloudServices[i]
-		cs.RoleAssignments, cs.Deployment.Destination = nil, nil
+		cs.Deployment.Destination = nil
+		sortRoleAssignments(cs.RoleAssignments)
 		for j := range cs.Deployment.Roles {
 			r := &cs.Deployment.Roles[j]
 			r.AlertRules, r.Autoscale = 0, false
 		}
 	}
 	nilEmpty(reflect.ValueOf(inv).Elem())
+}
+
+// sortRoleAssignments orders ras as discovery does (role, then principal):
+// Resource Manager lists assignments in an order of its own.
+func sortRoleAssignments(ras []inventory.RoleAssignment) {
+	sort.Slice(ras, func(a, b int) bool {
+		if ras[a].Role != ras[b].Role {
+			return ras[a].Role < ras[b].Role
+		}
+		return ras[a].Principal < ras[b].Principal
+	})
 }
 
 // nilEmpty makes every empty slice nil, since "none" and "omitted" mean the

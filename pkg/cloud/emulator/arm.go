@@ -60,6 +60,7 @@ func (s *Server) armRoutes(mux *http.ServeMux) {
 	s.platformRoutes(mux)
 	s.extensionRoutes(mux)
 	s.armNetworkRoutes(mux)
+	s.authorizationRoutes(mux) // not behind needCompute: discovery reads them
 	h("GET "+compute+"/locations/{loc}/operations/{id}", s.armOperation)
 	h("GET "+compute+"/locations/{loc}/operationResults/{id}", s.armOperationResult)
 	h("GET "+sub+"/providers/Microsoft.Storage/storageAccounts", s.listStorageAccounts)

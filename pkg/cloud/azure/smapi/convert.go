@@ -75,22 +75,21 @@ const (
 )
 
 // Undiscoverable lists the inventory fields Service Management does not
-// report, so Discover leaves them at their zero value: RBAC assignments
-// and alert rules live in Resource Manager and Insights, autoscale in its
-// own API, and the rest are facts about blobs and platform services. The
-// operator fills them in, except blobSizeBytes, which `inventory discover`
-// reads from the Blob service afterwards (the driver's BlobSizes).
-// Peerings are not listed: Service Management does not report them
-// either, but Discover reads them from Resource Manager's virtual network
-// list (the driver's addClassicPeerings), leaving out only those defined
-// in another subscription's VNet.
+// report, so Discover leaves them at their zero value: alert rules live in
+// Insights, autoscale in its own API, and the rest are facts about blobs
+// and platform services. The operator fills them in, except blobSizeBytes,
+// which `inventory discover` reads from the Blob service afterwards (the
+// driver's BlobSizes). Peerings and role assignments are not listed:
+// Service Management does not report them either, but Discover reads them
+// from Resource Manager (the virtual network list, leaving out peerings
+// defined in another subscription's VNet; Microsoft.Authorization).
 var Undiscoverable = []string{
 	"defaultLocation", "target.quotas",
 	"expressRouteCircuits[].model", "expressRouteCircuits[].subscriptionId",
-	"storageAccounts[].blobsOnly", "storageAccounts[].roleAssignments",
+	"storageAccounts[].blobsOnly",
 	"storageAccounts[].disks[].blobSizeBytes",
-	"virtualNetworks[].platformServices", "virtualNetworks[].roleAssignments",
-	"cloudServices[].roleAssignments", "cloudServices[].deployment.destination",
+	"virtualNetworks[].platformServices",
+	"cloudServices[].deployment.destination",
 	"roles[].alertRules", "roles[].autoscale",
 }
 

@@ -19,9 +19,10 @@
 //
 // The Resource Manager scenario runs testdata/rm.py on the Python SDKs of
 // Debian's azure-cli package (azure.mgmt.compute, storage, resource, under
-// /usr/bin/python3; azure.mgmt.network for rm_network.py, which lists the
-// VNets of the classic estate's peerings with no Azurite and nothing
-// migrated), with a credential returning the emulator's token and
+// /usr/bin/python3; azure.mgmt.network for rm_network.py and
+// azure.mgmt.authorization for rm_rbac.py, which read the classic estate
+// with no Azurite and nothing migrated), with a credential returning the
+// emulator's token and
 // REQUESTS_CA_BUNDLE trusting its certificate; page data goes to Azurite
 // from the same node_modules. Missing, it is skipped, or fails in CI.
 //
@@ -49,6 +50,9 @@
 //	  circuit links                                    npm azure-asm-* family has no ExpressRoute
 //	                                                   package; Microsoft shipped that client for .NET
 //	                                                   only); the driver round trip checks them
+//	ARM role assignments of the subscription, every  azure.mgmt.authorization, rm_rbac.py
+//	  page, and role definitions by id (discover's     (TestRoleAssignmentsPythonSDK)
+//	  roleAssignments)
 //	ARM provider registration                        azure.mgmt.resource, rm.py (TestResourceManagerPythonSDK)
 //	ARM VMs list/list by group/get/deallocate/start  azure.mgmt.compute, rm.py
 //	ARM VM delete and create                         azure.mgmt.compute, rm_calls.py (TestDriverCallsPythonSDK)
