@@ -1,8 +1,6 @@
 package emulator_test
 
 import (
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
 	"net/http"
 	"reflect"
@@ -27,36 +25,13 @@ func TestVirtualNetworkList(t *testing.T) {
 		{Name: "to-hub", RemoteVirtualNetwork: hub},
 		{Name: "to-far", RemoteVirtualNetwork: armapi.ResourceID("00000000-0000-0000-0000-0000000000ff", "rg", armapi.TypeVirtualNetworks, "far")},
 	}
-	s, err := sim.Open(t.TempDir(), inv, sim.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	srv := emulator.New(s, s, emulator.Options{SubscriptionID: sub, ClientID: "app", ClientSecret: "s3cret-for-tests"})
-	if _, err := srv.Start(t.Context(), "127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Close() })
-	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(srv.CertPEM())
-	c := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
-	_, tok := token(t, srv, c, "s3cret-for-tests")
+	c := startClient(t, inv, func(*emulator.Options, *sim.Sim) {})
 	get := func(u string) (int, map[string]any) {
 		t.Helper()
-		req, _ := http.NewRequestWithContext(t.Context(), "GET", u, nil)
-		req.Header.Set("Authorization", "Bearer "+tok["access_token"].(string))
-		resp, err := c.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
 		var v map[string]any
-		if err := json.NewDecoder(resp.Body).Decode(&v); err != nil {
-			t.Fatal(err)
-		}
-		return resp.StatusCode, v
+		return c.getJSON(u, &v), v
 	}
-	list := srv.URL() + "subscriptions/" + sub + "/providers/Microsoft.Network/virtualNetworks?api-version=2024-05-01"
+	list := c.root + "subscriptions/" + sub + "/providers/Microsoft.Network/virtualNetworks?api-version=2024-05-01"
 	var vnets []any
 	for u := list; u != ""; {
 		status, page := get(u)

@@ -1,9 +1,6 @@
 package emulator_test
 
 import (
-	"crypto/tls"
-	"crypto/x509"
-	"encoding/json"
 	"net/http"
 	"reflect"
 	"strings"
@@ -24,34 +21,8 @@ func TestRoleAssignments(t *testing.T) {
 	inv.CloudServices[0].RoleAssignments = []inventory.RoleAssignment{{Principal: "app-team", Role: "Classic Virtual Machine Contributor"}}
 	inv.VirtualNetworks[0].RoleAssignments = []inventory.RoleAssignment{{Principal: "net-team", Role: "Legacy Network Operator"}}
 	inv.StorageAccounts[0].RoleAssignments = []inventory.RoleAssignment{{Principal: "ops", Role: "Owner"}, {Principal: "audit", Role: "Reader"}}
-	s, err := sim.Open(t.TempDir(), inv, sim.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	srv := emulator.New(s, s, emulator.Options{SubscriptionID: inv.SubscriptionID, ClientID: "app", ClientSecret: "s3cret-for-tests"})
-	if _, err := srv.Start(t.Context(), "127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Close() })
-	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(srv.CertPEM())
-	c := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
-	_, tok := token(t, srv, c, "s3cret-for-tests")
-	get := func(u string, v any) int {
-		t.Helper()
-		req, _ := http.NewRequestWithContext(t.Context(), "GET", u, nil)
-		req.Header.Set("Authorization", "Bearer "+tok["access_token"].(string))
-		resp, err := c.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
-			t.Fatalf("GET %s: %d, body not JSON: %v", u, resp.StatusCode, err)
-		}
-		return resp.StatusCode
-	}
+	c := startClient(t, inv, func(*emulator.Options, *sim.Sim) {})
+	get := c.getJSON
 	sub := "/subscriptions/" + inv.SubscriptionID
 	type assignment struct {
 		ID, Name, Type string
@@ -59,7 +30,7 @@ func TestRoleAssignments(t *testing.T) {
 	}
 	var all []assignment
 	pages := 0
-	for u := srv.URL() + strings.TrimPrefix(sub, "/") + "/providers/Microsoft.Authorization/roleAssignments?api-version=2022-04-01"; u != ""; pages++ {
+	for u := c.root + strings.TrimPrefix(sub, "/") + "/providers/Microsoft.Authorization/roleAssignments?api-version=2022-04-01"; u != ""; pages++ {
 		var page struct {
 			Value    []assignment
 			NextLink string
@@ -84,7 +55,7 @@ func TestRoleAssignments(t *testing.T) {
 			ID, Name, Type string
 			Properties     struct{ RoleName, Type string }
 		}
-		if status := get(srv.URL()+strings.TrimPrefix(p.RoleDefinitionID, "/")+"?api-version=2022-04-01", &def); status != http.StatusOK ||
+		if status := get(c.root+strings.TrimPrefix(p.RoleDefinitionID, "/")+"?api-version=2022-04-01", &def); status != http.StatusOK ||
 			def.ID != p.RoleDefinitionID || def.Type != "Microsoft.Authorization/roleDefinitions" {
 			t.Errorf("role definition %s: %d %+v", p.RoleDefinitionID, status, def)
 		}
@@ -105,7 +76,7 @@ func TestRoleAssignments(t *testing.T) {
 		t.Errorf("assignments\n got %v\nwant %v", got, want)
 	}
 	var e struct{ Error struct{ Code string } }
-	if status := get(srv.URL()+strings.TrimPrefix(sub, "/")+"/providers/Microsoft.Authorization/roleDefinitions/00000000-0000-0000-0000-000000000000?api-version=2022-04-01", &e); status != http.StatusNotFound || e.Error.Code != "RoleDefinitionDoesNotExist" {
+	if status := get(c.root+strings.TrimPrefix(sub, "/")+"/providers/Microsoft.Authorization/roleDefinitions/00000000-0000-0000-0000-000000000000?api-version=2022-04-01", &e); status != http.StatusNotFound || e.Error.Code != "RoleDefinitionDoesNotExist" {
 		t.Errorf("unknown role definition: %d %s, want 404 RoleDefinitionDoesNotExist", status, e.Error.Code)
 	}
 }

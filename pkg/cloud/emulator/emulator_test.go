@@ -18,6 +18,7 @@ import (
 	"github.com/migrate-tool/migrate/pkg/cloud/cloudtest"
 	"github.com/migrate-tool/migrate/pkg/cloud/emulator"
 	"github.com/migrate-tool/migrate/pkg/cloud/sim"
+	"github.com/migrate-tool/migrate/pkg/inventory"
 )
 
 // start serves the suite's estate and returns the server and a client
@@ -31,7 +32,12 @@ func start(t *testing.T) (*emulator.Server, *http.Client) {
 // serve it as Compute).
 func startWith(t *testing.T, set func(*emulator.Options, *sim.Sim)) (*emulator.Server, *http.Client) {
 	t.Helper()
-	inv := cloudtest.Inventory()
+	return startEstate(t, cloudtest.Inventory(), set)
+}
+
+// startEstate is startWith over the estate inv.
+func startEstate(t *testing.T, inv *inventory.Inventory, set func(*emulator.Options, *sim.Sim)) (*emulator.Server, *http.Client) {
+	t.Helper()
 	s, err := sim.Open(t.TempDir(), inv, sim.Options{})
 	if err != nil {
 		t.Fatal(err)

@@ -2,8 +2,6 @@ package emulator_test
 
 import (
 	"bytes"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
 	"encoding/xml"
@@ -16,6 +14,7 @@ import (
 	"github.com/migrate-tool/migrate/pkg/cloud/cloudtest"
 	"github.com/migrate-tool/migrate/pkg/cloud/emulator"
 	"github.com/migrate-tool/migrate/pkg/cloud/sim"
+	"github.com/migrate-tool/migrate/pkg/inventory"
 )
 
 // smClient sends Service Management requests with a valid token.
@@ -205,22 +204,36 @@ func TestDeploymentBody(t *testing.T) {
 // Resource Manager calls too.
 func startWithCompute(t *testing.T) *smClient {
 	t.Helper()
-	inv := cloudtest.Inventory()
-	s, err := sim.Open(t.TempDir(), inv, sim.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	srv := emulator.New(s, s, emulator.Options{SubscriptionID: inv.SubscriptionID, ClientID: "app", ClientSecret: "s3cret-for-tests", Compute: s, DiskData: s})
-	if _, err := srv.Start(t.Context(), "127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Close() })
-	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(srv.CertPEM())
-	c := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	return startClient(t, cloudtest.Inventory(), func(o *emulator.Options, s *sim.Sim) { o.Compute, o.DiskData = s, s })
+}
+
+// startClient serves inv behind an emulator whose options set edits, and
+// returns a client holding a token from its authority.
+func startClient(t *testing.T, inv *inventory.Inventory, set func(*emulator.Options, *sim.Sim)) *smClient {
+	t.Helper()
+	srv, c := startEstate(t, inv, set)
 	_, tok := token(t, srv, c, "s3cret-for-tests")
 	return &smClient{t: t, c: c, base: srv.URL() + inv.SubscriptionID, root: srv.URL(), sub: inv.SubscriptionID, bearer: "Bearer " + tok["access_token"].(string)}
+}
+
+// getJSON GETs u (absolute) with the client's token and decodes the JSON
+// answer into v; it returns the status.
+func (c *smClient) getJSON(u string, v any) int {
+	c.t.Helper()
+	req, err := http.NewRequestWithContext(c.t.Context(), http.MethodGet, u, nil)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	req.Header.Set("Authorization", c.bearer)
+	resp, err := c.c.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		c.t.Fatalf("GET %s: %d, body not JSON: %v", u, resp.StatusCode, err)
+	}
+	return resp.StatusCode
 }
 
 // arm sends a Resource Manager GET and decodes its JSON answer.

@@ -67,6 +67,19 @@ func inventoryWithRouteTable() *inventory.Inventory {
 	return inv
 }
 
+// everyRuleEstate is testdata/estates/every-rule.json, the estate that
+// fires every rule, with its classic side in Azure (its Stack Hub target,
+// for the stack-* rules, is the operator's choice of destination).
+func everyRuleEstate(t *testing.T) *inventory.Inventory {
+	t.Helper()
+	inv, err := inventory.Load(filepath.Join("..", "..", "..", "..", "testdata", "estates", "every-rule.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv.Target.Cloud = inventory.CloudAzurePublic
+	return inv
+}
+
 func newASMEnv(t *testing.T) *asmEnv {
 	t.Helper()
 	return newASMEnvWith(t, inventoryWithRouteTable())

@@ -12,7 +12,6 @@ import (
 
 	"github.com/migrate-tool/migrate/pkg/cloud/emulator"
 	"github.com/migrate-tool/migrate/pkg/disks/azuritetest"
-	"github.com/migrate-tool/migrate/pkg/inventory"
 )
 
 // TestClassicBlobSizes makes the reads behind each disk's blobSizeBytes
@@ -26,11 +25,7 @@ import (
 func TestClassicBlobSizes(t *testing.T) {
 	py := python(t)
 	pythonModule(t, py, "azure.storage.blob")
-	inv, err := inventory.Load(filepath.Join("..", "..", "..", "..", "testdata", "estates", "every-rule.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	inv.Target.Cloud = inventory.CloudAzurePublic // the classic side lives in Azure
+	inv := everyRuleEstate(t)
 	e, sv := newASMEnvServed(t, inv, serveOptions{blobEndpoint: azuritetest.Start(t).Endpoint})
 	var keys struct {
 		Accounts []struct {

@@ -2,11 +2,8 @@ package realclient_test
 
 import (
 	"encoding/json"
-	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/migrate-tool/migrate/pkg/inventory"
 )
 
 // TestDiscoveryNetworkReads makes the reads discovery adds to the lists
@@ -17,11 +14,7 @@ import (
 // is a golden file. The ExpressRoute circuit reads have no Node client
 // (testdata/discover_network.js says why).
 func TestDiscoveryNetworkReads(t *testing.T) {
-	inv, err := inventory.Load(filepath.Join("..", "..", "..", "..", "testdata", "estates", "every-rule.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	inv.Target.Cloud = inventory.CloudAzurePublic // the classic side lives in Azure
+	inv := everyRuleEstate(t)
 	e := newASMEnvWith(t, inv)
 	raw := e.runRaw("discover_network")
 	var out struct {

@@ -2,7 +2,6 @@ package realclient_test
 
 import (
 	"encoding/json"
-	"path/filepath"
 	"testing"
 
 	"github.com/migrate-tool/migrate/pkg/cloud/azure/armapi"
@@ -20,11 +19,7 @@ import (
 func TestNetworkPeeringsPythonSDK(t *testing.T) {
 	py := python(t)
 	pythonModule(t, py, "azure.mgmt.network")
-	inv, err := inventory.Load(filepath.Join("..", "..", "..", "..", "testdata", "estates", "every-rule.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	inv.Target.Cloud = inventory.CloudAzurePublic // the classic side lives in Azure
+	inv := everyRuleEstate(t)
 	// A second peer, given by id: the emulator pages the list one VNet at
 	// a time, so the SDK's pager must follow nextLink to see both.
 	spoke := armapi.ResourceID(inv.SubscriptionID, "spoke-rg", armapi.TypeVirtualNetworks, "spoke")
