@@ -119,6 +119,12 @@ type APIVersions struct {
 	// Storage is Microsoft.Storage (storage account list and listKeys,
 	// to sign read SAS for VHDs).
 	Storage string `yaml:"storage" mapstructure:"storage"`
+	// AlertRules, MetricAlerts and Autoscale are Microsoft.Insights, which
+	// versions each resource type apart: the alert rules and autoscale
+	// settings on classic VMs that discovery counts.
+	AlertRules   string `yaml:"alertRules" mapstructure:"alertRules"`
+	MetricAlerts string `yaml:"metricAlerts" mapstructure:"metricAlerts"`
+	Autoscale    string `yaml:"autoscale" mapstructure:"autoscale"`
 	// Blob is the newest Blob service version the target's storage
 	// accepts, "" for a current one. Below cloud.PageCopyMinVersion the
 	// pre-copy streams pages instead of copying them server side (an Azure
@@ -201,6 +207,16 @@ const (
 	publicDisksAPI      = "2024-03-02"
 	stackHubStorageAPI  = "2019-06-01"
 	publicStorageAPI    = "2023-01-01"
+	// Microsoft.Insights, the stable versions of the subscription lists
+	// discovery reads (azure-rest-api-specs specification/monitor/
+	// resource-manager/Microsoft.Insights/stable/2016-03-01/
+	// alertRules_API.json, 2018-03-01/metricAlert_API.json, 2015-04-01/
+	// autoscale_API.json), the oldest that have them, served by Azure and
+	// its sovereign clouds alike; no classic discovery runs on Azure Stack
+	// Hub (classicRefused).
+	defaultAlertRulesAPI   = "2016-03-01"
+	defaultMetricAlertsAPI = "2018-03-01"
+	defaultAutoscaleAPI    = "2015-04-01"
 )
 
 var knownClouds = map[string]endpoints{
@@ -291,6 +307,12 @@ func (c Config) resolve() (endpoints, error) {
 	}
 	if e.api.Resources == "" {
 		e.api.Resources = defaultResourcesAPI
+	}
+	for p, v := range map[*string]string{&e.api.AlertRules: defaultAlertRulesAPI,
+		&e.api.MetricAlerts: defaultMetricAlertsAPI, &e.api.Autoscale: defaultAutoscaleAPI} {
+		if *p == "" {
+			*p = v
+		}
 	}
 	if e.api.Compute == "" {
 		e.api.Compute = publicComputeAPI

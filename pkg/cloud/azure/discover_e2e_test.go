@@ -21,7 +21,7 @@ import (
 // discover cannot fire them until the operator adds those inputs.
 var operatorRules = map[string]bool{
 	"vnet-peering": true, "app-service-environment": true, "hdinsight": true, "dynamics-lcs": true,
-	"api-management": true, "aad-domain-services": true, "rbac-classic": true, "alerts-autoscale": true,
+	"api-management": true, "aad-domain-services": true, "rbac-classic": true,
 	"destination-vnet": true, "quotas-unchecked": true, "arm-quota": true,
 }
 

@@ -212,10 +212,6 @@ func project(inv *inventory.Inventory) {
 	for i := range inv.CloudServices {
 		cs := &inv.CloudServices[i]
 		cs.RoleAssignments, cs.Deployment.Destination = nil, nil
-		for j := range cs.Deployment.Roles {
-			r := &cs.Deployment.Roles[j]
-			r.AlertRules, r.Autoscale = 0, false
-		}
 	}
 	nilEmpty(reflect.ValueOf(inv).Elem())
 }

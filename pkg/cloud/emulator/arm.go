@@ -58,6 +58,7 @@ func (s *Server) armRoutes(mux *http.ServeMux) {
 	h("GET "+image, s.getImage)
 	c("PUT "+image, s.putImage)
 	s.platformRoutes(mux)
+	s.insightsRoutes(mux)
 	s.extensionRoutes(mux)
 	h("GET "+compute+"/locations/{loc}/operations/{id}", s.armOperation)
 	h("GET "+compute+"/locations/{loc}/operationResults/{id}", s.armOperationResult)

@@ -76,11 +76,11 @@ const (
 
 // Undiscoverable lists the inventory fields Service Management does not
 // report, so Discover leaves them at their zero value: RBAC assignments
-// and alert rules live in Resource Manager and Insights, autoscale in its
-// own API, peerings on the Resource Manager side, and the rest are facts
-// about blobs and platform services. The operator fills them in, except
-// blobSizeBytes, which `inventory discover` reads from the Blob service
-// afterwards (the driver's BlobSizes).
+// live in Resource Manager, peerings on the Resource Manager side, and the
+// rest are facts about blobs and platform services. The operator fills them
+// in, except blobSizeBytes, which `inventory discover` reads from the Blob
+// service afterwards (the driver's BlobSizes). Alert rules and autoscale
+// (Azure Monitor) the driver's Discover reads from Resource Manager.
 var Undiscoverable = []string{
 	"defaultLocation", "target.quotas",
 	"expressRouteCircuits[].model", "expressRouteCircuits[].subscriptionId",
@@ -89,7 +89,6 @@ var Undiscoverable = []string{
 	"virtualNetworks[].peerings",
 	"virtualNetworks[].platformServices", "virtualNetworks[].roleAssignments",
 	"cloudServices[].roleAssignments", "cloudServices[].deployment.destination",
-	"roles[].alertRules", "roles[].autoscale",
 }
 
 // FromInventory renders an inventory as the documents the real API would
