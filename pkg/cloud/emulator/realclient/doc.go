@@ -47,6 +47,9 @@
 //	  circuit links                                    npm azure-asm-* family has no ExpressRoute
 //	                                                   package; Microsoft shipped that client for .NET
 //	                                                   only); the driver round trip checks them
+//	ARM Insights alertrules, metricAlerts,            azure.mgmt.monitor, monitor.py (TestMonitorReads)
+//	  autoscalesettings (discover's alertRules,
+//	  autoscale)
 //	ARM provider registration                        azure.mgmt.resource, rm.py (TestResourceManagerPythonSDK)
 //	ARM VMs list/list by group/get/deallocate/start  azure.mgmt.compute, rm.py
 //	ARM VM delete and create                         azure.mgmt.compute, rm_calls.py (TestDriverCallsPythonSDK)
