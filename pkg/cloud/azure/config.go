@@ -119,6 +119,9 @@ type APIVersions struct {
 	// Storage is Microsoft.Storage (storage account list and listKeys,
 	// to sign read SAS for VHDs).
 	Storage string `yaml:"storage" mapstructure:"storage"`
+	// Network is Microsoft.Network (the regional usages discovery reads
+	// target.quotas from).
+	Network string `yaml:"network" mapstructure:"network"`
 	// AlertRules, MetricAlerts and Autoscale are Microsoft.Insights, which
 	// versions each resource type apart: the alert rules and autoscale
 	// settings on classic VMs that discovery counts.
@@ -217,6 +220,13 @@ const (
 	defaultAlertRulesAPI   = "2016-03-01"
 	defaultMetricAlertsAPI = "2018-03-01"
 	defaultAutoscaleAPI    = "2015-04-01"
+	// publicNetworkAPI is a stable Microsoft.Network version with
+	// Usages_List (azure-rest-api-specs .../Microsoft.Network/stable/
+	// 2024-05-01/usage.json). Azure Stack Hub's 2020-09-01-hybrid profile
+	// serves Microsoft.Network 2018-11-01; no classic discovery runs there,
+	// the default only keeps the profile whole.
+	publicNetworkAPI   = "2024-05-01"
+	stackHubNetworkAPI = "2018-11-01"
 )
 
 var knownClouds = map[string]endpoints{
@@ -330,6 +340,12 @@ func (c Config) resolve() (endpoints, error) {
 		e.api.Storage = publicStorageAPI
 		if e.stackHub {
 			e.api.Storage = stackHubStorageAPI
+		}
+	}
+	if e.api.Network == "" {
+		e.api.Network = publicNetworkAPI
+		if e.stackHub {
+			e.api.Network = stackHubNetworkAPI
 		}
 	}
 	if c.BlobEndpoint != "" {

@@ -21,7 +21,8 @@ import (
 // returns it as an inventory. Fields the API does not report are listed in
 // smapi.Undiscoverable; the disks' blob sizes come from BlobSizes, a
 // separate read of the data plane. The roles' alert rules and autoscale
-// come from Azure Monitor in Resource Manager (discoverMonitoring).
+// come from Azure Monitor in Resource Manager (discoverMonitoring),
+// target.quotas from the regional usages (discoverQuotas).
 // target.cloud is the configured cloud.
 func (d *Driver) Discover(ctx context.Context) (*inventory.Inventory, error) {
 	if err := d.classicRefused("Discover", d.cfg.SubscriptionID); err != nil {
@@ -135,6 +136,9 @@ func (d *Driver) Discover(ctx context.Context) (*inventory.Inventory, error) {
 	}
 	inv.Target.Cloud = d.inventoryCloud()
 	if err := d.discoverMonitoring(ctx, inv); err != nil {
+		return nil, fmt.Errorf("discover: %w", err)
+	}
+	if err := d.discoverQuotas(ctx, inv); err != nil {
 		return nil, fmt.Errorf("discover: %w", err)
 	}
 	return inv, nil

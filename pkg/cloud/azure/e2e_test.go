@@ -195,6 +195,10 @@ func richInventory() *inventory.Inventory {
 // discovered inventory compares with the simulator's.
 func project(inv *inventory.Inventory) {
 	inv.DefaultLocation = ""
+	// Discovery reads all six counters of every region of the estate (a new
+	// subscription's defaults where the seed gives none); the simulator's
+	// estate holds only what its seed gives. TestDiscoverQuotas compares
+	// them.
 	inv.Target.Quotas = nil
 	inv.ExpressRouteCircuits = nil // model and owner are not all reported
 	for i := range inv.StorageAccounts {

@@ -59,6 +59,7 @@ func (s *Server) armRoutes(mux *http.ServeMux) {
 	c("PUT "+image, s.putImage)
 	s.platformRoutes(mux)
 	s.insightsRoutes(mux)
+	s.quotaRoutes(mux)
 	s.extensionRoutes(mux)
 	h("GET "+compute+"/locations/{loc}/operations/{id}", s.armOperation)
 	h("GET "+compute+"/locations/{loc}/operationResults/{id}", s.armOperationResult)

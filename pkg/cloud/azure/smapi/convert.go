@@ -80,9 +80,10 @@ const (
 // rest are facts about blobs and platform services. The operator fills them
 // in, except blobSizeBytes, which `inventory discover` reads from the Blob
 // service afterwards (the driver's BlobSizes). Alert rules and autoscale
-// (Azure Monitor) the driver's Discover reads from Resource Manager.
+// (Azure Monitor) and target.quotas (the regional usages) the driver's
+// Discover reads from Resource Manager.
 var Undiscoverable = []string{
-	"defaultLocation", "target.quotas",
+	"defaultLocation",
 	"expressRouteCircuits[].model", "expressRouteCircuits[].subscriptionId",
 	"storageAccounts[].blobsOnly", "storageAccounts[].roleAssignments",
 	"storageAccounts[].disks[].blobSizeBytes",
