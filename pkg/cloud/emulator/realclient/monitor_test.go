@@ -52,12 +52,12 @@ func TestMonitorReads(t *testing.T) {
 }
 
 // runClassicRMScript serves inv unmigrated, without Azurite, and runs the
-// Python script testdata/script against its Resource Manager with a token
-// for it. It returns what the script printed.
-func runClassicRMScript(t *testing.T, py, script string, inv *inventory.Inventory) []byte {
+// Python script testdata/script with args against its Resource Manager
+// with a token for it. It returns what the script printed.
+func runClassicRMScript(t *testing.T, py, script string, inv *inventory.Inventory, args ...string) []byte {
 	t.Helper()
 	sv := serve(t, inv, serveOptions{})
-	cmd := exec.CommandContext(t.Context(), py, filepath.Join("testdata", script))
+	cmd := exec.CommandContext(t.Context(), py, append([]string{filepath.Join("testdata", script)}, args...)...)
 	cmd.Env = append(os.Environ(), "BASE_URI="+sv.url, "SUBSCRIPTION_ID="+inv.SubscriptionID,
 		"TOKEN="+token(t, sv, emulator.ResourceManagerAudience+".default"), "REQUESTS_CA_BUNDLE="+sv.caFile)
 	var stdout, stderr bytes.Buffer
