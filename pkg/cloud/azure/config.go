@@ -120,11 +120,18 @@ type APIVersions struct {
 	// to sign read SAS for VHDs).
 	Storage string `yaml:"storage" mapstructure:"storage"`
 	// Network is Microsoft.Network (the virtual network list discovery
-	// reads classic VNets' peerings from).
+	// reads classic VNets' peerings from, and the regional usages it reads
+	// target.quotas from).
 	Network string `yaml:"network" mapstructure:"network"`
 	// Authorization is Microsoft.Authorization (the role assignments on
 	// classic resources, and their role definitions, that discovery reads).
 	Authorization string `yaml:"authorization" mapstructure:"authorization"`
+	// AlertRules, MetricAlerts and Autoscale are Microsoft.Insights, which
+	// versions each resource type apart: the alert rules and autoscale
+	// settings on classic VMs that discovery counts.
+	AlertRules   string `yaml:"alertRules" mapstructure:"alertRules"`
+	MetricAlerts string `yaml:"metricAlerts" mapstructure:"metricAlerts"`
+	Autoscale    string `yaml:"autoscale" mapstructure:"autoscale"`
 	// Blob is the newest Blob service version the target's storage
 	// accepts, "" for a current one. Below cloud.PageCopyMinVersion the
 	// pre-copy streams pages instead of copying them server side (an Azure
@@ -209,8 +216,8 @@ const (
 	publicStorageAPI    = "2023-01-01"
 	// publicNetworkAPI is the stable Microsoft.Network version whose REST
 	// spec (Azure/azure-rest-api-specs .../Microsoft.Network/stable/
-	// 2024-05-01/virtualNetwork.json, VirtualNetworks_ListAll) discovery's
-	// virtual network list follows. Azure Stack Hub's 2020-09-01-hybrid
+	// 2024-05-01/virtualNetwork.json, VirtualNetworks_ListAll; usage.json,
+	// Usages_List) discovery's virtual network list and usages follow. Azure Stack Hub's 2020-09-01-hybrid
 	// profile serves Microsoft.Network 2018-11-01 (the profile's client,
 	// @azure/arm-network-profile-2020-09-01-hybrid, is generated from
 	// stable/2018-11-01); no classic discovery runs there, the default
@@ -225,6 +232,16 @@ const (
 	// profiles stop at older versions, but discovery of a classic estate is
 	// refused there before anything is sent (classicRefused).
 	defaultAuthorizationAPI = "2022-04-01"
+	// Microsoft.Insights, the stable versions of the subscription lists
+	// discovery reads (azure-rest-api-specs specification/monitor/
+	// resource-manager/Microsoft.Insights/stable/2016-03-01/
+	// alertRules_API.json, 2018-03-01/metricAlert_API.json, 2015-04-01/
+	// autoscale_API.json), the oldest that have them, served by Azure and
+	// its sovereign clouds alike; no classic discovery runs on Azure Stack
+	// Hub (classicRefused).
+	defaultAlertRulesAPI   = "2016-03-01"
+	defaultMetricAlertsAPI = "2018-03-01"
+	defaultAutoscaleAPI    = "2015-04-01"
 )
 
 var knownClouds = map[string]endpoints{
@@ -318,6 +335,12 @@ func (c Config) resolve() (endpoints, error) {
 	}
 	if e.api.Authorization == "" {
 		e.api.Authorization = defaultAuthorizationAPI
+	}
+	for p, v := range map[*string]string{&e.api.AlertRules: defaultAlertRulesAPI,
+		&e.api.MetricAlerts: defaultMetricAlertsAPI, &e.api.Autoscale: defaultAutoscaleAPI} {
+		if *p == "" {
+			*p = v
+		}
 	}
 	if e.api.Compute == "" {
 		e.api.Compute = publicComputeAPI

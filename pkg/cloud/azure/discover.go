@@ -22,7 +22,10 @@ import (
 // services, VNets and storage accounts read from Resource Manager
 // (rbac.go). Fields the API does not report are listed in
 // smapi.Undiscoverable; the disks' blob sizes come from BlobSizes, a
-// separate read of the data plane. target.cloud is the configured cloud.
+// separate read of the data plane. The roles' alert rules and autoscale
+// come from Azure Monitor in Resource Manager (discoverMonitoring),
+// target.quotas from the regional usages (discoverQuotas).
+// target.cloud is the configured cloud.
 func (d *Driver) Discover(ctx context.Context) (*inventory.Inventory, error) {
 	if err := d.classicRefused("Discover", d.cfg.SubscriptionID); err != nil {
 		return nil, fmt.Errorf("discover: %w", err)
@@ -138,6 +141,12 @@ func (d *Driver) Discover(ctx context.Context) (*inventory.Inventory, error) {
 	}
 	inv.Target.Cloud = d.inventoryCloud()
 	if err := d.discoverRoleAssignments(ctx, inv); err != nil {
+		return nil, fmt.Errorf("discover: %w", err)
+	}
+	if err := d.discoverMonitoring(ctx, inv); err != nil {
+		return nil, fmt.Errorf("discover: %w", err)
+	}
+	if err := d.discoverQuotas(ctx, inv); err != nil {
 		return nil, fmt.Errorf("discover: %w", err)
 	}
 	return inv, nil

@@ -58,6 +58,8 @@ func (s *Server) armRoutes(mux *http.ServeMux) {
 	h("GET "+image, s.getImage)
 	c("PUT "+image, s.putImage)
 	s.platformRoutes(mux)
+	s.insightsRoutes(mux)
+	s.quotaRoutes(mux)
 	s.extensionRoutes(mux)
 	s.armNetworkRoutes(mux)
 	s.authorizationRoutes(mux) // not behind needCompute: discovery reads them

@@ -75,22 +75,22 @@ const (
 )
 
 // Undiscoverable lists the inventory fields Service Management does not
-// report, so Discover leaves them at their zero value: alert rules live in
-// Insights, autoscale in its own API, and the rest are facts about blobs
-// and platform services. The operator fills them in, except blobSizeBytes,
-// which `inventory discover` reads from the Blob service afterwards (the
-// driver's BlobSizes). Peerings and role assignments are not listed:
-// Service Management does not report them either, but Discover reads them
-// from Resource Manager (the virtual network list, leaving out peerings
-// defined in another subscription's VNet; Microsoft.Authorization).
+// report, so Discover leaves them at their zero value: facts
+// about blobs and platform services, and the operator's choices. The
+// operator fills them in, except blobSizeBytes, which `inventory discover`
+// reads from the Blob service afterwards (the driver's BlobSizes).
+// Peerings, role assignments, alert rules, autoscale and target.quotas
+// are not listed: Service Management does not report them either, but
+// Discover reads them from Resource Manager (the virtual network list,
+// leaving out peerings defined in another subscription's VNet;
+// Microsoft.Authorization; Azure Monitor; the regional usages).
 var Undiscoverable = []string{
-	"defaultLocation", "target.quotas",
+	"defaultLocation",
 	"expressRouteCircuits[].model", "expressRouteCircuits[].subscriptionId",
 	"storageAccounts[].blobsOnly",
 	"storageAccounts[].disks[].blobSizeBytes",
 	"virtualNetworks[].platformServices",
 	"cloudServices[].deployment.destination",
-	"roles[].alertRules", "roles[].autoscale",
 }
 
 // FromInventory renders an inventory as the documents the real API would

@@ -53,6 +53,11 @@
 //	ARM role assignments of the subscription, every  azure.mgmt.authorization, rm_rbac.py
 //	  page, and role definitions by id (discover's     (TestRoleAssignmentsPythonSDK)
 //	  roleAssignments)
+//	ARM Insights alertrules, metricAlerts,            azure.mgmt.monitor, monitor.py (TestMonitorReads)
+//	  autoscalesettings (discover's alertRules,
+//	  autoscale)
+//	ARM Compute and Network regional usages          azure.mgmt.compute, azure.mgmt.network, quotas.py
+//	  (discover's target.quotas)                       (TestUsageReads)
 //	ARM provider registration                        azure.mgmt.resource, rm.py (TestResourceManagerPythonSDK)
 //	ARM VMs list/list by group/get/deallocate/start  azure.mgmt.compute, rm.py
 //	ARM VM delete and create                         azure.mgmt.compute, rm_calls.py (TestDriverCallsPythonSDK)

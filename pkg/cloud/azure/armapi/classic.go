@@ -1,0 +1,8 @@
+package armapi
+
+// ClassicResourceGroup is the resource group Azure shows a classic cloud
+// service, and its VMs, in: the cloud service's own name (azure-docs
+// azure-monitor activity log examples, ".../resourceGroups/myResourceGroup/
+// providers/Microsoft.ClassicCompute/domainNames/myResourceGroup/..."). The
+// driver matches classic ids with it and the emulator renders them with it.
+func ClassicResourceGroup(cloudService string) string { return cloudService }
