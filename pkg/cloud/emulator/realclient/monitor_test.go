@@ -1,15 +1,10 @@
 package realclient_test
 
 import (
-	"bytes"
 	"encoding/json"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/migrate-tool/migrate/pkg/cloud/emulator"
 	"github.com/migrate-tool/migrate/pkg/inventory"
 )
 
@@ -21,11 +16,7 @@ import (
 func TestMonitorReads(t *testing.T) {
 	py := python(t)
 	pythonModule(t, py, "azure.mgmt.monitor")
-	inv, err := inventory.Load(filepath.Join("..", "..", "..", "..", "testdata", "estates", "every-rule.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	inv.Target.Cloud = inventory.CloudAzurePublic // the classic side lives in Azure
+	inv := everyRuleEstate(t)
 	raw := runClassicRMScript(t, py, "monitor.py", inv)
 	var got struct {
 		AlertRules        []struct{ ResourceURI string } `json:"alertRules"`
@@ -52,18 +43,8 @@ func TestMonitorReads(t *testing.T) {
 }
 
 // runClassicRMScript serves inv unmigrated, without Azurite, and runs the
-// Python script testdata/script with args against its Resource Manager
-// with a token for it. It returns what the script printed.
+// Python script testdata/script against its Resource Manager (runPython).
 func runClassicRMScript(t *testing.T, py, script string, inv *inventory.Inventory, args ...string) []byte {
 	t.Helper()
-	sv := serve(t, inv, serveOptions{})
-	cmd := exec.CommandContext(t.Context(), py, append([]string{filepath.Join("testdata", script)}, args...)...)
-	cmd.Env = append(os.Environ(), "BASE_URI="+sv.url, "SUBSCRIPTION_ID="+inv.SubscriptionID,
-		"TOKEN="+token(t, sv, emulator.ResourceManagerAudience+".default"), "REQUESTS_CA_BUNDLE="+sv.caFile)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("%s: %v\n%s", script, err, stderr.String())
-	}
-	return stdout.Bytes()
+	return runPython(t, py, script, serve(t, inv, serveOptions{}), inv.SubscriptionID, args)
 }

@@ -28,8 +28,7 @@ func TestNetworkPeeringsPythonSDK(t *testing.T) {
 			inv.VirtualNetworks[i].Peerings = append(inv.VirtualNetworks[i].Peerings, inventory.Peering{Name: "to-spoke", RemoteVirtualNetwork: spoke})
 		}
 	}
-	sv := serve(t, inv, serveOptions{})
-	raw := runPython(t, py, "rm_network.py", sv, inv.SubscriptionID, nil)
+	raw := runClassicRMScript(t, py, "rm_network.py", inv)
 	var out struct {
 		VNets []struct {
 			Name     string `json:"name"`

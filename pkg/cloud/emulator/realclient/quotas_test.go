@@ -2,10 +2,7 @@ package realclient_test
 
 import (
 	"encoding/json"
-	"path/filepath"
 	"testing"
-
-	"github.com/migrate-tool/migrate/pkg/inventory"
 )
 
 // TestUsageReads reads the regional usages behind target.quotas with
@@ -15,11 +12,7 @@ import (
 func TestUsageReads(t *testing.T) {
 	py := python(t)
 	pythonModule(t, py, "azure.mgmt.network")
-	inv, err := inventory.Load(filepath.Join("..", "..", "..", "..", "testdata", "estates", "every-rule.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	inv.Target.Cloud = inventory.CloudAzurePublic // the classic side lives in Azure
+	inv := everyRuleEstate(t)
 	raw := runClassicRMScript(t, py, "quotas.py", inv, "westus", "northeurope")
 	var got map[string]map[string]struct{ Free, Current int64 }
 	if err := json.Unmarshal(raw, &got); err != nil {

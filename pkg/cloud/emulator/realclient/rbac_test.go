@@ -13,6 +13,5 @@ func TestRoleAssignmentsPythonSDK(t *testing.T) {
 	py := python(t)
 	pythonModule(t, py, "azure.mgmt.authorization")
 	inv := everyRuleEstate(t)
-	sv := serve(t, inv, serveOptions{})
-	golden(t, "rm_rbac.golden.json", runPython(t, py, "rm_rbac.py", sv, inv.SubscriptionID, nil))
+	golden(t, "rm_rbac.golden.json", runClassicRMScript(t, py, "rm_rbac.py", inv))
 }
