@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -271,4 +272,27 @@ func retryAfter(h http.Header, now time.Time) time.Duration {
 		return t.Sub(now)
 	}
 	return 0
+}
+
+// listARM reads every page of a Resource Manager list ({"value": [...],
+// "nextLink": ...}), in the order the pages give: the one pager of the
+// driver's own lists (discovery's, and the storage account look-up).
+func listARM[T any](ctx context.Context, d *Driver, u string) ([]T, error) {
+	var out []T
+	for u != "" {
+		_, b, err := d.call(ctx, d.arm, http.MethodGet, u, nil)
+		if err != nil {
+			return nil, err
+		}
+		var page struct {
+			Value    []T    `json:"value"`
+			NextLink string `json:"nextLink"`
+		}
+		if err := json.Unmarshal(b, &page); err != nil {
+			return nil, fmt.Errorf("malformed list: %w", err)
+		}
+		out = append(out, page.Value...)
+		u = page.NextLink
+	}
+	return out, nil
 }

@@ -76,26 +76,16 @@ func (d *Driver) storageAccountID(ctx context.Context, account string) (string, 
 	}
 	u := strings.TrimSuffix(d.ep.arm, "/") + "/subscriptions/" + url.PathEscape(d.cfg.SubscriptionID) +
 		"/providers/" + armapi.TypeStorageAccounts + "?api-version=" + url.QueryEscape(d.ep.api.Storage)
+	accts, err := listARM[struct {
+		ID   string `json:"id"`
+		Name string `json:"name"`
+	}](ctx, d, u)
+	if err != nil {
+		return "", fmt.Errorf("list storage accounts: %w", err)
+	}
 	found := map[string]string{}
-	for u != "" {
-		_, b, err := d.call(ctx, d.arm, http.MethodGet, u, nil)
-		if err != nil {
-			return "", fmt.Errorf("list storage accounts: %w", err)
-		}
-		var page struct {
-			Value []struct {
-				ID   string `json:"id"`
-				Name string `json:"name"`
-			} `json:"value"`
-			NextLink string `json:"nextLink"`
-		}
-		if err := json.Unmarshal(b, &page); err != nil {
-			return "", fmt.Errorf("list storage accounts: %w", err)
-		}
-		for _, a := range page.Value {
-			found[strings.ToLower(a.Name)] = a.ID
-		}
-		u = page.NextLink
+	for _, a := range accts {
+		found[strings.ToLower(a.Name)] = a.ID
 	}
 	d.accts.mu.Lock()
 	if d.accts.ids == nil {

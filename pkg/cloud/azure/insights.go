@@ -2,9 +2,7 @@ package azure
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"net/http"
 	"net/url"
 	"strings"
 
@@ -188,26 +186,4 @@ func (d *Driver) discoverMonitoring(ctx context.Context, inv *inventory.Inventor
 		}
 	}
 	return nil
-}
-
-// listARM reads every page of a Resource Manager list ({"value": [...],
-// "nextLink": ...}), in the order the pages give.
-func listARM[T any](ctx context.Context, d *Driver, u string) ([]T, error) {
-	var out []T
-	for u != "" {
-		_, b, err := d.call(ctx, d.arm, http.MethodGet, u, nil)
-		if err != nil {
-			return nil, err
-		}
-		var page struct {
-			Value    []T    `json:"value"`
-			NextLink string `json:"nextLink"`
-		}
-		if err := json.Unmarshal(b, &page); err != nil {
-			return nil, fmt.Errorf("malformed list: %w", err)
-		}
-		out = append(out, page.Value...)
-		u = page.NextLink
-	}
-	return out, nil
 }

@@ -2,9 +2,7 @@ package azure
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"net/http"
 	"net/url"
 	"sort"
 	"strings"
@@ -39,27 +37,20 @@ func (d *Driver) addClassicPeerings(ctx context.Context, inv *inventory.Inventor
 	found := map[*inventory.VirtualNetwork][]inventory.Peering{}
 	u := strings.TrimSuffix(d.ep.arm, "/") + "/subscriptions/" + url.PathEscape(d.cfg.SubscriptionID) +
 		"/providers/" + armapi.TypeVirtualNetworks + "?api-version=" + url.QueryEscape(d.ep.api.Network)
-	for u != "" {
-		_, b, err := d.call(ctx, d.arm, http.MethodGet, u, nil)
-		if err != nil {
-			return fmt.Errorf("list Resource Manager virtual networks for classic peerings: %w", err)
-		}
-		var page armapi.VirtualNetworkListResult
-		if err := json.Unmarshal(b, &page); err != nil {
-			return fmt.Errorf("list Resource Manager virtual networks for classic peerings: %w", err)
-		}
-		for _, vn := range page.Value {
-			for _, pe := range vn.Properties.VirtualNetworkPeerings {
-				name, ok := armapi.ClassicVNetName(pe.Properties.RemoteVirtualNetwork.ID, d.cfg.SubscriptionID)
-				if !ok {
-					continue
-				}
-				if cv := vnets[inventory.Key(name)]; cv != nil {
-					found[cv] = append(found[cv], inventory.Peering{Name: pe.Name, RemoteVirtualNetwork: vn.ID})
-				}
+	vns, err := listARM[armapi.VirtualNetwork](ctx, d, u)
+	if err != nil {
+		return fmt.Errorf("list Resource Manager virtual networks for classic peerings: %w", err)
+	}
+	for _, vn := range vns {
+		for _, pe := range vn.Properties.VirtualNetworkPeerings {
+			name, ok := armapi.ClassicVNetName(pe.Properties.RemoteVirtualNetwork.ID, d.cfg.SubscriptionID)
+			if !ok {
+				continue
+			}
+			if cv := vnets[inventory.Key(name)]; cv != nil {
+				found[cv] = append(found[cv], inventory.Peering{Name: pe.Name, RemoteVirtualNetwork: vn.ID})
 			}
 		}
-		u = page.NextLink
 	}
 	for cv, ps := range found {
 		cv.Peerings = append(cv.Peerings, ps...)

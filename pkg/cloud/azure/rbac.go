@@ -164,21 +164,9 @@ func (d *Driver) discoverRoleAssignments(ctx context.Context, inv *inventory.Inv
 func (d *Driver) listRoleAssignments(ctx context.Context) ([]roleAssignment, error) {
 	u := strings.TrimSuffix(d.ep.arm, "/") + "/subscriptions/" + url.PathEscape(d.cfg.SubscriptionID) +
 		"/providers/Microsoft.Authorization/roleAssignments?api-version=" + url.QueryEscape(d.ep.api.Authorization)
-	var out []roleAssignment
-	for u != "" {
-		_, b, err := d.call(ctx, d.arm, http.MethodGet, u, nil)
-		if err != nil {
-			return nil, err
-		}
-		var page struct {
-			Value    []roleAssignment `json:"value"`
-			NextLink string           `json:"nextLink"`
-		}
-		if err := json.Unmarshal(b, &page); err != nil {
-			return nil, fmt.Errorf("malformed role assignment list: %w", err)
-		}
-		out = append(out, page.Value...)
-		u = page.NextLink
+	out, err := listARM[roleAssignment](ctx, d, u)
+	if err != nil {
+		return nil, fmt.Errorf("role assignment list: %w", err)
 	}
 	return out, nil
 }
