@@ -20,7 +20,9 @@ import (
 // gateways and the ExpressRoute circuits with their VNet links) and
 // returns it as an inventory. Fields the API does not report are listed in
 // smapi.Undiscoverable; the disks' blob sizes come from BlobSizes, a
-// separate read of the data plane. target.cloud is the configured cloud.
+// separate read of the data plane; the platform services in each VNet
+// from Resource Manager's lists (platformservices.go). target.cloud is the
+// configured cloud.
 func (d *Driver) Discover(ctx context.Context) (*inventory.Inventory, error) {
 	if err := d.classicRefused("Discover", d.cfg.SubscriptionID); err != nil {
 		return nil, fmt.Errorf("discover: %w", err)
@@ -132,6 +134,9 @@ func (d *Driver) Discover(ctx context.Context) (*inventory.Inventory, error) {
 		return nil, fmt.Errorf("discover: %w", err)
 	}
 	inv.Target.Cloud = d.inventoryCloud()
+	if err := d.discoverPlatformServices(ctx, inv); err != nil {
+		return nil, fmt.Errorf("discover: %w", err)
+	}
 	return inv, nil
 }
 

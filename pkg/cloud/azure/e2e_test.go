@@ -5,6 +5,7 @@ import (
 	"errors"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -207,7 +208,12 @@ func project(inv *inventory.Inventory) {
 	}
 	for i := range inv.VirtualNetworks {
 		v := &inv.VirtualNetworks[i]
-		v.Peerings, v.PlatformServices, v.RoleAssignments = nil, nil, nil
+		v.Peerings, v.RoleAssignments = nil, nil
+		// Discovery lists these platform services in Resource Manager,
+		// sorted; no Azure API says a VNet holds Dynamics Lifecycle
+		// Services.
+		v.PlatformServices = slices.DeleteFunc(slices.Sorted(slices.Values(v.PlatformServices)),
+			func(s string) bool { return s != inventory.PlatformAppServiceEnvironment })
 	}
 	for i := range inv.CloudServices {
 		cs := &inv.CloudServices[i]

@@ -59,6 +59,7 @@ func (s *Server) armRoutes(mux *http.ServeMux) {
 	c("PUT "+image, s.putImage)
 	s.platformRoutes(mux)
 	s.extensionRoutes(mux)
+	s.platformServiceRoutes(mux) // with or without Compute: they read the classic estate
 	h("GET "+compute+"/locations/{loc}/operations/{id}", s.armOperation)
 	h("GET "+compute+"/locations/{loc}/operationResults/{id}", s.armOperationResult)
 	h("GET "+sub+"/providers/Microsoft.Storage/storageAccounts", s.listStorageAccounts)

@@ -80,14 +80,15 @@ const (
 // own API, peerings on the Resource Manager side, and the rest are facts
 // about blobs and platform services. The operator fills them in, except
 // blobSizeBytes, which `inventory discover` reads from the Blob service
-// afterwards (the driver's BlobSizes).
+// afterwards (the driver's BlobSizes), and the platform services but
+// Dynamics Lifecycle Services, which Discover lists in Resource Manager.
 var Undiscoverable = []string{
 	"defaultLocation", "target.quotas",
 	"expressRouteCircuits[].model", "expressRouteCircuits[].subscriptionId",
 	"storageAccounts[].blobsOnly", "storageAccounts[].roleAssignments",
 	"storageAccounts[].disks[].blobSizeBytes",
 	"virtualNetworks[].peerings",
-	"virtualNetworks[].platformServices", "virtualNetworks[].roleAssignments",
+	"virtualNetworks[].platformServices[DynamicsLifecycleServices]", "virtualNetworks[].roleAssignments",
 	"cloudServices[].roleAssignments", "cloudServices[].deployment.destination",
 	"roles[].alertRules", "roles[].autoscale",
 }

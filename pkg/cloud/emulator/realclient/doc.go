@@ -57,6 +57,8 @@
 //	ARM disks Import                                 azure.mgmt.compute, rm_calls.py
 //	ARM images put/get                               azure.mgmt.compute, rm_calls.py
 //	ARM storage accounts list, listKeys              azure.mgmt.storage, rm.py, rm_calls.py
+//	ARM App Service Environments list (discover's    azure.mgmt.web, platform_services.py
+//	  platformServices)                                (TestPlatformServicesPythonSDK)
 //	Blob page read and write through a SAS           azure.storage.blob, rm_calls.py
 //	Blob Put Page From URL (CopyPages)               azure.storage.blob upload_pages_from_url, rm_calls.py
 //	Blob snapshot, Get Page Ranges prevsnapshot,      azure.storage.blob, rm_calls.py

@@ -1,0 +1,123 @@
+package emulator
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http"
+	"strings"
+
+	"github.com/migrate-tool/migrate/pkg/cloud/azure/armapi"
+	"github.com/migrate-tool/migrate/pkg/inventory"
+)
+
+// The Resource Manager lists of platform services that can run in a
+// classic VNet, served from the classic estate's platformServices: one
+// resource per VNet and service, named by a hash of both, naming the VNet
+// (and its first subnet) by the classic VNet's Resource Manager id. Shapes
+// and paths follow Azure/azure-rest-api-specs (cited per list); only the
+// fields a client needs to place the service are filled. Dynamics
+// Lifecycle Services has no Resource Manager resource (see the driver's
+// platformservices.go) and is not served.
+
+// classicNetworkingResourceGroup is the resource group Resource Manager
+// shows a classic VNet in: the Microsoft.AAD domain services list example
+// (Azure/azure-rest-api-specs specification/domainservices/
+// resource-manager/Microsoft.AAD/2017-01-01/examples/
+// ListDomainServicesBySubscription.json) names its classic subnet
+// /subscriptions/{sub}/resourceGroups/Default-Networking/providers/
+// Microsoft.ClassicNetwork/virtualNetworks/DCIaasTmpWusNet/subnets/Subnet-1.
+const classicNetworkingResourceGroup = "Default-Networking"
+
+// defaultClassicSubnet names the subnet of a VNet the estate lists none
+// for: the classic portal's default, as in the same example.
+const defaultClassicSubnet = "Subnet-1"
+
+// platformServiceSite is where one platform service runs: its
+// subscription, the classic VNet and subnet, and the names of its own
+// resource and resource group.
+type platformServiceSite struct {
+	sub, location     string
+	vnetID, subnetID  string
+	subnet            string
+	name, group, hash string
+}
+
+// id is the Resource Manager id of the site's resource of type typ.
+func (p platformServiceSite) id(typ string) string {
+	return armapi.ResourceID(p.sub, p.group, typ, p.name)
+}
+
+// platformServiceRoutes adds the platform service lists by subscription.
+func (s *Server) platformServiceRoutes(mux *http.ServeMux) {
+	const sub = "/subscriptions/{sub}/providers/"
+	mux.Handle("GET "+sub+"Microsoft.Web/hostingEnvironments",
+		s.arm(s.listPlatformService(inventory.PlatformAppServiceEnvironment, "ase", hostingEnvironment)))
+}
+
+// listPlatformService answers the list of service's resources, each
+// rendered by render; prefix starts their names.
+func (s *Server) listPlatformService(service, prefix string, render func(platformServiceSite) any) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		inv, err := s.d.Discover(r.Context())
+		if err != nil {
+			status, code, msg, _ := errorStatus(err)
+			armError(w, status, code, msg)
+			return
+		}
+		sub := r.PathValue("sub")
+		value := []any{}
+		for _, vn := range inv.VirtualNetworks {
+			if !hasPlatformService(vn, service) {
+				continue
+			}
+			sum := sha256.Sum256([]byte(service + "\x00" + inventory.Key(vn.Name)))
+			h := hex.EncodeToString(sum[:])
+			loc := vn.Location
+			if loc == "" {
+				loc = inv.DefaultLocation
+			}
+			subnet := defaultClassicSubnet
+			if len(vn.Subnets) > 0 {
+				subnet = vn.Subnets[0].Name
+			}
+			vnetID := armapi.ResourceID(sub, classicNetworkingResourceGroup, "Microsoft.ClassicNetwork/virtualNetworks", vn.Name)
+			name := prefix + "-" + h[:8]
+			value = append(value, render(platformServiceSite{
+				sub: sub, location: armapi.Location(loc), vnetID: vnetID, subnetID: vnetID + "/subnets/" + subnet,
+				subnet: subnet, name: name, group: name + "-rg", hash: h,
+			}))
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"value": value})
+	}
+}
+
+// hasPlatformService reports whether vn holds service.
+func hasPlatformService(vn inventory.VirtualNetwork, service string) bool {
+	for _, s := range vn.PlatformServices {
+		if strings.EqualFold(s, service) {
+			return true
+		}
+	}
+	return false
+}
+
+// hostingEnvironment is an App Service Environment v1 as
+// AppServiceEnvironments_List answers it (specification/web/
+// resource-manager/Microsoft.Web/stable/2022-03-01/
+// AppServiceEnvironments.json, AppServiceEnvironmentResource: kind,
+// properties.virtualNetwork a VirtualNetworkProfile of the VNet's id and
+// the subnet's name).
+func hostingEnvironment(p platformServiceSite) any {
+	return map[string]any{
+		"id": p.id("Microsoft.Web/hostingEnvironments"), "name": p.name, "type": "Microsoft.Web/hostingEnvironments",
+		"kind": "ASEV1", "location": p.location,
+		"properties": map[string]any{
+			"provisioningState": "Succeeded", "status": "Ready",
+			"virtualNetwork": map[string]any{
+				"id": p.vnetID, "name": armapi.NameOf(p.vnetID), "type": "Microsoft.ClassicNetwork/virtualNetworks", "subnet": p.subnet,
+			},
+			"internalLoadBalancingMode": "None", "multiSize": "Standard_D1_V2", "frontEndScaleFactor": 15,
+			"dnsSuffix": p.name + ".p.azurewebsites.net",
+		},
+	}
+}

@@ -1,0 +1,63 @@
+package realclient_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/migrate-tool/migrate/pkg/cloud/emulator"
+	"github.com/migrate-tool/migrate/pkg/inventory"
+)
+
+// TestPlatformServicesPythonSDK lists, through the Python SDKs of
+// Debian's azure-cli, the platform services discovery files under the
+// classic VNets they run in (testdata/platform_services.py), over the
+// estate that fires every rule, unmigrated; it checks each names its
+// classic VNet by its Microsoft.ClassicNetwork id as the SDK parses it,
+// and the whole answer is a golden file.
+func TestPlatformServicesPythonSDK(t *testing.T) {
+	py := python(t)
+	pythonModule(t, py, "azure.mgmt.web")
+	inv, err := inventory.Load(filepath.Join("..", "..", "..", "..", "testdata", "estates", "every-rule.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv.Target.Cloud = inventory.CloudAzurePublic // the classic side lives in Azure
+	raw := runClassicRMScript(t, py, "platform_services.py", inv)
+	var out struct {
+		HostingEnvironments []struct {
+			Kind string `json:"kind"`
+			VNet string `json:"vnet"`
+		} `json:"hostingEnvironments"`
+	}
+	if err := json.Unmarshal(raw, &out); err != nil {
+		t.Fatalf("platform_services.py: %v\n%s", err, raw)
+	}
+	classic := "/subscriptions/" + inv.SubscriptionID + "/resourceGroups/Default-Networking/providers/Microsoft.ClassicNetwork/virtualNetworks/every-vnet"
+	if len(out.HostingEnvironments) != 1 || out.HostingEnvironments[0].Kind != "ASEV1" ||
+		!strings.EqualFold(out.HostingEnvironments[0].VNet, classic) {
+		t.Errorf("App Service Environments = %+v; want one ASEV1 in %s", out.HostingEnvironments, classic)
+	}
+	golden(t, "platform_services.golden.json", raw)
+}
+
+// runClassicRMScript serves inv, unmigrated and with no Blob service, and
+// runs the Python script testdata/script against its Resource Manager
+// with a token for it. It returns what the script printed.
+func runClassicRMScript(t *testing.T, py, script string, inv *inventory.Inventory) []byte {
+	t.Helper()
+	sv := serve(t, inv, serveOptions{})
+	cmd := exec.CommandContext(t.Context(), py, filepath.Join("testdata", script))
+	cmd.Env = append(os.Environ(), "BASE_URI="+sv.url, "SUBSCRIPTION_ID="+inv.SubscriptionID,
+		"TOKEN="+token(t, sv, emulator.ResourceManagerAudience+".default"), "REQUESTS_CA_BUNDLE="+sv.caFile)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("%s: %v\n%s", script, err, stderr.String())
+	}
+	return stdout.Bytes()
+}
