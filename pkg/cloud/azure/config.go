@@ -119,9 +119,11 @@ type APIVersions struct {
 	// Storage is Microsoft.Storage (storage account list and listKeys,
 	// to sign read SAS for VHDs).
 	Storage string `yaml:"storage" mapstructure:"storage"`
-	// Web is Microsoft.Web (the App Service Environments discovery files
-	// under the classic VNets they run in).
-	Web string `yaml:"web" mapstructure:"web"`
+	// Web and HDInsight are Microsoft.Web and Microsoft.HDInsight (the
+	// App Service Environments and clusters discovery files under the
+	// classic VNets they run in).
+	Web       string `yaml:"web" mapstructure:"web"`
+	HDInsight string `yaml:"hdinsight" mapstructure:"hdinsight"`
 	// Blob is the newest Blob service version the target's storage
 	// accepts, "" for a current one. Below cloud.PageCopyMinVersion the
 	// pre-copy streams pages instead of copying them server side (an Azure
@@ -204,10 +206,12 @@ const (
 	publicDisksAPI      = "2024-03-02"
 	stackHubStorageAPI  = "2019-06-01"
 	publicStorageAPI    = "2023-01-01"
-	// webAPI is the Microsoft.Web version of the App Service Environment
-	// list discovery reads (platformservices.go cites its spec); the
-	// Python SDK azure.mgmt.web that realclient drives defaults to it.
-	webAPI = "2022-03-01"
+	// webAPI and hdinsightAPI are the versions of the App Service
+	// Environment and HDInsight cluster lists discovery reads
+	// (platformservices.go cites their specs); the Python SDKs realclient
+	// drives (azure.mgmt.web, azure.mgmt.hdinsight) default to them.
+	webAPI       = "2022-03-01"
+	hdinsightAPI = "2021-06-01"
 )
 
 var knownClouds = map[string]endpoints{
@@ -319,6 +323,9 @@ func (c Config) resolve() (endpoints, error) {
 	}
 	if e.api.Web == "" {
 		e.api.Web = webAPI
+	}
+	if e.api.HDInsight == "" {
+		e.api.HDInsight = hdinsightAPI
 	}
 	if c.BlobEndpoint != "" {
 		if _, err := blobEndpointAccount(c.BlobEndpoint); err != nil {

@@ -213,7 +213,9 @@ func project(inv *inventory.Inventory) {
 		// sorted; no Azure API says a VNet holds Dynamics Lifecycle
 		// Services.
 		v.PlatformServices = slices.DeleteFunc(slices.Sorted(slices.Values(v.PlatformServices)),
-			func(s string) bool { return s != inventory.PlatformAppServiceEnvironment })
+			func(s string) bool {
+				return s != inventory.PlatformAppServiceEnvironment && s != inventory.PlatformHDInsight
+			})
 	}
 	for i := range inv.CloudServices {
 		cs := &inv.CloudServices[i]

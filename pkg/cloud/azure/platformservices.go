@@ -65,6 +65,32 @@ func (d *Driver) platformServiceLists() []platformServiceList {
 			}
 			return []string{v.VirtualNetwork.ID}, nil
 		}},
+		// Clusters_List (specification/hdinsight/resource-manager/
+		// Microsoft.HDInsight/stable/2021-06-01/cluster.json): each of
+		// properties.computeProfile.roles[] names its VNet in
+		// virtualNetworkProfile.id. Windows-based clusters (retired, and
+		// the only ones that ran in classic VNets) name a classic one.
+		{inventory.PlatformHDInsight, "Microsoft.HDInsight/clusters", d.ep.api.HDInsight, func(p json.RawMessage) ([]string, error) {
+			var v struct {
+				ComputeProfile struct {
+					Roles []struct {
+						VirtualNetworkProfile *struct {
+							ID string `json:"id"`
+						} `json:"virtualNetworkProfile"`
+					} `json:"roles"`
+				} `json:"computeProfile"`
+			}
+			if err := json.Unmarshal(p, &v); err != nil {
+				return nil, err
+			}
+			var ids []string
+			for _, r := range v.ComputeProfile.Roles {
+				if r.VirtualNetworkProfile != nil {
+					ids = append(ids, r.VirtualNetworkProfile.ID)
+				}
+			}
+			return ids, nil
+		}},
 	}
 }
 

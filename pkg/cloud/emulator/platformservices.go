@@ -52,6 +52,8 @@ func (s *Server) platformServiceRoutes(mux *http.ServeMux) {
 	const sub = "/subscriptions/{sub}/providers/"
 	mux.Handle("GET "+sub+"Microsoft.Web/hostingEnvironments",
 		s.arm(s.listPlatformService(inventory.PlatformAppServiceEnvironment, "ase", hostingEnvironment)))
+	mux.Handle("GET "+sub+"Microsoft.HDInsight/clusters",
+		s.arm(s.listPlatformService(inventory.PlatformHDInsight, "hdi", hdinsightCluster)))
 }
 
 // listPlatformService answers the list of service's resources, each
@@ -118,6 +120,33 @@ func hostingEnvironment(p platformServiceSite) any {
 			},
 			"internalLoadBalancingMode": "None", "multiSize": "Standard_D1_V2", "frontEndScaleFactor": 15,
 			"dnsSuffix": p.name + ".p.azurewebsites.net",
+		},
+	}
+}
+
+// hdinsightCluster is an HDInsight cluster as Clusters_List answers it
+// (specification/hdinsight/resource-manager/Microsoft.HDInsight/stable/
+// 2021-06-01/cluster.json, Cluster: properties.computeProfile.roles[],
+// each with a virtualNetworkProfile of the VNet's id and the subnet, as
+// the spec's examples give it, by its id). A cluster in a classic VNet is
+// a Windows one, the only kind that ran there.
+func hdinsightCluster(p platformServiceSite) any {
+	role := func(name string, n int) map[string]any {
+		return map[string]any{
+			"name": name, "minInstanceCount": 1, "targetInstanceCount": n,
+			"hardwareProfile":       map[string]any{"vmSize": "Standard_D3_V2"},
+			"virtualNetworkProfile": map[string]any{"id": p.vnetID, "subnet": p.subnetID},
+		}
+	}
+	return map[string]any{
+		"id": p.id("Microsoft.HDInsight/clusters"), "name": p.name, "type": "Microsoft.HDInsight/clusters",
+		"location": p.location, "etag": p.hash[8:40],
+		"properties": map[string]any{
+			"clusterVersion": "3.3.1000.0", "osType": "Windows", "tier": "Standard",
+			"clusterId":         p.hash[:32],
+			"clusterDefinition": map[string]any{"kind": "Hadoop"},
+			"computeProfile":    map[string]any{"roles": []any{role("headnode", 2), role("workernode", 4)}},
+			"provisioningState": "Succeeded", "clusterState": "Running",
 		},
 	}
 }

@@ -22,6 +22,7 @@ import (
 func TestPlatformServicesPythonSDK(t *testing.T) {
 	py := python(t)
 	pythonModule(t, py, "azure.mgmt.web")
+	pythonModule(t, py, "azure.mgmt.hdinsight")
 	inv, err := inventory.Load(filepath.Join("..", "..", "..", "..", "testdata", "estates", "every-rule.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -33,6 +34,12 @@ func TestPlatformServicesPythonSDK(t *testing.T) {
 			Kind string `json:"kind"`
 			VNet string `json:"vnet"`
 		} `json:"hostingEnvironments"`
+		HDInsight []struct {
+			OSType string `json:"osType"`
+			Roles  []struct {
+				VNet string `json:"vnet"`
+			} `json:"roles"`
+		} `json:"hdinsightClusters"`
 	}
 	if err := json.Unmarshal(raw, &out); err != nil {
 		t.Fatalf("platform_services.py: %v\n%s", err, raw)
@@ -41,6 +48,14 @@ func TestPlatformServicesPythonSDK(t *testing.T) {
 	if len(out.HostingEnvironments) != 1 || out.HostingEnvironments[0].Kind != "ASEV1" ||
 		!strings.EqualFold(out.HostingEnvironments[0].VNet, classic) {
 		t.Errorf("App Service Environments = %+v; want one ASEV1 in %s", out.HostingEnvironments, classic)
+	}
+	if len(out.HDInsight) != 1 || out.HDInsight[0].OSType != "Windows" || len(out.HDInsight[0].Roles) == 0 {
+		t.Fatalf("HDInsight clusters = %+v; want one Windows cluster with roles", out.HDInsight)
+	}
+	for _, r := range out.HDInsight[0].Roles {
+		if !strings.EqualFold(r.VNet, classic) {
+			t.Errorf("HDInsight role in %s; want %s", r.VNet, classic)
+		}
 	}
 	golden(t, "platform_services.golden.json", raw)
 }

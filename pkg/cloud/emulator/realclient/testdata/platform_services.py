@@ -1,7 +1,8 @@
 """The platform services discovery files under classic VNets, listed by
 subscription through Microsoft's Python SDKs as Debian's azure-cli package
 ships them, at each SDK's default api-version: App Service Environments
-(azure.mgmt.web, 2022-03-01). Environment: BASE_URI, SUBSCRIPTION_ID, TOKEN,
+(azure.mgmt.web, 2022-03-01) and HDInsight clusters (azure.mgmt.hdinsight,
+2021-06-01). Environment: BASE_URI, SUBSCRIPTION_ID, TOKEN,
 REQUESTS_CA_BUNDLE (trusts the emulator). Prints JSON."""
 
 import json
@@ -9,6 +10,7 @@ import os
 import time
 
 from azure.core.credentials import AccessToken
+from azure.mgmt.hdinsight import HDInsightManagementClient
 from azure.mgmt.web import WebSiteManagementClient
 
 
@@ -31,6 +33,14 @@ def main():
          "vnet": a.virtual_network.id, "vnetType": a.virtual_network.type,
          "subnet": a.virtual_network.subnet}
         for a in web.app_service_environments.list()), key=lambda a: a["id"])
+
+    hdinsight = HDInsightManagementClient(cred, sub, **kw)
+    out["hdinsightClusters"] = sorted((
+        {"id": c.id, "name": c.name, "location": c.location, "osType": c.properties.os_type,
+         "kind": c.properties.cluster_definition.kind,
+         "roles": [{"name": r.name, "vnet": r.virtual_network_profile.id, "subnet": r.virtual_network_profile.subnet}
+                   for r in c.properties.compute_profile.roles]}
+        for c in hdinsight.clusters.list()), key=lambda c: c["id"])
 
     print(json.dumps(out, sort_keys=True))
 
