@@ -119,11 +119,13 @@ type APIVersions struct {
 	// Storage is Microsoft.Storage (storage account list and listKeys,
 	// to sign read SAS for VHDs).
 	Storage string `yaml:"storage" mapstructure:"storage"`
-	// Web and HDInsight are Microsoft.Web and Microsoft.HDInsight (the
-	// App Service Environments and clusters discovery files under the
-	// classic VNets they run in).
-	Web       string `yaml:"web" mapstructure:"web"`
-	HDInsight string `yaml:"hdinsight" mapstructure:"hdinsight"`
+	// Web, HDInsight and APIManagement are Microsoft.Web,
+	// Microsoft.HDInsight and Microsoft.ApiManagement (the App Service
+	// Environments, clusters and API Management services discovery files
+	// under the classic VNets they run in).
+	Web           string `yaml:"web" mapstructure:"web"`
+	HDInsight     string `yaml:"hdinsight" mapstructure:"hdinsight"`
+	APIManagement string `yaml:"apiManagement" mapstructure:"apiManagement"`
 	// Blob is the newest Blob service version the target's storage
 	// accepts, "" for a current one. Below cloud.PageCopyMinVersion the
 	// pre-copy streams pages instead of copying them server side (an Azure
@@ -206,12 +208,14 @@ const (
 	publicDisksAPI      = "2024-03-02"
 	stackHubStorageAPI  = "2019-06-01"
 	publicStorageAPI    = "2023-01-01"
-	// webAPI and hdinsightAPI are the versions of the App Service
-	// Environment and HDInsight cluster lists discovery reads
-	// (platformservices.go cites their specs); the Python SDKs realclient
-	// drives (azure.mgmt.web, azure.mgmt.hdinsight) default to them.
-	webAPI       = "2022-03-01"
-	hdinsightAPI = "2021-06-01"
+	// webAPI, hdinsightAPI and apiManagementAPI are the versions of the
+	// App Service Environment, HDInsight cluster and API Management lists
+	// discovery reads (platformservices.go cites their specs); the Python
+	// SDKs realclient drives (azure.mgmt.web, hdinsight, apimanagement)
+	// default to them.
+	webAPI           = "2022-03-01"
+	hdinsightAPI     = "2021-06-01"
+	apiManagementAPI = "2021-08-01"
 )
 
 var knownClouds = map[string]endpoints{
@@ -326,6 +330,9 @@ func (c Config) resolve() (endpoints, error) {
 	}
 	if e.api.HDInsight == "" {
 		e.api.HDInsight = hdinsightAPI
+	}
+	if e.api.APIManagement == "" {
+		e.api.APIManagement = apiManagementAPI
 	}
 	if c.BlobEndpoint != "" {
 		if _, err := blobEndpointAccount(c.BlobEndpoint); err != nil {

@@ -21,7 +21,7 @@ import (
 // discover cannot fire them until the operator adds those inputs.
 var operatorRules = map[string]bool{
 	"vnet-peering": true, "dynamics-lcs": true,
-	"api-management": true, "aad-domain-services": true, "rbac-classic": true, "alerts-autoscale": true,
+	"aad-domain-services": true, "rbac-classic": true, "alerts-autoscale": true,
 	"destination-vnet": true, "quotas-unchecked": true, "arm-quota": true,
 }
 

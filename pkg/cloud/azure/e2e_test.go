@@ -214,7 +214,8 @@ func project(inv *inventory.Inventory) {
 		// Services.
 		v.PlatformServices = slices.DeleteFunc(slices.Sorted(slices.Values(v.PlatformServices)),
 			func(s string) bool {
-				return s != inventory.PlatformAppServiceEnvironment && s != inventory.PlatformHDInsight
+				return s != inventory.PlatformAppServiceEnvironment && s != inventory.PlatformHDInsight &&
+					s != inventory.PlatformApiManagement
 			})
 	}
 	for i := range inv.CloudServices {

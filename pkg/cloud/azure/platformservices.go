@@ -91,6 +91,35 @@ func (d *Driver) platformServiceLists() []platformServiceList {
 			}
 			return ids, nil
 		}},
+		// ApiManagementService_List (specification/apimanagement/
+		// resource-manager/Microsoft.ApiManagement/stable/2021-08-01/
+		// apimdeployment.json): virtualNetworkConfiguration.
+		// subnetResourceId, of the primary location and of each of
+		// additionalLocations[], whose pattern admits
+		// Microsoft.(ClassicNetwork|Network)/virtualNetworks/{vnet}/
+		// subnets/{subnet}: a service deployed into a classic VNet on the
+		// stv1 platform names the classic subnet there.
+		{inventory.PlatformApiManagement, "Microsoft.ApiManagement/service", d.ep.api.APIManagement, func(p json.RawMessage) ([]string, error) {
+			type vnetConfig struct {
+				VirtualNetworkConfiguration *struct {
+					SubnetResourceID string `json:"subnetResourceId"`
+				} `json:"virtualNetworkConfiguration"`
+			}
+			var v struct {
+				vnetConfig
+				AdditionalLocations []vnetConfig `json:"additionalLocations"`
+			}
+			if err := json.Unmarshal(p, &v); err != nil {
+				return nil, err
+			}
+			var ids []string
+			for _, c := range append([]vnetConfig{v.vnetConfig}, v.AdditionalLocations...) {
+				if c.VirtualNetworkConfiguration != nil {
+					ids = append(ids, c.VirtualNetworkConfiguration.SubnetResourceID)
+				}
+			}
+			return ids, nil
+		}},
 	}
 }
 

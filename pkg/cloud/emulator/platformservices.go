@@ -54,6 +54,8 @@ func (s *Server) platformServiceRoutes(mux *http.ServeMux) {
 		s.arm(s.listPlatformService(inventory.PlatformAppServiceEnvironment, "ase", hostingEnvironment)))
 	mux.Handle("GET "+sub+"Microsoft.HDInsight/clusters",
 		s.arm(s.listPlatformService(inventory.PlatformHDInsight, "hdi", hdinsightCluster)))
+	mux.Handle("GET "+sub+"Microsoft.ApiManagement/service",
+		s.arm(s.listPlatformService(inventory.PlatformApiManagement, "apim", apiManagementService)))
 }
 
 // listPlatformService answers the list of service's resources, each
@@ -149,4 +151,34 @@ func hdinsightCluster(p platformServiceSite) any {
 			"provisioningState": "Succeeded", "clusterState": "Running",
 		},
 	}
+}
+
+// apiManagementService is an API Management service as
+// ApiManagementService_List answers it (specification/apimanagement/
+// resource-manager/Microsoft.ApiManagement/stable/2021-08-01/
+// apimdeployment.json, ApiManagementServiceResource: sku and the
+// publisher required; properties.virtualNetworkConfiguration with the
+// subnetResourceId its pattern allows in Microsoft.ClassicNetwork, and
+// the read-only vnetid GUID and subnetname). A service in a classic VNet
+// runs on the stv1 platform.
+func apiManagementService(p platformServiceSite) any {
+	return map[string]any{
+		"id": p.id("Microsoft.ApiManagement/service"), "name": p.name, "type": "Microsoft.ApiManagement/service",
+		"location": p.location, "etag": p.hash[8:40],
+		"sku": map[string]any{"name": "Developer", "capacity": 1},
+		"properties": map[string]any{
+			"publisherEmail": "admin@" + p.name + ".example.com", "publisherName": p.name,
+			"provisioningState": "Succeeded", "targetProvisioningState": "",
+			"gatewayUrl":         "https://" + p.name + ".azure-api.net",
+			"virtualNetworkType": "External", "platformVersion": "stv1",
+			"virtualNetworkConfiguration": map[string]any{
+				"vnetid": guidOf(p.hash), "subnetname": p.subnet, "subnetResourceId": p.subnetID,
+			},
+		},
+	}
+}
+
+// guidOf formats the first 32 hex digits of h as a GUID.
+func guidOf(h string) string {
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }

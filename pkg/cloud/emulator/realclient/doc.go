@@ -60,6 +60,7 @@
 //	ARM App Service Environments list (discover's    azure.mgmt.web, platform_services.py
 //	  platformServices)                                (TestPlatformServicesPythonSDK)
 //	ARM HDInsight clusters list                      azure.mgmt.hdinsight, platform_services.py
+//	ARM API Management services list                 azure.mgmt.apimanagement, platform_services.py
 //	Blob page read and write through a SAS           azure.storage.blob, rm_calls.py
 //	Blob Put Page From URL (CopyPages)               azure.storage.blob upload_pages_from_url, rm_calls.py
 //	Blob snapshot, Get Page Ranges prevsnapshot,      azure.storage.blob, rm_calls.py

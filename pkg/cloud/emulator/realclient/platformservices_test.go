@@ -23,6 +23,7 @@ func TestPlatformServicesPythonSDK(t *testing.T) {
 	py := python(t)
 	pythonModule(t, py, "azure.mgmt.web")
 	pythonModule(t, py, "azure.mgmt.hdinsight")
+	pythonModule(t, py, "azure.mgmt.apimanagement")
 	inv, err := inventory.Load(filepath.Join("..", "..", "..", "..", "testdata", "estates", "every-rule.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -40,6 +41,9 @@ func TestPlatformServicesPythonSDK(t *testing.T) {
 				VNet string `json:"vnet"`
 			} `json:"roles"`
 		} `json:"hdinsightClusters"`
+		APIManagement []struct {
+			Subnet string `json:"subnet"`
+		} `json:"apiManagementServices"`
 	}
 	if err := json.Unmarshal(raw, &out); err != nil {
 		t.Fatalf("platform_services.py: %v\n%s", err, raw)
@@ -56,6 +60,9 @@ func TestPlatformServicesPythonSDK(t *testing.T) {
 		if !strings.EqualFold(r.VNet, classic) {
 			t.Errorf("HDInsight role in %s; want %s", r.VNet, classic)
 		}
+	}
+	if len(out.APIManagement) != 1 || !strings.EqualFold(out.APIManagement[0].Subnet, classic+"/subnets/web") {
+		t.Errorf("API Management services = %+v; want one in %s/subnets/web", out.APIManagement, classic)
 	}
 	golden(t, "platform_services.golden.json", raw)
 }

@@ -1,8 +1,9 @@
 """The platform services discovery files under classic VNets, listed by
 subscription through Microsoft's Python SDKs as Debian's azure-cli package
 ships them, at each SDK's default api-version: App Service Environments
-(azure.mgmt.web, 2022-03-01) and HDInsight clusters (azure.mgmt.hdinsight,
-2021-06-01). Environment: BASE_URI, SUBSCRIPTION_ID, TOKEN,
+(azure.mgmt.web, 2022-03-01), HDInsight clusters (azure.mgmt.hdinsight,
+2021-06-01) and API Management services (azure.mgmt.apimanagement,
+2021-08-01). Environment: BASE_URI, SUBSCRIPTION_ID, TOKEN,
 REQUESTS_CA_BUNDLE (trusts the emulator). Prints JSON."""
 
 import json
@@ -10,6 +11,7 @@ import os
 import time
 
 from azure.core.credentials import AccessToken
+from azure.mgmt.apimanagement import ApiManagementClient
 from azure.mgmt.hdinsight import HDInsightManagementClient
 from azure.mgmt.web import WebSiteManagementClient
 
@@ -41,6 +43,15 @@ def main():
          "roles": [{"name": r.name, "vnet": r.virtual_network_profile.id, "subnet": r.virtual_network_profile.subnet}
                    for r in c.properties.compute_profile.roles]}
         for c in hdinsight.clusters.list()), key=lambda c: c["id"])
+
+    apim = ApiManagementClient(cred, sub, **kw)
+    out["apiManagementServices"] = sorted((
+        {"id": a.id, "name": a.name, "location": a.location, "sku": a.sku.name,
+         "virtualNetworkType": a.virtual_network_type, "platformVersion": a.platform_version,
+         "subnet": a.virtual_network_configuration.subnet_resource_id,
+         "subnetName": a.virtual_network_configuration.subnetname,
+         "vnetId": a.virtual_network_configuration.vnetid}
+        for a in apim.api_management_service.list()), key=lambda a: a["id"])
 
     print(json.dumps(out, sort_keys=True))
 
