@@ -20,8 +20,7 @@ import (
 // does not report (docs/spec/rules.md, "Discovery"): an inventory from
 // discover cannot fire them until the operator adds those inputs.
 var operatorRules = map[string]bool{
-	"vnet-peering": true, "dynamics-lcs": true,
-	"aad-domain-services": true, "rbac-classic": true, "alerts-autoscale": true,
+	"vnet-peering": true, "dynamics-lcs": true, "rbac-classic": true, "alerts-autoscale": true,
 	"destination-vnet": true, "quotas-unchecked": true, "arm-quota": true,
 }
 

@@ -209,14 +209,10 @@ func project(inv *inventory.Inventory) {
 	for i := range inv.VirtualNetworks {
 		v := &inv.VirtualNetworks[i]
 		v.Peerings, v.RoleAssignments = nil, nil
-		// Discovery lists these platform services in Resource Manager,
-		// sorted; no Azure API says a VNet holds Dynamics Lifecycle
-		// Services.
+		// Discovery lists platform services in Resource Manager, sorted;
+		// no Azure API says a VNet holds Dynamics Lifecycle Services.
 		v.PlatformServices = slices.DeleteFunc(slices.Sorted(slices.Values(v.PlatformServices)),
-			func(s string) bool {
-				return s != inventory.PlatformAppServiceEnvironment && s != inventory.PlatformHDInsight &&
-					s != inventory.PlatformApiManagement
-			})
+			func(s string) bool { return s == inventory.PlatformDynamicsLifecycle })
 	}
 	for i := range inv.CloudServices {
 		cs := &inv.CloudServices[i]

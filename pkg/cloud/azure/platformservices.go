@@ -120,6 +120,35 @@ func (d *Driver) platformServiceLists() []platformServiceList {
 			}
 			return ids, nil
 		}},
+		// DomainServices_List (specification/domainservices/
+		// resource-manager/Microsoft.AAD/2017-06-01/domainservices.json):
+		// properties.subnetId names the subnet, and vnetSiteId the classic
+		// VNet site's GUID, which Service Management's VNet list does not
+		// carry here, so the subnet id is what places the domain. The
+		// 2017-01-01 example ListDomainServicesBySubscription.json lists a
+		// domain whose subnetId is .../Microsoft.ClassicNetwork/
+		// virtualNetworks/DCIaasTmpWusNet/subnets/Subnet-1. From 2020-01-01
+		// the same fields are per replicaSets[]; both are read, for an
+		// operator who sets apiVersions.domainServices to a newer version.
+		{inventory.PlatformAzureADDomainServices, "Microsoft.AAD/domainServices", d.ep.api.DomainServices, func(p json.RawMessage) ([]string, error) {
+			type network struct {
+				SubnetID string `json:"subnetId"`
+			}
+			var v struct {
+				network
+				ReplicaSets []network `json:"replicaSets"`
+			}
+			if err := json.Unmarshal(p, &v); err != nil {
+				return nil, err
+			}
+			var ids []string
+			for _, n := range append([]network{v.network}, v.ReplicaSets...) {
+				if n.SubnetID != "" {
+					ids = append(ids, n.SubnetID)
+				}
+			}
+			return ids, nil
+		}},
 	}
 }
 

@@ -56,6 +56,12 @@ func (s *Server) platformServiceRoutes(mux *http.ServeMux) {
 		s.arm(s.listPlatformService(inventory.PlatformHDInsight, "hdi", hdinsightCluster)))
 	mux.Handle("GET "+sub+"Microsoft.ApiManagement/service",
 		s.arm(s.listPlatformService(inventory.PlatformApiManagement, "apim", apiManagementService)))
+	mux.Handle("GET "+sub+"Microsoft.AAD/domainServices", s.arm(func(w http.ResponseWriter, r *http.Request) {
+		replicaSets := r.URL.Query().Get("api-version") >= firstReplicaSetsAPI
+		s.listPlatformService(inventory.PlatformAzureADDomainServices, "aadds", func(p platformServiceSite) any {
+			return domainService(p, replicaSets)
+		})(w, r)
+	}))
 }
 
 // listPlatformService answers the list of service's resources, each
@@ -181,4 +187,45 @@ func apiManagementService(p platformServiceSite) any {
 // guidOf formats the first 32 hex digits of h as a GUID.
 func guidOf(h string) string {
 	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+}
+
+// firstReplicaSetsAPI is the first Microsoft.AAD version that reports a
+// managed domain's network per replica set (specification/domainservices/
+// resource-manager/Microsoft.AAD/stable/2020-01-01/domainservices.json,
+// ReplicaSet); earlier ones report it on the domain's properties.
+const firstReplicaSetsAPI = "2020-01-01"
+
+// domainService is an Azure AD Domain Services managed domain as
+// DomainServices_List answers it. Up to 2017-06-01 (the 2017-01-01
+// example ListDomainServicesBySubscription.json) properties.subnetId is
+// the classic subnet's Resource Manager id beside vnetSiteId, the classic
+// VNet site's GUID; from 2020-01-01 the same two are in each of
+// properties.replicaSets[].
+func domainService(p platformServiceSite, replicaSets bool) any {
+	domain := p.name + ".onmicrosoft.com"
+	props := map[string]any{
+		"tenantId": guidOf(p.hash[32:]), "domainName": domain,
+		"provisioningState": "Succeeded",
+	}
+	network := map[string]any{
+		"vnetSiteId": guidOf(p.hash[16:48]), "subnetId": p.subnetID,
+		"domainControllerIpAddress": []string{}, "serviceStatus": "Running",
+	}
+	if replicaSets {
+		network["replicaSetId"] = guidOf(p.hash)
+		network["location"] = p.location
+		props["replicaSets"] = []any{network}
+		props["deploymentId"] = guidOf(p.hash[24:56])
+	} else {
+		for k, v := range network {
+			props[k] = v
+		}
+	}
+	return map[string]any{
+		// A managed domain's resource is named by its domain, as in the
+		// example.
+		"id":   armapi.ResourceID(p.sub, p.group, "Microsoft.AAD/domainServices", domain),
+		"name": domain, "type": "Microsoft.AAD/domainServices",
+		"location": p.location, "etag": "W/\"" + p.hash[8:40] + "\"", "properties": props,
+	}
 }

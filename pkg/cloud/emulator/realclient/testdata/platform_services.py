@@ -3,7 +3,12 @@ subscription through Microsoft's Python SDKs as Debian's azure-cli package
 ships them, at each SDK's default api-version: App Service Environments
 (azure.mgmt.web, 2022-03-01), HDInsight clusters (azure.mgmt.hdinsight,
 2021-06-01) and API Management services (azure.mgmt.apimanagement,
-2021-08-01). Environment: BASE_URI, SUBSCRIPTION_ID, TOKEN,
+2021-08-01). Azure AD Domain Services has no SDK there (no
+azure-mgmt-domainservices in Debian's azure-cli): its list goes through
+the pipeline every one of those SDKs is built on, azure.mgmt.core's
+ARMPipelineClient with the ARM challenge authentication policy and ARM
+error format, at 2017-06-01 (the driver's default) and 2021-05-01 (replica
+sets). Environment: BASE_URI, SUBSCRIPTION_ID, TOKEN,
 REQUESTS_CA_BUNDLE (trusts the emulator). Prints JSON."""
 
 import json
@@ -11,6 +16,12 @@ import os
 import time
 
 from azure.core.credentials import AccessToken
+from azure.core.exceptions import HttpResponseError
+from azure.core.pipeline.policies import HeadersPolicy, RetryPolicy, UserAgentPolicy
+from azure.core.rest import HttpRequest
+from azure.mgmt.core import ARMPipelineClient
+from azure.mgmt.core.exceptions import ARMErrorFormat
+from azure.mgmt.core.policies import ARMChallengeAuthenticationPolicy
 from azure.mgmt.apimanagement import ApiManagementClient
 from azure.mgmt.hdinsight import HDInsightManagementClient
 from azure.mgmt.web import WebSiteManagementClient
@@ -21,6 +32,22 @@ class EmulatorToken:
 
     def get_token(self, *scopes, **kwargs):
         return AccessToken(os.environ["TOKEN"], int(time.time()) + 3600)
+
+
+def list_arm(base, cred, path, api_version):
+    """Lists path through azure.mgmt.core's pipeline, following nextLink."""
+    client = ARMPipelineClient(base_url=base, policies=[
+        HeadersPolicy(), UserAgentPolicy(), RetryPolicy(),
+        ARMChallengeAuthenticationPolicy(cred, "https://management.azure.com/.default")])
+    url, items = client.format_url(path) + "?api-version=" + api_version, []
+    while url:
+        resp = client.send_request(HttpRequest("GET", url))
+        if resp.status_code != 200:
+            raise HttpResponseError(response=resp, error_format=ARMErrorFormat)
+        page = resp.json()
+        items += page["value"]
+        url = page.get("nextLink")
+    return items
 
 
 def main():
@@ -52,6 +79,17 @@ def main():
          "subnetName": a.virtual_network_configuration.subnetname,
          "vnetId": a.virtual_network_configuration.vnetid}
         for a in apim.api_management_service.list()), key=lambda a: a["id"])
+
+    domains = {}
+    for version in ("2017-06-01", "2021-05-01"):
+        listed = list_arm(base, cred, f"/subscriptions/{sub}/providers/Microsoft.AAD/domainServices", version)
+        domains[version] = sorted((
+            {"id": d["id"], "name": d["name"], "location": d["location"],
+             "subnetId": d["properties"].get("subnetId"), "vnetSiteId": d["properties"].get("vnetSiteId"),
+             "replicaSets": [{"subnetId": r["subnetId"], "vnetSiteId": r["vnetSiteId"]}
+                             for r in d["properties"].get("replicaSets", [])]}
+            for d in listed), key=lambda d: d["id"])
+    out["domainServices"] = domains
 
     print(json.dumps(out, sort_keys=True))
 
