@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/migrate-tool/migrate/pkg/cloud/azure"
+	"github.com/migrate-tool/migrate/pkg/cloud/emulator"
 	"github.com/migrate-tool/migrate/pkg/inventory"
 )
 
@@ -21,19 +22,23 @@ func TestDiscoverPlatformServices(t *testing.T) {
 		t.Fatal(err)
 	}
 	seed.Target.Cloud = inventory.CloudAzurePublic
-	want := map[string][]string{
-		"every-vnet": {inventory.PlatformApiManagement, inventory.PlatformAppServiceEnvironment,
-			inventory.PlatformAzureADDomainServices, inventory.PlatformHDInsight},
-	}
+	want := []string{inventory.PlatformApiManagement, inventory.PlatformAppServiceEnvironment,
+		inventory.PlatformAzureADDomainServices, inventory.PlatformHDInsight}
 	for _, tc := range []struct {
-		name string
-		api  azure.APIVersions
+		name      string
+		api       azure.APIVersions
+		providers map[string]string
+		want      []string
 	}{
-		{"defaults", azure.APIVersions{}},
-		{"replica sets", azure.APIVersions{DomainServices: "2021-05-01", APIManagement: "2022-08-01"}},
+		{"defaults", azure.APIVersions{}, nil, want},
+		{"replica sets", azure.APIVersions{DomainServices: "2021-05-01", APIManagement: "2022-08-01"}, nil, want},
+		// A subscription not registered for a provider holds none of its
+		// resources: Resource Manager's refusal is an empty list.
+		{"unregistered", azure.APIVersions{}, map[string]string{"Microsoft.HDInsight": "NotRegistered"},
+			slices.DeleteFunc(slices.Clone(want), func(s string) bool { return s == inventory.PlatformHDInsight })},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newEnv(t, seed, setup{api: tc.api})
+			e := newEnv(t, seed, setup{api: tc.api, emu: emulator.Options{Providers: tc.providers}})
 			got, err := e.driver.Discover(t.Context())
 			if err != nil {
 				t.Fatal(err)
@@ -42,7 +47,11 @@ func TestDiscoverPlatformServices(t *testing.T) {
 				t.Fatalf("discovered %d VNets; want %d", len(got.VirtualNetworks), len(seed.VirtualNetworks))
 			}
 			for _, vn := range got.VirtualNetworks {
-				if w := want[vn.Name]; !slices.Equal(vn.PlatformServices, w) {
+				var w []string
+				if vn.Name == "every-vnet" {
+					w = tc.want
+				}
+				if !slices.Equal(vn.PlatformServices, w) {
 					t.Errorf("%s platformServices = %q; want %q", vn.Name, vn.PlatformServices, w)
 				}
 			}

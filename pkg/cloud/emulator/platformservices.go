@@ -51,23 +51,33 @@ func (p platformServiceSite) id(typ string) string {
 func (s *Server) platformServiceRoutes(mux *http.ServeMux) {
 	const sub = "/subscriptions/{sub}/providers/"
 	mux.Handle("GET "+sub+"Microsoft.Web/hostingEnvironments",
-		s.arm(s.listPlatformService(inventory.PlatformAppServiceEnvironment, "ase", hostingEnvironment)))
+		s.arm(s.listPlatformService(inventory.PlatformAppServiceEnvironment, "Microsoft.Web", "ase", hostingEnvironment)))
 	mux.Handle("GET "+sub+"Microsoft.HDInsight/clusters",
-		s.arm(s.listPlatformService(inventory.PlatformHDInsight, "hdi", hdinsightCluster)))
+		s.arm(s.listPlatformService(inventory.PlatformHDInsight, "Microsoft.HDInsight", "hdi", hdinsightCluster)))
 	mux.Handle("GET "+sub+"Microsoft.ApiManagement/service",
-		s.arm(s.listPlatformService(inventory.PlatformApiManagement, "apim", apiManagementService)))
+		s.arm(s.listPlatformService(inventory.PlatformApiManagement, "Microsoft.ApiManagement", "apim", apiManagementService)))
 	mux.Handle("GET "+sub+"Microsoft.AAD/domainServices", s.arm(func(w http.ResponseWriter, r *http.Request) {
 		replicaSets := r.URL.Query().Get("api-version") >= firstReplicaSetsAPI
-		s.listPlatformService(inventory.PlatformAzureADDomainServices, "aadds", func(p platformServiceSite) any {
+		s.listPlatformService(inventory.PlatformAzureADDomainServices, "Microsoft.AAD", "aadds", func(p platformServiceSite) any {
 			return domainService(p, replicaSets)
 		})(w, r)
 	}))
 }
 
 // listPlatformService answers the list of service's resources, each
-// rendered by render; prefix starts their names.
-func (s *Server) listPlatformService(service, prefix string, render func(platformServiceSite) any) http.HandlerFunc {
+// rendered by render; prefix starts their names. A subscription not
+// registered for namespace (Options.Providers) is refused as Resource
+// Manager refuses it (azure-docs articles/azure-resource-manager/
+// troubleshooting/error-register-resource-provider.md).
+func (s *Server) listPlatformService(service, namespace, prefix string, render func(platformServiceSite) any) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		for k, v := range s.o.Providers {
+			if strings.EqualFold(k, namespace) && !strings.EqualFold(v, "Registered") {
+				armError(w, http.StatusConflict, "MissingSubscriptionRegistration",
+					"The subscription is not registered to use namespace '"+namespace+"'. See https://aka.ms/rps-not-found for how to register subscriptions.")
+				return
+			}
+		}
 		inv, err := s.d.Discover(r.Context())
 		if err != nil {
 			status, code, msg, _ := errorStatus(err)
