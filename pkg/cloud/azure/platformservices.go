@@ -25,6 +25,12 @@ import (
 // says a VNet holds it (Azure/azure-rest-api-specs has no specification
 // for it; azure-docs' table of Resource Manager services lists it with no
 // REST API), so the operator names it.
+//
+// The lists are decoded here rather than through the SDK's
+// armappservice, armhdinsight, armapimanagement and armdomainservices
+// modules: four new dependencies to read one id from each list, and the
+// current armdomainservices no longer models the pre-2020 properties.subnetId
+// a classic-VNet domain reports.
 
 // codeMissingSubscriptionRegistration is Resource Manager's answer to a
 // call on a resource provider the subscription is not registered for
