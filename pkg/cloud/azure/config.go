@@ -132,6 +132,15 @@ type APIVersions struct {
 	AlertRules   string `yaml:"alertRules" mapstructure:"alertRules"`
 	MetricAlerts string `yaml:"metricAlerts" mapstructure:"metricAlerts"`
 	Autoscale    string `yaml:"autoscale" mapstructure:"autoscale"`
+	// Web, HDInsight, APIManagement and DomainServices are Microsoft.Web,
+	// Microsoft.HDInsight, Microsoft.ApiManagement and Microsoft.AAD (the
+	// App Service Environments, clusters, API Management services and
+	// managed domains discovery files under the classic VNets they run
+	// in).
+	Web            string `yaml:"web" mapstructure:"web"`
+	HDInsight      string `yaml:"hdinsight" mapstructure:"hdinsight"`
+	APIManagement  string `yaml:"apiManagement" mapstructure:"apiManagement"`
+	DomainServices string `yaml:"domainServices" mapstructure:"domainServices"`
 	// Blob is the newest Blob service version the target's storage
 	// accepts, "" for a current one. Below cloud.PageCopyMinVersion the
 	// pre-copy streams pages instead of copying them server side (an Azure
@@ -242,6 +251,17 @@ const (
 	defaultAlertRulesAPI   = "2016-03-01"
 	defaultMetricAlertsAPI = "2018-03-01"
 	defaultAutoscaleAPI    = "2015-04-01"
+	// webAPI, hdinsightAPI and apiManagementAPI are the versions of the
+	// App Service Environment, HDInsight cluster and API Management lists
+	// discovery reads (platformservices.go cites their specs); the Python
+	// SDKs realclient drives (azure.mgmt.web, hdinsight, apimanagement)
+	// default to them. domainServicesAPI is the last Microsoft.AAD
+	// version that reports a managed domain's subnet on its properties,
+	// as the classic-VNet domains were deployed.
+	webAPI            = "2022-03-01"
+	hdinsightAPI      = "2021-06-01"
+	apiManagementAPI  = "2021-08-01"
+	domainServicesAPI = "2017-06-01"
 )
 
 var knownClouds = map[string]endpoints{
@@ -365,6 +385,18 @@ func (c Config) resolve() (endpoints, error) {
 		if e.stackHub {
 			e.api.Network = stackHubNetworkAPI
 		}
+	}
+	if e.api.Web == "" {
+		e.api.Web = webAPI
+	}
+	if e.api.HDInsight == "" {
+		e.api.HDInsight = hdinsightAPI
+	}
+	if e.api.APIManagement == "" {
+		e.api.APIManagement = apiManagementAPI
+	}
+	if e.api.DomainServices == "" {
+		e.api.DomainServices = domainServicesAPI
 	}
 	if c.BlobEndpoint != "" {
 		if _, err := blobEndpointAccount(c.BlobEndpoint); err != nil {

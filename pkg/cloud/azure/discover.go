@@ -24,8 +24,9 @@ import (
 // smapi.Undiscoverable; the disks' blob sizes come from BlobSizes, a
 // separate read of the data plane. The roles' alert rules and autoscale
 // come from Azure Monitor in Resource Manager (discoverMonitoring),
-// target.quotas from the regional usages (discoverQuotas).
-// target.cloud is the configured cloud.
+// target.quotas from the regional usages (discoverQuotas), the platform
+// services in each VNet from Resource Manager's lists
+// (platformservices.go). target.cloud is the configured cloud.
 func (d *Driver) Discover(ctx context.Context) (*inventory.Inventory, error) {
 	if err := d.classicRefused("Discover", d.cfg.SubscriptionID); err != nil {
 		return nil, fmt.Errorf("discover: %w", err)
@@ -147,6 +148,9 @@ func (d *Driver) Discover(ctx context.Context) (*inventory.Inventory, error) {
 		return nil, fmt.Errorf("discover: %w", err)
 	}
 	if err := d.discoverQuotas(ctx, inv); err != nil {
+		return nil, fmt.Errorf("discover: %w", err)
+	}
+	if err := d.discoverPlatformServices(ctx, inv); err != nil {
 		return nil, fmt.Errorf("discover: %w", err)
 	}
 	return inv, nil

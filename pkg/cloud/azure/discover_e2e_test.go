@@ -20,8 +20,7 @@ import (
 // does not report (docs/spec/rules.md, "Discovery"): an inventory from
 // discover cannot fire them until the operator adds those inputs.
 var operatorRules = map[string]bool{
-	"app-service-environment": true, "hdinsight": true, "dynamics-lcs": true,
-	"api-management": true, "aad-domain-services": true, "destination-vnet": true,
+	"dynamics-lcs": true, "destination-vnet": true,
 }
 
 // findingKeys are the findings of inv's rules that discovery can feed, as

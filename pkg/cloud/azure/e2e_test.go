@@ -5,6 +5,7 @@ import (
 	"errors"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -224,7 +225,10 @@ func project(inv *inventory.Inventory) {
 	}
 	for i := range inv.VirtualNetworks {
 		v := &inv.VirtualNetworks[i]
-		v.PlatformServices = nil
+		// Discovery lists platform services in Resource Manager, sorted;
+		// no Azure API says a VNet holds Dynamics Lifecycle Services.
+		v.PlatformServices = slices.DeleteFunc(slices.Sorted(slices.Values(v.PlatformServices)),
+			func(s string) bool { return s == inventory.PlatformDynamicsLifecycle })
 		for j := range v.Peerings {
 			v.Peerings[j].RemoteVirtualNetwork = armapi.NameOf(v.Peerings[j].RemoteVirtualNetwork)
 		}

@@ -62,7 +62,8 @@ func (s *Server) armRoutes(mux *http.ServeMux) {
 	s.quotaRoutes(mux)
 	s.extensionRoutes(mux)
 	s.armNetworkRoutes(mux)
-	s.authorizationRoutes(mux) // not behind needCompute: discovery reads them
+	s.authorizationRoutes(mux)   // not behind needCompute: discovery reads them
+	s.platformServiceRoutes(mux) // with or without Compute: they read the classic estate
 	h("GET "+compute+"/locations/{loc}/operations/{id}", s.armOperation)
 	h("GET "+compute+"/locations/{loc}/operationResults/{id}", s.armOperationResult)
 	h("GET "+sub+"/providers/Microsoft.Storage/storageAccounts", s.listStorageAccounts)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/migrate-tool/migrate/pkg/cloud/azure/armapi"
 	"github.com/migrate-tool/migrate/pkg/inventory"
 )
 
@@ -90,18 +91,17 @@ func classicAssignments(sub string, inv *inventory.Inventory) []classicAssignmen
 		}
 	}
 	for _, cs := range inv.CloudServices {
-		add(id(cs.Name, "Microsoft.ClassicCompute/domainNames", cs.Name), cs.RoleAssignments)
+		add(id(armapi.ClassicResourceGroup(cs.Name), "Microsoft.ClassicCompute/domainNames", cs.Name), cs.RoleAssignments)
 	}
 	for _, vn := range inv.VirtualNetworks {
-		add(id("Default-Networking", "Microsoft.ClassicNetwork/virtualNetworks", vn.Name), vn.RoleAssignments)
+		add(id(armapi.ClassicNetworkingResourceGroup, armapi.TypeClassicVirtualNetworks, vn.Name), vn.RoleAssignments)
 	}
 	for _, sa := range inv.StorageAccounts {
 		loc := sa.Location
 		if loc == "" {
 			loc = inv.DefaultLocation
 		}
-		rg := "Default-Storage-" + strings.ReplaceAll(loc, " ", "")
-		add(id(rg, "Microsoft.ClassicStorage/storageAccounts", sa.Name), sa.RoleAssignments)
+		add(id(armapi.ClassicStorageResourceGroup(loc), "Microsoft.ClassicStorage/storageAccounts", sa.Name), sa.RoleAssignments)
 	}
 	return out
 }

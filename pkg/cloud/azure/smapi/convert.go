@@ -75,21 +75,22 @@ const (
 )
 
 // Undiscoverable lists the inventory fields Service Management does not
-// report, so Discover leaves them at their zero value: facts
-// about blobs and platform services, and the operator's choices. The
-// operator fills them in, except blobSizeBytes, which `inventory discover`
-// reads from the Blob service afterwards (the driver's BlobSizes).
-// Peerings, role assignments, alert rules, autoscale and target.quotas
-// are not listed: Service Management does not report them either, but
-// Discover reads them from Resource Manager (the virtual network list,
-// leaving out peerings defined in another subscription's VNet;
-// Microsoft.Authorization; Azure Monitor; the regional usages).
+// report, so Discover leaves them at their zero value: facts about
+// blobs, Dynamics Lifecycle Services in a VNet (no Azure API reports it),
+// and the operator's choices. The operator fills them in, except
+// blobSizeBytes, which `inventory discover` reads from the Blob service
+// afterwards (the driver's BlobSizes). Peerings, role assignments, alert
+// rules, autoscale, target.quotas and the other platform services are not
+// listed: Service Management does not report them either, but Discover
+// reads them from Resource Manager (the virtual network list, leaving out
+// peerings defined in another subscription's VNet; Microsoft.Authorization;
+// Azure Monitor; the regional usages; the services' own lists).
 var Undiscoverable = []string{
 	"defaultLocation",
 	"expressRouteCircuits[].model", "expressRouteCircuits[].subscriptionId",
 	"storageAccounts[].blobsOnly",
 	"storageAccounts[].disks[].blobSizeBytes",
-	"virtualNetworks[].platformServices",
+	"virtualNetworks[].platformServices[DynamicsLifecycleServices]",
 	"cloudServices[].deployment.destination",
 }
 

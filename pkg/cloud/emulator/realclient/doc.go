@@ -70,6 +70,13 @@
 //	ARM storage accounts list, listKeys              azure.mgmt.storage, rm.py, rm_calls.py
 //	ARM virtual networks list (discover's classic    azure.mgmt.network list_all, rm_network.py
 //	  VNets' peerings), followed through nextLink      (TestNetworkPeeringsPythonSDK)
+//	ARM App Service Environments list (discover's    azure.mgmt.web, platform_services.py
+//	  platformServices)                                (TestPlatformServicesPythonSDK)
+//	ARM HDInsight clusters list                      azure.mgmt.hdinsight, platform_services.py
+//	ARM API Management services list                 azure.mgmt.apimanagement, platform_services.py
+//	ARM Azure AD Domain Services list                azure.mgmt.core ARMPipelineClient, platform_services.py:
+//	                                                   Debian's azure-cli ships no azure-mgmt-domainservices,
+//	                                                   so the list goes through the pipeline its SDKs run on
 //	Blob page read and write through a SAS           azure.storage.blob, rm_calls.py
 //	Blob Put Page From URL (CopyPages)               azure.storage.blob upload_pages_from_url, rm_calls.py
 //	Blob snapshot, Get Page Ranges prevsnapshot,      azure.storage.blob, rm_calls.py
