@@ -41,6 +41,14 @@ tables, application gateways, ExpressRoute circuits and their links, storage
 accounts, disks, images, reserved IPs, NSGs, route tables) and writes it as
 inventory format v1.
 
+What Service Management does not report about the classic resources,
+Resource Manager does, and discover reads it there too: the peerings Resource
+Manager VNets hold with classic VNets, the role assignments on classic
+resources, alert rules and autoscale settings on classic VMs, the App Service
+Environments, HDInsight clusters, API Management services and AAD Domain
+Services deployed into classic VNets, and the free quotas of every region of
+the estate. The identity needs Reader on the subscription.
+
 Each disk's blob size (blobSizeBytes, which the disk-size-mismatch rule
 compares with the registered size) is read from the storage service with Get
 Blob Properties, signed with the classic account's key from Get Storage Keys:
@@ -49,10 +57,10 @@ never prints or logs them. --blob-sizes=false reads neither keys nor blobs and
 leaves the sizes out, for an operator whose machine cannot reach the storage
 endpoints or whose policy forbids reading keys.
 
-What Service Management cannot report (peerings, platform services in a VNet,
-role assignments, alert rules, autoscale, quotas, ...) is left empty: add it
-by hand where the rules need it (docs/spec/rules.md, "Discovery", says which
-rule reads what).
+What no Azure API reports (Dynamics Lifecycle Services in a VNet, resources
+of other subscriptions, the destination VNet you choose) is left empty: add
+it by hand where the rules need it (docs/spec/rules.md, "Discovery", says
+which rule reads what).
 
 On the sim driver it reads the simulated cloud of the state directory.`,
 		Example: `  migrate --config emu.yaml inventory discover -f estate.json
