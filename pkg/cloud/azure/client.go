@@ -296,3 +296,27 @@ func listARM[T any](ctx context.Context, d *Driver, u string) ([]T, error) {
 	}
 	return out, nil
 }
+
+// codeMissingSubscriptionRegistration is Resource Manager's answer to a
+// call on a resource provider the subscription is not registered for
+// (azure-docs articles/azure-resource-manager/troubleshooting/
+// error-register-resource-provider.md). Such a subscription holds none of
+// the provider's resources: a provider cannot be unregistered while any
+// remain (azure-docs management/resource-providers-and-types.md).
+const codeMissingSubscriptionRegistration = "MissingSubscriptionRegistration"
+
+// unregistered reports whether err is that answer.
+func unregistered(err error) bool {
+	var he *HTTPError
+	return errors.As(err, &he) && he.StatusCode == http.StatusConflict && he.Code == codeMissingSubscriptionRegistration
+}
+
+// listRegistered is listARM of a provider's resources, where a provider the
+// subscription is not registered for holds none.
+func listRegistered[T any](ctx context.Context, d *Driver, u string) ([]T, error) {
+	out, err := listARM[T](ctx, d, u)
+	if unregistered(err) {
+		return nil, nil
+	}
+	return out, err
+}

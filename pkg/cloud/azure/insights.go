@@ -130,7 +130,7 @@ func (d *Driver) discoverMonitoring(ctx context.Context, inv *inventory.Inventor
 			} `json:"condition"`
 		} `json:"properties"`
 	}
-	rules, err := listARM[alertRule](ctx, d, base+"alertrules?api-version="+url.QueryEscape(d.ep.api.AlertRules))
+	rules, err := listRegistered[alertRule](ctx, d, base+"alertrules?api-version="+url.QueryEscape(d.ep.api.AlertRules))
 	if err != nil {
 		return fmt.Errorf("discover alert rules: %w", err)
 	}
@@ -140,7 +140,7 @@ func (d *Driver) discoverMonitoring(ctx context.Context, inv *inventory.Inventor
 			Scopes []string `json:"scopes"`
 		} `json:"properties"`
 	}
-	metric, err := listARM[metricAlert](ctx, d, base+"metricAlerts?api-version="+url.QueryEscape(d.ep.api.MetricAlerts))
+	metric, err := listRegistered[metricAlert](ctx, d, base+"metricAlerts?api-version="+url.QueryEscape(d.ep.api.MetricAlerts))
 	if err != nil {
 		return fmt.Errorf("discover metric alerts: %w", err)
 	}
@@ -149,7 +149,7 @@ func (d *Driver) discoverMonitoring(ctx context.Context, inv *inventory.Inventor
 			TargetResourceURI string `json:"targetResourceUri"`
 		} `json:"properties"`
 	}
-	settings, err := listARM[autoscaleSetting](ctx, d, base+"autoscalesettings?api-version="+url.QueryEscape(d.ep.api.Autoscale))
+	settings, err := listRegistered[autoscaleSetting](ctx, d, base+"autoscalesettings?api-version="+url.QueryEscape(d.ep.api.Autoscale))
 	if err != nil {
 		return fmt.Errorf("discover autoscale settings: %w", err)
 	}

@@ -3,9 +3,7 @@ package azure
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -31,14 +29,6 @@ import (
 // modules: four new dependencies to read one id from each list, and the
 // current armdomainservices no longer models the pre-2020 properties.subnetId
 // a classic-VNet domain reports.
-
-// codeMissingSubscriptionRegistration is Resource Manager's answer to a
-// call on a resource provider the subscription is not registered for
-// (azure-docs articles/azure-resource-manager/troubleshooting/
-// error-register-resource-provider.md). Such a subscription holds none of
-// the provider's resources: a provider cannot be unregistered while any
-// remain (azure-docs management/resource-providers-and-types.md).
-const codeMissingSubscriptionRegistration = "MissingSubscriptionRegistration"
 
 // platformServiceList is one kind of platform service: where it is listed
 // and which VNet or subnet ids one listed resource names.
@@ -194,37 +184,23 @@ func (d *Driver) discoverPlatformServices(ctx context.Context, inv *inventory.In
 func (d *Driver) listPlatformService(ctx context.Context, l platformServiceList) ([]string, error) {
 	u := strings.TrimSuffix(d.ep.arm, "/") + "/subscriptions/" + url.PathEscape(d.cfg.SubscriptionID) +
 		"/providers/" + l.provider + "?api-version=" + url.QueryEscape(l.api)
+	rs, err := listRegistered[struct {
+		ID         string          `json:"id"`
+		Properties json.RawMessage `json:"properties"`
+	}](ctx, d, u)
+	if err != nil {
+		return nil, err
+	}
 	var ids []string
-	for u != "" {
-		_, b, err := d.call(ctx, d.arm, http.MethodGet, u, nil)
-		var he *HTTPError
-		if errors.As(err, &he) && he.StatusCode == http.StatusConflict && he.Code == codeMissingSubscriptionRegistration {
-			return nil, nil
+	for _, r := range rs {
+		if len(r.Properties) == 0 {
+			continue
 		}
+		got, err := l.vnets(r.Properties)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%s: malformed properties: %w", r.ID, err)
 		}
-		var page struct {
-			Value []struct {
-				ID         string          `json:"id"`
-				Properties json.RawMessage `json:"properties"`
-			} `json:"value"`
-			NextLink string `json:"nextLink"`
-		}
-		if err := json.Unmarshal(b, &page); err != nil {
-			return nil, fmt.Errorf("malformed answer: %w", err)
-		}
-		for _, r := range page.Value {
-			if len(r.Properties) == 0 {
-				continue
-			}
-			got, err := l.vnets(r.Properties)
-			if err != nil {
-				return nil, fmt.Errorf("%s: malformed properties: %w", r.ID, err)
-			}
-			ids = append(ids, got...)
-		}
-		u = page.NextLink
+		ids = append(ids, got...)
 	}
 	return ids, nil
 }

@@ -103,6 +103,12 @@ func (d *Driver) discoverQuotas(ctx context.Context, inv *inventory.Inventory) e
 		for _, provider := range []string{"Microsoft.Compute", "Microsoft.Network"} {
 			u := base + provider + "/locations/" + url.PathEscape(armapi.Location(region)) + "/usages?api-version=" + url.QueryEscape(versions[provider])
 			usages, err := listARM[usage](ctx, d, u)
+			if unregistered(err) {
+				// The provider's quotas cannot be read before it is
+				// registered: its counters stay unknown (absent), not
+				// zero, and the rules treat them as not given.
+				continue
+			}
 			if err != nil {
 				return fmt.Errorf("read %s usages in %s: %w", provider, region, err)
 			}

@@ -8,6 +8,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
 
 	"github.com/migrate-tool/migrate/pkg/cloud/cloudtest"
+	"github.com/migrate-tool/migrate/pkg/cloud/emulator"
 	"github.com/migrate-tool/migrate/pkg/inventory"
 )
 
@@ -64,4 +65,37 @@ func show(qs map[string]inventory.Quota) string {
 		s += "; "
 	}
 	return s
+}
+
+// TestDiscoverUnregisteredProviders discovers a subscription registered
+// for neither Microsoft.Insights nor Microsoft.Compute, as a classic-only
+// subscription may be: Resource Manager answers 409
+// MissingSubscriptionRegistration to their lists. Discovery goes on: such a
+// subscription holds no alert rule or autoscale setting (a provider cannot
+// be unregistered while its resources remain), and its compute quota is
+// unknown, so it is left out rather than read as zero.
+func TestDiscoverUnregisteredProviders(t *testing.T) {
+	inv := cloudtest.Inventory()
+	inv.CloudServices[0].Deployment.Roles[0].AlertRules = 2
+	e := newEnv(t, inv, setup{emu: emulator.Options{Providers: map[string]string{
+		"Microsoft.Insights": "NotRegistered", "Microsoft.Compute": "NotRegistered"}}})
+	got, err := e.driver.Discover(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, cs := range got.CloudServices {
+		for _, r := range cs.Deployment.Roles {
+			if r.AlertRules != 0 || r.Autoscale {
+				t.Errorf("%s/%s: alert rules %d, autoscale %v from an unregistered Microsoft.Insights", cs.Name, r.Name, r.AlertRules, r.Autoscale)
+			}
+		}
+	}
+	if len(got.Target.Quotas) == 0 {
+		t.Fatal("no quotas: Microsoft.Network's should still be read")
+	}
+	for region, q := range got.Target.Quotas {
+		if q.Cores != nil || q.NetworkInterfaces == nil {
+			t.Errorf("%s: %s, want no cores counter and the network counters", region, show(map[string]inventory.Quota{region: q}))
+		}
+	}
 }

@@ -33,9 +33,9 @@ import (
 // no Compute: every emulator serves them.
 func (s *Server) insightsRoutes(mux *http.ServeMux) {
 	const insights = "/subscriptions/{sub}/providers/Microsoft.Insights"
-	mux.Handle("GET "+insights+"/alertrules", s.arm(s.listMonitoring(func(m monitoring) any { return m.alertRules })))
-	mux.Handle("GET "+insights+"/metricAlerts", s.arm(s.listMonitoring(func(m monitoring) any { return m.metricAlerts })))
-	mux.Handle("GET "+insights+"/autoscalesettings", s.arm(s.listMonitoring(func(m monitoring) any { return m.autoscale })))
+	mux.Handle("GET "+insights+"/alertrules", s.arm(s.registered("Microsoft.Insights", s.listMonitoring(func(m monitoring) any { return m.alertRules }))))
+	mux.Handle("GET "+insights+"/metricAlerts", s.arm(s.registered("Microsoft.Insights", s.listMonitoring(func(m monitoring) any { return m.metricAlerts }))))
+	mux.Handle("GET "+insights+"/autoscalesettings", s.arm(s.registered("Microsoft.Insights", s.listMonitoring(func(m monitoring) any { return m.autoscale }))))
 }
 
 // monitoring is the estate's Azure Monitor resources, each list in the

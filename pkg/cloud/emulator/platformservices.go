@@ -57,17 +57,11 @@ func (s *Server) platformServiceRoutes(mux *http.ServeMux) {
 
 // listPlatformService answers the list of service's resources, each
 // rendered by render; prefix starts their names. A subscription not
-// registered for namespace (Options.Providers) is refused as Resource
-// Manager refuses it (azure-docs articles/azure-resource-manager/
-// troubleshooting/error-register-resource-provider.md).
+// registered for namespace is refused (refuseUnregistered).
 func (s *Server) listPlatformService(service, namespace, prefix string, render func(platformServiceSite) any) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		for k, v := range s.o.Providers {
-			if strings.EqualFold(k, namespace) && !strings.EqualFold(v, "Registered") {
-				armError(w, http.StatusConflict, "MissingSubscriptionRegistration",
-					"The subscription is not registered to use namespace '"+namespace+"'. See https://aka.ms/rps-not-found for how to register subscriptions.")
-				return
-			}
+		if s.refuseUnregistered(w, namespace) {
+			return
 		}
 		inv, err := s.d.Discover(r.Context())
 		if err != nil {
@@ -228,5 +222,30 @@ func domainService(p platformServiceSite, replicaSets bool) any {
 		"id":   armapi.ResourceID(p.sub, p.group, "Microsoft.AAD/domainServices", domain),
 		"name": domain, "type": "Microsoft.AAD/domainServices",
 		"location": p.location, "etag": "W/\"" + p.hash[8:40] + "\"", "properties": props,
+	}
+}
+
+// refuseUnregistered answers a call on namespace as Resource Manager does
+// when the subscription is not registered for it (Options.Providers says
+// so): 409 MissingSubscriptionRegistration (azure-docs articles/
+// azure-resource-manager/troubleshooting/error-register-resource-provider.md).
+// It reports whether it answered.
+func (s *Server) refuseUnregistered(w http.ResponseWriter, namespace string) bool {
+	for k, v := range s.o.Providers {
+		if strings.EqualFold(k, namespace) && !strings.EqualFold(v, "Registered") {
+			armError(w, http.StatusConflict, "MissingSubscriptionRegistration",
+				"The subscription is not registered to use namespace '"+namespace+"'. See https://aka.ms/rps-not-found for how to register subscriptions.")
+			return true
+		}
+	}
+	return false
+}
+
+// registered is h behind refuseUnregistered.
+func (s *Server) registered(namespace string, h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !s.refuseUnregistered(w, namespace) {
+			h(w, r)
+		}
 	}
 }

@@ -52,8 +52,8 @@ var networkUsages = []usageDefault{
 // quotaRoutes adds the two usage lists to mux.
 func (s *Server) quotaRoutes(mux *http.ServeMux) {
 	const providers = "/subscriptions/{sub}/providers/"
-	mux.Handle("GET "+providers+"Microsoft.Compute/locations/{loc}/usages", s.arm(s.listUsages("Microsoft.Compute", computeUsages)))
-	mux.Handle("GET "+providers+"Microsoft.Network/locations/{loc}/usages", s.arm(s.listUsages("Microsoft.Network", networkUsages)))
+	mux.Handle("GET "+providers+"Microsoft.Compute/locations/{loc}/usages", s.arm(s.registered("Microsoft.Compute", s.listUsages("Microsoft.Compute", computeUsages))))
+	mux.Handle("GET "+providers+"Microsoft.Network/locations/{loc}/usages", s.arm(s.registered("Microsoft.Network", s.listUsages("Microsoft.Network", networkUsages))))
 }
 
 func (s *Server) listUsages(provider string, counters []usageDefault) http.HandlerFunc {
