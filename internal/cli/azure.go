@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os/exec"
+	"strconv"
 	"strings"
 	"time"
 
@@ -69,6 +71,16 @@ func (a *app) azureDriver(ctx context.Context, j *journal.Journal) (*azure.Drive
 			return nil, badInputf("MIGRATE_AZURE_POLL_INTERVAL: want a duration such as 100ms, got %q", v)
 		}
 		o.PollInterval, o.MaxPollInterval = d, 4*d
+	}
+	if v := a.io.Getenv("MIGRATE_AZURE_TIME_SCALE"); v != "" {
+		// Tuning for emulators and tests, as the simulator's own time
+		// scale: the delays the emulator's faults ask for (Retry-After)
+		// are waited scaled. Azure's own are waited as asked.
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || !(f > 0) || math.IsInf(f, 1) {
+			return nil, badInputf("MIGRATE_AZURE_TIME_SCALE: want a number above 0 such as 0.001, got %q", v)
+		}
+		o.TimeScale = f
 	}
 	// Every HTTP attempt (method, path, status, duration; secrets already
 	// redacted by the driver) goes to the run log, and with -v to stderr.

@@ -22,6 +22,7 @@ import (
 var azureEnv = []string{
 	"AZURE_TENANT_ID=emulator", "AZURE_CLIENT_ID=migrate-e2e", "AZURE_CLIENT_SECRET=Sup3rS3cretValue",
 	"MIGRATE_AZURE_POLL_INTERVAL=20ms",
+	"MIGRATE_AZURE_TIME_SCALE=0.001",
 }
 
 // azureCrashStride is the step between the boundaries the azure crash

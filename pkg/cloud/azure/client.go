@@ -76,11 +76,16 @@ func (d *Driver) clientOptions() policy.ClientOptions {
 	if d.o.Transport != nil {
 		tr = d.o.Transport
 	}
+	var per []policy.Policy
+	if d.o.TimeScale > 0 && d.o.TimeScale != 1 {
+		per = append(per, retryAfterScale{scale: d.o.TimeScale})
+	}
 	return policy.ClientOptions{
-		Cloud:     azcloud.Configuration{ActiveDirectoryAuthorityHost: d.ep.authority},
-		Retry:     d.o.Retry,
-		Telemetry: policy.TelemetryOptions{Disabled: true},
-		Transport: tr,
+		PerRetryPolicies: per,
+		Cloud:            azcloud.Configuration{ActiveDirectoryAuthorityHost: d.ep.authority},
+		Retry:            d.o.Retry,
+		Telemetry:        policy.TelemetryOptions{Disabled: true},
+		Transport:        tr,
 		Logging: policy.LogOptions{
 			// azcore's own logging is a process-wide listener; the driver
 			// logs through Options.Log instead, so nothing is allowed here.
@@ -155,6 +160,26 @@ func (h headerPolicy) Do(req *policy.Request) (*http.Response, error) {
 		req.Raw().Header.Set(k, v)
 	}
 	return req.Next()
+}
+
+// retryAfterScale multiplies the delay an answer asks for by scale
+// (Options.TimeScale), rewriting it as retry-after-ms, the most precise
+// form azcore and retryAfter read, never below a millisecond (0 would mean
+// "none" and fall back to the exponential backoff).
+type retryAfterScale struct{ scale float64 }
+
+func (p retryAfterScale) Do(req *policy.Request) (*http.Response, error) {
+	resp, err := req.Next()
+	if resp == nil {
+		return resp, err
+	}
+	if d := retryAfter(resp.Header, time.Now()); d > 0 {
+		ms := max(int64(float64(d.Milliseconds())*p.scale), 1)
+		resp.Header.Del("Retry-After")
+		resp.Header.Del("x-ms-retry-after-ms")
+		resp.Header.Set("retry-after-ms", strconv.FormatInt(ms, 10))
+	}
+	return resp, err
 }
 
 // logPolicy writes one redacted line per attempt: method, path with query,

@@ -51,6 +51,12 @@ type Options struct {
 	// Transport replaces the HTTP client of the Resource Manager and blob
 	// clients; tests pass armcompute's fake server transports here.
 	Transport policy.Transporter
+	// TimeScale multiplies every delay an answer asks for (Retry-After
+	// and its millisecond forms) before anything reads it: azcore's
+	// retries, the pollers and the driver's own status polls then wait the
+	// scaled time. For emulators and tests, whose faults ask for real
+	// seconds; 0 means 1 (Azure's delays as asked).
+	TimeScale float64
 }
 
 // Driver is the azure driver. It is safe for concurrent use.

@@ -131,10 +131,12 @@ func newEnv(t *testing.T, inv *inventory.Inventory, s setup) *env {
 		Log:             log.add,
 		PollInterval:    time.Millisecond,
 		MaxPollInterval: 10 * time.Millisecond,
-		// Faults answer Retry-After: 1, which azcore honours; the other
-		// faults retry after a millisecond.
-		Retry:  policy.RetryOptions{MaxRetries: 3, RetryDelay: time.Millisecond, MaxRetryDelay: 2 * time.Second},
-		Tokens: s.tokens,
+		// Faults answer Retry-After: 1, which azcore honours, compressed
+		// a thousandfold as the simulator's time is; the other faults
+		// retry after a millisecond.
+		Retry:     policy.RetryOptions{MaxRetries: 3, RetryDelay: time.Millisecond, MaxRetryDelay: 2 * time.Second},
+		TimeScale: 0.001,
+		Tokens:    s.tokens,
 	})
 	if err != nil {
 		t.Fatal(err)
