@@ -44,6 +44,7 @@ func TestRetryAfterScale(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			defer resp.Body.Close()
 			if got := resp.Header.Get("retry-after-ms"); got != tc.want {
 				t.Errorf("retry-after-ms %q, want %q", got, tc.want)
 			}

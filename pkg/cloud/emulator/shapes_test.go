@@ -218,20 +218,20 @@ func startClient(t *testing.T, inv *inventory.Inventory, set func(*emulator.Opti
 
 // getJSON GETs u (absolute) with the client's token and decodes the JSON
 // answer into v; it returns the status.
-func (c *smClient) getJSON(u string, v any) int {
-	c.t.Helper()
-	req, err := http.NewRequestWithContext(c.t.Context(), http.MethodGet, u, nil)
+func (s *smClient) getJSON(u string, v any) int {
+	s.t.Helper()
+	req, err := http.NewRequestWithContext(s.t.Context(), http.MethodGet, u, nil)
 	if err != nil {
-		c.t.Fatal(err)
+		s.t.Fatal(err)
 	}
-	req.Header.Set("Authorization", c.bearer)
-	resp, err := c.c.Do(req)
+	req.Header.Set("Authorization", s.bearer)
+	resp, err := s.c.Do(req)
 	if err != nil {
-		c.t.Fatal(err)
+		s.t.Fatal(err)
 	}
 	defer resp.Body.Close()
 	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
-		c.t.Fatalf("GET %s: %d, body not JSON: %v", u, resp.StatusCode, err)
+		s.t.Fatalf("GET %s: %d, body not JSON: %v", u, resp.StatusCode, err)
 	}
 	return resp.StatusCode
 }
