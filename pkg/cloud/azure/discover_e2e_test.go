@@ -16,9 +16,9 @@ import (
 	"github.com/migrate-tool/migrate/pkg/validate"
 )
 
-// operatorRules are the rules that read only inputs Service Management
-// does not report (docs/spec/rules.md, "Discovery"): an inventory from
-// discover cannot fire them until the operator adds those inputs.
+// operatorRules are the rules that read only inputs no Azure API reports
+// (docs/spec/rules.md, "Discovery"): an inventory from discover cannot
+// fire them until the operator adds those inputs.
 var operatorRules = map[string]bool{
 	"dynamics-lcs": true, "destination-vnet": true,
 }
