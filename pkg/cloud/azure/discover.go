@@ -33,7 +33,8 @@ func (d *Driver) Discover(ctx context.Context) (*inventory.Inventory, error) {
 	}
 	sub := url.PathEscape(d.cfg.SubscriptionID)
 	e := smapi.Estate{Gateways: map[string]smapi.VNetGateway{}, Connections: map[string][]smapi.GatewayConnection{},
-		SubnetRouteTables: map[string]string{}, CircuitLinks: map[string][]smapi.DedicatedCircuitLink{}}
+		SubnetRouteTables: map[string]string{}, CircuitLinks: map[string][]smapi.DedicatedCircuitLink{},
+		ExtensionVersions: map[string][]smapi.ResourceExtension{}}
 	get := func(path string, into func([]byte) error) error {
 		_, b, err := d.call(ctx, d.sm, http.MethodGet, d.smURL("/"+sub+path), nil)
 		if err != nil {
@@ -131,6 +132,9 @@ func (d *Driver) Discover(ctx context.Context) (*inventory.Inventory, error) {
 		}
 	}
 	if err := d.discoverNetwork(ctx, get, &e); err != nil {
+		return nil, err
+	}
+	if err := discoverExtensionVersions(get, &e); err != nil {
 		return nil, err
 	}
 	inv, err := e.Inventory(d.cfg.SubscriptionID)
@@ -252,6 +256,40 @@ func (d *Driver) discoverNetwork(ctx context.Context, get func(string, func([]by
 		})
 		if err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// discoverExtensionVersions reads the versions of every VM extension a
+// role references (List Resource Extension Versions), once per extension:
+// whether the version a role runs takes JSON is what says it is a legacy
+// XML extension, which the migration drops; the reference itself does not
+// say. An extension the platform no longer lists (404) has an unknown
+// format.
+func discoverExtensionVersions(get func(string, func([]byte) error) error, e *smapi.Estate) error {
+	for _, hs := range e.Services {
+		for _, dep := range hs.Deployments {
+			for _, r := range dep.Roles {
+				for _, x := range r.ResourceExtensions {
+					k := smapi.ExtensionKey(x.Publisher, x.Name)
+					if _, done := e.ExtensionVersions[k]; done {
+						continue
+					}
+					e.ExtensionVersions[k] = nil
+					path := "/services/resourceextensions/" + url.PathEscape(x.Publisher) + "/" + url.PathEscape(x.Name)
+					err := get(path, func(b []byte) error {
+						v, err := smapi.Decode[smapi.ResourceExtensions](bytes.NewReader(b))
+						if err == nil {
+							e.ExtensionVersions[k] = v.Extensions
+						}
+						return err
+					})
+					if err != nil && !errors.Is(err, cloud.ErrNotFound) {
+						return err
+					}
+				}
+			}
 		}
 	}
 	return nil

@@ -49,6 +49,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /{sub}/services/disks", s.sm(s.listDisks))
 	mux.Handle("GET /{sub}/services/images", s.sm(s.listImages))
 	mux.Handle("GET /{sub}/services/vmimages", s.sm(s.listVMImages))
+	mux.Handle("GET /{sub}/services/resourceextensions/{publisher}/{name}", s.sm(s.listResourceExtensionVersions))
 	mux.Handle("GET /{sub}/services/networking/{coll}", s.sm(s.listNetworking))
 	mux.Handle("GET /{sub}/services/networking/{coll}/{name}", s.sm(s.getNetworking))
 	s.networkRoutes(mux)

@@ -37,6 +37,49 @@ type Estate struct {
 	Circuits     []DedicatedCircuit
 	Authorized   []DedicatedCircuit
 	CircuitLinks map[string][]DedicatedCircuitLink
+	// ExtensionVersions are the versions of each VM extension the roles
+	// reference, by ExtensionKey; an extension with none listed has an
+	// unknown format.
+	ExtensionVersions map[string][]ResourceExtension
+}
+
+// ExtensionKey keys an extension in Estate.ExtensionVersions.
+func ExtensionKey(publisher, name string) string {
+	return inventory.Key(publisher) + "/" + inventory.Key(name)
+}
+
+// ExtensionFormat is "xml" when a version of the extension that ref
+// selects takes the legacy XML configuration (IsJsonExtension false),
+// "json" when every one it selects takes JSON, and "" when none is listed
+// or the versions do not say. ref selects a version exactly, by major
+// version ("1.*" selects "1.0" and "1.2"), or, empty or "*", all of them.
+func ExtensionFormat(ref string, versions []ResourceExtension) string {
+	format := ""
+	for _, v := range versions {
+		if !versionSelected(ref, v.Version) {
+			continue
+		}
+		if v.IsJSONExtension == nil {
+			return ""
+		}
+		if !*v.IsJSONExtension {
+			return "xml"
+		}
+		format = "json"
+	}
+	return format
+}
+
+// versionSelected reports whether an extension reference's version ref
+// selects version v.
+func versionSelected(ref, v string) bool {
+	switch {
+	case ref == "" || ref == "*" || ref == v:
+		return true
+	case strings.HasSuffix(ref, ".*"):
+		return strings.HasPrefix(v, strings.TrimSuffix(ref, "*"))
+	}
+	return false
 }
 
 // SubnetKey keys a subnet of a VNet in Estate.SubnetRouteTables.
@@ -302,7 +345,7 @@ func role(r inventory.Role, vhd map[string]string) Role {
 	}
 	for _, x := range r.Extensions {
 		out.ResourceExtensions = append(out.ResourceExtensions, ExtensionReference{
-			ReferenceName: x.Name, Publisher: x.Publisher, Name: x.Name, Version: x.Version, State: "Enable", Format: x.Format})
+			ReferenceName: x.Name, Publisher: x.Publisher, Name: x.Name, Version: x.Version, State: "Enable"})
 	}
 	if r.OSDisk != "" {
 		out.OSVirtualHardDisk = &OSVirtualHardDisk{DiskName: r.OSDisk, MediaLink: vhd[inventory.Key(r.OSDisk)]}
@@ -445,7 +488,7 @@ func (e *Estate) Inventory(sub string) (*inventory.Inventory, error) {
 			}
 		}
 		for _, r := range d.Roles {
-			cs.Deployment.Roles = append(cs.Deployment.Roles, inventoryRole(r, inst[r.RoleName]))
+			cs.Deployment.Roles = append(cs.Deployment.Roles, inventoryRole(r, inst[r.RoleName], e.ExtensionVersions))
 		}
 		inv.CloudServices = append(inv.CloudServices, cs)
 	}
@@ -561,7 +604,7 @@ func hasCircuit(inv *inventory.Inventory, name string) bool {
 	return false
 }
 
-func inventoryRole(r Role, ri RoleInstance) inventory.Role {
+func inventoryRole(r Role, ri RoleInstance, versions map[string][]ResourceExtension) inventory.Role {
 	out := inventory.Role{Name: r.RoleName, Size: r.RoleSize, State: roleState(ri.InstanceStatus),
 		PrivateIP: ri.IPAddress, AvailabilitySet: r.AvailabilitySetName}
 	switch r.RoleType {
@@ -602,7 +645,8 @@ func inventoryRole(r Role, ri RoleInstance) inventory.Role {
 		handler[inventory.Key(st.HandlerName)] = st.Status
 	}
 	for _, x := range r.ResourceExtensions {
-		ext := inventory.Extension{Publisher: x.Publisher, Name: x.Name, Version: x.Version, Format: x.Format}
+		ext := inventory.Extension{Publisher: x.Publisher, Name: x.Name, Version: x.Version,
+			Format: ExtensionFormat(x.Version, versions[ExtensionKey(x.Publisher, x.Name)])}
 		if ri.GuestAgentStatus != nil {
 			// The agent reports every handler it runs: one it does not
 			// report is NotReported, the state the rule names.

@@ -168,3 +168,31 @@ func FuzzDecodeDocuments(f *testing.F) {
 		_, _ = ParseError(b)
 	})
 }
+
+func TestExtensionFormat(t *testing.T) {
+	yes, no := true, false
+	v := func(version string, isJSON *bool) ResourceExtension {
+		return ResourceExtension{Publisher: "Microsoft.Compute", Name: "BGInfo", Version: version, IsJSONExtension: isJSON}
+	}
+	for _, tc := range []struct {
+		name     string
+		ref      string
+		versions []ResourceExtension
+		want     string
+	}{
+		{"a major version selects its minors, one XML", "1.*", []ResourceExtension{v("1.0", &yes), v("1.2", &no), v("2.1", &yes)}, "xml"},
+		{"another major version is JSON", "2.*", []ResourceExtension{v("1.2", &no), v("2.1", &yes)}, "json"},
+		{"an exact version", "1.0", []ResourceExtension{v("1.0", &yes), v("1.2", &no)}, "json"},
+		{"no version selects every one", "", []ResourceExtension{v("1.0", &yes), v("2.0", &no)}, "xml"},
+		{"a star selects every one", "*", []ResourceExtension{v("1.0", &yes)}, "json"},
+		{"1.* does not select 10.0", "1.*", []ResourceExtension{v("10.0", &no)}, ""},
+		{"nothing listed", "1.*", nil, ""},
+		{"the answer does not say", "1.*", []ResourceExtension{v("1.0", nil)}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := ExtensionFormat(tc.ref, tc.versions); got != tc.want {
+				t.Errorf("ExtensionFormat(%q) = %q, want %q", tc.ref, got, tc.want)
+			}
+		})
+	}
+}

@@ -231,16 +231,36 @@ type ACLRule struct {
 	Description  string `xml:"Description,omitempty"`
 }
 
-// ExtensionReference is a VM extension reference. Format is an emulator
-// extension: the real API does not say whether an extension is a legacy XML
-// one.
+// ExtensionReference is a VM extension reference. It does not say whether
+// the extension is a legacy XML one: the extension's versions do
+// (ResourceExtensions).
 type ExtensionReference struct {
 	ReferenceName string `xml:"ReferenceName"`
 	Publisher     string `xml:"Publisher"`
 	Name          string `xml:"Name"`
 	Version       string `xml:"Version,omitempty"`
 	State         string `xml:"State,omitempty"`
-	Format        string `xml:"Format,omitempty"`
+}
+
+// ResourceExtensions is GET /{sub}/services/resourceextensions/{publisher}/
+// {name} (List Resource Extension Versions, learn.microsoft.com
+// previous-versions/azure/reference/dn495440; azure-asm-compute's
+// VirtualMachineExtensionOperations.listVersions reads each
+// ResourceExtension's IsJsonExtension): every version of one VM extension.
+// A version whose IsJsonExtension is false takes the legacy XML
+// configuration, which Resource Manager does not support.
+type ResourceExtensions struct {
+	XMLName    xml.Name            `xml:"http://schemas.microsoft.com/windowsazure ResourceExtensions"`
+	Extensions []ResourceExtension `xml:"ResourceExtension"`
+}
+
+// ResourceExtension is one version of a VM extension. IsJSONExtension is
+// nil when the answer does not say.
+type ResourceExtension struct {
+	Publisher       string `xml:"Publisher"`
+	Name            string `xml:"Name"`
+	Version         string `xml:"Version"`
+	IsJSONExtension *bool  `xml:"IsJsonExtension,omitempty"`
 }
 
 // DataVirtualHardDisk attaches a registered disk at a LUN. MediaLink is

@@ -55,6 +55,10 @@ func TestDiscoveryNetworkReads(t *testing.T) {
 				Extensions []string `json:"extensions"`
 			} `json:"instances"`
 		} `json:"services"`
+		ExtensionVersions map[string][]struct {
+			Version         string `json:"version"`
+			IsJSONExtension bool   `json:"isJsonExtension"`
+		} `json:"extensionVersions"`
 	}
 	if err := json.Unmarshal(raw, &out); err != nil {
 		t.Fatal(err)
@@ -94,6 +98,13 @@ func TestDiscoveryNetworkReads(t *testing.T) {
 			}
 		}
 	}
+	for k, vs := range out.ExtensionVersions {
+		for _, v := range vs {
+			if !v.IsJSONExtension {
+				facts = append(facts, "xml extension "+k+" "+v.Version)
+			}
+		}
+	}
 	got := strings.Join(facts, "\n")
 	for _, want := range []string{
 		"site every-vnet/classic-circuit Dedicated",
@@ -105,6 +116,7 @@ func TestDiscoveryNetworkReads(t *testing.T) {
 		"bootdiag web1 https://everypremium.blob.core.windows.net/",
 		"agent web1 NotReady",
 		"gateway every-vnet DynamicRouting Standard",
+		"xml extension Microsoft.Compute/BGInfo 1.0",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("the Node clients did not read %q; they read:\n%s", want, got)

@@ -41,7 +41,8 @@
 //	SM discovery lists and get-detailed              azure-asm-*, discover.js (TestDiscoveryReads)
 //	SM gateway, connections, subnet route table,     azure-asm-network/-compute, discover_network.js
 //	  application gateways, DebugSettings, agent       (TestDiscoveryNetworkReads)
-//	  and extension statuses, affinity group
+//	  and extension statuses, affinity group,
+//	  extension versions (IsJsonExtension)
 //	SM Get Storage Keys (classic account), disks     azure-asm-storage getKeys, azure-asm-compute
 //	  with MediaLink and logical size                  listDisks, storage_keys.js (TestClassicBlobSizes)
 //	Blob Get Blob Properties of a classic VHD        azure.storage.blob, blob_sizes.py (TestClassicBlobSizes)

@@ -4,7 +4,8 @@
 // (RouteOperations.getRouteTableForSubnet), the application gateways
 // (ApplicationGatewayOperations.list), the sites' local network sites and
 // subnets' NSGs (NetworkOperations.list), and per role its boot
-// diagnostics, VM agent and extension statuses and the service's affinity
+// diagnostics, VM agent and extension statuses, extension versions and
+// whether each takes JSON, and the service's affinity
 // group (HostedServiceOperations.getDetailed). Prints what the libraries
 // parsed as JSON for the Go test to check.
 //
@@ -76,6 +77,25 @@ async function main() {
         extensions: (i.resourceExtensionStatusList || []).map((x) => `${x.handlerName}=${x.status}`),
       })))),
     };
+  }
+  // Whether a role's extension is a legacy XML one is said by the
+  // extension's versions (List Resource Extension Versions), not by the
+  // reference: every referenced extension, once.
+  out.extensionVersions = {};
+  for (const s of hs.hostedServices) {
+    const d = await must('hostedServices.getDetailed', compute.hostedServices, 'getDetailed', s.serviceName);
+    for (const dep of d.deployments) {
+      for (const r of dep.roles) {
+        for (const x of r.resourceExtensionReferences || []) {
+          const k = `${x.publisher}/${x.name}`;
+          if (out.extensionVersions[k]) {
+            continue;
+          }
+          const v = await must('virtualMachineExtensions.listVersions', compute.virtualMachineExtensions, 'listVersions', x.publisher, x.name);
+          out.extensionVersions[k] = v.resourceExtensions.map((e) => ({ version: e.version, isJsonExtension: e.isJsonExtension }));
+        }
+      }
+    }
   }
   process.stdout.write(JSON.stringify(out));
 }
