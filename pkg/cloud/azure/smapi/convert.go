@@ -316,13 +316,8 @@ func bootDiagnosticsBlob(account, role string) string {
 
 func role(r inventory.Role, vhd map[string]string) Role {
 	out := Role{RoleName: r.Name, RoleSize: r.Size, AvailabilitySetName: r.AvailabilitySet}
-	switch r.Kind {
-	case inventory.RoleWebRole:
-		out.RoleType = RoleTypeWeb
-	case inventory.RoleWorkerRole:
-		out.RoleType = RoleTypeWorker
-	default:
-		out.RoleType = RoleTypeVM
+	if r.Kind != inventory.RoleWebRole && r.Kind != inventory.RoleWorkerRole {
+		out.RoleType = RoleTypeVM // a PaaS role has none, as in Azure
 	}
 	cs := ConfigurationSet{ConfigurationSetType: ConfigurationSetNetwork, SubnetNames: r.Subnets,
 		StaticVirtualNetworkIPAddress: r.PrivateIP, NetworkSecurityGroup: r.NetworkSecurityGroup}
@@ -607,13 +602,12 @@ func hasCircuit(inv *inventory.Inventory, name string) bool {
 func inventoryRole(r Role, ri RoleInstance, versions map[string][]ResourceExtension) inventory.Role {
 	out := inventory.Role{Name: r.RoleName, Size: r.RoleSize, State: roleState(ri.InstanceStatus),
 		PrivateIP: ri.IPAddress, AvailabilitySet: r.AvailabilitySetName}
-	switch r.RoleType {
-	case RoleTypeWeb:
-		out.Kind = inventory.RoleWebRole
-	case RoleTypeWorker:
+	out.Kind = inventory.RoleVirtualMachine
+	if !strings.EqualFold(r.RoleType, RoleTypeVM) && r.OSVirtualHardDisk == nil {
+		// A PaaS role (RoleTypeVM says why it cannot be told web from
+		// worker): recorded as a worker role, which every rule treats as
+		// a web role.
 		out.Kind = inventory.RoleWorkerRole
-	default:
-		out.Kind = inventory.RoleVirtualMachine
 	}
 	if out.Size == "" {
 		out.Size = ri.InstanceSize

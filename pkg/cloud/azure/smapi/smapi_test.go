@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/migrate-tool/migrate/pkg/inventory"
 )
 
 func TestParseDeploymentMigration(t *testing.T) {
@@ -194,5 +196,47 @@ func TestExtensionFormat(t *testing.T) {
 				t.Errorf("ExtensionFormat(%q) = %q, want %q", tc.ref, got, tc.want)
 			}
 		})
+	}
+}
+
+// TestRoleKinds renders an estate's VM, web and worker roles as Azure
+// answers them (RoleType PersistentVMRole for the VM, none for a PaaS
+// role) and reads them back: the VM stays a VM, both PaaS roles come back
+// as worker roles, which the rules treat alike, since nothing Service
+// Management serves tells web from worker.
+func TestRoleKinds(t *testing.T) {
+	inv := &inventory.Inventory{SubscriptionID: "00000000-0000-0000-0000-000000000001", DefaultLocation: "West US",
+		StorageAccounts: []inventory.StorageAccount{{Name: "acct", Disks: []inventory.Disk{
+			{Name: "vm1-os", VHDURI: "https://acct.blob.core.windows.net/vhds/vm1-os.vhd", SizeGiB: 30, OS: "Linux"}}}},
+		CloudServices: []inventory.CloudService{
+			{Name: "iaas", Deployment: inventory.Deployment{Name: "iaas", Roles: []inventory.Role{
+				{Name: "vm1", Kind: inventory.RoleVirtualMachine, Size: "Small", OSDisk: "vm1-os"}}}},
+			{Name: "paas", Deployment: inventory.Deployment{Name: "paas", Roles: []inventory.Role{
+				{Name: "front", Kind: inventory.RoleWebRole, Size: "Small"},
+				{Name: "back", Kind: inventory.RoleWorkerRole, Size: "Small"}}}},
+		}}
+	e := FromInventory(inv)
+	for _, hs := range e.Services {
+		for _, d := range hs.Deployments {
+			for _, r := range d.Roles {
+				if want := map[string]string{"vm1": RoleTypeVM}[r.RoleName]; r.RoleType != want {
+					t.Errorf("role %s served with RoleType %q, want %q", r.RoleName, r.RoleType, want)
+				}
+			}
+		}
+	}
+	got, err := e.Inventory(inv.SubscriptionID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]string{}
+	for _, cs := range got.CloudServices {
+		for _, r := range cs.Deployment.Roles {
+			kinds[r.Name] = r.Kind
+		}
+	}
+	want := map[string]string{"vm1": inventory.RoleVirtualMachine, "front": inventory.RoleWorkerRole, "back": inventory.RoleWorkerRole}
+	if !reflect.DeepEqual(kinds, want) {
+		t.Errorf("kinds %v, want %v", kinds, want)
 	}
 }

@@ -157,14 +157,12 @@ type ResourceExtensionStatus struct {
 // under: its publisher and type joined by a dot.
 func HandlerName(publisher, name string) string { return publisher + "." + name }
 
-// Role types. The real API types only VM roles (PersistentVMRole); WebRole
-// and WorkerRole are an emulator extension so discovery can tell them apart
-// without the service definition.
-const (
-	RoleTypeVM     = "PersistentVMRole"
-	RoleTypeWeb    = "WebRole"
-	RoleTypeWorker = "WorkerRole"
-)
+// RoleTypeVM is the one role type Azure reports: RoleType is listed only
+// for a Virtual Machine deployment's roles (Get Deployment, reference
+// ee460804; Get Role, jj157193, answers a PersistentVMRole). A PaaS role
+// has none, and nothing Service Management serves says whether it is a web
+// or a worker role (the service definition does, and it is not served).
+const RoleTypeVM = "PersistentVMRole"
 
 // Role is one role of a deployment.
 type Role struct {
