@@ -347,56 +347,34 @@ func (c Config) resolve() (endpoints, error) {
 		errs = append(errs, errors.New("azure.subscriptionId: required (or AZURE_SUBSCRIPTION_ID)"))
 	}
 	e.api = c.APIVersions
-	if e.api.ServiceManagement == "" {
-		e.api.ServiceManagement = smapi.Version
-	}
-	if e.api.Resources == "" {
-		e.api.Resources = defaultResourcesAPI
-	}
-	if e.api.Authorization == "" {
-		e.api.Authorization = defaultAuthorizationAPI
-	}
-	for p, v := range map[*string]string{&e.api.AlertRules: defaultAlertRulesAPI,
-		&e.api.MetricAlerts: defaultMetricAlertsAPI, &e.api.Autoscale: defaultAutoscaleAPI} {
-		if *p == "" {
-			*p = v
+	// Each API's default, and Azure Stack Hub's where its profile differs
+	// (empty: the same); a version the configuration gives is kept.
+	for _, d := range []struct {
+		v           *string
+		public, hub string
+	}{
+		{&e.api.ServiceManagement, smapi.Version, ""},
+		{&e.api.Resources, defaultResourcesAPI, ""},
+		{&e.api.Compute, publicComputeAPI, stackHubComputeAPI},
+		{&e.api.Disks, publicDisksAPI, stackHubDisksAPI},
+		{&e.api.Storage, publicStorageAPI, stackHubStorageAPI},
+		{&e.api.Network, publicNetworkAPI, stackHubNetworkAPI},
+		{&e.api.Authorization, defaultAuthorizationAPI, ""},
+		{&e.api.AlertRules, defaultAlertRulesAPI, ""},
+		{&e.api.MetricAlerts, defaultMetricAlertsAPI, ""},
+		{&e.api.Autoscale, defaultAutoscaleAPI, ""},
+		{&e.api.Web, webAPI, ""},
+		{&e.api.HDInsight, hdinsightAPI, ""},
+		{&e.api.APIManagement, apiManagementAPI, ""},
+		{&e.api.DomainServices, domainServicesAPI, ""},
+	} {
+		switch {
+		case *d.v != "":
+		case e.stackHub && d.hub != "":
+			*d.v = d.hub
+		default:
+			*d.v = d.public
 		}
-	}
-	if e.api.Compute == "" {
-		e.api.Compute = publicComputeAPI
-		if e.stackHub {
-			e.api.Compute = stackHubComputeAPI
-		}
-	}
-	if e.api.Disks == "" {
-		e.api.Disks = publicDisksAPI
-		if e.stackHub {
-			e.api.Disks = stackHubDisksAPI
-		}
-	}
-	if e.api.Storage == "" {
-		e.api.Storage = publicStorageAPI
-		if e.stackHub {
-			e.api.Storage = stackHubStorageAPI
-		}
-	}
-	if e.api.Network == "" {
-		e.api.Network = publicNetworkAPI
-		if e.stackHub {
-			e.api.Network = stackHubNetworkAPI
-		}
-	}
-	if e.api.Web == "" {
-		e.api.Web = webAPI
-	}
-	if e.api.HDInsight == "" {
-		e.api.HDInsight = hdinsightAPI
-	}
-	if e.api.APIManagement == "" {
-		e.api.APIManagement = apiManagementAPI
-	}
-	if e.api.DomainServices == "" {
-		e.api.DomainServices = domainServicesAPI
 	}
 	if c.BlobEndpoint != "" {
 		if _, err := blobEndpointAccount(c.BlobEndpoint); err != nil {

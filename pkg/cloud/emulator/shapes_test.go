@@ -239,17 +239,7 @@ func (s *smClient) getJSON(u string, v any) int {
 // arm sends a Resource Manager GET and decodes its JSON answer.
 func (s *smClient) arm(path string, v any) int {
 	s.t.Helper()
-	req, _ := http.NewRequestWithContext(s.t.Context(), "GET", s.root+"subscriptions/"+s.sub+path+"?api-version=2024-03-02", nil)
-	req.Header.Set("Authorization", s.bearer)
-	resp, err := s.c.Do(req)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
-		s.t.Fatalf("GET %s: %d, body not JSON: %v", path, resp.StatusCode, err)
-	}
-	return resp.StatusCode
+	return s.getJSON(s.root+"subscriptions/"+s.sub+path+"?api-version=2024-03-02", v)
 }
 
 // TestSmallerShapes checks issue 9 item 4's shapes: a base64 Label, role
