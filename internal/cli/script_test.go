@@ -76,6 +76,7 @@ func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []st
 		"container": cmdContainer,
 		"vhd":       cmdVHD,
 		"treesum":   cmdTreesum,
+		"flipbyte":  cmdFlipByte,
 		// waitfile FILE waits (at most 60s) until FILE exists.
 		"waitfile": func(ts *testscript.TestScript, neg bool, args []string) {
 			if neg || len(args) != 1 {
@@ -116,6 +117,29 @@ func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []st
 			}
 		},
 	}
+}
+
+// cmdFlipByte (flipbyte FILE OFFSET) inverts every bit of the byte at
+// OFFSET, so the file is changed there whatever it held. (Writing a
+// constant does nothing one time in 256 over random bytes such as
+// ciphertext, which made the tampered-image scenario pass its tamper by.)
+func cmdFlipByte(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: flipbyte FILE OFFSET")
+	}
+	off, err := strconv.ParseInt(args[1], 10, 64)
+	if err != nil || off < 0 {
+		ts.Fatalf("flipbyte: offset %q", args[1])
+	}
+	f, err := os.OpenFile(ts.MkAbs(args[0]), os.O_RDWR, 0)
+	ts.Check(err)
+	defer f.Close()
+	b := make([]byte, 1)
+	_, err = f.ReadAt(b, off)
+	ts.Check(err)
+	b[0] ^= 0xff
+	_, err = f.WriteAt(b, off)
+	ts.Check(err)
 }
 
 // cmdTreesum (treesum DIR) prints one line per entry under DIR: its path,
