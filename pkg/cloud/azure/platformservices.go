@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/migrate-tool/migrate/pkg/cloud/azure/armapi"
 	"github.com/migrate-tool/migrate/pkg/inventory"
 )
 
@@ -212,14 +213,8 @@ func (d *Driver) listPlatformService(ctx context.Context, l platformServiceList)
 // subscription. Segments compare case-insensitively, as Resource Manager
 // compares ids.
 func classicVNetOf(id, sub string) (name string, ok bool) {
-	p := strings.Split(strings.Trim(id, "/"), "/")
-	if len(p) != 8 && (len(p) != 10 || !strings.EqualFold(p[8], "subnets") || p[9] == "") {
-		return "", false
+	if p := strings.Split(strings.Trim(id, "/"), "/"); len(p) == 10 && strings.EqualFold(p[8], "subnets") && p[9] != "" {
+		id = "/" + strings.Join(p[:8], "/")
 	}
-	if !strings.EqualFold(p[0], "subscriptions") || !strings.EqualFold(p[1], sub) ||
-		!strings.EqualFold(p[2], "resourceGroups") || p[3] == "" || !strings.EqualFold(p[4], "providers") ||
-		!strings.EqualFold(p[5], "Microsoft.ClassicNetwork") || !strings.EqualFold(p[6], "virtualNetworks") || p[7] == "" {
-		return "", false
-	}
-	return p[7], true
+	return armapi.ClassicVNetName(id, sub)
 }
